@@ -1,0 +1,78 @@
+"""The storage keys of DESIGN §4 and the helpers that read and write them: the one place that knows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mudata import MuData
+
+from ._errors import MufuseError
+
+UNS_KEY = "mufuse"
+SHARED_KEY = "mufuse_shared"
+ACTIVE_KEY = "mufuse_active"
+MATCH_KEY = "mufuse_match"
+SCORE_KEY = "mufuse_score"
+
+# keys inside mdata.uns["mufuse"]
+LINKS = "links"
+SHARED = "shared"
+ACTIVE = "active"
+REPORT = "report"
+PARAMS = "params"
+MATCHING = "matching"
+EVALUATION = "evaluation"
+
+
+def get_modality(mdata: MuData, name: str, role: str):
+    """Return ``mdata[name]`` or raise a :class:`MufuseError` that lists the modalities present."""
+    if not isinstance(mdata, MuData):
+        raise MufuseError(
+            f"expected a MuData with {role} modality '{name}', got {type(mdata).__name__}; "
+            "build one with mudata.MuData({'rna': rna_adata, 'prot': prot_adata})"
+        )
+    if name not in mdata.mod:
+        have = ", ".join(repr(k) for k in mdata.mod) or "none"
+        raise MufuseError(
+            f"the {role} modality '{name}' is not in the MuData (modalities: {have}); pass {role}=<name of the {role} "
+            "modality>"
+        )
+    return mdata.mod[name]
+
+
+def uns(mdata: MuData) -> dict[str, Any]:
+    """Return ``mdata.uns['mufuse']`` (empty dict if absent; not created)."""
+    return mdata.uns.get(UNS_KEY, {})
+
+
+def require_harmonized(mdata: MuData, rna: str, prot: str, *, what: str) -> None:
+    """Raise a clear error when ``harmonize`` has not been run on ``mdata``."""
+    for name, role in ((rna, "rna"), (prot, "prot")):
+        mod = get_modality(mdata, name, role)
+        if SHARED_KEY not in mod.obsm or ACTIVE_KEY not in mod.obsm or SHARED not in uns(mdata):
+            raise MufuseError(
+                f"{what} needs harmonized arrays, but modality '{name}' has no obsm['{SHARED_KEY}']/"
+                f"obsm['{ACTIVE_KEY}']: run mufuse.pp.harmonize(mdata, rna='{rna}', prot='{prot}') first"
+            )
+
+
+def write_harmonized(
+    mdata: MuData,
+    *,
+    rna: str,
+    prot: str,
+    arrays: dict[str, Any],
+    entries: dict[str, Any],
+) -> None:
+    """Write all results of ``harmonize`` at once (called only after everything has been computed).
+
+    ``arrays`` maps ``(modality, key)`` to obsm arrays; ``entries`` are the new ``uns['mufuse']`` entries.
+    Earlier matching/evaluation results are dropped because they no longer belong to these arrays.
+    """
+    for (mod_name, key), arr in arrays.items():
+        mdata.mod[mod_name].obsm[key] = arr
+    store = dict(uns(mdata))
+    for stale in (MATCHING, EVALUATION):
+        store.pop(stale, None)
+    store.update(entries)
+    mdata.uns[UNS_KEY] = store

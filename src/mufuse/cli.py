@@ -1,0 +1,348 @@
+"""Command line: ``mufuse demo | harmonize | check | links``. Exit 0 on success, 2 on bad input (one line on stderr)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import _store
+from ._errors import MufuseError
+from ._version import __version__
+
+EXIT_BAD_INPUT = 2
+
+
+class _BadInput(Exception):
+    """Raised for CLI-level problems (files, paths); reported like a MufuseError."""
+
+
+def _read(path: str):
+    import mudata
+
+    p = Path(path)
+    if not p.exists():
+        raise _BadInput(f"input file '{path}' does not exist")
+    if p.is_dir():
+        raise _BadInput(f"input '{path}' is a directory, not an .h5mu file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return mudata.read_h5mu(str(p))
+    except Exception as err:  # h5py/anndata raise many types on corrupt or foreign files
+        raise _BadInput(f"cannot read '{path}' as an .h5mu file ({type(err).__name__}: {err})") from None
+
+
+def write_atomic(mdata, out: str, *, inputs: Sequence[str] = ()) -> None:
+    """Write ``mdata`` to ``out`` through a temporary file in the same folder and an atomic rename.
+
+    A failed or interrupted write leaves no half file and never touches the input.
+
+    Parameters
+    ----------
+    mdata
+        The MuData to write.
+    out
+        Target ``.h5mu`` path.
+    inputs
+        Input paths that must not be overwritten.
+
+    Examples
+    --------
+    >>> import tempfile, os, mufuse
+    >>> from mufuse.cli import write_atomic
+    >>> d = tempfile.mkdtemp()
+    >>> write_atomic(mufuse.datasets.simulated(n_cells=50), os.path.join(d, "sim.h5mu"))
+    >>> os.listdir(d)
+    ['sim.h5mu']
+    """
+    target = Path(out)
+    for src in inputs:
+        if Path(src).exists() and target.exists() and os.path.samefile(src, target):
+            raise _BadInput(f"output '{out}' is the input file; write to another path")
+        if Path(src).resolve() == target.resolve():
+            raise _BadInput(f"output '{out}' is the input file; write to another path")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise _BadInput(f"output folder '{folder}' does not exist")
+    if not os.access(folder, os.W_OK):
+        raise _BadInput(f"output folder '{folder}' is not writable")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp.h5mu", dir=folder)
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mdata.write_h5mu(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _fmt_summary(table: pd.DataFrame, states: dict[str, str] | None = None, indent: str = "  ") -> str:
+    rows = table.loc[table["feature"] == "(all)"]
+    head = f"{indent}{'modality':<10}{'state':<13}{'mean':>8}{'std':>8}{'min':>8}{'max':>8}{'clipped':>9}"
+    lines = [head]
+    for r in rows.itertuples(index=False):
+        state = (states or {}).get(r.modality, "")
+        lines.append(
+            f"{indent}{r.modality:<10}{state:<13}{r.mean:>8.3f}{r.std:>8.3f}{r.min:>8.2f}{r.max:>8.2f}"
+            f"{100 * r.frac_clipped:>8.1f}%"
+        )
+    return "\n".join(lines)
+
+
+def _fmt_issues(issues: str, indent: str = "  ") -> str:
+    if not issues:
+        return f"{indent}verdict: OK — both modalities have mean≈0, std≈1 and the same range"
+    return "\n".join(f"{indent}! {line}" for line in issues.splitlines())
+
+
+def _fmt_links(links: pd.DataFrame) -> str:
+    width = max(8, *(len(str(i)) for i in links.index)) + 2
+    lines = [f"{'marker':<{width}}{'status':<13}{'genes':<22}reason"]
+    for name, r in links.iterrows():
+        lines.append(f"{name!s:<{width}}{r['status']:<13}{r['genes'] or '-':<22}{r['reason']}")
+    counts = links["status"].value_counts()
+    lines.append("")
+    lines.append(
+        f"{counts.get('linked', 0)} of {len(links)} markers linked ("
+        + ", ".join(f"{k}: {v}" for k, v in counts.items())
+        + ")"
+    )
+    return "\n".join(lines)
+
+
+def _harmonize_kwargs(args) -> dict:
+    return {
+        "rna": args.rna,
+        "prot": args.prot,
+        "prot_transform": args.prot_transform,
+        "clip": args.clip,
+        "library_size": args.library_size,
+        "n_top_genes": args.n_top_genes,
+        "batch_key": args.batch_key,
+        "layer": args.layer,
+        "strict": args.strict,
+    }
+
+
+def _scale_issues(store) -> str:
+    return str(store[_store.REPORT].get("issues", ""))
+
+
+def cmd_demo(args) -> int:
+    """Run ``mufuse demo``: simulate, link, harmonize, print the scales before and after."""
+    from . import datasets, pp
+
+    mdata = datasets.simulated(args.n_cells, paired=not args.unpaired, prescaled=not args.raw_protein, seed=args.seed)
+    kind = "paired" if not args.unpaired else "unpaired (disjoint cells)"
+    prot_state = "raw antibody counts" if args.raw_protein else "pre-scaled to [0, 1] (the research notes' failure)"
+    print(
+        f"mufuse {__version__} demo: simulated {mdata['rna'].n_obs} RNA cells × {mdata['rna'].n_vars} genes and "
+        f"{mdata['prot'].n_obs} protein cells × {mdata['prot'].n_vars} markers, {kind}; protein {prot_state}\n"
+    )
+    links = pp.link_features(mdata)
+    counts = links["status"].value_counts()
+    print(
+        f"1. link: {counts.get('linked', 0)} of {len(links)} markers linked to genes "
+        f"({', '.join(f'{k}: {v}' for k, v in counts.items())})"
+    )
+    for name, r in links.iterrows():
+        print(f"     {name!s:<26}{r['status']:<12}{r['genes'] or '-'}")
+    pp.harmonize(mdata)
+    store = _store.uns(mdata)
+    report = store[_store.REPORT]
+    states = dict(report["input_state"])
+    before = report["before"]
+    print("\n2. before: RNA z-scored, protein as given (what MaxFuse would see without mufuse)")
+    print(_fmt_summary(before, {"rna": "zscored", "prot": states["prot"]}, indent="     "))
+    print(_fmt_issues(str(report["before_issues"]), indent="     "))
+    print("\n3. after mufuse.pp.harmonize: both modalities z-scored per feature and clipped to [-5, 5]")
+    print(_fmt_summary(report["table"], {"rna": "zscored", "prot": "zscored"}, indent="     "))
+    print(_fmt_issues(_scale_issues(store), indent="     "))
+    shapes = {k: mdata[k].obsm[_store.SHARED_KEY].shape for k in ("rna", "prot")}
+    act = {k: mdata[k].obsm[_store.ACTIVE_KEY].shape for k in ("rna", "prot")}
+    print(
+        f"\n4. MaxFuse inputs (mufuse.tl.to_maxfuse): shared {shapes['rna']} / {shapes['prot']}, "
+        f"active {act['rna']} / {act['prot']}"
+    )
+    if args.output:
+        write_atomic(mdata, args.output)
+        print(f"   written to {args.output}")
+    return 0
+
+
+def cmd_harmonize(args) -> int:
+    """Run ``mufuse harmonize IN -o OUT``."""
+    from . import pp
+
+    mdata = _read(args.input)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pp.harmonize(mdata, **_harmonize_kwargs(args))
+    write_atomic(mdata, args.output, inputs=[args.input])
+    store = _store.uns(mdata)
+    print(f"harmonized {args.input} -> {args.output}: {store[_store.SHARED].shape[0]} shared features")
+    print(_fmt_summary(store[_store.REPORT]["table"], dict(store[_store.REPORT]["input_state"])))
+    print(_fmt_issues(_scale_issues(store)))
+    for w in caught:
+        if not str(w.message).startswith("mufuse scale check"):
+            print(f"warning: {w.message}", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args) -> int:
+    """Run ``mufuse check IN``: input states and the scale report."""
+    from . import pp, tl
+
+    mdata = _read(args.input)
+    store = _store.uns(mdata)
+    harmonized = all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot) if m in mdata.mod)
+    for name, role in ((args.rna, "rna"), (args.prot, "prot")):
+        _store.get_modality(mdata, name, role)
+    print(f"{args.input}")
+    for name in (args.rna, args.prot):
+        state, why = tl.detect_state(mdata.mod[name], return_reason=True)
+        ad = mdata.mod[name]
+        print(f"  {name}: {ad.n_obs} cells × {ad.n_vars} features; .X looks {state} ({why})")
+    if harmonized and _store.REPORT in store:
+        print("stored mufuse scale report (shared features):")
+        report = store[_store.REPORT]
+        issues = _scale_issues(store)
+    else:
+        print("not harmonized yet; scale report of a dry run of mufuse.pp.harmonize (nothing written):")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            done = pp.harmonize(mdata, rna=args.rna, prot=args.prot, copy=True)
+        report = _store.uns(done)[_store.REPORT]
+        issues = str(report["issues"])
+    print(_fmt_summary(report["table"], {args.rna: "zscored", args.prot: "zscored"}))
+    print(_fmt_issues(issues))
+    if issues and args.strict:
+        print(f"mufuse: error: scale check failed for {args.input} (--strict)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def cmd_links(args) -> int:
+    """Run ``mufuse links IN``: the link table."""
+    from . import pp
+
+    mdata = _read(args.input)
+    links = pp.link_features(mdata, rna=args.rna, prot=args.prot)
+    if args.tsv:
+        links.rename_axis("marker").to_csv(sys.stdout, sep="\t")
+    else:
+        print(_fmt_links(links))
+    return 0
+
+
+def _add_modalities(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rna", default="rna", help="name of the RNA modality (default: rna)")
+    p.add_argument("--prot", default="prot", help="name of the protein modality (default: prot)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``mufuse`` command.
+
+    Returns
+    -------
+    The parser with the sub-commands ``demo``, ``harmonize``, ``check`` and ``links``.
+
+    Examples
+    --------
+    >>> from mufuse.cli import build_parser
+    >>> build_parser().parse_args(["check", "in.h5mu"]).command
+    'check'
+    """
+    parser = argparse.ArgumentParser(
+        prog="mufuse", description="Put RNA and protein of a MuData on one scale for MaxFuse: link, harmonize, verify."
+    )
+    parser.add_argument("--version", action="version", version=f"mufuse {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is done")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="simulate data, link, harmonize and show the scales before/after (offline)")
+    p.add_argument("--n-cells", type=int, default=3000, help="number of simulated cells (default: 3000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--unpaired", action="store_true", help="protein measured on other cells than the RNA")
+    p.add_argument(
+        "--raw-protein",
+        action="store_true",
+        help="keep protein as raw counts (default: pre-scaled to [0, 1], the research notes' failure)",
+    )
+    p.add_argument("-o", "--output", help="also write the harmonized MuData to this .h5mu")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("harmonize", help="harmonize IN.h5mu and write OUT.h5mu")
+    p.add_argument("input", help="input .h5mu with RNA counts and protein")
+    p.add_argument("-o", "--output", required=True, help="output .h5mu (written atomically; never the input)")
+    _add_modalities(p)
+    p.add_argument("--prot-transform", default="zscore", choices=["zscore", "clr", "arcsinh", "log1p", "none"])
+    p.add_argument("--clip", type=float, default=5.0)
+    p.add_argument("--library-size", default="all", choices=["all", "shared"])
+    p.add_argument("--n-top-genes", type=int, default=2000)
+    p.add_argument("--batch-key", default=None)
+    p.add_argument("--layer", default=None, help="RNA layer with raw counts (default: 'counts' if present, else .X)")
+    p.add_argument("--strict", action="store_true", help="fail (exit 2) when the scale check fails")
+    p.set_defaults(func=cmd_harmonize)
+
+    p = sub.add_parser("check", help="print input states and the scale report; --strict exits 2 on a broken rule")
+    p.add_argument("input")
+    _add_modalities(p)
+    p.add_argument("--strict", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("links", help="print how each protein marker links to RNA genes, and why")
+    p.add_argument("input")
+    _add_modalities(p)
+    p.add_argument("--tsv", action="store_true", help="tab-separated output")
+    p.set_defaults(func=cmd_links)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``mufuse`` command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    Exit code: 0 on success, 2 on bad input.
+
+    Examples
+    --------
+    >>> from mufuse.cli import main
+    >>> main(["check", "/no/such/file.h5mu"])
+    2
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
+    warnings.filterwarnings("ignore", module=r"mudata\..*")
+    warnings.filterwarnings("ignore", module=r"anndata\..*")
+    try:
+        return int(args.func(args))
+    except (MufuseError, _BadInput) as err:
+        print(f"mufuse: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OSError, KeyError) as err:
+        print(f"mufuse: error: {type(err).__name__}: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

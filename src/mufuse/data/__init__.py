@@ -1,0 +1,1 @@
+"""Package data: the curated protein → gene table (see its header for provenance)."""

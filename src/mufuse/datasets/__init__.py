@@ -1,0 +1,5 @@
+"""Datasets: the embedded, offline simulator."""
+
+from ._simulate import simulated
+
+__all__ = ["simulated"]

@@ -1,0 +1,402 @@
+"""Link protein markers to RNA genes: clean the name, look it up, explain every decision."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+from mudata import MuData
+
+from .. import _store
+from .._errors import LinkError, MufuseError
+
+log = logging.getLogger("mufuse")
+
+STATUSES = ("linked", "excluded", "ambiguous", "not_found", "gene_absent")
+MULTI_GENE = ("sum", "first", "all")
+LINK_COLUMNS = ["status", "genes", "reason", "clean_name", "wanted", "source"]
+
+# Names that must link to nothing, checked on the raw and the cleaned name (case-insensitive).
+_EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"isotype|(^|[^a-z])ig[gmae]\d*[a-d]?([ ._-]*(k|kappa|l|lambda|κ|λ))?[ ._-]*(ctrl|control)"),
+        "isotype control",
+    ),
+    (re.compile(r"^(mouse|rat|hamster|armenian[ ._-]?hamster)[ ._-]*ig[gmae]"), "isotype control"),
+    (re.compile(r"^(hashtag|hto|cmo|lmo)[ ._-]*\d*|hashtag|^(b\d{4}|c\d{4})$"), "hashtag / sample barcode"),
+    (
+        re.compile(r"dapi|hoechst|draq[57]|sytox|^dna[ ._-]*\d*$|^ir[ ._-]*19[13]|19[13]ir|^nucle(ar|us)([ ._-]|$)"),
+        "DNA / nuclear stain",
+    ),
+    (
+        re.compile(r"^(blank|empty|unused|none|na|n/a|bg|background|control|ctrl)([ ._-]*\d*)?$|blank|empty"),
+        "blank / empty channel",
+    ),
+    (re.compile(r"background|autofluo|^af\d*$"), "background / autofluorescence channel"),
+    (
+        re.compile(r"viability|cisplatin|^(pt|rh)[ ._-]*1\d\d|^1\d\d(pt|rh)|live[ ._-]*dead|zombie"),
+        "viability / elemental channel",
+    ),
+    (
+        re.compile(r"^(gfp|egfp|yfp|rfp|mcherry|flag|ha[ ._-]*tag|myc[ ._-]*tag|his[ ._-]*tag|v5[ ._-]*tag)$"),
+        "non-human epitope tag",
+    ),
+]
+
+_PREFIX = re.compile(r"^(adt|ab|prot|protein|anti[ ._-]*human|antihuman|abseq)[ ._:-]+", re.IGNORECASE)
+_SUFFIX = re.compile(r"[ ._-]*(totalseq[ ._-]*[abcd]?|ts[abc]|adt|prot|protein|abseq|antibody|ab)$", re.IGNORECASE)
+# metal/isotope tags of mass cytometry and MIBI (``Ki67_Er168``, ``CD8(Gd155Di)``, ``CD20_161Dy``): a separator,
+# an element symbol spelt with its case, a mass; never the digits of a CD number
+_ELEMENTS = (
+    "La|Ce|Pr|Nd|Pm|Sm|Eu|Gd|Tb|Dy|Ho|Er|Tm|Yb|Lu|Y|In|Pt|Ir|Bi|Cd|Rh|Ba|Cs|Au|Ag|Na|Fe|Si|Ta|Hf|Pd|I|"
+    "Xe|Os|Ru|Te|Sn|Zn|Cu|Ca|Mg|Al|Ti|Co|Ni|Ga|Br|Mo|Sb|Hg|Tl|Pb|C|P|S|K"
+)
+_METAL = re.compile(rf"(?:[ ._:-]+|\()\(?(?:(?:{_ELEMENTS})\d{{2,3}}|\d{{2,3}}(?:{_ELEMENTS}))(?:Di)?\)*$")
+_CYCLE = re.compile(r"[:|][ ]*cyc.*$|[ ._-]+cyc[ ._-]*\d+.*$", re.IGNORECASE)
+_PAREN = re.compile(r"^(?P<main>[^()]*?)\s*\((?P<alias>[^()]+)\)\s*$")
+_CLONE_DUP = re.compile(r"[ ._-]\d$")
+
+
+def _key(name: str) -> str:
+    """Comparison key: upper case, letters and digits only (``HLA-DR`` → ``HLADR``, ``PD-1`` → ``PD1``)."""
+    return re.sub(r"[^A-Z0-9]", "", name.upper())
+
+
+@dataclass(frozen=True)
+class _Curated:
+    marker: str
+    genes: tuple[str, ...]
+    kind: str
+    evidence: str
+
+
+@lru_cache(maxsize=1)
+def curated_table() -> pd.DataFrame:
+    """Return the curated protein → gene table shipped with mufuse.
+
+    Returns
+    -------
+    DataFrame with columns ``marker``, ``genes`` (``;``-joined HGNC symbols), ``kind`` and ``evidence``.
+
+    Examples
+    --------
+    >>> from mufuse.pp._links import curated_table
+    >>> curated_table().set_index("marker").loc["CD3", "genes"]
+    'CD3D;CD3E;CD3G'
+    """
+    with resources.files("mufuse.data").joinpath("protein_gene_links.tsv").open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, sep="\t", comment="#", dtype=str, keep_default_na=False)
+
+
+@lru_cache(maxsize=1)
+def _curated_index() -> dict[str, _Curated]:
+    out: dict[str, _Curated] = {}
+    for row in curated_table().itertuples(index=False):
+        out[_key(row.marker)] = _Curated(row.marker, tuple(row.genes.split(";")), row.kind, row.evidence)
+    return out
+
+
+def _excluded(name: str) -> str | None:
+    low = name.strip().lower()
+    for pattern, category in _EXCLUDE_RULES:
+        if pattern.search(low):
+            return category
+    return None
+
+
+def clean_name(name: str) -> tuple[str, list[str]]:
+    """Clean a protein marker name and list the candidate names to look up.
+
+    Removes vendor/assay affixes (``ADT_``, ``_TotalSeqB``, ``_PROT``), imaging cycle/channel suffixes and metal
+    tags, and splits parenthetical aliases (``MHCII (HLA-DR)``).
+
+    Parameters
+    ----------
+    name
+        The marker name as it stands in ``prot.var_names``.
+
+    Returns
+    -------
+    The cleaned name and the candidates to try, best first.
+
+    Examples
+    --------
+    >>> from mufuse.pp._links import clean_name
+    >>> clean_name("CD3_TotalSeqB")
+    ('CD3', ['CD3'])
+    >>> clean_name("MHCII (HLA-DR)")
+    ('MHCII', ['MHCII', 'HLA-DR'])
+    """
+    s = str(name).strip()
+    s = _CYCLE.sub("", s)
+    if " - " in s:  # "CD8 - cytotoxic T cells"
+        s = s.split(" - ", 1)[0]
+    for _ in range(3):
+        s = _METAL.sub("", s) if _key(_METAL.sub("", s)) else s
+    aliases: list[str] = []
+    m = _PAREN.match(s)
+    if m and m.group("main"):
+        s, alias = m.group("main"), m.group("alias")
+        aliases.append(alias.strip())
+    for _ in range(3):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
+        before = s
+        s = _PREFIX.sub("", s)
+        s = _SUFFIX.sub("", s)
+        s = re.sub(r"[ ._-]+control$", "", s, flags=re.IGNORECASE) if _excluded(s + "_control") else s
+        s = _METAL.sub("", s) if _key(_METAL.sub("", s)) else s
+        s = s.strip(" ._-")
+        if s == before:
+            break
+    cleaned = s or str(name).strip()
+    candidates = [cleaned, *aliases]
+    exact_curated = {m.upper() for m in curated_table()["marker"]}
+    if _CLONE_DUP.search(cleaned) and cleaned.upper() not in exact_curated:
+        # Hao et al. 2021 style clone duplicates: "CD4-1", "CD4-2" are CD4 (not CD41); "PD-1" stays PD-1
+        candidates.insert(0, _CLONE_DUP.sub("", cleaned))
+    first = re.split(r"[ _.(]", cleaned, maxsplit=1)[0]
+    if first and first != cleaned:
+        candidates.append(first)
+    seen: set[str] = set()
+    uniq = [c for c in candidates if c and not (c in seen or seen.add(c))]
+    return cleaned, uniq
+
+
+def _parse_genes(spec: str | Iterable[str]) -> list[str]:
+    if isinstance(spec, str):
+        return [g.strip() for g in re.split(r"[;,]", spec) if g.strip()]
+    return [str(g).strip() for g in spec if str(g).strip()]
+
+
+def _link_one(
+    name: str,
+    *,
+    genes_present: Mapping[str, list[str]],
+    overrides: Mapping[str, list[str]],
+    exclude: set[str],
+    flagged_isotype: bool,
+) -> dict[str, str]:
+    cleaned, candidates = clean_name(name)
+    row = {"clean_name": cleaned, "genes": "", "wanted": "", "source": "", "status": "", "reason": ""}
+
+    def present(wanted: list[str]) -> tuple[list[str], list[str]]:
+        found, missing = [], []
+        for g in wanted:
+            hits = genes_present.get(_key(g), [])
+            exact = [h for h in hits if h == g] or hits
+            (found if exact else missing).append(exact[0] if exact else g)
+        return found, missing
+
+    if name in exclude or cleaned in exclude:
+        row.update(status="excluded", source="user", reason="excluded by the user (exclude=...)")
+        return row
+    if name in overrides or cleaned in overrides:
+        wanted = overrides.get(name, overrides.get(cleaned, []))
+        found, missing = present(wanted)
+        row.update(wanted=";".join(wanted), source="user")
+        if found:
+            extra = f"; not in the RNA: {';'.join(missing)}" if missing else ""
+            row.update(status="linked", genes=";".join(found), reason=f"user override{extra}")
+        else:
+            row.update(status="gene_absent", reason=f"user override, but none of {';'.join(wanted)} is in the RNA")
+        return row
+    category = _excluded(name) or _excluded(cleaned)
+    if flagged_isotype and category is None:
+        category = "isotype control (prot.var['isotype_control'])"
+    if category:
+        row.update(status="excluded", source="rule", reason=category)
+        return row
+    curated = _curated_index()
+    for cand in candidates:
+        hit = curated.get(_key(cand))
+        if hit is None:
+            continue
+        found, missing = present(list(hit.genes))
+        row.update(wanted=";".join(hit.genes), source="curated")
+        via = "" if cand == cleaned else f" (via '{cand}')"
+        if found:
+            extra = f"; not in the RNA: {';'.join(missing)}" if missing else ""
+            row.update(status="linked", genes=";".join(found), reason=f"curated {hit.kind}{via}: {hit.evidence}{extra}")
+        else:
+            row.update(
+                status="gene_absent",
+                reason=f"curated {hit.kind}{via} wants {';'.join(hit.genes)}, none of which is in the RNA var_names",
+            )
+        return row
+    for cand in candidates:
+        hits = genes_present.get(_key(cand), [])
+        if len(hits) == 1:
+            row.update(
+                status="linked",
+                genes=hits[0],
+                wanted=hits[0],
+                source="symbol",
+                reason=f"marker name{'' if cand == cleaned else f' (via {cand!r})'} is the gene symbol {hits[0]}",
+            )
+            return row
+        if len(hits) > 1:
+            row.update(
+                status="ambiguous",
+                wanted=";".join(hits),
+                source="symbol",
+                reason=f"'{cand}' matches several RNA genes: {', '.join(hits)}; pass overrides={{'{name}': '<GENE>'}}",
+            )
+            return row
+    row.update(
+        status="not_found",
+        reason=f"no curated entry or gene symbol for '{cleaned}'; pass overrides={{'{name}': '<GENE>'}} if it has one",
+    )
+    return row
+
+
+def link_features(
+    mdata: MuData,
+    *,
+    rna: str = "rna",
+    prot: str = "prot",
+    overrides: Mapping[str, str | Iterable[str]] | None = None,
+    exclude: Iterable[str] | None = None,
+    multi_gene: str = "sum",
+) -> pd.DataFrame:
+    """Link every protein marker to the RNA gene(s) that encode it, with a reason per marker.
+
+    The name is cleaned (vendor affixes, imaging channel suffixes, parenthetical aliases), then looked up in
+    mufuse's curated table (complexes such as CD3 → CD3D/CD3E/CD3G, isoforms such as CD45RA → PTPRC, epitopes
+    such as CD15 → FUT4/FUT9), then matched to a gene symbol. Isotype controls, hashtags, nuclear stains and
+    blank channels link to nothing. Only genes present in ``mdata[rna].var_names`` are linked.
+
+    Parameters
+    ----------
+    mdata
+        MuData with an RNA and a protein modality.
+    rna, prot
+        Names of the two modalities.
+    overrides
+        ``{marker: "GENE1;GENE2"}``: wins over everything else.
+    exclude
+        Markers never to link.
+    multi_gene
+        How :func:`mufuse.pp.harmonize` turns a multi-gene protein into RNA columns: ``"sum"`` (one column,
+        the genes' counts summed), ``"first"`` (the first gene present) or ``"all"`` (one feature per gene).
+
+    Returns
+    -------
+    DataFrame indexed by the protein names with columns ``status`` (``linked``, ``excluded``, ``ambiguous``,
+    ``not_found``, ``gene_absent``), ``genes`` (``;``-joined, empty when not linked), ``reason``,
+    ``clean_name``, ``wanted`` and ``source``. Also stored in ``mdata.uns["mufuse"]["links"]``.
+
+    Examples
+    --------
+    >>> import mufuse
+    >>> mdata = mufuse.datasets.simulated(n_cells=300, seed=0)
+    >>> links = mufuse.pp.link_features(mdata)
+    >>> links.loc["CD3_TotalSeqB", "genes"]
+    'CD3D;CD3E;CD3G'
+    """
+    links, params = _compute_links(
+        mdata, rna=rna, prot=prot, overrides=overrides, exclude=exclude, multi_gene=multi_gene
+    )
+    store = dict(_store.uns(mdata))
+    store[_store.LINKS] = links
+    store.setdefault(_store.PARAMS, {})
+    store[_store.PARAMS] = {**dict(store[_store.PARAMS]), "link": params}
+    mdata.uns[_store.UNS_KEY] = store
+    counts = links["status"].value_counts()
+    log.info(
+        "linked %d of %d protein markers (%s)",
+        counts.get("linked", 0),
+        len(links),
+        ", ".join(f"{k}: {v}" for k, v in counts.items()),
+    )
+    return links.copy()
+
+
+def _compute_links(
+    mdata: MuData,
+    *,
+    rna: str,
+    prot: str,
+    overrides: Mapping[str, str | Iterable[str]] | None,
+    exclude: Iterable[str] | None,
+    multi_gene: str,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Compute the link table without writing anything (shared by ``link_features`` and ``harmonize``)."""
+    rna_ad = _store.get_modality(mdata, rna, "rna")
+    prot_ad = _store.get_modality(mdata, prot, "prot")
+    if multi_gene not in MULTI_GENE:
+        raise MufuseError(f"multi_gene={multi_gene!r} is not one of {', '.join(MULTI_GENE)}")
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise LinkError("overrides must be a dict such as {'CD3_TotalSeqB': 'CD3E'}")
+    over = {str(k): _parse_genes(v) for k, v in (overrides or {}).items()}
+    excl = {str(e) for e in ([exclude] if isinstance(exclude, str) else (exclude or []))}
+    unknown = sorted(
+        (set(over) | excl) - set(map(str, prot_ad.var_names)) - {clean_name(n)[0] for n in prot_ad.var_names}
+    )
+    if unknown:
+        raise LinkError(
+            f"overrides/exclude name markers that are not in modality '{prot}': {', '.join(unknown)}; "
+            f"markers there are e.g. {', '.join(map(str, prot_ad.var_names[:5]))}"
+        )
+    for k, genes in over.items():
+        if not genes:
+            raise LinkError(
+                f"override for marker '{k}' of modality '{prot}' names no gene; use exclude=['{k}'] to drop it"
+            )
+    genes_present: dict[str, list[str]] = {}
+    for g in map(str, rna_ad.var_names):
+        genes_present.setdefault(_key(g), []).append(g)
+    iso = prot_ad.var["isotype_control"] if "isotype_control" in prot_ad.var.columns else None
+    rows = {}
+    for name in map(str, prot_ad.var_names):
+        flagged = bool(iso is not None and iso.get(name, False) is True) or bool(
+            iso is not None and str(iso.get(name, "")).lower() == "true"
+        )
+        rows[name] = _link_one(name, genes_present=genes_present, overrides=over, exclude=excl, flagged_isotype=flagged)
+    links = pd.DataFrame.from_dict(rows, orient="index")[LINK_COLUMNS]
+    links.index.name = None
+    links["status"] = links["status"].astype(str)
+    params = {
+        "multi_gene": multi_gene,
+        "overrides": json.dumps({k: ";".join(v) for k, v in over.items()}, sort_keys=True),
+        "exclude": json.dumps(sorted(excl)),
+    }
+    return links, params
+
+
+def shared_features(links: pd.DataFrame, multi_gene: str) -> pd.DataFrame:
+    """Turn a link table into the shared-feature table: one row per (protein column, RNA gene set) pair.
+
+    Parameters
+    ----------
+    links
+        Output of :func:`link_features`.
+    multi_gene
+        ``"sum"``, ``"first"`` or ``"all"`` (see :func:`link_features`).
+
+    Returns
+    -------
+    DataFrame indexed by shared-feature name with columns ``prot`` (marker) and ``genes`` (``;``-joined genes
+    whose counts are summed into the RNA column).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> links = pd.DataFrame({"status": ["linked"], "genes": ["CD3D;CD3E"]}, index=["CD3"])
+    >>> shared_features(links, "all").index.tolist()
+    ['CD3:CD3D', 'CD3:CD3E']
+    """
+    rows: list[tuple[str, str, str]] = []
+    for marker, row in links.loc[links["status"] == "linked"].iterrows():
+        genes = _parse_genes(row["genes"])
+        if multi_gene == "sum" or len(genes) == 1:
+            rows.append((str(marker), str(marker), ";".join(genes)))
+        elif multi_gene == "first":
+            rows.append((str(marker), str(marker), genes[0]))
+        else:
+            rows.extend((f"{marker}:{g}", str(marker), g) for g in genes)
+    return pd.DataFrame(rows, columns=["feature", "prot", "genes"]).set_index("feature").rename_axis(None)

@@ -1,0 +1,178 @@
+"""Normalization building blocks: RNA library-size/log1p/z-score on needed columns only, protein transforms, HVGs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from .. import _kernels
+from .._errors import MufuseError
+
+PROT_TRANSFORMS = ("zscore", "clr", "arcsinh", "log1p", "none")
+LIBRARY_SIZES = ("all", "shared")
+TARGET_SUM = 1e4
+
+
+def highly_variable_seurat(
+    s1: np.ndarray, s2: np.ndarray, n_cells: int, n_top_genes: int, n_bins: int = 20
+) -> np.ndarray:
+    """Select highly variable genes from per-gene moments, as ``scanpy.pp.highly_variable_genes(flavor="seurat")``.
+
+    The moments are those of the library-size normalized values (before log1p), which is what the seurat flavor
+    computes after its ``expm1``. Genes are binned by log1p mean into ``n_bins`` bins; within each bin the log
+    dispersion is z-scored; genes at or above the ``n_top_genes``-th highest normalized dispersion are kept.
+
+    Parameters
+    ----------
+    s1, s2
+        Per-gene sum and sum of squares of the normalized values.
+    n_cells
+        Number of cells the sums run over.
+    n_top_genes
+        How many genes to select (ties at the cut-off are all kept, as scanpy does).
+    n_bins
+        Number of mean bins.
+
+    Returns
+    -------
+    Boolean mask over genes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.poisson(rng.uniform(0.1, 5, 50), size=(200, 50)).astype(float)
+    >>> mask = highly_variable_seurat(x.sum(0), (x**2).sum(0), 200, 10)
+    >>> int(mask.sum())
+    10
+    """
+    mean = s1 / n_cells
+    var = (s2 / n_cells - mean**2) * (n_cells / max(n_cells - 1, 1))
+    var = np.maximum(var, 0.0)
+    mean = np.where(mean == 0, 1e-12, mean)
+    disp = var / mean
+    disp = np.where(disp == 0, np.nan, disp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        disp = np.log(disp)
+    logmean = np.log1p(mean)
+    df = pd.DataFrame({"means": logmean, "disp": disp})
+    df["bin"] = pd.cut(df["means"], bins=n_bins)
+    stats = df.groupby("bin", observed=True)["disp"].agg(avg="mean", dev="std")
+    single = stats["dev"].isnull()
+    stats.loc[single, "dev"] = stats.loc[single, "avg"]
+    stats.loc[single, "avg"] = 0
+    per_gene = stats.loc[df["bin"]].to_numpy()
+    norm = (df["disp"].to_numpy() - per_gene[:, 0]) / per_gene[:, 1]
+    valid = norm[~np.isnan(norm)]
+    if valid.size == 0:
+        return np.zeros(len(norm), dtype=bool)
+    k = min(n_top_genes, valid.size)
+    cut = np.sort(valid)[::-1][k - 1]
+    return np.nan_to_num(norm, nan=-np.inf) >= cut
+
+
+def rna_arrays(
+    x,
+    *,
+    shared_genes: list[np.ndarray],
+    n_top_genes: int,
+    library_size: str,
+    clip: float,
+    groups: np.ndarray | None,
+    n_groups: int,
+    modality: str,
+) -> dict:
+    """Build the RNA shared and active arrays from counts in two passes over the nnz (stats, then needed columns).
+
+    Returns a dict with ``shared``, ``active`` (float32 arrays), ``hvg`` (gene indices), ``stats``
+    (:class:`mufuse._kernels.CountStats`) and the per-column ``shared_std`` / ``active_std`` before scaling.
+    """
+    n_cells, n_genes = x.shape
+    flag = np.zeros(n_genes, dtype=bool)
+    for genes in shared_genes:
+        flag[genes] = True
+    stats = _kernels.count_moments(x, target_sum=TARGET_SUM, flag=flag)
+    if stats.n_nonfinite:
+        raise MufuseError(
+            f"modality '{modality}' has {stats.n_nonfinite} NaN/Inf values in its counts; remove or fix them "
+            "(e.g. recompute the counts matrix) before harmonizing"
+        )
+    if stats.n_negative:
+        raise MufuseError(
+            f"modality '{modality}' has {stats.n_negative} negative values, so it does not hold counts; pass "
+            f"layer='counts' (or the layer with raw UMI counts)"
+        )
+    n_top = min(int(n_top_genes), n_genes)
+    hvg_mask = highly_variable_seurat(stats.s1, stats.s2, n_cells, n_top)
+    hvg = np.flatnonzero(hvg_mask)
+    shared, active = _kernels.gather(x, shared_genes, hvg)
+    lib_all = stats.lib
+    lib = lib_all if library_size == "all" else stats.lib_shared
+    scale_sh = np.where(lib > 0, TARGET_SUM / np.where(lib > 0, lib, 1.0), 0.0)
+    scale_act = np.where(lib_all > 0, TARGET_SUM / np.where(lib_all > 0, lib_all, 1.0), 0.0)
+    _kernels.log_normalize_inplace(shared, scale_sh)
+    _kernels.log_normalize_inplace(active, scale_act)
+    _, sh_std = _kernels.standardize_clip(shared, clip=clip, groups=groups, n_groups=n_groups)
+    _, act_std = _kernels.standardize_clip(active, clip=clip, groups=groups, n_groups=n_groups)
+    return {"shared": shared, "active": active, "hvg": hvg, "stats": stats, "shared_std": sh_std, "active_std": act_std}
+
+
+def _dense_float(x) -> np.ndarray:
+    if sparse.issparse(x):
+        x = x.toarray()
+    arr = np.asarray(x)
+    if arr.dtype != np.float64:
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def transform_protein(
+    x, *, transform: str, cofactor: float = 5.0, clr_axis: int = 0, modality: str = "prot"
+) -> np.ndarray:
+    """Apply the protein transform (before z-scoring) and return a dense float64 array.
+
+    Parameters
+    ----------
+    x
+        Cells × markers matrix (dense or sparse); only the markers to use.
+    transform
+        ``"zscore"`` / ``"none"`` (values as given), ``"clr"`` (``log1p(x / exp(mean(log1p(x))))`` along
+        ``clr_axis``, muon's ``seurat`` flavor), ``"arcsinh"`` (``arcsinh(x / cofactor)``) or ``"log1p"``.
+    cofactor
+        Cofactor of ``arcsinh``.
+    clr_axis
+        0: across cells, per marker (muon's default); 1: across markers, per cell.
+    modality
+        Modality name for error messages.
+
+    Returns
+    -------
+    Dense float64 array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> transform_protein(np.array([[0.0, 5.0]]), transform="arcsinh").round(4).tolist()
+    [[0.0, 0.8814]]
+    """
+    arr = _dense_float(x)
+    if transform in ("zscore", "none"):
+        return arr.copy() if arr is x else arr
+    if transform == "arcsinh":
+        if cofactor <= 0:
+            raise MufuseError(f"cofactor must be > 0 for prot_transform='arcsinh' (got {cofactor})")
+        return np.arcsinh(arr / cofactor)
+    if transform in ("log1p", "clr"):
+        if np.nanmin(arr, initial=0.0) < 0:
+            raise MufuseError(
+                f"prot_transform='{transform}' needs non-negative values, but modality '{modality}' has negative "
+                "values (already z-scored or centered?); use prot_transform='zscore' (or 'none')"
+            )
+        if transform == "log1p":
+            return np.log1p(arr)
+        if clr_axis not in (0, 1):
+            raise MufuseError(f"clr_axis must be 0 (per marker, across cells) or 1 (per cell); got {clr_axis}")
+        logmean = np.log1p(arr).mean(axis=clr_axis, keepdims=True)
+        return np.log1p(arr / np.exp(logmean))
+    raise MufuseError(f"prot_transform={transform!r} is not one of {', '.join(PROT_TRANSFORMS)}")
