@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prot-transform", default="zscore", choices=["zscore", "clr", "arcsinh", "log1p", "none"])
     p.add_argument("--clip", type=float, default=5.0)
     p.add_argument("--library-size", default="all", choices=["all", "shared"])
-    p.add_argument("--n-top-genes", type=int, default=2000)
+    p.add_argument("--n-top-genes", type=int, default=None, help="highly variable genes (default: 2000 or all)")
     p.add_argument("--batch-key", default=None)
     p.add_argument("--layer", default=None, help="RNA layer with raw counts (default: 'counts' if present, else .X)")
     p.add_argument("--strict", action="store_true", help="fail (exit 2) when the scale check fails")
@@ -331,17 +331,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
-    warnings.filterwarnings("ignore", module=r"mudata\..*")
-    warnings.filterwarnings("ignore", module=r"anndata\..*")
-    try:
-        return int(args.func(args))
-    except (MufuseError, _BadInput) as err:
-        print(f"mufuse: error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (OSError, KeyError) as err:
-        print(f"mufuse: error: {type(err).__name__}: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    with warnings.catch_warnings():  # restores the caller's warning state (main() is also called in-process)
+        warnings.showwarning = lambda msg, *a, **k: print(f"warning: {msg}", file=sys.stderr)
+        warnings.filterwarnings("ignore", module=r"mudata\..*")
+        warnings.filterwarnings("ignore", module=r"anndata\..*")
+        try:
+            return int(args.func(args))
+        except (MufuseError, _BadInput) as err:
+            print(f"mufuse: error: {err}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except (OSError, KeyError) as err:
+            print(f"mufuse: error: {type(err).__name__}: {err}", file=sys.stderr)
+            return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

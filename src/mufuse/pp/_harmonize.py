@@ -19,6 +19,7 @@ from . import _links, _normalize
 
 log = logging.getLogger("mufuse")
 
+DEFAULT_N_TOP_GENES = 2000
 _BAD_RNA_STATES = {"log1p", "zscored", "unit_scaled", "binary", "arcsinh"}
 
 
@@ -81,7 +82,7 @@ def harmonize(
     prot_transform: str = "zscore",
     clip: float = 5.0,
     library_size: str = "all",
-    n_top_genes: int = 2000,
+    n_top_genes: int | None = None,
     batch_key: str | None = None,
     strict: bool = False,
     copy: bool = False,
@@ -119,7 +120,8 @@ def harmonize(
         ``"all"`` (library size from all genes) or ``"shared"`` (from the shared genes only, as in the MaxFuse
         tutorial) for the RNA shared array.
     n_top_genes
-        Number of highly variable genes in the RNA active array.
+        Number of highly variable genes in the RNA active array; default 2000, or all genes when the RNA has
+        fewer. An explicit value larger than the number of genes is an error.
     batch_key
         Column of ``obs`` (of each modality, or of ``mdata.obs``): z-score within each batch.
     strict
@@ -158,7 +160,9 @@ def harmonize(
         raise MufuseError(f"library_size={library_size!r} is not one of {', '.join(_normalize.LIBRARY_SIZES)}")
     if not (isinstance(clip, int | float) and clip > 0 and np.isfinite(clip)):
         raise MufuseError(f"clip must be a positive number (e.g. 5.0), got {clip!r}")
-    if not (isinstance(n_top_genes, int | np.integer) and n_top_genes > 0):
+    if n_top_genes is None:
+        n_top_genes = min(DEFAULT_N_TOP_GENES, rna_ad.n_vars)
+    if not (isinstance(n_top_genes, int | np.integer) and not isinstance(n_top_genes, bool) and n_top_genes > 0):
         raise MufuseError(f"n_top_genes must be a positive integer, got {n_top_genes!r}")
     if n_top_genes > rna_ad.n_vars:
         raise MufuseError(

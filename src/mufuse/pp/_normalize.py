@@ -42,10 +42,10 @@ def highly_variable_seurat(
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> x = rng.poisson(rng.uniform(0.1, 5, 50), size=(200, 50)).astype(float)
-    >>> mask = highly_variable_seurat(x.sum(0), (x**2).sum(0), 200, 10)
+    >>> x = rng.poisson(rng.uniform(0.1, 5, 500), size=(200, 500)).astype(float)
+    >>> mask = highly_variable_seurat(x.sum(0), (x**2).sum(0), 200, 50)
     >>> int(mask.sum())
-    10
+    50
     """
     mean = s1 / n_cells
     var = (s2 / n_cells - mean**2) * (n_cells / max(n_cells - 1, 1))

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import mudata
+import numpy as np
+import pytest
+from scipy import sparse
+
+import mufuse
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PBMC = SHARED_DATA / "pbmc10k_protein_v3.h5mu"
+
+
+def read_quiet(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return mudata.read_h5mu(str(path))
+
+
+@pytest.fixture(scope="session")
+def pbmc_path() -> Path:
+    if not PBMC.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"real data missing in CI: {PBMC}")
+        pytest.skip(f"real data not found at {PBMC} (../shared/data is absent)")
+    return PBMC
+
+
+@pytest.fixture
+def pbmc(pbmc_path):
+    return read_quiet(pbmc_path)
+
+
+@pytest.fixture(scope="session")
+def _sim_cached():
+    return mufuse.datasets.simulated(1500, n_genes=800, seed=3)
+
+
+@pytest.fixture
+def sim(_sim_cached):
+    return _sim_cached.copy()
+
+
+@pytest.fixture
+def sim_unpaired():
+    return mufuse.datasets.simulated(1200, n_genes=600, paired=False, n_prot_cells=900, seed=5)
+
+
+def snapshot(mdata) -> dict:
+    """Deep copy of everything a user owns, to check that nothing changed."""
+    out = {}
+    for name, ad in mdata.mod.items():
+        x = ad.X
+        out[name] = {
+            "X": x.copy() if x is not None else None,
+            "layers": {k: v.copy() for k, v in ad.layers.items()},
+            "obs": ad.obs.copy(),
+            "var": ad.var.copy(),
+            "raw": None if ad.raw is None else ad.raw.X.copy(),
+            "obsm": sorted(ad.obsm.keys()),
+        }
+    out["uns"] = sorted(mdata.uns.keys())
+    return out
+
+
+def _same(a, b) -> bool:
+    if sparse.issparse(a) or sparse.issparse(b):
+        return (
+            sparse.issparse(a)
+            and sparse.issparse(b)
+            and a.format == b.format
+            and (a != b).nnz == 0
+            and a.dtype == b.dtype
+        )
+    return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True) and np.asarray(a).dtype == np.asarray(b).dtype
+
+
+def assert_unchanged(mdata, snap, *, obsm_too: bool = True) -> None:
+    for name, ad in mdata.mod.items():
+        s = snap[name]
+        assert _same(ad.X, s["X"]), f"{name}.X changed"
+        assert sorted(ad.layers.keys()) == sorted(s["layers"]), f"{name}.layers changed"
+        for k, v in s["layers"].items():
+            assert _same(ad.layers[k], v), f"{name}.layers[{k}] changed"
+        assert ad.obs.equals(s["obs"]), f"{name}.obs changed"
+        assert ad.var.equals(s["var"]), f"{name}.var changed"
+        if s["raw"] is not None:
+            assert _same(ad.raw.X, s["raw"]), f"{name}.raw changed"
+        if obsm_too:
+            assert sorted(ad.obsm.keys()) == s["obsm"], f"{name}.obsm changed"
+    if obsm_too:
+        assert sorted(mdata.uns.keys()) == snap["uns"]

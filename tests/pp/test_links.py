@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import anndata as ad
+import mudata
+import numpy as np
+import pandas as pd
+import pytest
+
+import mufuse
+from conftest import assert_unchanged, snapshot
+from mufuse.pp._links import clean_name, curated_table
+
+GENES = [
+    "CD3D",
+    "CD3E",
+    "CD3G",
+    "CD4",
+    "CD8A",
+    "CD8B",
+    "PTPRC",
+    "HLA-DRA",
+    "HLA-DRB1",
+    "FCGR3A",
+    "NCAM1",
+    "IL2RA",
+    "IL7R",
+    "PDCD1",
+    "CD274",
+    "FUT4",
+    "MS4A1",
+    "TIGIT",
+    "MKI67",
+    "ISG20",
+    "HLA-A",
+    "HLA-B",
+    "HLA-C",
+    "B2M",
+    "ITGAX",
+]
+
+
+def _mdata(markers, genes=GENES):
+    rng = np.random.default_rng(0)
+    rna = ad.AnnData(rng.poisson(1, (20, len(genes))).astype(np.float32), var=pd.DataFrame(index=genes))
+    prot = ad.AnnData(rng.poisson(5, (20, len(markers))).astype(np.float32), var=pd.DataFrame(index=markers))
+    return mudata.MuData({"rna": rna, "prot": prot})
+
+
+@pytest.mark.parametrize(
+    ("marker", "genes"),
+    [
+        ("CD3_TotalSeqB", "CD3D;CD3E;CD3G"),  # complex
+        ("CD4-1", "CD4"),  # Hao et al. clone duplicate, not CD41
+        ("CD8a", "CD8A"),  # chain-specific
+        ("CD8", "CD8A;CD8B"),
+        ("CD45RA", "PTPRC"),  # isoform
+        ("CD45RO_TotalSeqB", "PTPRC"),
+        ("HLA-DR", "HLA-DRA;HLA-DRB1"),
+        ("MHCII (HLA-DR)", "HLA-DRA;HLA-DRB1"),  # parenthetical alias
+        ("HLA-A,B,C", "HLA-A;HLA-B;HLA-C;B2M"),
+        ("CD16", "FCGR3A"),  # FCGR3B not in this RNA
+        ("CD56", "NCAM1"),
+        ("CD25", "IL2RA"),  # never the alias collision ISG20
+        ("CD15", "FUT4"),  # epitope made by an enzyme
+        ("PD-1_TotalSeqB", "PDCD1"),
+        ("B7-H1 (PD-L1)", "CD274"),
+        ("IL7Ralpha (CD127)", "IL7R"),
+        ("CD8 - cytotoxic T cells:Cyc_3_ch_2", "CD8A;CD8B"),  # CODEX channel naming
+        ("Ki67_Er168", "MKI67"),  # IMC metal tag
+        ("CD20(Dy161Di)", "MS4A1"),
+        ("ADT_TIGIT", "TIGIT"),  # gene symbol after cleaning
+        ("anti-human_CD11c", "ITGAX"),
+    ],
+)
+def test_links_real_panel_names(marker, genes):
+    links = mufuse.pp.link_features(_mdata([marker]))
+    row = links.loc[marker]
+    assert row["status"] == "linked", row.to_dict()
+    assert row["genes"] == genes
+    assert row["reason"]
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "IgG1_control_TotalSeqB",
+        "Mouse IgG2a, κ isotype Ctrl",
+        "Rat_IgG2b_isotype",
+        "DAPI",
+        "Hoechst",
+        "DRAQ5",
+        "Ir191",
+        "DNA1",
+        "Blank",
+        "empty_2",
+        "Background",
+        "Autofluorescence",
+        "HTO_1",
+        "Hashtag3",
+        "GFP",
+        "Cisplatin",
+    ],
+)
+def test_names_that_must_link_to_nothing(marker):
+    links = mufuse.pp.link_features(_mdata([marker]))
+    assert links.loc[marker, "status"] == "excluded", links.loc[marker].to_dict()
+    assert links.loc[marker, "genes"] == ""
+
+
+def test_gene_absent_lists_the_wanted_genes():
+    links = mufuse.pp.link_features(_mdata(["CD19"]))
+    assert links.loc["CD19", "status"] == "gene_absent"
+    assert "CD19" in links.loc["CD19", "reason"] and links.loc["CD19", "wanted"] == "CD19"
+
+
+def test_not_found_has_a_reason():
+    links = mufuse.pp.link_features(_mdata(["XYZ-unknown-42"]))
+    assert links.loc["XYZ-unknown-42", "status"] == "not_found"
+    assert "overrides" in links.loc["XYZ-unknown-42", "reason"]
+
+
+def test_overrides_and_exclude_win_and_are_stored():
+    m = _mdata(["CD3", "CD4", "odd_marker"])
+    links = mufuse.pp.link_features(m, overrides={"odd_marker": "TIGIT", "CD3": ["CD3E"]}, exclude=["CD4"])
+    assert links.loc["odd_marker", ["status", "genes", "source"]].tolist() == ["linked", "TIGIT", "user"]
+    assert links.loc["CD3", "genes"] == "CD3E"
+    assert links.loc["CD4", "status"] == "excluded" and links.loc["CD4", "source"] == "user"
+    pd.testing.assert_frame_equal(m.uns["mufuse"]["links"], links)
+    mufuse.pp.harmonize(m)  # harmonize keeps the user's links
+    assert "odd_marker" in m.uns["mufuse"]["shared"].index
+
+
+def test_var_isotype_column_is_honoured():
+    m = _mdata(["CD4", "weird_ctrl_name"])
+    m.mod["prot"].var["isotype_control"] = [False, True]
+    links = mufuse.pp.link_features(m)
+    assert links.loc["weird_ctrl_name", "status"] == "excluded"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "match"),
+    [
+        ({"overrides": {"nope": "CD4"}}, mufuse.LinkError, "nope"),
+        ({"exclude": ["nope"]}, mufuse.LinkError, "nope"),
+        ({"overrides": {"CD4": ""}}, mufuse.LinkError, "names no gene"),
+        ({"multi_gene": "mean"}, mufuse.MufuseError, "multi_gene"),
+        ({"prot": "adt"}, mufuse.MufuseError, "'adt'"),
+    ],
+)
+def test_link_errors_change_nothing(kwargs, err, match):
+    m = _mdata(["CD4"])
+    snap = snapshot(m)
+    with pytest.raises(err, match=match):
+        mufuse.pp.link_features(m, **kwargs)
+    assert_unchanged(m, snap)
+
+
+def test_curated_table_is_well_formed():
+    t = curated_table()
+    assert {"marker", "genes", "kind", "evidence"} <= set(t.columns)
+    assert t["marker"].is_unique
+    assert (t["evidence"].str.len() > 0).all()
+    assert set(t["kind"]) <= {"single", "chain", "complex", "isoform", "epitope", "alias"}
+
+
+def test_clean_name_examples():
+    assert clean_name("CD3_TotalSeqB")[0] == "CD3"
+    assert clean_name("CD45RA")[0] == "CD45RA"  # digits of a CD number are not a metal tag
+    assert clean_name("MHCII (HLA-DR)")[1] == ["MHCII", "HLA-DR"]

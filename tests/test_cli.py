@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mufuse
+from conftest import read_quiet
+from mufuse.cli import main
+
+
+@pytest.fixture
+def sim_file(tmp_path):
+    path = tmp_path / "sim.h5mu"
+    m = mufuse.datasets.simulated(600, n_genes=500, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.write(path)
+    return path
+
+
+def _run(*args):
+    """The installed console script, in a subprocess, as a user runs it."""
+    exe = Path(sys.executable).parent / "mufuse"
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=600, env={**os.environ, "MPLBACKEND": "Agg"}
+    )
+
+
+def test_demo_prints_before_and_after():
+    res = _run("demo", "--n-cells", "800")
+    assert res.returncode == 0, res.stderr
+    assert "before:" in res.stdout and "after mufuse.pp.harmonize" in res.stdout
+    assert "[std_ratio]" in res.stdout  # the research notes' failure is shown ...
+    assert "verdict: OK" in res.stdout  # ... and fixed
+    assert "Traceback" not in res.stderr
+
+
+def test_harmonize_check_links_round_trip(sim_file, tmp_path, capsys):
+    out = tmp_path / "out.h5mu"
+    before = sim_file.read_bytes()
+    assert main(["harmonize", str(sim_file), "-o", str(out)]) == 0
+    assert sim_file.read_bytes() == before  # input untouched
+    back = read_quiet(out)
+    assert back["rna"].obsm["mufuse_shared"].shape[1] == len(back.uns["mufuse"]["shared"])
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp.h5mu")]
+    assert main(["check", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "stored mufuse scale report" in text and "verdict: OK" in text
+    assert main(["check", str(sim_file)]) == 0
+    assert "dry run" in capsys.readouterr().out
+    assert main(["links", str(sim_file), "--tsv"]) == 0
+    tsv = capsys.readouterr().out.splitlines()
+    assert tsv[0].split("\t")[:4] == ["marker", "status", "genes", "reason"]
+    assert any(line.startswith("CD3_TotalSeqB\tlinked\tCD3D;CD3E;CD3G") for line in tsv)
+
+
+def test_check_strict_exit_code(tmp_path, capsys):
+    m = mufuse.datasets.simulated(600, n_genes=500, prescaled=True, seed=1)
+    mufuse.pp.harmonize(m)
+    m["prot"].obsm["mufuse_shared"] = m["prot"].obsm["mufuse_shared"] * 0.1  # someone rescaled it
+    from mufuse.tl._scales import scale_report
+
+    table, issues = scale_report(
+        [m["rna"].obsm["mufuse_shared"], m["prot"].obsm["mufuse_shared"]],
+        ["rna", "prot"],
+        list(m.uns["mufuse"]["shared"].index),
+        5.0,
+    )
+    m.uns["mufuse"]["report"]["table"] = table
+    m.uns["mufuse"]["report"]["issues"] = "\n".join(f"[{r}] {t}" for r, t in issues)
+    path = tmp_path / "bad.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.write(path)
+    assert main(["check", str(path)]) == 0
+    assert main(["check", str(path), "--strict"]) == 2
+    assert "--strict" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["missing", "not_h5mu", "directory", "same_output", "unwritable_dir", "bad_modality", "bad_param"],
+)
+def test_bad_input_exits_2_with_one_line(case, sim_file, tmp_path):
+    out = tmp_path / "o.h5mu"
+    args = ["harmonize", str(sim_file), "-o", str(out)]
+    if case == "missing":
+        args[1] = str(tmp_path / "nope.h5mu")
+    elif case == "not_h5mu":
+        junk = tmp_path / "junk.h5mu"
+        junk.write_text("not hdf5")
+        args[1] = str(junk)
+    elif case == "directory":
+        args[1] = str(tmp_path)
+    elif case == "same_output":
+        args[3] = str(sim_file)
+    elif case == "unwritable_dir":
+        args[3] = str(tmp_path / "no" / "such" / "dir" / "o.h5mu")
+    elif case == "bad_modality":
+        args += ["--rna", "gex"]
+    elif case == "bad_param":
+        args += ["--clip", "-1"]
+    before = sim_file.read_bytes()
+    res = _run(*args)
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mufuse: error:"), res.stderr
+    assert "Traceback" not in res.stderr
+    assert sim_file.read_bytes() == before
+    assert not out.exists()
+
+
+def test_help_on_each_command():
+    for cmd in ("demo", "harmonize", "check", "links"):
+        res = _run(cmd, "--help")
+        assert res.returncode == 0 and "usage: mufuse " + cmd in res.stdout
+
+
+def test_failed_write_leaves_no_file(sim_file, tmp_path, monkeypatch):
+    from mufuse import cli
+
+    m = read_quiet(sim_file)
+    target = tmp_path / "x.h5mu"
+
+    def boom(self, *a, **k):
+        Path(a[0]).write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(type(m), "write_h5mu", boom)
+    with pytest.raises(OSError):
+        cli.write_atomic(m, str(target))
+    assert os.listdir(tmp_path) == ["sim.h5mu"]
+
+
+def test_real_file_cli(pbmc_path, tmp_path):
+    src = tmp_path / "pbmc.h5mu"
+    shutil.copy(pbmc_path, src)
+    res = _run("harmonize", str(src), "-o", str(tmp_path / "h.h5mu"))
+    assert res.returncode == 0, res.stderr
+    back = read_quiet(tmp_path / "h.h5mu")
+    assert np.isfinite(back["prot"].obsm["mufuse_shared"]).all()
+    res = _run("links", str(src))
+    assert res.returncode == 0 and "CD45RA_TotalSeqB" in res.stdout and "gene_absent" in res.stdout
