@@ -58,10 +58,27 @@ def test_gather_sums_shared_and_copies_active(fmt):
     mat = x if fmt == "dense" else sparse.csr_matrix(x).asformat(fmt)
     shared = [np.array([3]), np.array([4, 5, 6]), np.array([3, 9])]  # gene 3 used twice
     active = np.array([0, 3, 29])
-    sh, act = _kernels.gather(mat, shared, active)
+    sh, act, mean, std = _kernels.gather(mat, shared, active)
     assert sh.flags.c_contiguous and act.flags.c_contiguous and sh.dtype == np.float32
+    assert mean is None and std is None
     np.testing.assert_array_equal(sh, np.stack([x[:, g].sum(axis=1) for g in shared], axis=1))
     np.testing.assert_array_equal(act, x[:, active])
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "dense"])
+def test_gather_normalizes_active_and_returns_group_moments(fmt):
+    rng = np.random.default_rng(3)
+    x = rng.poisson(0.7, size=(120, 25)).astype(np.float32)
+    mat = x if fmt == "dense" else sparse.csr_matrix(x).asformat(fmt)
+    scale = rng.uniform(0.5, 2.0, 120)
+    groups = rng.integers(0, 3, 120)
+    active = np.array([2, 5, 11, 24])
+    _, act, mean, std = _kernels.gather(mat, [], active, active_scale=scale, groups=groups, n_groups=3)
+    expected = np.log1p(x[:, active].astype(np.float64) * scale[:, None])
+    np.testing.assert_allclose(act, expected, rtol=1e-6)
+    for g in range(3):
+        np.testing.assert_allclose(mean[g], expected[groups == g].mean(axis=0), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(std[g], expected[groups == g].std(axis=0), rtol=1e-6, atol=1e-9)
 
 
 @settings(max_examples=40, deadline=None)

@@ -167,3 +167,16 @@ def test_clean_name_examples():
     assert clean_name("CD3_TotalSeqB")[0] == "CD3"
     assert clean_name("CD45RA")[0] == "CD45RA"  # digits of a CD number are not a metal tag
     assert clean_name("MHCII (HLA-DR)")[1] == ["MHCII", "HLA-DR"]
+
+
+def test_ensembl_var_names_link_through_the_symbol_column():
+    ids = [f"ENSG{i:011d}" for i in range(len(GENES))]
+    m = _mdata(["CD3", "CD4"])
+    rna = m["rna"]
+    rna.var["gene_symbols"] = GENES
+    rna.var_names = ids
+    links = mufuse.pp.link_features(m)
+    assert links.loc["CD4", "genes"] == ids[GENES.index("CD4")]
+    assert links.loc["CD3", "genes"].split(";") == [ids[GENES.index(g)] for g in ("CD3D", "CD3E", "CD3G")]
+    mufuse.pp.harmonize(m)
+    assert m["rna"].obsm["mufuse_shared"].shape[1] == 2

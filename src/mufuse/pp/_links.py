@@ -167,6 +167,39 @@ def clean_name(name: str) -> tuple[str, list[str]]:
     return cleaned, uniq
 
 
+_ENSEMBL = re.compile(r"^ENS[A-Z]*G\d{6,}")
+SYMBOL_COLUMNS = ("gene_symbols", "gene_symbol", "gene_name", "gene_names", "symbol", "symbols", "feature_name")
+
+
+def gene_symbols(rna_ad) -> list[str]:
+    """Gene symbols of the RNA features: ``var_names``, or a symbol column when ``var_names`` are Ensembl IDs.
+
+    Parameters
+    ----------
+    rna_ad
+        The RNA AnnData.
+
+    Returns
+    -------
+    One symbol per feature, in ``var`` order.
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> var = pd.DataFrame({"gene_symbols": ["CD4", "CD8A"]}, index=["ENSG00000010610", "ENSG00000153563"])
+    >>> gene_symbols(ad.AnnData(np.zeros((1, 2)), var=var))
+    ['CD4', 'CD8A']
+    """
+    names = [str(v) for v in rna_ad.var_names]
+    if not names or sum(bool(_ENSEMBL.match(n)) for n in names) < 0.5 * len(names):
+        return names
+    for col in SYMBOL_COLUMNS:
+        if col in rna_ad.var.columns:
+            sym = rna_ad.var[col].astype(str).tolist()
+            return [s if s and s != "nan" else n for s, n in zip(sym, names, strict=True)]
+    return names
+
+
 def _parse_genes(spec: str | Iterable[str]) -> list[str]:
     if isinstance(spec, str):
         return [g.strip() for g in re.split(r"[;,]", spec) if g.strip()]
@@ -348,8 +381,9 @@ def _compute_links(
                 f"override for marker '{k}' of modality '{prot}' names no gene; use exclude=['{k}'] to drop it"
             )
     genes_present: dict[str, list[str]] = {}
-    for g in map(str, rna_ad.var_names):
-        genes_present.setdefault(_key(g), []).append(g)
+    symbols = gene_symbols(rna_ad)
+    for var_name, sym in zip(map(str, rna_ad.var_names), symbols, strict=True):
+        genes_present.setdefault(_key(sym), []).append(var_name)
     iso = prot_ad.var["isotype_control"] if "isotype_control" in prot_ad.var.columns else None
     rows = {}
     for name in map(str, prot_ad.var_names):

@@ -106,16 +106,22 @@ def rna_arrays(
     n_top = min(int(n_top_genes), n_genes)
     hvg_mask = highly_variable_seurat(stats.s1, stats.s2, n_cells, n_top)
     hvg = np.flatnonzero(hvg_mask)
-    shared, active = _kernels.gather(x, shared_genes, hvg)
     lib_all = stats.lib
     lib = lib_all if library_size == "all" else stats.lib_shared
-    scale_sh = np.where(lib > 0, TARGET_SUM / np.where(lib > 0, lib, 1.0), 0.0)
-    scale_act = np.where(lib_all > 0, TARGET_SUM / np.where(lib_all > 0, lib_all, 1.0), 0.0)
+    scale_sh = _scale(lib)
+    scale_act = _scale(lib_all)
+    shared, active, act_mean, act_std = _kernels.gather(
+        x, shared_genes, hvg, active_scale=scale_act, groups=groups, n_groups=n_groups
+    )
+    _kernels.apply_standardize(active, act_mean, act_std, clip=clip, groups=groups)
     _kernels.log_normalize_inplace(shared, scale_sh)
-    _kernels.log_normalize_inplace(active, scale_act)
     _, sh_std = _kernels.standardize_clip(shared, clip=clip, groups=groups, n_groups=n_groups)
-    _, act_std = _kernels.standardize_clip(active, clip=clip, groups=groups, n_groups=n_groups)
     return {"shared": shared, "active": active, "hvg": hvg, "stats": stats, "shared_std": sh_std, "active_std": act_std}
+
+
+def _scale(lib: np.ndarray) -> np.ndarray:
+    """Per-cell factor target_sum / library size (0 for empty cells)."""
+    return np.where(lib > 0, TARGET_SUM / np.where(lib > 0, lib, 1.0), 0.0)
 
 
 def _dense_float(x) -> np.ndarray:
