@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import _store
@@ -87,15 +88,19 @@ def write_atomic(mdata, out: str, *, inputs: Sequence[str] = ()) -> None:
         raise
 
 
+def _num(v: float) -> str:
+    return f"{v:>9.3f}" if abs(v) < 1e4 else f"{v:>9.3g}"
+
+
 def _fmt_summary(table: pd.DataFrame, states: dict[str, str] | None = None, indent: str = "  ") -> str:
     rows = table.loc[table["feature"] == "(all)"]
-    head = f"{indent}{'modality':<10}{'state':<13}{'mean':>8}{'std':>8}{'min':>8}{'max':>8}{'clipped':>9}"
+    head = f"{indent}{'modality':<10}{'state':<13}{'mean':>9}{'std':>9}{'min':>9}{'max':>9}{'|x|>=clip':>11}"
     lines = [head]
     for r in rows.itertuples(index=False):
         state = (states or {}).get(r.modality, "")
         lines.append(
-            f"{indent}{r.modality:<10}{state:<13}{r.mean:>8.3f}{r.std:>8.3f}{r.min:>8.2f}{r.max:>8.2f}"
-            f"{100 * r.frac_clipped:>8.1f}%"
+            f"{indent}{r.modality:<10}{state:<13}{_num(r.mean)}{_num(r.std)}{_num(r.min)}{_num(r.max)}"
+            f"{100 * r.frac_clipped:>10.1f}%"
         )
     return "\n".join(lines)
 
@@ -181,6 +186,19 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _print_before_after(report, issues_after: str, rna: str, prot: str, after_title: str) -> None:
+    states = dict(report["input_state"])
+    print(
+        f"as given ({rna} normalized and z-scored by mufuse, {prot} untransformed: what MaxFuse sees without "
+        "a protein transform):"
+    )
+    print(_fmt_summary(report["before"], {rna: "zscored", prot: states.get(prot, "")}))
+    print(_fmt_issues(str(report["before_issues"])))
+    print(after_title)
+    print(_fmt_summary(report["table"], {rna: "zscored", prot: "zscored"}))
+    print(_fmt_issues(issues_after))
+
+
 def cmd_harmonize(args) -> int:
     """Run ``mufuse harmonize IN -o OUT``."""
     from . import pp
@@ -191,9 +209,15 @@ def cmd_harmonize(args) -> int:
         pp.harmonize(mdata, **_harmonize_kwargs(args))
     write_atomic(mdata, args.output, inputs=[args.input])
     store = _store.uns(mdata)
-    print(f"harmonized {args.input} -> {args.output}: {store[_store.SHARED].shape[0]} shared features")
-    print(_fmt_summary(store[_store.REPORT]["table"], dict(store[_store.REPORT]["input_state"])))
-    print(_fmt_issues(_scale_issues(store)))
+    report = store[_store.REPORT]
+    states = dict(report["input_state"])
+    print(
+        f"harmonized {args.input} -> {args.output}: {store[_store.SHARED].shape[0]} shared features; input "
+        f"{args.rna} {states[args.rna]} ({report['counts_source']}), {args.prot} {states[args.prot]}"
+    )
+    if report["dropped"]:
+        print(f"  dropped (no variance): {report['dropped'].replace(chr(10), '; ')}")
+    _print_before_after(report, _scale_issues(store), args.rna, args.prot, "after mufuse.pp.harmonize:")
     for w in caught:
         if not str(w.message).startswith("mufuse scale check"):
             print(f"warning: {w.message}", file=sys.stderr)
@@ -203,30 +227,36 @@ def cmd_harmonize(args) -> int:
 def cmd_check(args) -> int:
     """Run ``mufuse check IN``: input states and the scale report."""
     from . import pp, tl
+    from .tl._scales import scale_report
 
     mdata = _read(args.input)
-    store = _store.uns(mdata)
-    harmonized = all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot) if m in mdata.mod)
     for name, role in ((args.rna, "rna"), (args.prot, "prot")):
         _store.get_modality(mdata, name, role)
+    store = _store.uns(mdata)
+    harmonized = all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot))
     print(f"{args.input}")
     for name in (args.rna, args.prot):
         state, why = tl.detect_state(mdata.mod[name], return_reason=True)
         ad = mdata.mod[name]
         print(f"  {name}: {ad.n_obs} cells × {ad.n_vars} features; .X looks {state} ({why})")
-    if harmonized and _store.REPORT in store:
-        print("stored mufuse scale report (shared features):")
-        report = store[_store.REPORT]
-        issues = _scale_issues(store)
+    if harmonized and _store.REPORT in store and _store.SHARED in store:
+        report = dict(store[_store.REPORT])
+        features = [str(f) for f in pd.DataFrame(store[_store.SHARED]).index]
+        clip = float(dict(dict(store.get(_store.PARAMS, {})).get("harmonize", {})).get("clip", 5.0))
+        arrays = [np.asarray(mdata.mod[m].obsm[_store.SHARED_KEY]) for m in (args.rna, args.prot)]
+        # verify what is stored now, not what harmonize once reported
+        table, found = scale_report(arrays, [args.rna, args.prot], features, clip)
+        report["table"] = table
+        issues = "\n".join(f"[{r}] {m}" for r, m in found)
+        title = f"stored shared arrays (obsm['{_store.SHARED_KEY}'], {len(features)} features), checked now:"
     else:
-        print("not harmonized yet; scale report of a dry run of mufuse.pp.harmonize (nothing written):")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             done = pp.harmonize(mdata, rna=args.rna, prot=args.prot, copy=True)
         report = _store.uns(done)[_store.REPORT]
         issues = str(report["issues"])
-    print(_fmt_summary(report["table"], {args.rna: "zscored", args.prot: "zscored"}))
-    print(_fmt_issues(issues))
+        title = "after mufuse.pp.harmonize with defaults (dry run: nothing written):"
+    _print_before_after(report, issues, args.rna, args.prot, title)
     if issues and args.strict:
         print(f"mufuse: error: scale check failed for {args.input} (--strict)", file=sys.stderr)
         return EXIT_BAD_INPUT
