@@ -20,8 +20,10 @@ demo: venv
 test: venv
 	$(BIN)/python -m pip install -q -e ".[test]"
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/ruff format --check src tests benchmarks

@@ -61,7 +61,7 @@ def write_harmonized(
     *,
     rna: str,
     prot: str,
-    arrays: dict[str, Any],
+    arrays: dict[tuple[str, str], Any],
     entries: dict[str, Any],
 ) -> None:
     """Write all results of ``harmonize`` at once (called only after everything has been computed).

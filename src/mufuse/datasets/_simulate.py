@@ -96,13 +96,13 @@ def _simulate_rna(
             j = gidx[g]
             base[j] = max(base[j], 0.6)
             logfc[:, j] = -1.0
-            for t, lvl in levels.items():
-                logfc[tnames.index(t), j] = 3.5 * lvl - 1.0
-    for t, glist in EXTRA_GENES.items():
+            for tname, lvl in levels.items():
+                logfc[tnames.index(tname), j] = 3.5 * lvl - 1.0
+    for tname, glist in EXTRA_GENES.items():
         for g in glist:
             j = gidx[g]
             base[j] = max(base[j], 1.0)
-            logfc[tnames.index(t), j] += 3.0
+            logfc[tnames.index(tname), j] += 3.0
     prof = base[None, :] * np.exp(logfc)
     prof /= prof.sum(axis=1, keepdims=True)
     blocks = []

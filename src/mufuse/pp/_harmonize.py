@@ -243,11 +243,11 @@ def harmonize(
     _, p_std = standardize_clip(prot_active, clip=float(clip), groups=groups_p, n_groups=n_groups_p)
 
     # 4. drop features without variance (in every batch) from both
-    p_var = (p_std > 0).any(axis=0)
+    p_var = np.asarray((p_std > 0).any(axis=0), dtype=bool)
     marker_col = {m: j for j, m in enumerate(usable)}
     sh_pcols = np.array([marker_col[m] for m in shared["prot"]], dtype=np.int64)
-    r_var = (res["shared_std"] > 0).any(axis=0)
-    keep = r_var & p_var[sh_pcols]
+    r_var = np.asarray((res["shared_std"] > 0).any(axis=0), dtype=bool)
+    keep = np.asarray(r_var & p_var[sh_pcols], dtype=bool)
     dropped = [
         f"{f} ({'no variance in ' + rna if not r_var[j] else 'no variance in ' + prot})"
         for j, f in enumerate(shared.index)

@@ -162,8 +162,7 @@ def clean_name(name: str) -> tuple[str, list[str]]:
     first = re.split(r"[ _.(]", cleaned, maxsplit=1)[0]
     if first and first != cleaned:
         candidates.append(first)
-    seen: set[str] = set()
-    uniq = [c for c in candidates if c and not (c in seen or seen.add(c))]
+    uniq = list(dict.fromkeys(c for c in candidates if c))
     return cleaned, uniq
 
 
@@ -218,7 +217,8 @@ def _link_one(
     row = {"clean_name": cleaned, "genes": "", "wanted": "", "source": "", "status": "", "reason": ""}
 
     def present(wanted: list[str]) -> tuple[list[str], list[str]]:
-        found, missing = [], []
+        found: list[str] = []
+        missing: list[str] = []
         for g in wanted:
             hits = genes_present.get(_key(g), [])
             exact = [h for h in hits if h == g] or hits

@@ -113,6 +113,7 @@ def rna_arrays(
     shared, active, act_mean, act_std = _kernels.gather(
         x, shared_genes, hvg, active_scale=scale_act, groups=groups, n_groups=n_groups
     )
+    assert act_mean is not None and act_std is not None  # active_scale was given
     _kernels.apply_standardize(active, act_mean, act_std, clip=clip, groups=groups)
     _kernels.log_normalize_inplace(shared, scale_sh)
     _, sh_std = _kernels.standardize_clip(shared, clip=clip, groups=groups, n_groups=n_groups)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,10 @@ def _sample_rows(x, n_max: int = _SAMPLE_ROWS):
     return x[idx]
 
 
+@overload
+def detect_state(adata_or_array, *, layer: str | None = ..., return_reason: Literal[False] = ...) -> str: ...
+@overload
+def detect_state(adata_or_array, *, layer: str | None = ..., return_reason: Literal[True]) -> tuple[str, str]: ...
 def detect_state(adata_or_array, *, layer: str | None = None, return_reason: bool = False) -> str | tuple[str, str]:
     """Tell what state a matrix is in, from its own statistics.
 
@@ -160,7 +165,7 @@ def _classify(x, dense, vals) -> tuple[str, str]:
     return "other", f"non-negative, non-integer, max {vmax:.3g}, unequal per-cell sums: raw intensities?"
 
 
-def _stats(arr: np.ndarray, clip: float | None) -> dict[str, np.ndarray | float]:
+def _stats(arr: np.ndarray, clip: float | None) -> dict[str, Any]:
     a = np.asarray(arr, dtype=np.float64)
     finite = np.isfinite(a)
     n_nonfinite_col = (~finite).sum(axis=0)
@@ -197,14 +202,14 @@ def scale_report(
     arrays: Sequence[np.ndarray], names: Sequence[str], features: Sequence[str] | None, clip: float | None
 ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Compute the report table and the list of broken rules ``(rule, message)`` without warning or raising."""
-    rows = []
-    overall = {}
+    rows: list[dict[str, Any]] = []
+    overall: dict[str, dict[str, Any]] = {}
     issues: list[tuple[str, str]] = []
     for arr, name in zip(arrays, names, strict=True):
         st = _stats(arr, clip)
         ov = st["overall"]
         overall[name] = ov
-        rows.append({"modality": name, "feature": ALL, **ov, "flag": ""})
+        rows.append({"modality": name, "feature": ALL, **ov, "flag": ""})  # type: ignore[dict-item]
         feats = list(features) if features is not None else [f"f{j}" for j in range(arr.shape[1])]
         constant = []
         for j, feat in enumerate(feats):
