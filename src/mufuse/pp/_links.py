@@ -328,24 +328,17 @@ def _lookup(
     hgnc = hgnc_index()
     strong = [c for c, ok in scored if ok]
 
+    weak = [c for c, ok in scored if not ok]
+
     def via(cand: str) -> str:
         return "" if cand == cleaned else f" (via '{cand}')"
 
-    for cand in strong:
-        hit = curated.get(_key(cand))
-        if hit is not None:
-            return "curated", list(hit.genes), f"curated {hit.kind}{via(cand)}: {hit.evidence}"
-    parts = _combo_parts(cleaned)
-    if parts:
-        genes: list[str] = []
-        for part in parts:
-            sub = _lookup(part, _candidates(part)[1], None)
-            if sub is None or sub[0] == "ambiguous":
-                break
-            genes.extend(g for g in sub[1] if g not in genes)
-        else:
-            return "rule", genes, f"combination of {' + '.join(parts)}"
-    weak = [c for c, ok in scored if not ok]
+    def in_curated(cands: list[str]) -> tuple[str, list[str], str] | None:
+        for cand in cands:
+            hit = curated.get(_key(cand))
+            if hit is not None:
+                return "curated", list(hit.genes), f"curated {hit.kind}{via(cand)}: {hit.evidence}"
+        return None
 
     def symbol(cands: list[str]) -> tuple[str, list[str], str] | None:
         for cand in cands:
@@ -357,14 +350,20 @@ def _lookup(
                 return "symbol", hits, f"marker name{via(cand)} is the RNA gene {hits[0]}"
         return None
 
-    found = symbol(strong)
+    found = in_curated(strong)
     if found:
         return found
-    for cand in weak:
-        hit = curated.get(_key(cand))
-        if hit is not None:
-            return "curated", list(hit.genes), f"curated {hit.kind}{via(cand)}: {hit.evidence}"
-    found = symbol(weak)
+    parts = _combo_parts(cleaned)
+    if parts:
+        genes: list[str] = []
+        for part in parts:
+            sub = _lookup(part, _candidates(part)[1], None)
+            if sub is None or sub[0] == "ambiguous":
+                break
+            genes.extend(g for g in sub[1] if g not in genes)
+        else:
+            return "rule", genes, f"combination of {' + '.join(parts)}"
+    found = symbol(strong) or in_curated(weak) or symbol(weak)
     if found:
         return found
     for table, label in ((hgnc.previous, "previous symbol"), (hgnc.alias, "alias"), (hgnc.name, "approved name")):
