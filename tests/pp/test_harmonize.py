@@ -288,3 +288,88 @@ def test_real_pbmc10k_with_other_spellings(pbmc):
     mufuse.pp.harmonize(pbmc)
     assert len(pbmc.uns["mufuse"]["shared"]) >= 5
     _check_real_scales(pbmc)
+
+
+@pytest.mark.parametrize(
+    ("transform", "fn"),
+    [
+        ("zscore", lambda p: p),
+        ("none", lambda p: p),
+        ("log1p", np.log1p),
+        ("arcsinh", lambda p: np.arcsinh(p / 5.0)),
+    ],
+)
+def test_each_protein_transform_then_zscore_and_clip(sim, transform, fn):
+    mufuse.pp.harmonize(sim, prot_transform=transform)
+    shared = sim.uns["mufuse"]["shared"]
+    cols = sim["prot"].var_names.get_indexer(shared["prot"])
+    raw = np.asarray(sim["prot"].X, dtype=np.float64)[:, cols]
+    expected = np.clip(StandardScaler().fit_transform(fn(raw)), -5, 5)
+    np.testing.assert_allclose(sim["prot"].obsm["mufuse_shared"], expected, atol=2e-4)
+    assert sim.uns["mufuse"]["params"]["harmonize"]["prot_transform"] == transform
+
+
+def test_arcsinh_cofactor_is_used(sim):
+    mufuse.pp.harmonize(sim, prot_transform="arcsinh", cofactor=150.0)
+    shared = sim.uns["mufuse"]["shared"]
+    raw = np.asarray(sim["prot"].X, dtype=np.float64)[:, sim["prot"].var_names.get_indexer(shared["prot"])]
+    expected = np.clip(StandardScaler().fit_transform(np.arcsinh(raw / 150.0)), -5, 5)
+    np.testing.assert_allclose(sim["prot"].obsm["mufuse_shared"], expected, atol=2e-4)
+
+
+def _prot_as(sim, state):
+    p = np.asarray(sim["prot"].X, dtype=np.float64)
+    lp = np.log1p(p)
+    forms = {
+        "zscored": (lp - lp.mean(0)) / lp.std(0),
+        "unit_scaled": (lp - lp.min(0)) / (lp.max(0) - lp.min(0)),
+        "log1p": lp,
+        "arcsinh": np.arcsinh(p / 5),
+    }
+    sim["prot"].X = forms[state].astype(np.float32)
+    return sim
+
+
+@pytest.mark.parametrize(
+    ("state", "transform"),
+    [
+        ("zscored", "log1p"),
+        ("zscored", "clr"),
+        ("zscored", "arcsinh"),
+        ("unit_scaled", "arcsinh"),
+        ("unit_scaled", "log1p"),
+        ("log1p", "log1p"),
+        ("log1p", "clr"),
+        ("arcsinh", "arcsinh"),
+    ],
+)
+def test_transform_that_does_not_fit_the_state_is_refused(sim, state, transform):
+    _prot_as(sim, state)
+    snap = snapshot(sim)
+    with pytest.raises(mufuse.StateError, match=rf"prot_transform='{transform}'.*'prot'.*{state}.*zscore"):
+        mufuse.pp.harmonize(sim, prot_transform=transform)
+    assert_unchanged(sim, snap)
+
+
+@pytest.mark.parametrize("state", ["zscored", "unit_scaled", "log1p", "arcsinh"])
+def test_zscore_works_on_every_state(sim, state):
+    _prot_as(sim, state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mufuse.pp.harmonize(sim)
+    assert sim.uns["mufuse"]["report"]["input_state"]["prot"] == state
+    assert sim.uns["mufuse"]["report"]["ok"]
+
+
+def test_batch_report_per_batch(sim):
+    sim["rna"].obs["batch"] = sim["prot"].obs["batch"] = np.where(np.arange(sim.n_obs) < 500, "a", "b")
+    mufuse.pp.harmonize(sim, batch_key="batch")
+    table = sim.uns["mufuse"]["report"]["batches"]
+    assert set(zip(table["modality"], table["batch"], strict=True)) == {
+        ("rna", "a"),
+        ("rna", "b"),
+        ("prot", "a"),
+        ("prot", "b"),
+    }
+    assert table.loc[(table["modality"] == "rna") & (table["batch"] == "a"), "n_cells"].item() == 500
+    assert (table["mean"].abs() < 0.1).all()

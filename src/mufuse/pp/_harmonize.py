@@ -14,7 +14,7 @@ from mudata import MuData
 from .. import _store
 from .._errors import LinkError, MufuseError, StateError
 from .._version import __version__
-from ..tl._scales import detect_state, emit, scale_report
+from ..tl._scales import batch_report, detect_state, emit, scale_report
 from . import _links, _normalize
 
 log = logging.getLogger("mufuse")
@@ -38,6 +38,24 @@ def _resolve_links(mdata: MuData, rna: str, prot: str) -> tuple[pd.DataFrame, st
         mdata, rna=rna, prot=prot, overrides=overrides or None, exclude=exclude or None, multi_gene=multi_gene
     )
     return links, multi_gene, True
+
+
+# transforms that make no sense for a detected protein state -> what to use instead
+_REFUSED = {
+    "zscored": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (or 'none')"),
+    "unit_scaled": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (min-max values only need z-scoring)"),
+    "log1p": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (the values are already on a log scale)"),
+    "arcsinh": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (the values are already arcsinh-transformed)"),
+}
+
+
+def _check_transform(transform: str, state: str, why: str, modality: str) -> None:
+    refused, instead = _REFUSED.get(state, (set(), ""))
+    if transform in refused:
+        raise StateError(
+            f"prot_transform='{transform}' does not fit modality '{modality}', whose values look {state} ({why}); "
+            f"use {instead}, or pass prot_layer= with raw counts"
+        )
 
 
 def _counts_matrix(adata, layer: str | None, modality: str):
@@ -226,6 +244,7 @@ def harmonize(
         raise MufuseError(f"layer '{prot_layer}' is not in modality '{prot}'")
     prot_pos = pd.Index(map(str, prot_ad.var_names))
     prot_state, prot_why = detect_state(pmat, return_reason=True)
+    _check_transform(prot_transform, prot_state, prot_why, prot)
     pcols = prot_pos.get_indexer(usable)
     pvals = _normalize.transform_protein(
         pmat[:, pcols], transform=prot_transform, cofactor=cofactor, clr_axis=clr_axis, modality=prot
@@ -294,6 +313,10 @@ def harmonize(
         "input_state_reason": {rna: why, prot: prot_why},
         "counts_source": counts_src,
     }
+    if batch_key is not None:
+        report["batches"] = batch_report(
+            [rna_shared, prot_shared], [rna, prot], [groups_r, groups_p], [batches_r, batches_p]
+        )
     params = dict(dict(_store.uns(mdata).get(_store.PARAMS, {})))
     params["harmonize"] = {
         "rna": rna,

@@ -252,20 +252,27 @@ def scale_report(
                     "drop them from the shared features (mufuse.pp.harmonize does)",
                 )
             )
+
+    def others(name: str, key: str) -> str:
+        rest = [f"{n} {overall[n][key]:.3f}" for n in names if n != name]
+        return f" ({', '.join(rest)})" if rest else ""
+
+    for name in names:
+        ov = overall[name]
         if np.isfinite(ov["mean"]) and abs(ov["mean"]) > MEAN_TOL:
             issues.append(
                 (
                     "mean",
-                    f"{name}: mean {ov['mean']:.3f} is not ≈0 (|mean| > {MEAN_TOL}); z-score each "
-                    "feature (mufuse.pp.harmonize)",
+                    f"{name}: mean {ov['mean']:.3f} is not ≈0 (|mean| > {MEAN_TOL}){others(name, 'mean')}; z-score "
+                    "each feature (mufuse.pp.harmonize)",
                 )
             )
         if np.isfinite(ov["std"]) and not STD_RANGE[0] <= ov["std"] <= STD_RANGE[1]:
             issues.append(
                 (
                     "std",
-                    f"{name}: std {ov['std']:.3f} is outside [{STD_RANGE[0]}, {STD_RANGE[1]}]; z-score "
-                    "each feature (mufuse.pp.harmonize)",
+                    f"{name}: std {ov['std']:.3f} is outside [{STD_RANGE[0]}, {STD_RANGE[1]}]{others(name, 'std')}; "
+                    "z-score each feature (mufuse.pp.harmonize)",
                 )
             )
     if len(names) == 2:
@@ -292,6 +299,51 @@ def scale_report(
             )
     table = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     return table, issues
+
+
+def batch_report(
+    arrays: Sequence[np.ndarray], names: Sequence[str], groups: Sequence[np.ndarray], batches: Sequence[list[str]]
+) -> pd.DataFrame:
+    """Per modality and batch: cells, mean, std, min and max over the shared array rows of that batch.
+
+    Parameters
+    ----------
+    arrays
+        Shared arrays, one per modality.
+    names
+        Modality names.
+    groups
+        Integer batch code per row, one array per modality.
+    batches
+        Batch names per modality (index = code).
+
+    Returns
+    -------
+    DataFrame with columns ``modality``, ``batch``, ``n_cells``, ``mean``, ``std``, ``min``, ``max``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = batch_report([np.array([[0.0], [2.0]])], ["prot"], [np.array([0, 1])], [["a", "b"]])
+    >>> t[["batch", "mean"]].values.tolist()
+    [['a', 0.0], ['b', 2.0]]
+    """
+    rows = []
+    for arr, name, grp, labels in zip(arrays, names, groups, batches, strict=True):
+        for code, label in enumerate(labels):
+            sub = np.asarray(arr[grp == code], dtype=np.float64)
+            rows.append(
+                {
+                    "modality": name,
+                    "batch": label,
+                    "n_cells": int(sub.shape[0]),
+                    "mean": float(sub.mean()) if sub.size else np.nan,
+                    "std": float(sub.std()) if sub.size else np.nan,
+                    "min": float(sub.min()) if sub.size else np.nan,
+                    "max": float(sub.max()) if sub.size else np.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=["modality", "batch", "n_cells", "mean", "std", "min", "max"])
 
 
 def check_scales(
