@@ -189,7 +189,13 @@ def _excluded(name: str, raw: bool = True) -> str | None:
 
 _BARCODE = re.compile(r"[ ._-]+[ACGTN]{8,}$")
 _BD_ABSEQ = re.compile(r"^(?P<marker>[^:|]+)(?::(?P<clone>[^|]*))?\|(?P<gene>[^|]+)\|[A-Za-z]{2,4}\d{3,5}\|pAbO$", re.I)
-_METAL_PREFIX = re.compile(rf"^\(?(?:\d{{2,3}}(?:{_ELEMENTS})|(?:{_ELEMENTS})\d{{2,3}})(?:Di)?\)?[ ._:-]+")
+_METAL_PREFIX = re.compile(rf"^\(?(?:\d{{2,3}}(?:{_ELEMENTS})|(?:\d{{4,}})?(?:{_ELEMENTS})\d{{2,3}})(?:Di)?\)?[ ._:-]+")
+# Jackson et al. 2020 IMC columns: catalog number, metal, and the target cut to 7 characters ("1031747Er167Di ECadhe")
+_TRUNCATED = re.compile(rf"^\d{{4,}}(?:{_ELEMENTS})\d{{2,3}}Di[ _](?P<word>\S{{4,7}})$")
+_FLUOROPHORE = re.compile(
+    r"[ ._-]+(?:a|af|alexa|alexa[ ._-]?fluor)[ ._-]?\d{3}$|[ ._-]+(?:fitc|pe|apc|cy[357]|bv\d{3}|percp|ef\d{3})$",
+    re.IGNORECASE,
+)
 
 
 def _clean(name: str) -> tuple[str, list[str]]:
@@ -199,6 +205,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     if " - " in s:  # "CD8 - cytotoxic T cells"
         s = s.split(" - ", 1)[0]
     s = _BARCODE.sub("", s)  # "CD127-GGCACCCATGTCTTT"
+    s = _FLUOROPHORE.sub("", s) or s  # "Nestin-AF488"
     aliases: list[str] = []
     bd = _BD_ABSEQ.match(s)  # "CD11b:M1_70|ITGAM|AHS0005|pAbO"
     if bd:
@@ -228,7 +235,9 @@ def _clean(name: str) -> tuple[str, list[str]]:
 _KERATIN = re.compile(r"^(?:cyto)?keratin[ ._-]*(\d{1,2})$|^c?k[ ._-]?(\d{1,2})$", re.IGNORECASE)
 _HISTONE_H3 = re.compile(r"^(?:p?HH3|H3K\d+\w*|H3S\d+\w*|histone[ ._-]*H3\w*|phospho[ ._-]*histone)", re.IGNORECASE)
 _CD_DESIGNATION = re.compile(r"^CD\d{1,3}[A-Za-z]?\d?$")
-_PHOSPHO = re.compile(r"^(?:p|phospho)[ ._-]?(?P<rest>[A-Z][A-Za-z0-9-]+)$")
+_PHOSPHO = re.compile(
+    r"^(?:p|P|phospho)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9-]{1,})$|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]?p$"
+)
 
 
 def _spans(cleaned: str) -> list[str]:
@@ -265,14 +274,20 @@ def _candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     if _HISTONE_H3.match(cleaned):  # histone H3 and its marks (H3K27me3, pHH3)
         cands.append(("Histone-H3", True))
     ph = _PHOSPHO.match(cleaned)
-    if ph:
-        cands.append((ph.group("rest"), False))
+    if ph:  # phospho-epitopes name their protein: pS6, S6p, pmTOR, PATM
+        cands.append((ph.group("rest") or ph.group("rest2"), False))
+    tr = _TRUNCATED.match(str(name).strip())
+    if tr:  # complete a cut name when exactly one curated antigen starts with it
+        stem = _key(tr.group("word"))
+        hits = {m for m in curated_table()["marker"] if _key(m).startswith(stem) or m.upper().startswith(stem)}
+        genes = {_curated_index()[_key(m)].genes for m in hits}
+        if len(genes) == 1:
+            cands.append((sorted(hits)[0], True))
     for span in _spans(cleaned):
-        if len(_key(span)) >= 3:  # "k", "l" of "IgG1_Rat_k" are no antigens
-            cands.append((span, False))
+        cands.append((span, False))  # "k", "l" of "IgG1_Rat_k" are dropped below (too short)
     seen: dict[str, bool] = {}
     for c, strong in cands:
-        if c:
+        if c and (strong or len(_key(c)) >= 3):  # guesses of one or two letters are noise
             seen[c] = seen.get(c, False) or strong
     return cleaned, list(seen.items())
 
