@@ -109,7 +109,7 @@ def test_bad_input_exits_2_with_one_line(case, sim_file, tmp_path):
 
 
 def test_help_on_each_command():
-    for cmd in ("demo", "harmonize", "check", "links"):
+    for cmd in ("demo", "harmonize", "check", "match", "links"):
         res = _run(cmd, "--help")
         assert res.returncode == 0 and "usage: mufuse " + cmd in res.stdout
 
@@ -139,3 +139,22 @@ def test_real_file_cli(pbmc_path, tmp_path):
     assert np.isfinite(back["prot"].obsm["mufuse_shared"]).all()
     res = _run("links", str(src))
     assert res.returncode == 0 and "CD45RA_TotalSeqB" in res.stdout and "gene_absent" in res.stdout
+
+
+@pytest.mark.maxfuse
+def test_match_on_a_file(tmp_path):
+    src = tmp_path / "unpaired.h5mu"
+    m = mufuse.datasets.simulated(600, n_genes=500, paired=False, n_prot_cells=500, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.write(src)
+    out = tmp_path / "matched.h5mu"
+    res = _run("match", str(src), "-o", str(out), "--labels", "cell_type")
+    assert res.returncode == 0, res.stderr
+    assert "label agreement of matched pairs (cell_type)" in res.stdout
+    agreement = float(res.stdout.strip().split()[-1])
+    assert agreement > 0.8
+    back = read_quiet(out)
+    table = back.uns["mufuse"]["matching"]
+    assert {"rna", "prot", "score", "stage"} <= set(table.columns)
+    assert back["prot"].obs["mufuse_match"].isin([*back["rna"].obs_names, ""]).all()

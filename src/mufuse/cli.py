@@ -1,4 +1,4 @@
-"""Command line: ``mufuse demo | harmonize | check | links``. Exit 0 on success, 2 on bad input (one line on stderr)."""
+"""Command line: ``mufuse demo | harmonize | check | match | links``; exit 0 on success, 2 on bad input."""
 
 from __future__ import annotations
 
@@ -263,6 +263,32 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_match(args) -> int:
+    """Run ``mufuse match IN -o OUT``: harmonize if needed, run MaxFuse, store the matching by obs name."""
+    from . import pp, tl
+
+    mdata = _read(args.input)
+    for name, role in ((args.rna, "rna"), (args.prot, "prot")):
+        _store.get_modality(mdata, name, role)
+    if not all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot)):
+        print("not harmonized yet: running mufuse.pp.harmonize with defaults first")
+        pp.harmonize(mdata, rna=args.rna, prot=args.prot)
+    order = {"prot": (2, 1), "rna": (1, 2), "both": None}[args.every]
+    matching = tl.run_maxfuse(mdata, rna=args.rna, prot=args.prot, order=order, seed=args.seed)
+    write_atomic(mdata, args.output, inputs=[args.input])
+    n1, n2 = mdata.mod[args.rna].n_obs, mdata.mod[args.prot].n_obs
+    print(
+        f"matched {args.input} -> {args.output}: {len(matching)} pairs "
+        f"({(matching['stage'] == 'pivot').mean():.0%} pivots); cells with a match: "
+        f"{args.rna} {matching[args.rna].nunique() / n1:.1%}, {args.prot} {matching[args.prot].nunique() / n2:.1%}"
+    )
+    if args.labels:
+        l1 = mdata.mod[args.rna].obs.loc[matching[args.rna], args.labels].astype(str).to_numpy()
+        l2 = mdata.mod[args.prot].obs.loc[matching[args.prot], args.labels].astype(str).to_numpy()
+        print(f"label agreement of matched pairs ({args.labels}): {(l1 == l2).mean():.3f}")
+    return 0
+
+
 def cmd_links(args) -> int:
     """Run ``mufuse links IN``: the link table."""
     from . import pp
@@ -286,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     Returns
     -------
-    The parser with the sub-commands ``demo``, ``harmonize``, ``check`` and ``links``.
+    The parser with the sub-commands ``demo``, ``harmonize``, ``check``, ``match`` and ``links``.
 
     Examples
     --------
@@ -331,6 +357,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_modalities(p)
     p.add_argument("--strict", action="store_true")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("match", help="run MaxFuse on IN.h5mu (harmonizing first if needed) and write OUT.h5mu")
+    p.add_argument("input")
+    p.add_argument("-o", "--output", required=True, help="output .h5mu (written atomically; never the input)")
+    _add_modalities(p)
+    p.add_argument(
+        "--every",
+        choices=["prot", "rna", "both"],
+        default="prot",
+        help="which cells must get a match (default: every protein cell)",
+    )
+    p.add_argument("--labels", help="obs column present in both modalities: report label agreement of the pairs")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_match)
 
     p = sub.add_parser("links", help="print how each protein marker links to RNA genes, and why")
     p.add_argument("input")

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import mufuse
+from conftest import assert_unchanged, read_quiet, snapshot
 
 
 def test_to_maxfuse_contract(sim):
@@ -77,3 +79,84 @@ def test_fusor_accepts_the_export_real(pbmc):
     fusor = Fusor(**inputs)
     assert fusor.active_arr1.shape == (6821, 2000)
     assert fusor.shared_arr2.shape == (6821, len(pbmc.uns["mufuse"]["shared"]))
+
+
+@pytest.fixture(scope="module")
+def matched():
+    m = mufuse.datasets.simulated(700, n_genes=500, paired=False, n_prot_cells=600, seed=11)
+    mufuse.pp.harmonize(m)
+    matching = mufuse.tl.run_maxfuse(m, seed=0)
+    return m, matching
+
+
+@pytest.mark.maxfuse
+def test_run_maxfuse_end_to_end(matched):
+    m, matching = matched
+    assert list(matching.columns) == ["rna", "prot", "score", "stage"]
+    assert set(matching["stage"]) <= {"pivot", "propagated"} and (matching["stage"] == "pivot").any()
+    assert matching["rna"].isin(m["rna"].obs_names).all() and matching["prot"].isin(m["prot"].obs_names).all()
+    assert matching["prot"].nunique() / m["prot"].n_obs > 0.9  # order=(2, 1): (almost) every protein cell
+    l1 = m["rna"].obs.loc[matching["rna"], "cell_type"].to_numpy()
+    l2 = m["prot"].obs.loc[matching["prot"], "cell_type"].to_numpy()
+    assert (l1 == l2).mean() > 0.85
+    stored = m.uns["mufuse"]["matching"]
+    pd.testing.assert_frame_equal(stored.reset_index(drop=True), matching.assign(stage=matching["stage"].astype(str)))
+    best = m["prot"].obs["mufuse_match"]
+    assert best[best != ""].isin(m["rna"].obs_names).all()
+    assert m.uns["mufuse"]["params"]["maxfuse"]["refine_pivots"]["cca_components"] >= 1
+
+
+@pytest.mark.maxfuse
+def test_matching_is_by_name_and_survives_h5mu(matched, tmp_path):
+    m, _ = matched
+    path = tmp_path / "m.h5mu"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.write(path)
+    back = read_quiet(path)
+    pd.testing.assert_frame_equal(back.uns["mufuse"]["matching"], m.uns["mufuse"]["matching"])
+    # reorder the protein modality: the stored names still point at the same cells
+    order = np.random.default_rng(0).permutation(back["prot"].n_obs)
+    back.mod["prot"] = back["prot"][order].copy()
+    row = back.uns["mufuse"]["matching"].iloc[0]
+    assert back["prot"].obs.loc[row["prot"], "cell_type"] == m["prot"].obs.loc[row["prot"], "cell_type"]
+
+
+def test_add_matching_from_positions_and_errors(sim):
+    mufuse.tl.add_matching(sim, [[0, 2], [1, 1], [0.5, 0.9]])
+    table = sim.uns["mufuse"]["matching"]
+    assert table["rna"].tolist() == [sim["rna"].obs_names[0], sim["rna"].obs_names[2]]
+    assert sim["prot"].obs["mufuse_match"].iloc[1] == sim["rna"].obs_names[2]  # best score wins
+    assert sim["prot"].obs["mufuse_score"].iloc[1] == pytest.approx(0.9)
+    assert sim["rna"].obs["mufuse_match"].iloc[5] == "" and np.isnan(sim["rna"].obs["mufuse_score"].iloc[5])
+    snap = snapshot(sim)
+    with pytest.raises(mufuse.MufuseError, match="outside"):
+        mufuse.tl.add_matching(sim, [[0, 10**6], [1, 1], [0.5, 0.9]])
+    with pytest.raises(mufuse.MufuseError, match="not obs names of modality 'prot'"):
+        mufuse.tl.add_matching(sim, pd.DataFrame({"rna": ["cell-000000"], "prot": ["nope"], "score": [1.0]}))
+    with pytest.raises(mufuse.MufuseError, match="lacks column"):
+        mufuse.tl.add_matching(sim, pd.DataFrame({"rna": ["cell-000000"]}))
+    assert_unchanged(sim, snap)
+
+
+def test_run_maxfuse_bad_parameters(sim):
+    mufuse.pp.harmonize(sim)
+    with pytest.raises(mufuse.MufuseError, match="unknown MaxFuse stage"):
+        mufuse.tl.run_maxfuse(sim, refine={"cca_components": 3})
+    with pytest.raises(mufuse.MufuseError, match="order"):
+        mufuse.tl.run_maxfuse(sim, order=(1, 1))
+
+
+def test_maxfuse_defaults_respect_array_sizes():
+    p = mufuse.tl.maxfuse_defaults(3000, 3000, 12, 2000, 14)
+    assert p["find_initial_pivots"]["svd_components1"] is None  # 12 shared features: no SVD
+    assert p["refine_pivots"]["svd_components2"] is None and p["refine_pivots"]["cca_components"] == 13
+    big = mufuse.tl.maxfuse_defaults(200_000, 1_000_000, 60, 2000, 50)
+    assert big["split_into_batches"]["max_outward_size"] == 8000
+    assert big["split_into_batches"]["matching_ratio"] == 10
+    assert big["find_initial_pivots"]["svd_components1"] == 25
+    tiny = mufuse.tl.maxfuse_defaults(60, 50, 5, 50, 5)
+    assert tiny["construct_graphs"]["n_neighbors1"] == 3
+    assert tiny["refine_pivots"]["cca_components"] == 4

@@ -1,6 +1,6 @@
-"""Tools: verify scales, detect input states, export to MaxFuse."""
+"""Tools: verify scales, detect input states, export to MaxFuse, run it and store the matching."""
 
-from ._maxfuse import to_maxfuse
+from ._maxfuse import add_matching, maxfuse_defaults, run_maxfuse, to_maxfuse
 from ._scales import check_scales, detect_state
 
-__all__ = ["check_scales", "detect_state", "to_maxfuse"]
+__all__ = ["add_matching", "check_scales", "detect_state", "maxfuse_defaults", "run_maxfuse", "to_maxfuse"]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import time
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from mudata import MuData
+from tqdm.auto import tqdm
 
 from .. import _store
 from .._errors import MufuseError
+
+log = logging.getLogger("mufuse")
 
 FUSOR_KEYS = ("shared_arr1", "shared_arr2", "active_arr1", "active_arr2", "labels1", "labels2")
 
@@ -81,3 +88,320 @@ def to_maxfuse(
         out["labels1"] = _labels(mdata, rna, k1)
         out["labels2"] = _labels(mdata, prot, k2)
     return {k: out[k] for k in FUSOR_KEYS}
+
+
+STAGES = (
+    "split_into_batches",
+    "construct_graphs",
+    "find_initial_pivots",
+    "refine_pivots",
+    "filter_bad_matches_pivot",
+    "propagate",
+    "filter_bad_matches_propagated",
+)
+MATCHING_COLUMNS = ("score", "stage")
+
+
+def _svd(n_features: int, n_cells: int, want: int) -> int | None:
+    """SVD components for an array: ``None`` (no SVD) when the array is already that narrow."""
+    limit = min(n_features, n_cells) - 1
+    return None if n_features <= want or limit < 2 else min(want, limit)
+
+
+def maxfuse_defaults(n1: int, n2: int, n_shared: int, n_active1: int, n_active2: int, *, seed: int = 0) -> dict:
+    """MaxFuse parameters per stage, chosen from the sizes of the data.
+
+    SVD and CCA components never exceed what the arrays allow (a 12-feature shared array gets no SVD, CCA
+    components are below the smaller active dimension); batches hold at most 8,000 RNA cells; the matching ratio
+    follows the number of protein cells per RNA metacell; neighbours shrink for very small data. Every value can
+    be overridden in :func:`run_maxfuse`.
+
+    Parameters
+    ----------
+    n1, n2
+        Number of RNA and protein cells.
+    n_shared
+        Number of shared features.
+    n_active1, n_active2
+        Number of active features of RNA and protein.
+    seed
+        Seed for MaxFuse's batching and Leiden clustering.
+
+    Returns
+    -------
+    ``{stage: {parameter: value}}`` for the stages in :data:`STAGES`.
+
+    Examples
+    --------
+    >>> p = maxfuse_defaults(3410, 3411, 12, 2000, 14)
+    >>> p["find_initial_pivots"]["svd_components1"], p["refine_pivots"]["cca_components"]
+    (None, 13)
+    """
+    metacell = 2  # MaxFuse's default; metacell_size=1 with matching_ratio=1 fails inside propagate (0.0.2)
+    ratio = max(1, round(n2 * metacell / max(n1, 1)))
+    nn1 = max(2, min(15, n1 // 20))
+    nn2 = max(2, min(15, n2 // 20))
+    act1 = _svd(n_active1, n1, 40)
+    act2 = _svd(n_active2, n2, 40)
+    dim1 = act1 or n_active1
+    dim2 = act2 or n_active2
+    cca = max(1, min(20, dim1 - 1, dim2 - 1))
+    return {
+        "split_into_batches": {
+            "max_outward_size": min(8000, n1),
+            "matching_ratio": ratio,
+            "metacell_size": metacell,
+            "seed": seed,
+        },
+        "construct_graphs": {
+            "n_neighbors1": nn1,
+            "n_neighbors2": nn2,
+            "svd_components1": act1,
+            "svd_components2": _svd(n_active2, n2, 15),
+            "resolution1": 2,
+            "resolution2": 2,
+            "leiden_seed": seed,
+        },
+        "find_initial_pivots": {
+            "wt1": 0.3,
+            "wt2": 0.3,
+            "svd_components1": _svd(n_shared, n1, 25),
+            "svd_components2": _svd(n_shared, n2, 20),
+        },
+        "refine_pivots": {
+            "wt1": 0.3,
+            "wt2": 0.3,
+            "svd_components1": act1,
+            "svd_components2": act2,
+            "cca_components": cca,
+            "filter_prop": 0.0,
+            "n_iters": 1,
+        },
+        "filter_bad_matches_pivot": {"target": "pivot", "filter_prop": 0.5},
+        "propagate": {"wt1": 0.7, "wt2": 0.7, "svd_components1": act1, "svd_components2": act2},
+        "filter_bad_matches_propagated": {"target": "propagated", "filter_prop": 0.1},
+    }
+
+
+def _import_maxfuse():
+    try:
+        from maxfuse.model import Fusor
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise MufuseError(f'MaxFuse is not installed ({err}); install it with: pip install "mufuse[maxfuse]"') from None
+    return Fusor
+
+
+def run_maxfuse(
+    mdata: MuData,
+    *,
+    rna: str = "rna",
+    prot: str = "prot",
+    labels: str | Sequence[str] | None = None,
+    order: tuple[int, int] | None = (2, 1),
+    seed: int = 0,
+    verbose: bool = False,
+    **maxfuse_params: dict,
+) -> pd.DataFrame:
+    """Run MaxFuse on a harmonized MuData and write the matching back by obs name.
+
+    Builds ``maxfuse.model.Fusor`` from :func:`to_maxfuse`, runs its stages (batches, graphs, initial pivots,
+    refined pivots, filtering, propagation, filtering) with :func:`maxfuse_defaults` chosen from the data, and
+    stores the result with :func:`add_matching`. MaxFuse is an optional extra (``pip install "mufuse[maxfuse]"``),
+    imported only here.
+
+    Parameters
+    ----------
+    mdata
+        MuData harmonized by :func:`mufuse.pp.harmonize`.
+    rna, prot
+        Names of the two modalities.
+    labels
+        ``obs`` column(s) with labels handed to MaxFuse (see :func:`to_maxfuse`).
+    order
+        Which cells must get a match: ``(2, 1)`` every protein cell (default), ``(1, 2)`` every RNA cell, ``None``
+        every cell of both.
+    seed
+        Seed for MaxFuse's random batching and Leiden clustering.
+    verbose
+        Let MaxFuse print its own progress.
+    **maxfuse_params
+        Per-stage overrides, e.g. ``refine_pivots={"cca_components": 10}``,
+        ``filter_bad_matches_pivot={"filter_prop": 0.3}``; stage names are in :data:`STAGES`.
+
+    Returns
+    -------
+    The matching: one row per matched pair with columns named after the modalities (obs names), ``score`` and
+    ``stage`` (``"pivot"`` or ``"propagated"``).
+
+    Examples
+    --------
+    >>> import mufuse
+    >>> mdata = mufuse.datasets.simulated(n_cells=600, paired=False, n_prot_cells=500, seed=0)
+    >>> mufuse.pp.harmonize(mdata)
+    >>> matching = mufuse.tl.run_maxfuse(mdata)  # doctest: +SKIP
+    >>> matching.columns.tolist()  # doctest: +SKIP
+    ['rna', 'prot', 'score', 'stage']
+    """
+    unknown = set(maxfuse_params) - set(STAGES)
+    if unknown:
+        raise MufuseError(f"unknown MaxFuse stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(STAGES)}")
+    for stage, params in maxfuse_params.items():
+        if not isinstance(params, dict):
+            raise MufuseError(f"{stage}= must be a dict of MaxFuse parameters, e.g. {stage}={{...}}")
+    if order not in ((1, 2), (2, 1), None):
+        raise MufuseError(f"order must be (1, 2), (2, 1) or None, got {order!r}")
+    inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
+    fusor_cls = _import_maxfuse()
+    n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
+    params = maxfuse_defaults(
+        n1,
+        n2,
+        inputs["shared_arr1"].shape[1],
+        inputs["active_arr1"].shape[1],
+        inputs["active_arr2"].shape[1],
+        seed=seed,
+    )
+    for stage, override in maxfuse_params.items():
+        params[stage] = {**params[stage], **override}
+    log.info("running MaxFuse on %d '%s' × %d '%s' cells", n1, rna, n2, prot)
+    t_all = time.perf_counter()
+    fusor = fusor_cls(**inputs)
+    stages = [
+        ("split_into_batches", fusor.split_into_batches),
+        ("construct_graphs", fusor.construct_graphs),
+        ("find_initial_pivots", fusor.find_initial_pivots),
+        ("refine_pivots", fusor.refine_pivots),
+        ("filter_bad_matches_pivot", fusor.filter_bad_matches),
+        ("propagate", fusor.propagate),
+        ("filter_bad_matches_propagated", fusor.filter_bad_matches),
+    ]
+    for name, method in tqdm(stages, desc="MaxFuse", disable=not _progress(), leave=False):
+        t0 = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                method(**params[name], verbose=verbose)
+        except TypeError as err:
+            raise MufuseError(f"MaxFuse stage {name} rejected its parameters ({err}); check {name}={{...}}") from None
+        log.info("    %s finished (%.1fs)", name, time.perf_counter() - t0)
+    idx1, idx2, score = fusor.get_matching(order=order, target="full_data")
+    piv1, piv2, _ = fusor.get_matching(target="pivot")
+    pivots = set(zip(map(int, piv1), map(int, piv2), strict=True))
+    stages_of_pairs = ["pivot" if (int(i), int(j)) in pivots else "propagated" for i, j in zip(idx1, idx2, strict=True)]
+    names1 = np.asarray(mdata.mod[rna].obs_names)
+    names2 = np.asarray(mdata.mod[prot].obs_names)
+    matching = pd.DataFrame(
+        {
+            rna: names1[np.asarray(idx1, dtype=np.int64)],
+            prot: names2[np.asarray(idx2, dtype=np.int64)],
+            "score": np.asarray(score, dtype=np.float64),
+            "stage": pd.Categorical(stages_of_pairs, categories=["pivot", "propagated"]),
+        }
+    )
+    add_matching(mdata, matching, rna=rna, prot=prot, params=params)
+    log.info("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
+    return matching
+
+
+def _progress() -> bool:
+    return log.isEnabledFor(logging.INFO)
+
+
+def add_matching(
+    mdata: MuData,
+    matching: pd.DataFrame | Sequence,
+    *,
+    rna: str = "rna",
+    prot: str = "prot",
+    params: dict | None = None,
+) -> None:
+    """Store a matching by obs name: the pairs in ``uns["mufuse"]["matching"]``, the best match per cell in ``obs``.
+
+    Parameters
+    ----------
+    mdata
+        The MuData the matching belongs to.
+    matching
+        A DataFrame with columns named after the two modalities (obs names) and ``score`` (``stage`` optional), or
+        the raw output of ``Fusor.get_matching`` (``[rna_positions, prot_positions, scores]``), whose positions are
+        rows of the modalities as they are now.
+    rna, prot
+        Names of the two modalities.
+    params
+        MaxFuse parameters to record with the matching.
+
+    Examples
+    --------
+    >>> import mufuse
+    >>> mdata = mufuse.datasets.simulated(n_cells=50, seed=0)
+    >>> mufuse.tl.add_matching(mdata, [[0, 1], [1, 0], [0.9, 0.8]])
+    >>> mdata["prot"].obs["mufuse_match"].iloc[0]
+    'cell-000001'
+    """
+    a1 = _store.get_modality(mdata, rna, "rna")
+    a2 = _store.get_modality(mdata, prot, "prot")
+    if isinstance(matching, pd.DataFrame):
+        missing = [c for c in (rna, prot, "score") if c not in matching.columns]
+        if missing:
+            raise MufuseError(
+                f"the matching table lacks column(s) {', '.join(missing)}; it needs '{rna}', '{prot}' "
+                "(obs names) and 'score'"
+            )
+        table = matching.copy()
+        for name, adata in ((rna, a1), (prot, a2)):
+            unknown = ~table[name].astype(str).isin(adata.obs_names)
+            if unknown.any():
+                bad = table.loc[unknown, name].astype(str).head(3).tolist()
+                raise MufuseError(
+                    f"{int(unknown.sum())} names in column '{name}' are not obs names of modality "
+                    f"'{name}' (e.g. {', '.join(bad)})"
+                )
+            table[name] = table[name].astype(str)
+    else:
+        try:
+            idx1, idx2, score = (np.asarray(x) for x in matching)
+        except (TypeError, ValueError):
+            raise MufuseError("matching must be a DataFrame or Fusor.get_matching's [rows1, rows2, scores]") from None
+        if not (len(idx1) == len(idx2) == len(score)):
+            raise MufuseError("the three lists of a Fusor.get_matching output must have the same length")
+        idx1, idx2 = idx1.astype(np.int64), idx2.astype(np.int64)
+        for idx, adata, name in ((idx1, a1, rna), (idx2, a2, prot)):
+            if len(idx) and (idx.min() < 0 or idx.max() >= adata.n_obs):
+                raise MufuseError(
+                    f"positions of modality '{name}' run outside its {adata.n_obs} cells; the "
+                    "matching belongs to other arrays"
+                )
+        table = pd.DataFrame(
+            {
+                rna: np.asarray(a1.obs_names)[idx1],
+                prot: np.asarray(a2.obs_names)[idx2],
+                "score": score.astype(np.float64),
+            }
+        )
+    if "stage" not in table.columns:
+        table["stage"] = "unknown"
+    table["stage"] = table["stage"].astype(str)
+    table["score"] = table["score"].astype(np.float64)
+    table = table[[rna, prot, "score", "stage"]].reset_index(drop=True)
+    best = {}
+    for name, other, adata in ((rna, prot, a1), (prot, rna, a2)):
+        top = table.sort_values("score", ascending=False).drop_duplicates(name).set_index(name)
+        best[name] = (
+            top[other].reindex(adata.obs_names).fillna("").astype(str).to_numpy(),
+            top["score"].reindex(adata.obs_names).to_numpy(dtype=np.float64),
+        )
+    # everything computed: now write
+    for name, adata in ((rna, a1), (prot, a2)):
+        adata.obs[_store.MATCH_KEY] = best[name][0]
+        adata.obs[_store.SCORE_KEY] = best[name][1]
+    store = dict(_store.uns(mdata))
+    store[_store.MATCHING] = table
+    store.pop(_store.EVALUATION, None)
+    if params is not None:
+        store[_store.PARAMS] = {**dict(store.get(_store.PARAMS, {})), "maxfuse": _flatten_params(params)}
+    mdata.uns[_store.UNS_KEY] = store
+
+
+def _flatten_params(params: dict) -> dict:
+    """MaxFuse parameters in a form .h5mu can store (None becomes the string "None")."""
+    return {stage: {k: ("None" if v is None else v) for k, v in p.items()} for stage, p in params.items()}
