@@ -343,7 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="input .h5mu with RNA counts and protein")
     p.add_argument("-o", "--output", required=True, help="output .h5mu (written atomically; never the input)")
     _add_modalities(p)
-    p.add_argument("--prot-transform", default="zscore", choices=["zscore", "clr", "arcsinh", "log1p", "none"])
+    p.add_argument(
+        "--prot-transform",
+        default="auto",
+        choices=["auto", "zscore", "clr", "arcsinh", "log1p", "none"],
+        help="protein transform before the z-score (default: auto, chosen from the detected state)",
+    )
     p.add_argument("--clip", type=float, default=5.0)
     p.add_argument("--library-size", default="all", choices=["all", "shared"])
     p.add_argument("--n-top-genes", type=int, default=None, help="highly variable genes (default: 2000 or all)")

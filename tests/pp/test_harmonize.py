@@ -45,7 +45,7 @@ def _scanpy_rna(mdata, genes_per_feature):
 def test_harmonize_matches_the_verified_recipe(sim, fmt, dtype):
     mdata = _as(sim, fmt, dtype)
     snap = snapshot(mdata)
-    mufuse.pp.harmonize(mdata)
+    mufuse.pp.harmonize(mdata, prot_transform="zscore")
     assert_unchanged(mdata, snap, obsm_too=False)
     store = mdata.uns["mufuse"]
     shared = store["shared"]
@@ -373,3 +373,18 @@ def test_batch_report_per_batch(sim):
     }
     assert table.loc[(table["modality"] == "rna") & (table["batch"] == "a"), "n_cells"].item() == 500
     assert (table["mean"].abs() < 0.1).all()
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [("counts", "arcsinh"), ("unit_scaled", "zscore"), ("log1p", "zscore"), ("zscored", "zscore")],
+)
+def test_auto_transform_follows_the_detected_state(sim, state, expected):
+    if state != "counts":
+        _prot_as(sim, state)
+    mufuse.pp.harmonize(sim)
+    params = sim.uns["mufuse"]["params"]["harmonize"]
+    assert params["prot_transform_requested"] == "auto"
+    assert params["prot_transform"] == expected
+    explicit = mufuse.pp.harmonize(sim, prot_transform=expected, copy=True)
+    np.testing.assert_array_equal(sim["prot"].obsm["mufuse_shared"], explicit["prot"].obsm["mufuse_shared"])

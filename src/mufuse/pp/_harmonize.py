@@ -97,7 +97,7 @@ def harmonize(
     *,
     rna: str = "rna",
     prot: str = "prot",
-    prot_transform: str = "zscore",
+    prot_transform: str = "auto",
     clip: float = 5.0,
     library_size: str = "all",
     n_top_genes: int | None = None,
@@ -130,8 +130,12 @@ def harmonize(
     rna, prot
         Names of the two modalities.
     prot_transform
-        ``"zscore"`` (values as given, then z-score), ``"clr"``, ``"arcsinh"``, ``"log1p"`` or ``"none"``; every
-        transform is followed by the per-feature z-score and clip.
+        ``"auto"`` (default: chosen from the detected state of the protein, see below), ``"zscore"`` (values as
+        given, then z-score), ``"clr"``, ``"arcsinh"`` (``arcsinh(x / cofactor)``), ``"log1p"`` or ``"none"``; every
+        transform is followed by the per-feature z-score and clip. ``"auto"`` uses ``arcsinh`` on raw counts (it
+        matched best on real CITE-seq data split into halves, ``benchmarks/defaults_pbmc10k.py``), ``log1p`` on
+        library-normalized values, and only the z-score on anything already transformed (log, arcsinh, [0, 1],
+        z-scored), so "pre-scaled" protein gets the same treatment as its counts would.
     clip
         Clip value after z-scoring (both modalities).
     library_size
@@ -244,6 +248,10 @@ def harmonize(
         raise MufuseError(f"layer '{prot_layer}' is not in modality '{prot}'")
     prot_pos = pd.Index(map(str, prot_ad.var_names))
     prot_state, prot_why = detect_state(pmat, return_reason=True)
+    requested = prot_transform
+    if prot_transform == "auto":
+        prot_transform = _normalize.resolve_auto(prot_state)
+        log.info("    prot_transform='auto': protein looks %s, using '%s'", prot_state, prot_transform)
     _check_transform(prot_transform, prot_state, prot_why, prot)
     pcols = prot_pos.get_indexer(usable)
     pvals = _normalize.transform_protein(
@@ -322,6 +330,7 @@ def harmonize(
         "rna": rna,
         "prot": prot,
         "prot_transform": prot_transform,
+        "prot_transform_requested": requested,
         "clip": float(clip),
         "library_size": library_size,
         "n_top_genes": int(n_top_genes),

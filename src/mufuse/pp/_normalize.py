@@ -9,7 +9,33 @@ from scipy import sparse
 from .. import _kernels
 from .._errors import MufuseError
 
-PROT_TRANSFORMS = ("zscore", "clr", "arcsinh", "log1p", "none")
+PROT_TRANSFORMS = ("auto", "zscore", "clr", "arcsinh", "log1p", "none")
+# what "auto" does for each detected protein state; counts get the log-like transform that matched best on
+# real data (benchmarks/defaults_pbmc10k.py), anything already transformed is only z-scored
+AUTO_FOR_COUNTS = "arcsinh"
+AUTO = {"counts": AUTO_FOR_COUNTS, "normalized": "log1p"}
+
+
+def resolve_auto(state: str) -> str:
+    """Return the transform that ``prot_transform="auto"`` uses for a detected protein state.
+
+    Parameters
+    ----------
+    state
+        Output of :func:`mufuse.tl.detect_state`.
+
+    Returns
+    -------
+    A concrete transform name.
+
+    Examples
+    --------
+    >>> resolve_auto("counts"), resolve_auto("unit_scaled")
+    ('arcsinh', 'zscore')
+    """
+    return AUTO.get(state, "zscore")
+
+
 LIBRARY_SIZES = ("all", "shared")
 TARGET_SUM = 1e4
 
