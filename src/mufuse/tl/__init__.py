@@ -1,6 +1,15 @@
-"""Tools: verify scales, detect input states, export to MaxFuse, run it and store the matching."""
+"""Tools: verify scales, detect input states, export to MaxFuse, run it, store and evaluate the matching."""
 
+from ._evaluate import evaluate_matching
 from ._maxfuse import add_matching, maxfuse_defaults, run_maxfuse, to_maxfuse
 from ._scales import check_scales, detect_state
 
-__all__ = ["add_matching", "check_scales", "detect_state", "maxfuse_defaults", "run_maxfuse", "to_maxfuse"]
+__all__ = [
+    "add_matching",
+    "check_scales",
+    "detect_state",
+    "evaluate_matching",
+    "maxfuse_defaults",
+    "run_maxfuse",
+    "to_maxfuse",
+]

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mufuse
+from mufuse.tl._evaluate import foscttm, marker_agreement, permutation_test
+
+
+def _true_pairs(m):
+    n = m["rna"].n_obs
+    mufuse.tl.add_matching(m, [np.arange(n), np.arange(n), np.ones(n)])
+
+
+def test_true_pairing_on_simulated_data(sim):
+    mufuse.pp.harmonize(sim)
+    _true_pairs(sim)
+    ev = mufuse.tl.evaluate_matching(sim, label_key="cell_type", n_perms=300)
+    assert ev["label_agreement"] == 1.0 and ev["identity_accuracy"] == 1.0
+    assert ev["p_value"] < 0.01
+    assert 0 <= ev["foscttm"] < 0.3
+    assert isinstance(ev["marker_corr"], pd.Series)
+    assert list(ev["marker_corr"].index) == list(sim.uns["mufuse"]["shared"].index)
+    assert ev["within_cluster"] > 0.5 and ev["not_checked"] == []
+    stored = sim.uns["mufuse"]["evaluation"]
+    assert stored["p_value"] == ev["p_value"] and stored["label_key"] == "cell_type"
+
+
+def test_random_pairing_is_not_significant(sim):
+    mufuse.pp.harmonize(sim)
+    n = sim["rna"].n_obs
+    mufuse.tl.add_matching(sim, [np.arange(n), np.random.default_rng(1).permutation(n), np.ones(n)])
+    ev = mufuse.tl.evaluate_matching(sim, label_key="cell_type", n_perms=300, seed=3)
+    assert ev["label_agreement"] < 0.5
+    assert ev["identity_accuracy"] < 0.01
+    assert any("no better than random" in w for w in ev["warnings"])
+
+
+def test_without_labels_and_unpaired_it_says_what_it_could_not_check(sim_unpaired):
+    mufuse.pp.harmonize(sim_unpaired)
+    mufuse.tl.add_matching(sim_unpaired, [np.arange(100), np.arange(100), np.ones(100)])
+    ev = mufuse.tl.evaluate_matching(sim_unpaired, n_perms=50)
+    assert ev["label_agreement"] is None and ev["foscttm"] is None
+    assert len(ev["not_checked"]) == 2 and ev["within_cluster"] is not None
+
+
+def test_evaluate_needs_a_matching(sim):
+    mufuse.pp.harmonize(sim)
+    with pytest.raises(mufuse.MufuseError, match="run_maxfuse"):
+        mufuse.tl.evaluate_matching(sim)
+
+
+def test_permutation_null_is_calibrated():
+    rng = np.random.default_rng(0)
+    ps = [
+        permutation_test(rng.normal(size=(200, 5)), rng.normal(size=(200, 5)), n_perms=199, seed=s)[1]
+        for s in range(40)
+    ]
+    assert 0.0 < np.mean(np.array(ps) < 0.05) <= 0.15  # about 5% false positives
+
+
+def test_helpers_against_definitions():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(150, 4))
+    y = x + rng.normal(scale=0.5, size=x.shape)
+    expected = [np.corrcoef(x[:, j], y[:, j])[0, 1] for j in range(4)]
+    np.testing.assert_allclose(marker_agreement(x, y), expected, rtol=1e-10)
+    assert foscttm(x, x) == 0.0
+    assert 0.35 < foscttm(x, rng.normal(size=x.shape)) < 0.65
+
+
+@pytest.mark.realdata
+def test_real_paired_true_and_random_pairings(pbmc):
+    mufuse.pp.harmonize(pbmc)
+    _true_pairs(pbmc)
+    ev = mufuse.tl.evaluate_matching(pbmc, label_key="cell_type_derived_coarse", n_perms=1000)
+    assert ev["label_agreement"] > 0.95 and ev["p_value"] < 0.01 and ev["foscttm"] < 0.2
+    n = pbmc.n_obs
+    significant = 0
+    for r in range(20):
+        mufuse.tl.add_matching(pbmc, [np.arange(n), np.random.default_rng(100 + r).permutation(n), np.ones(n)])
+        significant += mufuse.tl.evaluate_matching(pbmc, n_perms=200, seed=r)["p_value"] < 0.05
+    assert significant <= 3
