@@ -257,6 +257,17 @@ def cmd_check(args) -> int:
         issues = str(report["issues"])
         title = "after mufuse.pp.harmonize with defaults (dry run: nothing written):"
     _print_before_after(report, issues, args.rna, args.prot, title)
+    if harmonized and _store.MATCHING in store:
+        ev = dict(store.get(_store.EVALUATION, {}))
+        if ev:
+            print(
+                f"matching: {int(ev['n_matched'])} pairs, label agreement "
+                f"{ev.get('label_agreement', 'n/a')}, permutation p = {float(ev['p_value']):.3g}"
+            )
+        causes = tl.diagnose(mdata, rna=args.rna, prot=args.prot)
+        print("diagnosis of the matching:" if len(causes) else "diagnosis of the matching: nothing looks wrong")
+        for r in causes.itertuples(index=False):
+            print(f"  [{r.severity:.2f}] {r.cause}: {r.evidence}\n         fix: {r.fix}")
     if issues and args.strict:
         print(f"mufuse: error: scale check failed for {args.input} (--strict)", file=sys.stderr)
         return EXIT_BAD_INPUT

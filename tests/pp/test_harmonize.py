@@ -388,3 +388,12 @@ def test_auto_transform_follows_the_detected_state(sim, state, expected):
     assert params["prot_transform"] == expected
     explicit = mufuse.pp.harmonize(sim, prot_transform=expected, copy=True)
     np.testing.assert_array_equal(sim["prot"].obsm["mufuse_shared"], explicit["prot"].obsm["mufuse_shared"])
+
+
+def test_batch_key_in_one_modality_only(sim_unpaired):
+    batch = np.where(np.arange(sim_unpaired["prot"].n_obs) % 2, "slide1", "slide2")
+    sim_unpaired["prot"].obs["slide"] = batch
+    mufuse.pp.harmonize(sim_unpaired, batch_key="slide")
+    table = sim_unpaired.uns["mufuse"]["report"]["batches"]
+    assert set(table.loc[table["modality"] == "rna", "batch"]) == {"(one batch)"}
+    assert set(table.loc[table["modality"] == "prot", "batch"]) == {"slide1", "slide2"}

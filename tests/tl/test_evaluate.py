@@ -82,3 +82,36 @@ def test_real_paired_true_and_random_pairings(pbmc):
         mufuse.tl.add_matching(pbmc, [np.arange(n), np.random.default_rng(100 + r).permutation(n), np.ones(n)])
         significant += mufuse.tl.evaluate_matching(pbmc, n_perms=200, seed=r)["p_value"] < 0.05
     assert significant <= 3
+
+
+def test_diagnose_ranks_the_causes(sim):
+    mufuse.pp.harmonize(sim)
+    n = sim["rna"].n_obs
+    mufuse.tl.add_matching(sim, [np.arange(n), np.random.default_rng(0).permutation(n), np.ones(n)])
+    mufuse.tl.evaluate_matching(sim, n_perms=100)
+    sim["prot"].obsm["mufuse_shared"] = sim["prot"].obsm["mufuse_shared"] * 0.1  # and a scale mismatch
+    table = mufuse.tl.diagnose(sim)
+    assert table["cause"].iloc[0] == "scale mismatch"
+    assert {"matching not better than random", "weak shared features"} <= set(table["cause"])
+    assert table["severity"].is_monotonic_decreasing
+
+
+def test_diagnose_quiet_on_a_good_matching(sim):
+    mufuse.pp.harmonize(sim)
+    _true_pairs(sim)
+    mufuse.tl.evaluate_matching(sim, n_perms=100)
+    table = mufuse.tl.diagnose(sim)
+    assert "scale mismatch" not in set(table["cause"])
+    assert "matching not better than random" not in set(table["cause"])
+
+
+def test_diagnose_finds_an_unhandled_batch_effect(sim):
+    batch = np.where(np.arange(sim.n_obs) % 2, "a", "b")
+    sim["prot"].obs["batch"] = batch
+    sim["prot"].X[batch == "a"] += 300.0  # protein of batch a measured with more background
+    mufuse.pp.harmonize(sim)
+    table = mufuse.tl.diagnose(sim)
+    row = table[table["cause"] == "batch effect"]
+    assert len(row) == 1 and "batch_key='batch'" in row["fix"].iloc[0]
+    mufuse.pp.harmonize(sim, batch_key="batch")
+    assert "batch effect" not in set(mufuse.tl.diagnose(sim)["cause"])

@@ -1,3 +1,6 @@
-"""Plotting (matplotlib): scale distributions and matchings. Filled in by later releases."""
+"""Plotting (matplotlib, ``pip install "mufuse[plot]"``): scales before/after, the matching, marker agreement."""
 
-__all__: list[str] = []
+from ._matching import marker_agreement, matching
+from ._scales import scales
+
+__all__ = ["marker_agreement", "matching", "scales"]

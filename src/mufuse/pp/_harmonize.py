@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,25 +72,40 @@ def _counts_matrix(adata, layer: str | None, modality: str):
     return adata.X, ".X"
 
 
-def _groups(mdata: MuData, adata, modality: str, batch_key: str | None):
-    if batch_key is None:
-        return None, 1, []
+def _batch_column(mdata: MuData, adata, batch_key: str):
+    """Return the batch labels of a modality's cells, or ``None`` when this modality has no such column."""
     if batch_key in adata.obs.columns:
-        col = adata.obs[batch_key]
-    elif batch_key in mdata.obs.columns:
-        col = mdata.obs.loc[adata.obs_names, batch_key]
-    else:
+        return adata.obs[batch_key]
+    if batch_key in mdata.obs.columns:
+        col = mdata.obs.reindex(adata.obs_names)[batch_key]
+        return None if col.isna().all() else col
+    return None
+
+
+def _batches(mdata: MuData, ads: dict[str, Any], batch_key: str | None) -> dict[str, tuple[Any, int, list[str]]]:
+    """Batch codes per modality; a modality without the column is one batch (imaging beside scRNA-seq)."""
+    out: dict[str, tuple[Any, int, list[str]]] = {name: (None, 1, []) for name in ads}
+    if batch_key is None:
+        return out
+    cols = {name: _batch_column(mdata, ad, batch_key) for name, ad in ads.items()}
+    if all(c is None for c in cols.values()):
+        have = sorted({str(c) for ad in ads.values() for c in ad.obs.columns} | set(map(str, mdata.obs.columns)))
         raise MufuseError(
-            f"batch_key '{batch_key}' is not a column of modality '{modality}'.obs nor of mdata.obs; "
-            f"columns there: {', '.join(map(str, adata.obs.columns[:10]))}"
+            f"batch_key '{batch_key}' is not an obs column of any modality ({', '.join(ads)}) nor of mdata.obs; "
+            f"columns there: {', '.join(have[:12])}"
         )
-    if col.isna().any():
-        raise MufuseError(
-            f"batch_key '{batch_key}' has {int(col.isna().sum())} missing values in modality "
-            f"'{modality}'; fill them before harmonizing"
-        )
-    cat = pd.Categorical(col.astype(str))
-    return cat.codes.astype(np.int64), len(cat.categories), list(map(str, cat.categories))
+    for name, col in cols.items():
+        if col is None:
+            log.info("    modality '%s' has no '%s' column: one batch", name, batch_key)
+            continue
+        if col.isna().any():
+            raise MufuseError(
+                f"batch_key '{batch_key}' has {int(col.isna().sum())} missing values in modality '{name}'; fill them "
+                "before harmonizing"
+            )
+        cat = pd.Categorical(col.astype(str))
+        out[name] = (cat.codes.astype(np.int64), len(cat.categories), list(map(str, cat.categories)))
+    return out
 
 
 def harmonize(
@@ -229,7 +245,8 @@ def harmonize(
             f"mdata['{rna}'].var_names_make_unique() first"
         )
     shared_genes = [gene_pos.get_indexer(_links._parse_genes(g)) for g in shared["genes"]]
-    groups_r, n_groups_r, batches_r = _groups(mdata, rna_ad, rna, batch_key)
+    groups = _batches(mdata, {rna: rna_ad, prot: prot_ad}, batch_key)
+    groups_r, n_groups_r, batches_r = groups[rna]
     res = _normalize.rna_arrays(
         counts,
         shared_genes=shared_genes,
@@ -264,7 +281,7 @@ def harmonize(
             f"prot_transform='{prot_transform}'); fix or exclude them (exclude=[...])"
         )
     prot_active = np.ascontiguousarray(pvals, dtype=np.float32)
-    groups_p, n_groups_p, batches_p = _groups(mdata, prot_ad, prot, batch_key)
+    groups_p, n_groups_p, batches_p = groups[prot]
     from .._kernels import standardize_clip
 
     _, p_std = standardize_clip(prot_active, clip=float(clip), groups=groups_p, n_groups=n_groups_p)
@@ -323,7 +340,13 @@ def harmonize(
     }
     if batch_key is not None:
         report["batches"] = batch_report(
-            [rna_shared, prot_shared], [rna, prot], [groups_r, groups_p], [batches_r, batches_p]
+            [rna_shared, prot_shared],
+            [rna, prot],
+            [
+                g if g is not None else np.zeros(a.shape[0], np.int64)
+                for g, a in ((groups_r, rna_shared), (groups_p, prot_shared))
+            ],
+            [b or ["(one batch)"] for b in (batches_r, batches_p)],
         )
     params = dict(dict(_store.uns(mdata).get(_store.PARAMS, {})))
     params["harmonize"] = {

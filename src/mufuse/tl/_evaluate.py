@@ -300,3 +300,135 @@ def evaluate_matching(
     for w in warn:
         log.warning("mufuse evaluation: %s", w)
     return out
+
+
+BATCH_COLUMNS = ("batch", "sample", "donor", "orig.ident", "patient", "library", "run")
+
+
+def diagnose(mdata: MuData, *, rna: str = "rna", prot: str = "prot") -> pd.DataFrame:
+    """Rank the likely causes of a poor matching from what mufuse stored.
+
+    Looks at the scale report (mismatch between modalities), the number of shared features, their agreement
+    across matched pairs (when :func:`evaluate_matching` was run), markers that did not link although they could
+    (ambiguous names, genes absent from the RNA, names not found), over-fit canonical correlations, the
+    permutation test, and batch columns that ``harmonize`` was not told about.
+
+    Parameters
+    ----------
+    mdata
+        A harmonized MuData (matched and evaluated for the full diagnosis).
+    rna, prot
+        Modality names.
+
+    Returns
+    -------
+    DataFrame with columns ``cause``, ``severity`` (0-1, highest first), ``evidence`` and ``fix``; empty when
+    nothing looks wrong.
+
+    Examples
+    --------
+    >>> import mufuse
+    >>> mdata = mufuse.datasets.simulated(n_cells=300, seed=0)
+    >>> mufuse.pp.harmonize(mdata)
+    >>> mufuse.tl.diagnose(mdata).columns.tolist()
+    ['cause', 'severity', 'evidence', 'fix']
+    """
+    _store.require_harmonized(mdata, rna, prot, what="diagnose")
+    store = _store.uns(mdata)
+    rows: list[tuple[str, float, str, str]] = []
+    from ._scales import scale_report
+
+    features = [str(f) for f in pd.DataFrame(store[_store.SHARED]).index]
+    _, issues = scale_report(
+        [np.asarray(mdata.mod[rna].obsm[_store.SHARED_KEY]), np.asarray(mdata.mod[prot].obsm[_store.SHARED_KEY])],
+        [rna, prot],
+        features,
+        None,
+    )
+    if issues:
+        rows.append(
+            (
+                "scale mismatch",
+                1.0,
+                "; ".join(f"[{r}] {m}" for r, m in issues),
+                "run mufuse.pp.harmonize on the raw data (it z-scores both modalities) and do not rescale after",
+            )
+        )
+    n_shared = len(features)
+    if n_shared < MIN_SHARED:
+        rows.append(
+            (
+                "too few shared features",
+                0.9 - 0.1 * n_shared,
+                f"{n_shared} shared features: {', '.join(features)}",
+                "link more markers (overrides={'marker': 'GENE'}) or use an RNA with more genes",
+            )
+        )
+    links = pd.DataFrame(store.get(_store.LINKS, pd.DataFrame()))
+    if not links.empty:
+        lost = links[links["status"].isin(["ambiguous", "gene_absent", "not_found"])]
+        if len(lost):
+            ev = "; ".join(f"{m}: {r['status']} ({r['wanted'] or '-'})" for m, r in lost.head(8).iterrows())
+            rows.append(
+                (
+                    "unlinked markers that look linkable",
+                    min(0.8, 0.2 + 0.1 * len(lost)),
+                    ev,
+                    "check mufuse.pp.link_features(mdata); pass overrides for ambiguous names, use the full "
+                    "transcriptome when genes are absent",
+                )
+            )
+    evaluation = dict(store.get(_store.EVALUATION, {}))
+    if evaluation:
+        corr = pd.DataFrame(evaluation["marker_corr"])["marker_corr"]
+        weak = corr[corr < 0.1].sort_values()
+        if len(weak):
+            rows.append(
+                (
+                    "weak shared features",
+                    min(0.7, 0.15 * len(weak) + 0.2),
+                    ", ".join(f"{f} (r={v:.2f})" for f, v in weak.items()),
+                    "exclude them (mufuse.pp.link_features(exclude=[...])) or check their antibodies",
+                )
+            )
+        if float(evaluation.get("top_canonical_corr", 0)) > CCA_OVERFIT:
+            rows.append(
+                (
+                    "over-fit canonical correlations",
+                    0.6,
+                    f"top canonical correlation {float(evaluation['top_canonical_corr']):.3f}",
+                    "check scales and lower refine_pivots cca_components",
+                )
+            )
+        if float(evaluation.get("p_value", 0)) >= 0.01:
+            rows.append(
+                (
+                    "matching not better than random",
+                    0.95,
+                    f"permutation p = {float(evaluation['p_value']):.3g}",
+                    "see the causes above; check that the two modalities measure related cells",
+                )
+            )
+    params = dict(dict(store.get(_store.PARAMS, {})).get("harmonize", {}))
+    if not params.get("batch_key"):
+        for name in (rna, prot):
+            obs = mdata.mod[name].obs
+            for col in BATCH_COLUMNS:
+                if col in obs.columns and obs[col].nunique() > 1:
+                    groups = obs[col].astype(str).to_numpy()
+                    arr = np.asarray(mdata.mod[name].obsm[_store.SHARED_KEY])
+                    means = np.stack([arr[groups == g].mean(axis=0) for g in np.unique(groups)])
+                    shift = float(np.abs(means - arr.mean(axis=0)).max())
+                    if shift > 0.25:
+                        rows.append(
+                            (
+                                "batch effect",
+                                min(0.8, shift / 2),
+                                f"'{name}'.obs['{col}'] has {obs[col].nunique()} batches; shared features "
+                                f"shift by up to {shift:.2f} std between them",
+                                f"mufuse.pp.harmonize(mdata, batch_key='{col}')",
+                            )
+                        )
+                    break
+    table = pd.DataFrame(rows, columns=["cause", "severity", "evidence", "fix"])
+    return table.sort_values("severity", ascending=False, ignore_index=True)

@@ -1,0 +1,169 @@
+"""``pl.matching`` and ``pl.marker_agreement``: what the matching pairs, and whether shared markers agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from mudata import MuData
+
+from .. import _store
+from .._errors import MufuseError
+from ..tl._evaluate import _pairs
+from ..tl._maxfuse import _labels
+from ._utils import _plt, finish
+
+
+def matching(
+    mdata: MuData,
+    *,
+    label_key: str | None = None,
+    basis: str | None = None,
+    rna: str = "rna",
+    prot: str = "prot",
+    show: bool | None = None,
+    save: str | Path | None = None,
+):
+    """Draw a matching: label confusion across pairs, scores by stage, and optionally the pairs on an embedding.
+
+    Parameters
+    ----------
+    mdata
+        MuData with a stored matching (:func:`mufuse.tl.run_maxfuse`).
+    label_key
+        ``obs`` column with labels in both modalities: draws the row-normalized confusion matrix of labels across
+        matched pairs (the diagonal is agreement).
+    basis
+        ``obsm`` key of an embedding present in the protein modality (e.g. ``"X_umap"``): protein cells coloured
+        by the label of their RNA match.
+    rna, prot
+        Modality names.
+    show
+        Show the figure instead of returning it.
+    save
+        Write the figure to this path.
+
+    Returns
+    -------
+    The matplotlib Figure (``None`` when shown).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import mufuse
+    >>> mdata = mufuse.datasets.simulated(n_cells=200, seed=0)
+    >>> mufuse.pp.harmonize(mdata)
+    >>> mufuse.tl.add_matching(mdata, [list(range(200)), list(range(200)), [1.0] * 200])
+    >>> fig = mufuse.pl.matching(mdata, label_key="cell_type")
+    >>> len(fig.axes) >= 2
+    True
+    """
+    plt = _plt()
+    table, i1, i2 = _pairs(mdata, rna, prot)
+    panels = 1 + (label_key is not None) + (basis is not None)
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.6))
+    axes = np.atleast_1d(axes)
+    ax = axes[0]
+    for stage, color in (("pivot", "#4C72B0"), ("propagated", "#DD8452"), ("unknown", "grey")):
+        sc = table.loc[table["stage"].astype(str) == stage, "score"]
+        if len(sc):
+            ax.hist(sc, bins=40, alpha=0.7, color=color, label=f"{stage} ({len(sc)})")
+    ax.set_xlabel("matching score")
+    ax.set_ylabel("pairs")
+    ax.set_title(f"{len(table)} matched pairs")
+    ax.legend(fontsize=8)
+    nxt = 1
+    if label_key is not None:
+        l1, l2 = _labels(mdata, rna, label_key)[i1], _labels(mdata, prot, label_key)[i2]
+        conf = pd.crosstab(pd.Series(l1, name=rna), pd.Series(l2, name=prot))
+        conf = conf.reindex(columns=sorted(set(conf.columns) | set(conf.index)), fill_value=0)
+        norm = conf.div(conf.sum(axis=1), axis=0)
+        ax = axes[nxt]
+        nxt += 1
+        im = ax.imshow(norm.to_numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+        ax.set_xticks(range(norm.shape[1]))
+        ax.set_xticklabels(norm.columns, rotation=60, ha="right", fontsize=7)
+        ax.set_yticks(range(norm.shape[0]))
+        ax.set_yticklabels(norm.index, fontsize=7)
+        ax.set_xlabel(f"label of the {prot} cell")
+        ax.set_ylabel(f"label of the {rna} cell")
+        ax.set_title(f"label agreement {float((l1 == l2).mean()):.3f}")
+        fig.colorbar(im, ax=ax, fraction=0.046, label="share of the row's pairs")
+    if basis is not None:
+        if basis not in mdata.mod[prot].obsm:
+            raise MufuseError(f"basis '{basis}' is not in mdata['{prot}'].obsm; compute it first (e.g. sc.tl.umap)")
+        emb = np.asarray(mdata.mod[prot].obsm[basis])[:, :2]
+        ax = axes[nxt]
+        key = label_key
+        if key is None:
+            ax.scatter(emb[:, 0], emb[:, 1], s=3, c="lightgrey")
+            ax.scatter(emb[i2, 0], emb[i2, 1], s=3, c=table["score"], cmap="viridis")
+            ax.set_title(f"{prot} cells by matching score")
+        else:
+            lab = pd.Series(_labels(mdata, rna, key)[i1])
+            for cat in sorted(lab.unique()):
+                sel = i2[(lab == cat).to_numpy()]
+                ax.scatter(emb[sel, 0], emb[sel, 1], s=3, label=cat)
+            ax.legend(markerscale=3, fontsize=7, loc="best")
+            ax.set_title(f"{prot} cells coloured by the {key} of their {rna} match")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel(f"{basis} 1")
+        ax.set_ylabel(f"{basis} 2")
+    fig.tight_layout()
+    return finish(fig, show=show, save=save)
+
+
+def marker_agreement(
+    mdata: MuData,
+    *,
+    rna: str = "rna",
+    prot: str = "prot",
+    show: bool | None = None,
+    save: str | Path | None = None,
+):
+    """Draw the per-feature correlation of shared markers across matched pairs (:func:`mufuse.tl.evaluate_matching`).
+
+    Parameters
+    ----------
+    mdata
+        MuData with a stored evaluation.
+    rna, prot
+        Modality names.
+    show
+        Show the figure instead of returning it.
+    save
+        Write the figure to this path.
+
+    Returns
+    -------
+    The matplotlib Figure (``None`` when shown).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import mufuse
+    >>> mdata = mufuse.datasets.simulated(n_cells=200, seed=0)
+    >>> mufuse.pp.harmonize(mdata)
+    >>> mufuse.tl.add_matching(mdata, [list(range(200)), list(range(200)), [1.0] * 200])
+    >>> _ = mufuse.tl.evaluate_matching(mdata, n_perms=50)
+    >>> fig = mufuse.pl.marker_agreement(mdata)
+    """
+    plt = _plt()
+    evaluation = dict(_store.uns(mdata).get(_store.EVALUATION, {}))
+    if not evaluation:
+        raise MufuseError("no evaluation stored: run mufuse.tl.evaluate_matching(mdata) first")
+    corr = pd.DataFrame(evaluation["marker_corr"])["marker_corr"].sort_values()
+    fig, ax = plt.subplots(figsize=(6, 0.3 * len(corr) + 1.5))
+    colors = ["#C44E52" if v < 0.1 else "#4C72B0" for v in corr]
+    ax.barh(range(len(corr)), corr.to_numpy(), color=colors)
+    ax.set_yticks(range(len(corr)))
+    ax.set_yticklabels(corr.index, fontsize=8)
+    ax.axvline(0.1, color="grey", ls="--", lw=0.8)
+    ax.set_xlabel(f"correlation across matched pairs ({rna} vs {prot})")
+    ax.set_title(f"shared marker agreement (permutation p = {float(evaluation.get('p_value', np.nan)):.3g})")
+    fig.tight_layout()
+    return finish(fig, show=show, save=save)
