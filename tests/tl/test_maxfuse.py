@@ -160,3 +160,24 @@ def test_maxfuse_defaults_respect_array_sizes():
     tiny = mufuse.tl.maxfuse_defaults(60, 50, 5, 50, 5)
     assert tiny["construct_graphs"]["n_neighbors1"] == 3
     assert tiny["refine_pivots"]["cca_components"] == 4
+
+
+@pytest.mark.maxfuse
+@pytest.mark.realdata
+def test_run_maxfuse_on_real_disjoint_halves(pbmc):
+    """pbmc10k: RNA from 1,200 cells, protein from 1,200 others; SingleR labels are the truth."""
+    import mudata
+
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(pbmc.n_obs)[:2400]
+    m = mudata.MuData(
+        {"rna": pbmc["rna"][np.sort(idx[:1200])].copy(), "prot": pbmc["prot"][np.sort(idx[1200:])].copy()}
+    )
+    mufuse.pp.harmonize(m)
+    matching = mufuse.tl.run_maxfuse(m)
+    l1 = m["rna"].obs.loc[matching["rna"], "cell_type_derived_coarse"].to_numpy()
+    l2 = m["prot"].obs.loc[matching["prot"], "cell_type_derived_coarse"].to_numpy()
+    assert (l1 == l2).mean() > 0.8
+    assert matching["prot"].nunique() / m["prot"].n_obs > 0.95
+    ev = mufuse.tl.evaluate_matching(m, label_key="cell_type_derived_coarse", n_perms=200)
+    assert ev["p_value"] < 0.01 and ev["foscttm"] is None

@@ -90,6 +90,34 @@ _ONE_LETTER_MASSES = {"C": {12, 13}, "P": {31}, "S": {32, 33, 34}, "K": {39, 40,
 _MOUSE_ONLY = re.compile(r"^(?!.*human).*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)", re.IGNORECASE)
 
 
+# clones that bind only the mouse antigen (vendor datasheets): a name carrying one is an anti-mouse reagent
+_MOUSE_CLONES = {
+    "RMP1-30": "anti-mouse PD-1",
+    "29F.1A12": "anti-mouse PD-1",
+    "17A2": "anti-mouse CD3",
+    "145-2C11": "anti-mouse CD3e",
+    "GK1.5": "anti-mouse CD4",
+    "RM4-5": "anti-mouse CD4",
+    "53-6.7": "anti-mouse CD8a",
+    "30-F11": "anti-mouse CD45",
+    "PK136": "anti-mouse NK1.1",
+    "1D3": "anti-mouse CD19",
+    "6D5": "anti-mouse CD19",
+    "M5/114.15.2": "anti-mouse MHC II",
+    "RB6-8C5": "anti-mouse Ly-6G/Ly-6C",
+    "1A8": "anti-mouse Ly-6G",
+    "HK1.4": "anti-mouse Ly-6C",
+}
+
+
+def _mouse_clone(name: str) -> str | None:
+    for part in re.split(r"--|_|\s|\||:", name):
+        part = re.sub(r"-TS[A-D]\d*$", "", part)  # "RMP1-30-TSA"
+        if part in _MOUSE_CLONES:
+            return f"{_MOUSE_CLONES[part]} clone {part}"
+    return None
+
+
 def _element_channel(name: str) -> bool:
     m = _ELEMENT_CHANNEL.match(name)
     if not m:
@@ -180,6 +208,9 @@ def _excluded(name: str, raw: bool = True) -> str | None:
         return "elemental / mass channel"
     if raw and _MOUSE_ONLY.search(name):
         return "non-human (mouse-only) antibody"
+    clone = _mouse_clone(name) if raw else None
+    if clone:
+        return f"non-human (mouse-only) antibody: {clone}"
     low = name.strip().lower()
     for pattern, category in _EXCLUDE_RULES:
         if pattern.search(low):
