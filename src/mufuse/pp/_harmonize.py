@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _store
+from .. import _chunked, _store
 from .._errors import LinkError, MufuseError, StateError
 from .._version import __version__
 from ..tl._scales import batch_report, detect_state, emit, scale_report
@@ -263,6 +263,8 @@ def harmonize(
     pmat = prot_ad.layers[prot_layer] if prot_layer is not None else prot_ad.X
     if prot_layer is not None and prot_layer not in prot_ad.layers:
         raise MufuseError(f"layer '{prot_layer}' is not in modality '{prot}'")
+    if _chunked.is_dask(pmat):  # protein matrices are small (markers × cells): read them whole
+        pmat = pmat.compute()
     prot_pos = pd.Index(map(str, prot_ad.var_names))
     prot_state, prot_why = detect_state(pmat, return_reason=True)
     requested = prot_transform

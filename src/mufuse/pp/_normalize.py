@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .. import _kernels
+from .. import _chunked, _kernels
 from .._errors import MufuseError
 
 PROT_TRANSFORMS = ("auto", "zscore", "clr", "arcsinh", "log1p", "none")
@@ -118,7 +118,8 @@ def rna_arrays(
     flag = np.zeros(n_genes, dtype=bool)
     for genes in shared_genes:
         flag[genes] = True
-    stats = _kernels.count_moments(x, target_sum=TARGET_SUM, flag=flag)
+    lazy = _chunked.is_dask(x)  # out of core: the same kernels, block by block
+    stats = (_chunked if lazy else _kernels).count_moments(x, target_sum=TARGET_SUM, flag=flag)
     if stats.n_nonfinite:
         raise MufuseError(
             f"modality '{modality}' has {stats.n_nonfinite} NaN/Inf values in its counts; remove or fix them "
@@ -136,7 +137,7 @@ def rna_arrays(
     lib = lib_all if library_size == "all" else stats.lib_shared
     scale_sh = _scale(lib)
     scale_act = _scale(lib_all)
-    shared, active, act_mean, act_std = _kernels.gather(
+    shared, active, act_mean, act_std = (_chunked if lazy else _kernels).gather(
         x, shared_genes, hvg, active_scale=scale_act, groups=groups, n_groups=n_groups
     )
     assert act_mean is not None and act_std is not None  # active_scale was given

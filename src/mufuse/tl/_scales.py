@@ -30,7 +30,11 @@ _SAMPLE_VALUES = 200_000
 
 
 def _sample_rows(x, n_max: int = _SAMPLE_ROWS):
+    """Evenly spaced rows; for sparse data as many as hold about ``_SAMPLE_VALUES`` stored values (≥200 rows)."""
     n = x.shape[0]
+    if sparse.issparse(x) and x.nnz:
+        per_row = x.nnz / max(n, 1)
+        n_max = int(min(n_max, max(200, _SAMPLE_VALUES / per_row)))
     if n <= n_max:
         return x
     idx = np.linspace(0, n - 1, n_max).astype(np.int64)
@@ -91,6 +95,10 @@ def detect_state(adata_or_array, *, layer: str | None = None, return_reason: boo
         x = adata_or_array
     if x is None or x.shape[0] == 0 or x.shape[1] == 0:
         return ("other", "empty matrix") if return_reason else "other"
+    from .._chunked import is_dask
+
+    if is_dask(x):  # out of core: look at the first block of rows only
+        x = x.rechunk({1: -1}).blocks[0].compute() if len(x.chunks[1]) > 1 else x.blocks[0].compute()
     x = _sample_rows(x)
     if sparse.issparse(x):
         x = x.tocsr()
