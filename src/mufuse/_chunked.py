@@ -9,11 +9,26 @@ as the in-memory path, up to float rounding.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import _kernels
 
-BATCH_BLOCKS = 8  # blocks computed at once in the gather pass: bounds the memory held beyond the outputs
+
+def blocks_in_flight() -> int:
+    """Return how many row blocks the gather pass computes at once.
+
+    The threads available (a distributed client's, else this machine's cores), at least 2. Memory beyond the outputs
+    is about that many blocks and their output rows.
+    """
+    try:
+        from distributed import get_client
+
+        workers = get_client().scheduler_info()["workers"].values()
+        return max(2, sum(int(w.get("nthreads", 1)) for w in workers))
+    except (ImportError, ValueError, KeyError):
+        return max(2, os.cpu_count() or 2)
 
 
 def is_dask(x) -> bool:
@@ -92,8 +107,8 @@ def gather(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`mufuse._kernels.gather` (with ``active_scale``) over the row blocks of a dask array.
 
-    Blocks are computed :data:`BATCH_BLOCKS` at a time and copied into preallocated outputs, so the memory beyond
-    the outputs stays at a few blocks.
+    Blocks are computed :func:`blocks_in_flight` at a time and copied into preallocated outputs, so the memory
+    beyond the outputs stays at a few blocks.
 
     Parameters
     ----------
@@ -130,8 +145,9 @@ def gather(
     active = _kernels.zeros_f32((n_cells, len(active_genes)))
     s1 = np.zeros((n_groups, len(active_genes)))
     s2 = np.zeros((n_groups, len(active_genes)))
-    for start in range(0, len(blocks), BATCH_BLOCKS):
-        idx = range(start, min(start + BATCH_BLOCKS, len(blocks)))
+    batch = blocks_in_flight()
+    for start in range(0, len(blocks), batch):
+        idx = range(start, min(start + batch, len(blocks)))
         tasks = [
             dask.delayed(_gather_block)(
                 blocks[i],
