@@ -10,8 +10,6 @@ import pytest
 
 import mufuse
 
-pytest.importorskip("dask.distributed", reason="the dask extra is part of the test extras")
-
 
 @pytest.fixture(scope="module")
 def cluster_client():

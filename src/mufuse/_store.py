@@ -71,8 +71,17 @@ def write_harmonized(
     """
     for (mod_name, key), arr in arrays.items():
         mdata.mod[mod_name].obsm[key] = arr
+    update(mdata, entries, drop=(MATCHING, EVALUATION))
+
+
+def update(
+    mdata: MuData, entries: dict[str, Any], *, drop: tuple[str, ...] = (), params: dict[str, Any] | None = None
+) -> None:
+    """Set entries of ``mdata.uns['mufuse']`` (dropping ``drop``; merging ``params`` into ``params``) in one write."""
     store = dict(uns(mdata))
-    for stale in (MATCHING, EVALUATION):
+    for stale in drop:
         store.pop(stale, None)
     store.update(entries)
+    if params:
+        store[PARAMS] = {**dict(store.get(PARAMS, {})), **params}
     mdata.uns[UNS_KEY] = store

@@ -673,11 +673,7 @@ def link_features(
     links, params = _compute_links(
         mdata, rna=rna, prot=prot, overrides=overrides, exclude=exclude, multi_gene=multi_gene
     )
-    store = dict(_store.uns(mdata))
-    store[_store.LINKS] = links
-    store.setdefault(_store.PARAMS, {})
-    store[_store.PARAMS] = {**dict(store[_store.PARAMS]), "link": params}
-    mdata.uns[_store.UNS_KEY] = store
+    _store.update(mdata, {_store.LINKS: links}, params={"link": params})
     counts = links["status"].value_counts()
     log.info(
         "linked %d of %d protein markers (%s)",

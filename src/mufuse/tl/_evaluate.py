@@ -294,9 +294,7 @@ def evaluate_matching(
     stored["warnings"] = "\n".join(warn)
     stored["not_checked"] = "\n".join(not_checked)
     stored["label_key"] = label_key or ""
-    new = dict(_store.uns(mdata))
-    new[_store.EVALUATION] = stored
-    mdata.uns[_store.UNS_KEY] = new
+    _store.update(mdata, {_store.EVALUATION: stored})
     for w in warn:
         log.warning("mufuse evaluation: %s", w)
     return out

@@ -394,12 +394,12 @@ def add_matching(
     for name, adata in ((rna, a1), (prot, a2)):
         adata.obs[_store.MATCH_KEY] = best[name][0]
         adata.obs[_store.SCORE_KEY] = best[name][1]
-    store = dict(_store.uns(mdata))
-    store[_store.MATCHING] = table
-    store.pop(_store.EVALUATION, None)
-    if params is not None:
-        store[_store.PARAMS] = {**dict(store.get(_store.PARAMS, {})), "maxfuse": _flatten_params(params)}
-    mdata.uns[_store.UNS_KEY] = store
+    _store.update(
+        mdata,
+        {_store.MATCHING: table},
+        drop=(_store.EVALUATION,),
+        params={"maxfuse": _flatten_params(params)} if params is not None else None,
+    )
 
 
 def _flatten_params(params: dict) -> dict:
