@@ -41,6 +41,73 @@ def _read(path: str):
         raise _BadInput(f"cannot read '{path}' as an .h5mu file ({type(err).__name__}: {err})") from None
 
 
+def read_lazy(path: str, *, rna: str, chunks: int):
+    """Read an ``.h5mu`` with the RNA matrices (``X`` and layers) left on disk as dask arrays of ``chunks`` rows.
+
+    Everything else (obs, var, obsm, uns, the other modalities) is read into memory. The file stays open as long as
+    the arrays are used; the caller closes the returned handle.
+
+    Parameters
+    ----------
+    path
+        The ``.h5mu`` file.
+    rna
+        Name of the RNA modality.
+    chunks
+        Rows per block.
+
+    Returns
+    -------
+    ``(mdata, h5py_file)``.
+
+    Examples
+    --------
+    >>> import tempfile, os, warnings, mufuse
+    >>> from mufuse.cli import read_lazy
+    >>> path = os.path.join(tempfile.mkdtemp(), "s.h5mu")
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     mufuse.datasets.simulated(n_cells=100, seed=0).write(path)
+    >>> mdata, fh = read_lazy(path, rna="rna", chunks=40)
+    >>> type(mdata["rna"].X).__name__, mdata["rna"].X.chunks[0]
+    ('Array', (40, 40, 20))
+    >>> fh.close()
+    """
+    import anndata as ad
+    import h5py
+    import mudata
+    from anndata.experimental import read_elem_lazy
+
+    try:
+        from anndata.io import read_elem
+    except ImportError:  # pragma: no cover - anndata < 0.11
+        from anndata.experimental import read_elem
+    if chunks < 1:
+        raise _BadInput(f"--chunks must be a positive number of rows, got {chunks}")
+    p = Path(path)
+    if not p.is_file():
+        raise _BadInput(f"input file '{path}' does not exist")
+    try:
+        fh = h5py.File(p, "r")
+        mods = {}
+        for name in fh["mod"]:
+            g = fh["mod"][name]
+            if name != rna:
+                mods[name] = read_elem(g)
+                continue
+            parts = {k: read_elem(g[k]) for k in g if k not in ("X", "layers", "raw")}
+            layers = {k: read_elem_lazy(g["layers"][k], chunks=(chunks, -1)) for k in g.get("layers", {})}
+            mods[name] = ad.AnnData(X=read_elem_lazy(g["X"], chunks=(chunks, -1)), layers=layers, **parts)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mdata = mudata.MuData(mods)
+        if "uns" in fh:
+            mdata.uns.update(read_elem(fh["uns"]))
+    except (OSError, KeyError) as err:
+        raise _BadInput(f"cannot read '{path}' as an .h5mu file ({type(err).__name__}: {err})") from None
+    return mdata, fh
+
+
 def write_atomic(mdata, out: str, *, inputs: Sequence[str] = ()) -> None:
     """Write ``mdata`` to ``out`` through a temporary file in the same folder and an atomic rename.
 
@@ -203,11 +270,19 @@ def cmd_harmonize(args) -> int:
     """Run ``mufuse harmonize IN -o OUT``."""
     from . import pp
 
-    mdata = _read(args.input)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        pp.harmonize(mdata, **_harmonize_kwargs(args))
-    write_atomic(mdata, args.output, inputs=[args.input])
+    fh = None
+    if args.chunks is not None:  # out of core: the RNA counts stay on disk, read block by block
+        mdata, fh = read_lazy(args.input, rna=args.rna, chunks=args.chunks)
+    else:
+        mdata = _read(args.input)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pp.harmonize(mdata, **_harmonize_kwargs(args))
+        write_atomic(mdata, args.output, inputs=[args.input])
+    finally:
+        if fh is not None:
+            fh.close()
     store = _store.uns(mdata)
     report = store[_store.REPORT]
     states = dict(report["input_state"])
@@ -366,6 +441,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-key", default=None)
     p.add_argument("--layer", default=None, help="RNA layer with raw counts (default: 'counts' if present, else .X)")
     p.add_argument("--strict", action="store_true", help="fail (exit 2) when the scale check fails")
+    p.add_argument(
+        "--chunks",
+        type=int,
+        default=None,
+        help="read the RNA counts lazily in blocks of this many rows "
+        "(files larger than memory; any active dask scheduler runs the blocks)",
+    )
     p.set_defaults(func=cmd_harmonize)
 
     p = sub.add_parser("check", help="print input states and the scale report; --strict exits 2 on a broken rule")
