@@ -119,6 +119,7 @@ def test_counts_layer_is_used_when_x_is_lognormalized(sim):
     mufuse.pp.harmonize(sim)
     np.testing.assert_array_equal(sim["rna"].obsm["mufuse_shared"], expected)
     assert sim.uns["mufuse"]["report"]["counts_source"] == "layers['counts']"
+    assert sim.uns["mufuse"]["report"]["rna_fractional_values"] == 0  # integer counts
 
 
 def test_lognormalized_rna_without_counts_is_refused(sim):

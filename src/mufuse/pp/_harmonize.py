@@ -339,6 +339,8 @@ def harmonize(
         "input_state": {rna: rna_state, prot: prot_state},
         "input_state_reason": {rna: why, prot: prot_why},
         "counts_source": counts_src,
+        # non-integer "counts" are accepted (e.g. alevin estimates) but reported: a log or scaling slips through here
+        "rna_fractional_values": int(res["stats"].n_fractional),
     }
     if batch_key is not None:
         report["batches"] = batch_report(
