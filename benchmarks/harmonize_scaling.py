@@ -23,6 +23,7 @@ import numpy as np
 
 N_GENES = 20_000
 NNZ_PER_CELL = 1_500
+DRAWS_PER_CELL = 1_900  # gene draws per cell; duplicates merge, leaving ~1,500 distinct nonzeros per cell
 N_PROT = 50
 N_TOP = 2_000
 
@@ -40,39 +41,53 @@ def _reset_peak() -> None:
         fh.write("5")
 
 
-def make_data(n_cells: int, seed: int = 0):
-    """Sparse NB-like counts with ~NNZ_PER_CELL nonzeros per cell, built chunk by chunk (CSR, float32)."""
-    import anndata as ad
-    import mudata
-    import pandas as pd
+def gen_blocks(n_cells: int, seed: int = 0, chunk: int = 20_000):
+    """Yield CSR float32 blocks of ``chunk`` cells: geometric counts, ~NNZ_PER_CELL nonzeros per cell, skewed genes."""
     from scipy import sparse
 
     rng = np.random.default_rng(seed)
     p = rng.lognormal(0, 1.5, N_GENES)
     p /= p.sum()
-    genes = [f"G{i:05d}" for i in range(N_GENES)]
-    markers = [f"M{i:02d}" for i in range(N_PROT)]
-    genes[:N_PROT] = markers  # the proteins' genes have the proteins' names: every marker links by symbol
-    blocks = []
-    chunk = 20_000
     for start in range(0, n_cells, chunk):
         n = min(chunk, n_cells - start)
-        nnz = rng.poisson(NNZ_PER_CELL, n)
+        nnz = rng.poisson(DRAWS_PER_CELL, n)
         indptr = np.concatenate([[0], np.cumsum(nnz)])
-        cols = rng.choice(N_GENES, size=int(indptr[-1]), p=p)
+        cols = rng.choice(N_GENES, size=int(indptr[-1]), p=p).astype(np.int32)
         vals = rng.geometric(0.5, size=int(indptr[-1])).astype(np.float32)
         m = sparse.csr_matrix((vals, cols, indptr), shape=(n, N_GENES))
         m.sum_duplicates()
-        blocks.append(m)
-    x = sparse.vstack(blocks, format="csr")
-    prot = rng.poisson(50, (n_cells, N_PROT)).astype(np.float32)
-    obs = pd.DataFrame(index=pd.Index([f"c{i}" for i in range(n_cells)]))
+        yield m
+
+
+def names(n_cells: int) -> tuple[list[str], list[str], list[str]]:
+    """Cell names, gene names (the first N_PROT genes carry the markers' names, so every marker links), markers."""
+    genes = [f"G{i:05d}" for i in range(N_GENES)]
+    markers = [f"M{i:02d}" for i in range(N_PROT)]
+    genes[:N_PROT] = markers
+    return [f"c{i}" for i in range(n_cells)], genes, markers
+
+
+def proteins(n_cells: int, seed: int = 0) -> np.ndarray:
+    """Poisson protein counts, cells × N_PROT (float32)."""
+    return np.random.default_rng(seed + 1).poisson(50, (n_cells, N_PROT)).astype(np.float32)
+
+
+def make_data(n_cells: int, seed: int = 0):
+    """The synthetic MuData in memory (see :func:`gen_blocks`)."""
+    import anndata as ad
+    import mudata
+    import pandas as pd
+    from scipy import sparse
+
+    x = sparse.vstack(list(gen_blocks(n_cells, seed)), format="csr")
+    cells, genes, markers = names(n_cells)
+    obs = pd.DataFrame(index=pd.Index(cells))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return mudata.MuData(
             {
                 "rna": ad.AnnData(x, obs=obs, var=pd.DataFrame(index=genes)),
-                "prot": ad.AnnData(prot, obs=obs.copy(), var=pd.DataFrame(index=markers)),
+                "prot": ad.AnnData(proteins(n_cells, seed), obs=obs.copy(), var=pd.DataFrame(index=markers)),
             }
         )
 

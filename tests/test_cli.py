@@ -172,3 +172,38 @@ def test_harmonize_out_of_core_with_chunks(sim_file, tmp_path):
             np.testing.assert_allclose(b[mod].obsm[key], a[mod].obsm[key], atol=1e-6)
     assert (a["rna"].X != b["rna"].X).nnz == 0  # the counts, streamed block by block, are written back unchanged
     assert main(["harmonize", str(sim_file), "-o", str(tmp_path / "x.h5mu"), "--chunks", "0"]) == 2
+
+
+def test_out_of_core_rewrites_a_harmonized_file_with_batches(tmp_path):
+    """--chunks on a file that already holds mufuse results: they are replaced, per batch, as the in-memory path."""
+    m = mufuse.datasets.simulated(900, n_genes=400, seed=3)
+    m["rna"].obs["batch"] = np.where(np.arange(m["rna"].n_obs) % 2, "a", "b")
+    mufuse.pp.harmonize(m, n_top_genes=50)  # stale results, other HVG count
+    src, plain, chunked = tmp_path / "h.h5mu", tmp_path / "plain.h5mu", tmp_path / "chunked.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.write(src)
+    args = ["--batch-key", "batch"]
+    assert main(["harmonize", str(src), "-o", str(plain), *args]) == 0
+    assert main(["harmonize", str(src), "-o", str(chunked), "--chunks", "200", *args]) == 0
+    a, b = read_quiet(plain), read_quiet(chunked)
+    assert b["rna"].obsm["mufuse_active"].shape == (900, 400)
+    for mod in ("rna", "prot"):
+        for key in ("mufuse_shared", "mufuse_active"):
+            np.testing.assert_allclose(b[mod].obsm[key], a[mod].obsm[key], atol=1e-6)
+    assert b.uns["mufuse"]["params"]["harmonize"]["batch_key"] == "batch"
+    assert list(b.uns["mufuse"]["active"]["rna"]) == list(a.uns["mufuse"]["active"]["rna"])
+    assert main(["check", str(chunked)]) == 0
+
+
+def test_failed_out_of_core_write_leaves_no_file(sim_file, tmp_path, monkeypatch):
+    from mufuse import _chunked, cli
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_chunked, "store", boom)
+    before = sim_file.read_bytes()
+    assert cli.main(["harmonize", str(sim_file), "-o", str(tmp_path / "x.h5mu"), "--chunks", "100"]) == 2
+    assert os.listdir(tmp_path) == ["sim.h5mu"]
+    assert sim_file.read_bytes() == before

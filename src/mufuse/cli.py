@@ -108,6 +108,42 @@ def read_lazy(path: str, *, rna: str, chunks: int):
     return mdata, fh
 
 
+def _check_target(out: str, inputs: Sequence[str]) -> Path:
+    """Check the output path before any work: not an input, its folder exists and is writable."""
+    target = Path(out)
+    for src in inputs:
+        if Path(src).exists() and target.exists() and os.path.samefile(src, target):
+            raise _BadInput(f"output '{out}' is the input file; write to another path")
+        if Path(src).resolve() == target.resolve():
+            raise _BadInput(f"output '{out}' is the input file; write to another path")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise _BadInput(f"output folder '{folder}' does not exist")
+    if not os.access(folder, os.W_OK):
+        raise _BadInput(f"output folder '{folder}' is not writable")
+    return target
+
+
+def _temp_target(out: str, inputs: Sequence[str]) -> tuple[Path, str]:
+    """Check the output path; return it and a fresh temporary file beside it."""
+    target = _check_target(out, inputs)
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp.h5mu", dir=folder)
+    os.close(fd)
+    return target, tmp
+
+
+def _finish(tmp: str, target: Path, write) -> None:
+    """Run ``write(tmp)``, then rename ``tmp`` to ``target``; on any failure remove ``tmp`` and re-raise."""
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def write_atomic(mdata, out: str, *, inputs: Sequence[str] = ()) -> None:
     """Write ``mdata`` to ``out`` through a temporary file in the same folder and an atomic rename.
 
@@ -131,28 +167,87 @@ def write_atomic(mdata, out: str, *, inputs: Sequence[str] = ()) -> None:
     >>> os.listdir(d)
     ['sim.h5mu']
     """
-    target = Path(out)
-    for src in inputs:
-        if Path(src).exists() and target.exists() and os.path.samefile(src, target):
-            raise _BadInput(f"output '{out}' is the input file; write to another path")
-        if Path(src).resolve() == target.resolve():
-            raise _BadInput(f"output '{out}' is the input file; write to another path")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise _BadInput(f"output folder '{folder}' does not exist")
-    if not os.access(folder, os.W_OK):
-        raise _BadInput(f"output folder '{folder}' is not writable")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp.h5mu", dir=folder)
-    os.close(fd)
-    try:
+    target, tmp = _temp_target(out, inputs)
+
+    def write(path: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mdata.write_h5mu(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+            mdata.write_h5mu(path)
+
+    _finish(tmp, target, write)
+
+
+def write_harmonized_copy(mdata, src: str, out: str, *, rna: str, prot: str) -> None:
+    """Write ``src`` with the results of ``harmonize`` to ``out``, without reading the counts into memory.
+
+    The out-of-core path: the input file is copied byte for byte (the counts stay as they are on disk), then the
+    four ``obsm`` arrays and ``uns['mufuse']`` are replaced in the copy. A lazy (dask) array is computed and written
+    block by block, so a million-cell active array never sits in memory. Atomic, as :func:`write_atomic`.
+
+    Parameters
+    ----------
+    mdata
+        The harmonized MuData (read from ``src`` with :func:`read_lazy`; its file still open).
+    src
+        The ``.h5mu`` it was read from.
+    out
+        Target ``.h5mu`` path (not ``src``).
+    rna, prot
+        Modality names.
+
+    Examples
+    --------
+    >>> import tempfile, os, warnings, mufuse, mudata
+    >>> from mufuse.cli import read_lazy, write_harmonized_copy
+    >>> d = tempfile.mkdtemp()
+    >>> src, out = os.path.join(d, "s.h5mu"), os.path.join(d, "h.h5mu")
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     mufuse.datasets.simulated(n_cells=100, seed=0).write(src)
+    >>> lazy, fh = read_lazy(src, rna="rna", chunks=40)
+    >>> mufuse.pp.harmonize(lazy)
+    >>> write_harmonized_copy(lazy, src, out, rna="rna", prot="prot")
+    >>> fh.close()
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     back = mudata.read_h5mu(out)
+    >>> back["rna"].obsm["mufuse_active"].shape == lazy["rna"].obsm["mufuse_active"].shape
+    True
+    """
+    import shutil
+
+    import h5py
+
+    from . import _chunked
+
+    try:
+        from anndata.io import write_elem
+    except ImportError:  # pragma: no cover - anndata < 0.11
+        from anndata.experimental import write_elem
+    target, tmp = _temp_target(out, [src])
+
+    def write(path: str) -> None:
+        shutil.copyfile(src, path)
+        with h5py.File(path, "r+") as fh:
+            for mod in (rna, prot):
+                obsm = fh[f"mod/{mod}"].require_group("obsm")
+                for key in (_store.SHARED_KEY, _store.ACTIVE_KEY):
+                    arr = mdata.mod[mod].obsm[key]
+                    if key in obsm:
+                        del obsm[key]
+                    if _chunked.is_dask(arr):
+                        ds = obsm.create_dataset(key, shape=arr.shape, dtype=arr.dtype)
+                        ds.attrs["encoding-type"], ds.attrs["encoding-version"] = "array", "0.2.0"
+                        _chunked.store(arr, ds, desc=f"writing {mod} {key}")
+                    else:
+                        write_elem(obsm, key, np.asarray(arr))
+            if "uns" not in fh:
+                write_elem(fh, "uns", {})
+            if _store.UNS_KEY in fh["uns"]:
+                del fh["uns"][_store.UNS_KEY]
+            write_elem(fh["uns"], _store.UNS_KEY, mdata.uns[_store.UNS_KEY])
+
+    _finish(tmp, target, write)
 
 
 def _num(v: float) -> str:
@@ -276,10 +371,14 @@ def cmd_harmonize(args) -> int:
     else:
         mdata = _read(args.input)
     try:
+        _check_target(args.output, [args.input])  # fail before the work, not after it
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pp.harmonize(mdata, **_harmonize_kwargs(args))
-        write_atomic(mdata, args.output, inputs=[args.input])
+        if fh is None:
+            write_atomic(mdata, args.output, inputs=[args.input])
+        else:  # the counts stay on disk: copy the file, add the results, compute the active array block by block
+            write_harmonized_copy(mdata, args.input, args.output, rna=args.rna, prot=args.prot)
     finally:
         if fh is not None:
             fh.close()
@@ -354,6 +453,7 @@ def cmd_match(args) -> int:
     from . import pp, tl
 
     mdata = _read(args.input)
+    _check_target(args.output, [args.input])
     for name, role in ((args.rna, "rna"), (args.prot, "prot")):
         _store.get_modality(mdata, name, role)
     if not all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot)):

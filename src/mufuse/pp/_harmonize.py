@@ -139,6 +139,13 @@ def harmonize(
     densified or copied. The user's ``.X``, ``.layers`` and ``.raw`` are not modified, and nothing is written
     when a step fails. Running it twice gives the same result.
 
+    Out of core: when the RNA counts are a dask array (e.g. read lazily from an ``.h5mu`` with
+    ``anndata.experimental.read_elem_lazy``, or ``mufuse harmonize --chunks N``), both passes run block by block
+    on the active dask scheduler (a ``dask.distributed`` client spreads them over its workers), and
+    ``obsm["mufuse_active"]`` of the RNA becomes a lazy dask array with the same blocks, computed from the counts
+    when it is written or used (at a million cells it would be 8 GB); keep the file open until then. The other
+    three arrays are in memory. Both equal the in-memory results to 1e-5.
+
     Parameters
     ----------
     mdata
@@ -313,7 +320,10 @@ def harmonize(
     prot_active = np.ascontiguousarray(prot_active[:, act_keep])
     hvg_names = gene_pos[res["hvg"]]
     act_r_keep = (res["active_std"] > 0).any(axis=0)
-    rna_active = res["active"] if act_r_keep.all() else np.ascontiguousarray(res["active"][:, act_r_keep])
+    rna_active = res["active"]
+    if not act_r_keep.all():
+        rna_active = rna_active[:, act_r_keep]
+        rna_active = rna_active if _chunked.is_dask(rna_active) else np.ascontiguousarray(rna_active)
     hvg_names = hvg_names[act_r_keep]
 
     # 5. verify

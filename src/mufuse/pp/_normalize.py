@@ -111,8 +111,9 @@ def rna_arrays(
 ) -> dict:
     """Build the RNA shared and active arrays from counts in two passes over the nnz (stats, then needed columns).
 
-    Returns a dict with ``shared``, ``active`` (float32 arrays), ``hvg`` (gene indices), ``stats``
-    (:class:`mufuse._kernels.CountStats`) and the per-column ``shared_std`` / ``active_std`` before scaling.
+    Returns a dict with ``shared``, ``active`` (float32 arrays; ``active`` is a lazy dask array when ``x`` is one),
+    ``hvg`` (gene indices), ``stats`` (:class:`mufuse._kernels.CountStats`) and the per-column ``shared_std`` /
+    ``active_std`` before scaling.
     """
     n_cells, n_genes = x.shape
     flag = np.zeros(n_genes, dtype=bool)
@@ -141,7 +142,12 @@ def rna_arrays(
         x, shared_genes, hvg, active_scale=scale_act, groups=groups, n_groups=n_groups
     )
     assert act_mean is not None and act_std is not None  # active_scale was given
-    _kernels.apply_standardize(active, act_mean, act_std, clip=clip, groups=groups)
+    if active is None:  # out of core: a lazy array, computed block by block from the counts when written or used
+        active = _chunked.active_array(
+            x, hvg, active_scale=scale_act, mean=act_mean, std=act_std, clip=clip, groups=groups
+        )
+    else:
+        _kernels.apply_standardize(active, act_mean, act_std, clip=clip, groups=groups)
     _kernels.log_normalize_inplace(shared, scale_sh)
     _, sh_std = _kernels.standardize_clip(shared, clip=clip, groups=groups, n_groups=n_groups)
     return {"shared": shared, "active": active, "hvg": hvg, "stats": stats, "shared_std": sh_std, "active_std": act_std}

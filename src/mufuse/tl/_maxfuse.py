@@ -12,7 +12,7 @@ import pandas as pd
 from mudata import MuData
 from tqdm.auto import tqdm
 
-from .. import _store
+from .. import _progress, _store
 from .._errors import MufuseError
 
 log = logging.getLogger("mufuse")
@@ -275,7 +275,7 @@ def run_maxfuse(
         ("propagate", fusor.propagate),
         ("filter_bad_matches_propagated", fusor.filter_bad_matches),
     ]
-    for name, method in tqdm(stages, desc="MaxFuse", disable=not _progress(), leave=False):
+    for name, method in tqdm(stages, desc="MaxFuse", disable=not _progress.enabled(), leave=False):
         t0 = time.perf_counter()
         try:
             with warnings.catch_warnings():
@@ -301,10 +301,6 @@ def run_maxfuse(
     add_matching(mdata, matching, rna=rna, prot=prot, params=params)
     log.info("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
     return matching
-
-
-def _progress() -> bool:
-    return log.isEnabledFor(logging.INFO)
 
 
 def add_matching(
