@@ -77,7 +77,21 @@ def test_check_strict_exit_code(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "case",
-    ["missing", "not_h5mu", "directory", "same_output", "unwritable_dir", "bad_modality", "bad_param"],
+    [
+        "missing",
+        "not_h5mu",
+        "directory",
+        "same_output",
+        "unwritable_dir",
+        "bad_modality",
+        "bad_param",
+        "hdf5_not_mudata",
+        "truncated",
+        "empty_file",
+        "output_is_directory",
+        "chunks_on_junk",
+        "same_output_other_spelling",
+    ],
 )
 def test_bad_input_exits_2_with_one_line(case, sim_file, tmp_path):
     out = tmp_path / "o.h5mu"
@@ -98,6 +112,31 @@ def test_bad_input_exits_2_with_one_line(case, sim_file, tmp_path):
         args += ["--rna", "gex"]
     elif case == "bad_param":
         args += ["--clip", "-1"]
+    elif case == "hdf5_not_mudata":
+        import h5py
+
+        other = tmp_path / "other.h5"
+        with h5py.File(other, "w") as fh:
+            fh["data"] = np.arange(10)
+        args[1] = str(other)
+    elif case == "truncated":
+        half = tmp_path / "half.h5mu"
+        half.write_bytes(sim_file.read_bytes()[: sim_file.stat().st_size // 2])
+        args[1] = str(half)
+    elif case == "empty_file":
+        empty = tmp_path / "empty.h5mu"
+        empty.touch()
+        args[1] = str(empty)
+    elif case == "output_is_directory":
+        (tmp_path / "adir").mkdir()
+        args[3] = str(tmp_path / "adir")
+    elif case == "chunks_on_junk":
+        junk = tmp_path / "junk.h5mu"
+        junk.write_text("not hdf5")
+        args[1] = str(junk)
+        args += ["--chunks", "100"]
+    elif case == "same_output_other_spelling":
+        args[3] = str(sim_file.parent / "." / sim_file.name)
     before = sim_file.read_bytes()
     res = _run(*args)
     assert res.returncode == 2, (res.stdout, res.stderr)
@@ -106,6 +145,19 @@ def test_bad_input_exits_2_with_one_line(case, sim_file, tmp_path):
     assert "Traceback" not in res.stderr
     assert sim_file.read_bytes() == before
     assert not out.exists()
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp.h5mu")]  # no half-written file left
+
+
+@pytest.mark.parametrize("command", ["check", "links", "match"])
+def test_other_commands_on_bad_files_exit_2(command, tmp_path):
+    junk = tmp_path / "junk.h5mu"
+    junk.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)  # an HDF5 signature, then nothing
+    args = [command, str(junk)] + (["-o", str(tmp_path / "o.h5mu")] if command == "match" else [])
+    for path in (junk, tmp_path / "missing.h5mu"):
+        args[1] = str(path)
+        res = _run(*args)
+        assert res.returncode == 2, (res.stdout, res.stderr)
+        assert res.stderr.strip().startswith("mufuse: error:") and "Traceback" not in res.stderr
 
 
 def test_help_on_each_command():

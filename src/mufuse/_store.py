@@ -47,8 +47,8 @@ def uns(mdata: MuData) -> dict[str, Any]:
 
 def require_harmonized(mdata: MuData, rna: str, prot: str, *, what: str) -> None:
     """Raise a clear error when ``harmonize`` has not been run on ``mdata``."""
-    for name, role in ((rna, "rna"), (prot, "prot")):
-        mod = get_modality(mdata, name, role)
+    mods = {name: get_modality(mdata, name, role) for name, role in ((rna, "rna"), (prot, "prot"))}
+    for name, mod in mods.items():
         if SHARED_KEY not in mod.obsm or ACTIVE_KEY not in mod.obsm or SHARED not in uns(mdata):
             raise MufuseError(
                 f"{what} needs harmonized arrays, but modality '{name}' has no obsm['{SHARED_KEY}']/"

@@ -116,6 +116,8 @@ def _check_target(out: str, inputs: Sequence[str]) -> Path:
             raise _BadInput(f"output '{out}' is the input file; write to another path")
         if Path(src).resolve() == target.resolve():
             raise _BadInput(f"output '{out}' is the input file; write to another path")
+    if target.is_dir():
+        raise _BadInput(f"output '{out}' is a directory; give a file name such as '{target / 'out.h5mu'}'")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise _BadInput(f"output folder '{folder}' does not exist")

@@ -196,7 +196,7 @@ def test_bad_parameters_raise_and_change_nothing(sim, kwargs, match):
 
 def test_no_shared_feature_is_a_link_error(sim):
     sim.mod["prot"] = sim["prot"][:, ["IgG1_control_TotalSeqB", "IgG2a_control_TotalSeqB"]].copy()
-    with pytest.raises(mufuse.LinkError, match="no protein marker of modality 'prot'.*isotype"):
+    with pytest.raises(mufuse.LinkError, match="only 0 feature.*modality 'prot'.*isotype"):
         mufuse.pp.harmonize(sim)
 
 

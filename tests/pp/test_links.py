@@ -121,7 +121,7 @@ def test_not_found_has_a_reason():
 
 
 def test_overrides_and_exclude_win_and_are_stored():
-    m = _mdata(["CD3", "CD4", "odd_marker"])
+    m = _mdata(["CD3", "CD4", "odd_marker", "CD8"])
     links = mufuse.pp.link_features(m, overrides={"odd_marker": "TIGIT", "CD3": ["CD3E"]}, exclude=["CD4"])
     assert links.loc["odd_marker", ["status", "genes", "source"]].tolist() == ["linked", "TIGIT", "user"]
     assert links.loc["CD3", "genes"] == "CD3E"
@@ -174,7 +174,7 @@ def test_clean_name_examples():
 
 def test_ensembl_var_names_link_through_the_symbol_column():
     ids = [f"ENSG{i:011d}" for i in range(len(GENES))]
-    m = _mdata(["CD3", "CD4"])
+    m = _mdata(["CD3", "CD4", "CD8"])
     rna = m["rna"]
     rna.var["gene_symbols"] = GENES
     rna.var_names = ids
@@ -182,7 +182,7 @@ def test_ensembl_var_names_link_through_the_symbol_column():
     assert links.loc["CD4", "genes"] == ids[GENES.index("CD4")]
     assert links.loc["CD3", "genes"].split(";") == [ids[GENES.index(g)] for g in ("CD3D", "CD3E", "CD3G")]
     mufuse.pp.harmonize(m)
-    assert m["rna"].obsm["mufuse_shared"].shape[1] == 2
+    assert m["rna"].obsm["mufuse_shared"].shape[1] == 3
 
 
 def _all_hgnc(markers):

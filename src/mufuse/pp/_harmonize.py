@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +13,8 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _chunked, _store
-from .._errors import LinkError, MufuseError, StateError
+from .. import _chunked, _store, _validate
+from .._errors import MufuseError, StateError
 from .._version import __version__
 from ..tl._scales import batch_report, detect_state, emit, scale_report
 from . import _links, _normalize
@@ -182,6 +183,17 @@ def harmonize(
     clr_axis
         Axis for ``prot_transform="clr"``: 0 = per marker across cells (muon's default), 1 = per cell.
 
+    Raises
+    ------
+    MufuseError
+        Before anything is computed or stored, naming the modality, the feature(s) and the fix: a modality
+        missing, fewer than 20 cells, duplicated ``obs_names``/``var_names``, NaN/Inf or negative counts, an
+        unknown transform or a bad parameter value. :class:`mufuse.LinkError` when fewer than 3 features are
+        shared (listing why the other markers did not link); :class:`mufuse.StateError` when the input does not
+        look like what is needed (log-normalized RNA in place of counts, a transform that does not fit the
+        protein). Empty cells and features without variance are not errors: they are reported (``report``:
+        ``empty_cells``, ``dropped``), and partly overlapping ``obs_names`` give a warning (``report["pairing"]``).
+
     Returns
     -------
     The harmonized copy when ``copy=True``, else ``None``. Results are stored in
@@ -199,6 +211,14 @@ def harmonize(
     t0 = time.perf_counter()
     rna_ad = _store.get_modality(mdata, rna, "rna")
     prot_ad = _store.get_modality(mdata, prot, "prot")
+    for ad, name in ((rna_ad, rna), (prot_ad, prot)):
+        _validate.enough_cells(ad, name)
+        _validate.unique_names(ad, name)
+    if prot_layer is not None and prot_layer not in prot_ad.layers:
+        have = ", ".join(prot_ad.layers.keys()) or "none"
+        raise MufuseError(
+            f"layer '{prot_layer}' is not in modality '{prot}' (layers: {have}); pass prot_layer=None to use .X"
+        )
     if prot_transform not in _normalize.PROT_TRANSFORMS:
         raise MufuseError(f"prot_transform={prot_transform!r} is not one of {', '.join(_normalize.PROT_TRANSFORMS)}")
     if library_size not in _normalize.LIBRARY_SIZES:
@@ -227,16 +247,13 @@ def harmonize(
     # 1. links → shared features
     links, multi_gene, relinked = _resolve_links(mdata, rna, prot)
     shared = _links.shared_features(links, multi_gene)
+    pairing, n_paired = _validate.pairing(mdata, rna, prot)
     if shared.empty:
-        summary = "; ".join(f"{m}: {r.status} ({r.reason})" for m, r in links.head(8).iterrows())
-        raise LinkError(
-            f"no protein marker of modality '{prot}' links to a gene of modality '{rna}', so there is no "
-            f"shared feature. {summary}. Pass overrides={{'<marker>': '<GENE>'}} to "
-            "mufuse.pp.link_features"
-        )
+        _validate.enough_shared(shared, links, rna_ad, rna, prot)
 
     # 2. RNA
     counts, counts_src = _counts_matrix(rna_ad, layer, rna)
+    counts = _validate.readable(counts, rna)  # a backed .X is read block by block, as a dask array
     rna_state, why = detect_state(counts, return_reason=True)
     if rna_state in _BAD_RNA_STATES:
         hint = "pass layer='counts'" if "counts" not in rna_ad.layers else "check layers['counts']"
@@ -245,12 +262,6 @@ def harmonize(
             f"RNA itself from raw counts: {hint} (the layer with raw UMI counts)"
         )
     gene_pos = pd.Index(map(str, rna_ad.var_names))
-    if not gene_pos.is_unique:
-        dup = gene_pos[gene_pos.duplicated()].unique()[:5]
-        raise MufuseError(
-            f"modality '{rna}' has duplicated var_names ({', '.join(dup)}); run "
-            f"mdata['{rna}'].var_names_make_unique() first"
-        )
     shared_genes = [gene_pos.get_indexer(_links._parse_genes(g)) for g in shared["genes"]]
     groups = _batches(mdata, {rna: rna_ad, prot: prot_ad}, batch_key)
     groups_r, n_groups_r, batches_r = groups[rna]
@@ -263,13 +274,12 @@ def harmonize(
         groups=groups_r,
         n_groups=n_groups_r,
         modality=rna,
+        var_names=gene_pos,
     )
 
     # 3. protein: every usable marker, transformed, z-scored, clipped
     usable = [str(m) for m in links.index[links["status"] != "excluded"]]
-    pmat = prot_ad.layers[prot_layer] if prot_layer is not None else prot_ad.X
-    if prot_layer is not None and prot_layer not in prot_ad.layers:
-        raise MufuseError(f"layer '{prot_layer}' is not in modality '{prot}'")
+    pmat = _validate.readable(prot_ad.layers[prot_layer] if prot_layer is not None else prot_ad.X, prot)
     if _chunked.is_dask(pmat):  # protein matrices are small (markers × cells): read them whole
         pmat = pmat.compute()
     prot_pos = pd.Index(map(str, prot_ad.var_names))
@@ -306,10 +316,7 @@ def harmonize(
         for j, f in enumerate(shared.index)
         if not keep[j]
     ]
-    if not keep.any():
-        raise LinkError(
-            f"all {len(shared)} shared features have no variance in '{rna}' or '{prot}': {'; '.join(dropped[:10])}"
-        )
+    _validate.enough_shared(shared.loc[keep], links, rna_ad, rna, prot, dropped)
     if dropped:
         log.warning("dropped %d shared feature(s) without variance: %s", len(dropped), "; ".join(dropped))
     shared = shared.loc[keep]
@@ -325,6 +332,18 @@ def harmonize(
         rna_active = rna_active[:, act_r_keep]
         rna_active = rna_active if _chunked.is_dask(rna_active) else np.ascontiguousarray(rna_active)
     hvg_names = hvg_names[act_r_keep]
+
+    n_empty_r = int(np.count_nonzero(res["stats"].lib == 0))
+    n_empty_p = int(np.count_nonzero(~np.asarray(np.abs(pmat[:, pcols]).sum(axis=1) > 0).ravel()))
+    for n_empty, name in ((n_empty_r, rna), (n_empty_p, prot)):
+        if n_empty:
+            warnings.warn(
+                f"modality '{name}' has {n_empty} cell(s) without any signal (all zero); they are kept, with the "
+                f"z-score of zero in every feature, but cannot be matched meaningfully: filter them first "
+                f"(e.g. mu.pp.filter_obs(mdata['{name}'], 'total_counts', lambda x: x > 0))",
+                UserWarning,
+                stacklevel=2,
+            )
 
     # 5. verify
     features = [str(f) for f in shared.index]
@@ -351,6 +370,10 @@ def harmonize(
         "counts_source": counts_src,
         # non-integer "counts" are accepted (e.g. alevin estimates) but reported: a log or scaling slips through here
         "rna_fractional_values": int(res["stats"].n_fractional),
+        # cells without any count / signal: kept (their rows are the z-score of zero) but reported
+        "empty_cells": {rna: n_empty_r, prot: n_empty_p},
+        "pairing": pairing,
+        "n_paired_names": int(n_paired),
     }
     if batch_key is not None:
         report["batches"] = batch_report(

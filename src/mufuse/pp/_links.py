@@ -696,6 +696,14 @@ def _compute_links(
     """Compute the link table without writing anything (shared by ``link_features`` and ``harmonize``)."""
     rna_ad = _store.get_modality(mdata, rna, "rna")
     prot_ad = _store.get_modality(mdata, prot, "prot")
+    if prot_ad.n_vars == 0:
+        raise LinkError(f"modality '{prot}' has no markers (n_vars == 0); nothing to link")
+    if not prot_ad.var_names.is_unique:
+        dup = prot_ad.var_names[prot_ad.var_names.duplicated()].unique()
+        raise LinkError(
+            f"modality '{prot}' has duplicated marker names ({', '.join(map(str, dup[:5]))}); links are stored by "
+            f"name: run mdata['{prot}'].var_names_make_unique() first"
+        )
     if multi_gene not in MULTI_GENE:
         raise MufuseError(f"multi_gene={multi_gene!r} is not one of {', '.join(MULTI_GENE)}")
     if overrides is not None and not isinstance(overrides, Mapping):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .. import _chunked, _kernels
+from .. import _chunked, _kernels, _validate
 from .._errors import MufuseError
 
 PROT_TRANSFORMS = ("auto", "zscore", "clr", "arcsinh", "log1p", "none")
@@ -108,6 +108,7 @@ def rna_arrays(
     groups: np.ndarray | None,
     n_groups: int,
     modality: str,
+    var_names=None,
 ) -> dict:
     """Build the RNA shared and active arrays from counts in two passes over the nnz (stats, then needed columns).
 
@@ -121,15 +122,18 @@ def rna_arrays(
         flag[genes] = True
     lazy = _chunked.is_dask(x)  # out of core: the same kernels, block by block
     stats = (_chunked if lazy else _kernels).count_moments(x, target_sum=TARGET_SUM, flag=flag)
+    names = var_names if var_names is not None else [str(i) for i in range(n_genes)]
     if stats.n_nonfinite:
         raise MufuseError(
-            f"modality '{modality}' has {stats.n_nonfinite} NaN/Inf values in its counts; remove or fix them "
-            "(e.g. recompute the counts matrix) before harmonizing"
+            f"modality '{modality}' has {stats.n_nonfinite} NaN/Inf values in its counts, in genes "
+            f"{_validate.bad_features(x, names, 'nonfinite')}; remove or fix them (e.g. recompute the counts "
+            "matrix) before harmonizing"
         )
     if stats.n_negative:
         raise MufuseError(
-            f"modality '{modality}' has {stats.n_negative} negative values, so it does not hold counts; pass "
-            f"layer='counts' (or the layer with raw UMI counts)"
+            f"modality '{modality}' has {stats.n_negative} negative values, in genes "
+            f"{_validate.bad_features(x, names, 'negative')}, so it does not hold counts; pass layer='counts' (or "
+            "the layer with raw UMI counts)"
         )
     n_top = min(int(n_top_genes), n_genes)
     hvg_mask = highly_variable_seurat(stats.s1, stats.s2, n_cells, n_top)

@@ -175,35 +175,36 @@ def _classify(x, dense, vals) -> tuple[str, str]:
 
 def _stats(arr: np.ndarray, clip: float | None) -> dict[str, Any]:
     a = np.asarray(arr, dtype=np.float64)
+    lim = (clip if clip and clip > 0 else 5.0) * (1 - 1e-6)
+    if a.shape[0] and np.isfinite(a).all():  # the usual case: plain column statistics, overall ones from them
+        cols = {"col_mean": a.mean(axis=0), "col_std": a.std(axis=0), "col_min": a.min(axis=0)}
+        cols.update(col_max=a.max(axis=0), col_clip=(np.abs(a) >= lim).mean(axis=0))
+        cols["col_nonfinite"] = np.zeros(a.shape[1], dtype=np.int64)
+        mean = float(cols["col_mean"].mean())
+        sq = float(np.mean(cols["col_std"] ** 2 + cols["col_mean"] ** 2))
+        overall = {"mean": mean, "std": float(np.sqrt(max(sq - mean**2, 0.0))), "min": float(cols["col_min"].min())}
+        overall.update(max=float(cols["col_max"].max()), frac_clipped=float(cols["col_clip"].mean()), n_nonfinite=0)
+        return {**cols, "overall": overall}
     finite = np.isfinite(a)
-    n_nonfinite_col = (~finite).sum(axis=0)
     masked = np.where(finite, a, np.nan)
+    empty = np.full(a.shape[1], np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        col_mean = np.nanmean(masked, axis=0)
-        col_std = np.nanstd(masked, axis=0)
-        col_min = np.nanmin(masked, axis=0) if a.shape[0] else np.full(a.shape[1], np.nan)
-        col_max = np.nanmax(masked, axis=0) if a.shape[0] else np.full(a.shape[1], np.nan)
-        lim = clip if clip and clip > 0 else 5.0
-        col_clip = (np.abs(masked) >= lim * (1 - 1e-6)).mean(axis=0)
+        cols = {"col_mean": np.nanmean(masked, axis=0), "col_std": np.nanstd(masked, axis=0)}
+        cols["col_min"] = np.nanmin(masked, axis=0) if a.shape[0] else empty
+        cols["col_max"] = np.nanmax(masked, axis=0) if a.shape[0] else empty
+        cols["col_clip"] = (np.abs(masked) >= lim).mean(axis=0)
+        cols["col_nonfinite"] = (~finite).sum(axis=0)
         vals = masked[finite]
         overall = {
             "mean": float(vals.mean()) if vals.size else np.nan,
             "std": float(vals.std()) if vals.size else np.nan,
             "min": float(vals.min()) if vals.size else np.nan,
             "max": float(vals.max()) if vals.size else np.nan,
-            "frac_clipped": float((np.abs(vals) >= lim * (1 - 1e-6)).mean()) if vals.size else np.nan,
-            "n_nonfinite": int(n_nonfinite_col.sum()),
+            "frac_clipped": float((np.abs(vals) >= lim).mean()) if vals.size else np.nan,
+            "n_nonfinite": int(cols["col_nonfinite"].sum()),
         }
-    return {
-        "col_mean": col_mean,
-        "col_std": col_std,
-        "col_min": col_min,
-        "col_max": col_max,
-        "col_clip": col_clip,
-        "col_nonfinite": n_nonfinite_col,
-        "overall": overall,
-    }
+    return {**cols, "overall": overall}
 
 
 def scale_report(
@@ -412,6 +413,13 @@ def check_scales(
         store = _store.uns(data)
         features = [str(f) for f in pd.DataFrame(store[_store.SHARED]).index]
         arrays = [data.mod[rna].obsm[_store.SHARED_KEY], data.mod[prot].obsm[_store.SHARED_KEY]]
+        for name, arr in zip((rna, prot), arrays, strict=True):
+            if np.ndim(arr) != 2 or np.shape(arr)[1] != len(features):
+                raise MufuseError(
+                    f"obsm['{_store.SHARED_KEY}'] of modality '{name}' has shape {np.shape(arr)}, but "
+                    f"{len(features)} shared features are stored; it was changed after harmonize: run "
+                    "mufuse.pp.harmonize again"
+                )
         if clip is None:
             clip = float(dict(store.get(_store.PARAMS, {})).get("harmonize", {}).get("clip", 5.0))
         names = list(names) if names is not None else [rna, prot]
@@ -432,12 +440,9 @@ def check_scales(
 
 
 def _as_2d(x, which: str) -> np.ndarray:
-    if sparse.issparse(x):
-        x = x.toarray()
-    a = np.asarray(x)
-    if a.ndim != 2:
-        raise MufuseError(f"the {which} array must be 2-D (cells × features), got shape {a.shape}")
-    return a
+    from .._validate import numeric_2d
+
+    return numeric_2d(x, which)
 
 
 def emit(issues: list[tuple[str, str]], *, strict: bool, stacklevel: int = 3) -> None:

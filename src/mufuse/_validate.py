@@ -1,0 +1,227 @@
+"""Input validation shared by every public entry point: one place, one wording, each message with its fix.
+
+Every check raises :class:`mufuse.MufuseError` (or a subclass) naming the modality, the feature(s) and what to do,
+before anything is computed or written.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from ._errors import LinkError, MufuseError
+
+log = logging.getLogger("mufuse")
+
+MIN_CELLS = 20  # per modality: fewer makes per-feature z-scores, HVG bins and MaxFuse's graphs meaningless
+MIN_SHARED = 3  # correlation distance over 1 or 2 features is undefined or always ±1
+BACKED_ROWS = 20_000  # rows per block when a backed (on-disk) matrix is read block by block
+
+
+def _examples(values, n: int = 5) -> str:
+    vals = [str(v) for v in values]
+    more = f" and {len(vals) - n} more" if len(vals) > n else ""
+    return ", ".join(vals[:n]) + more
+
+
+def unique_names(adata, modality: str) -> None:
+    """Raise when ``obs_names`` or ``var_names`` of a modality are duplicated (results are stored by name).
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np
+    >>> a = ad.AnnData(np.ones((2, 2)))
+    >>> a.var_names = ["CD4", "CD4"]
+    >>> unique_names(a, "prot")
+    Traceback (most recent call last):
+    ...
+    mufuse._errors.MufuseError: modality 'prot' has duplicated var_names (CD4); ...
+    """
+    for axis, names, fix in (
+        ("obs_names", adata.obs_names, "obs_names_make_unique()"),
+        ("var_names", adata.var_names, "var_names_make_unique()"),
+    ):
+        if not names.is_unique:
+            dup = pd.Index(names[names.duplicated()]).unique()
+            raise MufuseError(
+                f"modality '{modality}' has duplicated {axis} ({_examples(dup)}); mufuse stores and matches by name: "
+                f"run mdata['{modality}'].{fix} (then mdata.update()) first"
+            )
+
+
+def enough_cells(adata, modality: str, minimum: int = MIN_CELLS) -> None:
+    """Raise when a modality has fewer than ``minimum`` cells or no features at all.
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np
+    >>> enough_cells(ad.AnnData(np.ones((30, 3))), "rna")
+    """
+    if adata.n_obs < minimum:
+        raise MufuseError(
+            f"modality '{modality}' has {adata.n_obs} cells; at least {minimum} are needed (per-feature z-scores, "
+            "HVG selection and MaxFuse's neighbour graphs are meaningless on fewer): check the filtering upstream"
+        )
+    if adata.n_vars == 0:
+        raise MufuseError(f"modality '{modality}' has no features (n_vars == 0); check the MuData")
+
+
+def readable(x, modality: str):
+    """Return a matrix the kernels can read: a backed (on-disk) ``.X`` becomes a dask array of row blocks.
+
+    In-memory arrays (numpy, scipy sparse, dask) are returned as they are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> readable(np.ones((2, 2)), "rna").shape
+    (2, 2)
+    """
+    if isinstance(x, np.ndarray) or sparse.issparse(x):
+        return x
+    from ._chunked import is_dask
+
+    if is_dask(x):
+        return x
+    group = getattr(x, "group", None)  # anndata's backed CSR/CSC dataset
+    try:
+        import dask.array as da
+        from anndata.experimental import read_elem_lazy
+    except ImportError:  # pragma: no cover - dask is an extra
+        if hasattr(x, "to_memory"):
+            return x.to_memory()
+        return np.asarray(x[()])
+    if group is not None:
+        return read_elem_lazy(group, chunks=(BACKED_ROWS, -1))
+    if hasattr(x, "shape") and hasattr(x, "dtype") and hasattr(x, "__getitem__"):  # h5py dataset (dense, backed)
+        rows = max(1000, int(2e8 // max(1, 4 * x.shape[1])))
+        return da.from_array(x, chunks=(rows, -1))
+    raise MufuseError(
+        f"modality '{modality}' has a matrix of type {type(x).__name__}, which mufuse cannot read; use a numpy "
+        "array, a scipy sparse matrix or a dask array"
+    )
+
+
+def bad_features(x, var_names, which: str) -> str:
+    """Name the features holding NaN/Inf (``which="nonfinite"``) or negative values, for an error message.
+
+    Dask arrays are not scanned again (that would be another pass over the file); the message says how to.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bad_features(np.array([[1.0, np.nan], [0.0, 2.0]]), ["CD4", "CD8A"], "nonfinite")
+    'CD8A'
+    """
+    names = np.asarray(list(map(str, var_names)), dtype=object)
+
+    def is_bad(v: np.ndarray) -> np.ndarray:
+        return ~np.isfinite(v) if which == "nonfinite" else v < 0
+
+    if sparse.issparse(x):
+        if x.format == "csr":
+            cols = np.unique(x.indices[is_bad(x.data)])
+        elif x.format == "csc":
+            per_col = np.add.reduceat(is_bad(x.data).astype(np.int64), x.indptr[:-1]) if x.nnz else np.zeros(0)
+            cols = np.flatnonzero((per_col > 0) & (np.diff(x.indptr) > 0))
+        else:
+            cols = np.unique(x.tocoo().col[is_bad(x.tocoo().data)])
+    elif isinstance(x, np.ndarray):
+        cols = np.flatnonzero(is_bad(np.asarray(x, dtype=np.float64)).any(axis=0))
+    else:
+        return "(scan the file to find them: the matrix is read block by block)"
+    return _examples(names[cols])
+
+
+def pairing(mdata, rna: str, prot: str) -> tuple[str, int]:
+    """Classify the cells of two modalities: ``"paired"``, ``"unpaired"`` or ``"partial"`` (with a warning).
+
+    Partly overlapping ``obs_names`` usually mean a mix-up: the same cells under two naming schemes, or a paired
+    experiment filtered differently per modality.
+
+    Returns
+    -------
+    ``(kind, n_shared_names)``.
+
+    Examples
+    --------
+    >>> import mufuse
+    >>> pairing(mufuse.datasets.simulated(50, seed=0), "rna", "prot")
+    ('paired', 50)
+    """
+    a, b = mdata.mod[rna].obs_names, mdata.mod[prot].obs_names
+    n = len(a.intersection(b))
+    if n == 0:
+        return "unpaired", 0
+    if n == len(a) and n == len(b):
+        return "paired", n
+    if n >= 0.95 * min(len(a), len(b)):
+        return "paired", n  # paired, one modality filtered a little harder: nothing to warn about
+    warnings.warn(
+        f"modalities '{rna}' ({len(a)} cells) and '{prot}' ({len(b)} cells) share {n} obs_names: neither paired (the "
+        "same cells) nor unpaired (other cells). If they are the same cells, make the names agree (or keep the common "
+        "cells with mu.pp.intersect_obs(mdata)); if they are different cells, give them distinct names (e.g. a prefix "
+        "per modality). Evaluation treats the shared names as the same cells.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return "partial", n
+
+
+def enough_shared(
+    shared: pd.DataFrame, links: pd.DataFrame, rna_ad, rna: str, prot: str, dropped: list[str] | None = None
+) -> None:
+    """Raise a :class:`mufuse.LinkError` when fewer than :data:`MIN_SHARED` features are shared.
+
+    The message lists the features that are shared, those dropped for lack of variance and, for the markers that
+    did not link, why not; with Ensembl ``var_names`` and no symbol column it says so.
+    """
+    if len(shared) >= MIN_SHARED:
+        return
+    from .pp._links import _ENSEMBL, SYMBOL_COLUMNS
+
+    linked = set(map(str, shared["prot"])) | {d.split(" (")[0] for d in dropped or []}
+    others = links[~links.index.astype(str).isin(linked)]
+    others = pd.concat([others[others["status"] != "excluded"], others[others["status"] == "excluded"]])
+    why = "; ".join(f"{m}: {r.status} ({r.reason})" for m, r in others.head(8).iterrows()) or "none"
+    have = ", ".join(map(str, shared.index)) or "none"
+    gone = f" Dropped (no variance): {'; '.join(dropped)}." if dropped else ""
+    names = [str(v) for v in rna_ad.var_names[:1000]]
+    ensembl = sum(bool(_ENSEMBL.match(n)) for n in names) >= 0.5 * max(len(names), 1)
+    hint = (
+        f" The var_names of '{rna}' are Ensembl IDs and its var has no symbol column: add one named "
+        f"{' or '.join(SYMBOL_COLUMNS[:3])}."
+        if ensembl and not any(c in rna_ad.var.columns for c in SYMBOL_COLUMNS)
+        else ""
+    )
+    raise LinkError(
+        f"only {len(shared)} feature(s) shared between modality '{prot}' and modality '{rna}' ({have}); MaxFuse's "
+        f"correlation distance needs at least {MIN_SHARED}.{gone} Not linked: {why}.{hint} Pass "
+        "overrides={'<marker>': '<GENE>'} to mufuse.pp.link_features to link more markers"
+    )
+
+
+def numeric_2d(x: Any, which: str) -> np.ndarray:
+    """Return ``x`` as a 2-D float array with at least 2 rows, or raise naming ``which``.
+
+    Examples
+    --------
+    >>> numeric_2d([[1, 2], [3, 4]], "first").dtype
+    dtype('float64')
+    """
+    if sparse.issparse(x):
+        x = x.toarray()
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise MufuseError(f"the {which} array must hold numbers (cells × features); got {type(x).__name__}") from None
+    if a.ndim != 2:
+        raise MufuseError(f"the {which} array must be 2-D (cells × features), got shape {a.shape}")
+    if a.shape[0] < 2 or a.shape[1] < 1:
+        raise MufuseError(f"the {which} array has shape {a.shape}; it needs at least 2 cells and 1 feature")
+    return a
