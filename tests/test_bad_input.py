@@ -50,7 +50,7 @@ def _copy(m):
 def _rebuild(m, **mods):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return mudata.MuData({k: mods.get(k, m[k]) for k in m.mod})
+        return mudata.MuData({k: mods[k] if k in mods else m[k].copy() for k in m.mod})  # never share an AnnData
 
 
 def _dense_prot(m) -> np.ndarray:
@@ -227,6 +227,13 @@ BAD = [
     ("n_top_genes 0", lambda m: m, _h(n_top_genes=0), MufuseError, ["n_top_genes", "positive"]),
     ("n_top_genes float", lambda m: m, _h(n_top_genes=2.5), MufuseError, ["n_top_genes"]),
     ("library_size", lambda m: m, _h(library_size="median"), MufuseError, ["library_size", "shared"]),
+    (
+        "RNA without .X or layers",
+        lambda m: _rebuild(m, rna=ad.AnnData(obs=m["rna"].obs, var=m["rna"].var)),
+        _h(),
+        MufuseError,
+        ["'rna'", "no .X", "layer="],
+    ),
     ("missing RNA layer", lambda m: m, _h(layer="raw_counts"), MufuseError, ["raw_counts", "'rna'", "layer=None"]),
     ("missing protein layer", lambda m: m, _h(prot_layer="dsb"), MufuseError, ["dsb", "'prot'"]),
     ("arcsinh cofactor 0", lambda m: m, _h(prot_transform="arcsinh", cofactor=0), MufuseError, ["cofactor"]),
@@ -529,3 +536,55 @@ def test_check_scales_on_arrays_changed_after_harmonize(reference):
     m["prot"].obsm["mufuse_shared"] = m["prot"].obsm["mufuse_shared"][:, :3]
     with pytest.raises(MufuseError, match=r"modality 'prot'.*harmonize again"):
         mufuse.tl.check_scales(m)
+
+
+def _view(m):
+    return m[:2000]
+
+
+def _dsb_like(m):  # dsb-style protein: log, centered on the background, negative values
+    return _prot_x(m, lambda x: np.log1p(x) - np.median(np.log1p(x), axis=0))
+
+
+def _renamed(m):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return mudata.MuData({"RNA": m["rna"].copy(), "ADT": m["prot"].copy()})
+
+
+def _with(m, **more):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return mudata.MuData({**{k: m[k].copy() for k in m.mod}, **more})
+
+
+def _one_cell_batch(m):
+    m = _copy(m)
+    b = np.array(["a"] * m["rna"].n_obs, dtype=object)
+    b[0] = "b"
+    m["rna"].obs["run"] = m["prot"].obs["run"] = b
+    return m
+
+
+WORKS = [
+    ("a MuData view (the parent stays as it was)", _view, {}),
+    ("dsb-like protein with negative values", _dsb_like, {}),
+    ("modalities named RNA and ADT", _renamed, {"rna": "RNA", "prot": "ADT"}),
+    ("a third modality", lambda m: _with(m, atac=ad.AnnData(np.ones((50, 3)))), {}),
+    ("a batch of one cell", _one_cell_batch, {"batch_key": "run"}),
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("case", "build", "kw"), WORKS, ids=[c[0] for c in WORKS])
+def test_unusual_inputs_just_work(base, case, build, kw):
+    m = build(base)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = mufuse.pp.harmonize(m, copy=True, **kw)
+    rna, prot = kw.get("rna", "rna"), kw.get("prot", "prot")
+    inputs = mufuse.tl.to_maxfuse(out, rna=rna, prot=prot)
+    for key in ("shared_arr1", "shared_arr2", "active_arr1", "active_arr2"):
+        assert np.isfinite(inputs[key]).all() and np.abs(inputs[key]).max() <= 5.0, (case, key)
+    assert inputs["shared_arr1"].shape[1] == inputs["shared_arr2"].shape[1] >= 10
+    assert "mufuse" not in base.uns and "mufuse_shared" not in base["rna"].obsm  # the fixture is untouched

@@ -70,6 +70,9 @@ def _counts_matrix(adata, layer: str | None, modality: str):
         return adata.layers[layer], f"layers['{layer}']"
     if "counts" in adata.layers:
         return adata.layers["counts"], "layers['counts']"
+    if adata.X is None:
+        have = ", ".join(adata.layers.keys()) or "none"
+        raise MufuseError(f"modality '{modality}' has no .X (layers: {have}); pass layer='<layer with raw counts>'")
     return adata.X, ".X"
 
 
