@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -111,3 +113,22 @@ def test_standardize_clip_within_groups():
     for g in (0, 1):
         np.testing.assert_allclose(a[groups == g].mean(axis=0), 0, atol=1e-5)
         np.testing.assert_allclose(a[groups == g].std(axis=0), 1, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.float16])
+def test_column_stats_equal_numpy(dtype):
+    from mufuse._kernels import column_stats
+
+    rng = np.random.default_rng(7)
+    x = (rng.normal(1000, 3, (3001, 6))).astype(dtype)  # large mean, small spread: no cancellation
+    if np.dtype(dtype).kind == "f":
+        x[5, 1], x[7, 2], x[:, 4] = np.nan, np.inf, np.nan
+    st = column_stats(x, 1003.0)
+    ref = np.where(np.isfinite(x.astype(np.float64)), x.astype(np.float64), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_allclose(st["mean"], np.nanmean(ref, axis=0), rtol=1e-9)
+        np.testing.assert_allclose(st["std"], np.nanstd(ref, axis=0), rtol=1e-6)
+        np.testing.assert_array_equal(st["min"], np.nanmin(ref, axis=0))
+        np.testing.assert_array_equal(st["n_clip"], (np.abs(ref) >= 1003.0).sum(axis=0))
+    np.testing.assert_array_equal(st["n_nonfinite"], (~np.isfinite(ref)).sum(axis=0))

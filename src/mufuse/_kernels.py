@@ -498,3 +498,82 @@ def standardize_clip(
     mean, std = _group_moments(out, groups, n_groups, _n_chunks(out.shape[0]))
     _apply_standardize(out, groups, mean, std, float(clip))
     return mean, std
+
+
+@njit(parallel=True, cache=True)
+def _column_stats(x, lim, shift, n_chunks):  # pragma: no cover - numba
+    n, k = x.shape
+    cnt = np.zeros((n_chunks, k))
+    s1 = np.zeros((n_chunks, k))
+    s2 = np.zeros((n_chunks, k))
+    lo = np.full((n_chunks, k), np.inf)
+    hi = np.full((n_chunks, k), -np.inf)
+    n_clip = np.zeros((n_chunks, k))
+    n_bad = np.zeros((n_chunks, k))
+    for c in prange(n_chunks):
+        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            for j in range(k):
+                v = np.float64(x[i, j])
+                if not np.isfinite(v):
+                    n_bad[c, j] += 1
+                    continue
+                d = v - shift[j]
+                cnt[c, j] += 1
+                s1[c, j] += d
+                s2[c, j] += d * d
+                lo[c, j] = min(lo[c, j], v)
+                hi[c, j] = max(hi[c, j], v)
+                if abs(v) >= lim:
+                    n_clip[c, j] += 1
+    return cnt, s1, s2, lo, hi, n_clip, n_bad
+
+
+def column_stats(x: np.ndarray, lim: float) -> dict[str, np.ndarray]:
+    """Per-column count of finite values, mean, std, min, max, values with ``|x| >= lim`` and non-finite values.
+
+    One parallel pass over a dense array of any float or integer dtype (no float64 copy); sums in float64,
+    shifted by the first row so that a large mean does not swamp a small spread. Non-finite values are counted
+    and left out of the other statistics.
+
+    Parameters
+    ----------
+    x
+        Dense cells × features array.
+    lim
+        Threshold for the clipped count.
+
+    Returns
+    -------
+    Dict of per-column arrays: ``n``, ``mean``, ``std`` (ddof 0), ``min``, ``max``, ``n_clip``, ``n_nonfinite``;
+    statistics of a column without finite values are NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> st = column_stats(np.array([[1.0, np.nan], [3.0, 5.0]], dtype=np.float32), 4.0)
+    >>> st["mean"].tolist(), st["n_clip"].tolist(), st["n_nonfinite"].tolist()
+    ([2.0, 5.0], [0.0, 1.0], [0.0, 1.0])
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiu" or arr.dtype == np.float16:
+        arr = arr.astype(np.float32 if arr.dtype == np.float16 else np.float64)
+    arr = np.ascontiguousarray(arr)
+    n, k = arr.shape
+    first = arr[0].astype(np.float64) if n else np.zeros(k)
+    shift = np.where(np.isfinite(first), first, 0.0)
+    parts = _column_stats(arr, float(lim), shift, _n_chunks(max(n, 1)))
+    cnt, s1, s2, n_clip, n_bad = (parts[i].sum(axis=0) for i in (0, 1, 2, 5, 6))
+    lo, hi = parts[3].min(axis=0), parts[4].max(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = s1 / cnt
+        var = np.maximum(s2 / cnt - m * m, 0.0)
+    empty = cnt == 0
+    return {
+        "n": cnt,
+        "mean": np.where(empty, np.nan, m + shift),
+        "std": np.where(empty, np.nan, np.sqrt(var)),
+        "min": np.where(empty, np.nan, lo),
+        "max": np.where(empty, np.nan, hi),
+        "n_clip": n_clip,
+        "n_nonfinite": n_bad,
+    }

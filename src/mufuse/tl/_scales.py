@@ -174,37 +174,34 @@ def _classify(x, dense, vals) -> tuple[str, str]:
 
 
 def _stats(arr: np.ndarray, clip: float | None) -> dict[str, Any]:
-    a = np.asarray(arr, dtype=np.float64)
-    lim = (clip if clip and clip > 0 else 5.0) * (1 - 1e-6)
-    if a.shape[0] and np.isfinite(a).all():  # the usual case: plain column statistics, overall ones from them
-        cols = {"col_mean": a.mean(axis=0), "col_std": a.std(axis=0), "col_min": a.min(axis=0)}
-        cols.update(col_max=a.max(axis=0), col_clip=(np.abs(a) >= lim).mean(axis=0))
-        cols["col_nonfinite"] = np.zeros(a.shape[1], dtype=np.int64)
-        mean = float(cols["col_mean"].mean())
-        sq = float(np.mean(cols["col_std"] ** 2 + cols["col_mean"] ** 2))
-        overall = {"mean": mean, "std": float(np.sqrt(max(sq - mean**2, 0.0))), "min": float(cols["col_min"].min())}
-        overall.update(max=float(cols["col_max"].max()), frac_clipped=float(cols["col_clip"].mean()), n_nonfinite=0)
-        return {**cols, "overall": overall}
-    finite = np.isfinite(a)
-    masked = np.where(finite, a, np.nan)
-    empty = np.full(a.shape[1], np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        cols = {"col_mean": np.nanmean(masked, axis=0), "col_std": np.nanstd(masked, axis=0)}
-        cols["col_min"] = np.nanmin(masked, axis=0) if a.shape[0] else empty
-        cols["col_max"] = np.nanmax(masked, axis=0) if a.shape[0] else empty
-        cols["col_clip"] = (np.abs(masked) >= lim).mean(axis=0)
-        cols["col_nonfinite"] = (~finite).sum(axis=0)
-        vals = masked[finite]
-        overall = {
-            "mean": float(vals.mean()) if vals.size else np.nan,
-            "std": float(vals.std()) if vals.size else np.nan,
-            "min": float(vals.min()) if vals.size else np.nan,
-            "max": float(vals.max()) if vals.size else np.nan,
-            "frac_clipped": float((np.abs(vals) >= lim).mean()) if vals.size else np.nan,
-            "n_nonfinite": int(cols["col_nonfinite"].sum()),
-        }
-    return {**cols, "overall": overall}
+    """Per-column and overall statistics of one array, from one pass (:func:`mufuse._kernels.column_stats`)."""
+    from .._kernels import column_stats
+
+    a = np.asarray(sparse.csr_matrix(arr).toarray() if sparse.issparse(arr) else arr)
+    n_rows = a.shape[0]
+    st = column_stats(a, (clip if clip and clip > 0 else 5.0) * (1 - 1e-6))
+    n = st["n"]
+    total = float(n.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = float(np.nansum(st["mean"] * n) / total) if total else np.nan
+        sq = float(np.nansum((st["std"] ** 2 + st["mean"] ** 2) * n) / total) if total else np.nan
+    overall = {
+        "mean": mean,
+        "std": float(np.sqrt(max(sq - mean**2, 0.0))) if total else np.nan,
+        "min": float(np.nanmin(st["min"])) if total else np.nan,
+        "max": float(np.nanmax(st["max"])) if total else np.nan,
+        "frac_clipped": float(st["n_clip"].sum() / total) if total else np.nan,
+        "n_nonfinite": int(st["n_nonfinite"].sum()),
+    }
+    return {
+        "col_mean": st["mean"],
+        "col_std": st["std"],
+        "col_min": st["min"],
+        "col_max": st["max"],
+        "col_clip": st["n_clip"] / n_rows if n_rows else np.full(a.shape[1], np.nan),
+        "col_nonfinite": st["n_nonfinite"].astype(np.int64),
+        "overall": overall,
+    }
 
 
 def scale_report(
