@@ -1,11 +1,13 @@
 # Two commands do all set-up on a fresh machine (Python >= 3.10 as `python3`):
 #   make demo   -> creates .venv, installs mufuse, runs `mufuse demo`
 #   make test   -> creates .venv, installs mufuse with its test extras (MaxFuse included), runs pytest
+#   make docs   -> creates .venv, installs mufuse[doc] (MaxFuse included), builds docs/_build/html with warnings as
+#                  errors, executing the tutorials/*.ipynb notebooks (they read ../shared/data)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint venv
+.PHONY: demo test docs lint venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +24,11 @@ test: venv
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest
+
+docs: venv
+	$(BIN)/python -m pip install -q -e ".[doc]"
+	rm -rf docs/_build/html docs/generated
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks scripts

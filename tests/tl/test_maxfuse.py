@@ -81,6 +81,22 @@ def test_fusor_accepts_the_export_real(pbmc):
     assert fusor.shared_arr2.shape == (6821, len(pbmc.uns["mufuse"]["shared"]))
 
 
+@pytest.mark.maxfuse
+@pytest.mark.realdata
+def test_maxfuse_graphs_on_batches_above_4096_cells(pbmc):
+    """Regression: with pynndescent 0.7, scanpy's neighbors() fails from 4,096 cells on; the maxfuse extra pins it."""
+    from maxfuse.model import Fusor
+
+    m = pbmc[:4200].copy()
+    mufuse.pp.harmonize(m)
+    fusor = Fusor(**mufuse.tl.to_maxfuse(m))
+    params = mufuse.tl.maxfuse_defaults(4200, 4200, 12, 2000, 14)
+    fusor.split_into_batches(**params["split_into_batches"], verbose=False)
+    assert max(len(idx) for idx in fusor._batch_to_indices1) > 4096  # the size that used to fail
+    fusor.construct_graphs(**params["construct_graphs"], verbose=False)
+    assert len(fusor._labels1) == len(fusor._batch_to_indices1)
+
+
 @pytest.fixture(scope="module")
 def matched():
     m = mufuse.datasets.simulated(700, n_genes=500, paired=False, n_prot_cells=600, seed=11)

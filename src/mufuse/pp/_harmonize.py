@@ -132,10 +132,10 @@ def harmonize(
     """Put the shared features of RNA and protein on one scale and build MaxFuse's shared and active arrays.
 
     RNA (from counts): library size (from all genes, or from the shared genes only) → normalize to 1e4 →
-    log1p → per-feature z-score → clip ±``clip``, on the shared genes (a multi-gene protein sums its genes'
+    log1p → per-feature z-score → clip at ± ``clip``, on the shared genes (a multi-gene protein sums its genes'
     counts into one column) and on the ``n_top_genes`` highly variable genes (scanpy's ``seurat`` flavor; the
     active array, always normalized by the library size from all genes). Protein: ``prot_transform`` →
-    per-feature z-score → clip ±``clip``; the active array holds every usable marker (not isotype controls,
+    per-feature z-score → clip at ± ``clip``; the active array holds every usable marker (not isotype controls,
     stains, blanks). Features without variance in either modality are dropped from both and reported. The
     scales are then verified (:func:`mufuse.tl.check_scales`).
 

@@ -52,7 +52,7 @@ def detect_state(adata_or_array, *, layer: str | None = None, return_reason: boo
     mean/std/min/max and per-cell sums. The rules, in order:
 
     - ``"binary"``: only 0 and 1;
-    - with negative values: ``"zscored"`` when the median per-feature |mean| < 0.15 and the median
+    - with negative values: ``"zscored"`` when the median per-feature ``|mean|`` < 0.15 and the median
       per-feature std is in [0.6, 1.3]; otherwise ``"other"``;
     - ``"counts"``: all values are integers;
     - ``"unit_scaled"``: all values in [0, 1] (min-max scaled);
@@ -107,7 +107,8 @@ def detect_state(adata_or_array, *, layer: str | None = None, return_reason: boo
     else:
         dense = np.asarray(x, dtype=np.float64)
         vals = dense.ravel()
-    state, reason = _classify(x, dense, vals)
+    with np.errstate(over="ignore", invalid="ignore"):  # raw imaging intensities (~1e4-1e5) overflow the log tests
+        state, reason = _classify(x, dense, vals)
     return (state, reason) if return_reason else state
 
 
@@ -365,7 +366,7 @@ def check_scales(
     """Verify that the shared features of both modalities are on one scale.
 
     Computes, per modality and per feature, mean, std, min, max, the fraction of clipped values and the number
-    of NaN/Inf, then applies the rules: |mean| > 0.1, std outside [0.5, 1.5], std ratio between modalities
+    of NaN/Inf, then applies the rules: ``|mean|`` > 0.1, std outside [0.5, 1.5], std ratio between modalities
     > 2 (the research notes' failure: z-scored RNA with std≈0.8 beside [0, 1] protein with std≈0.08),
     ranges differing more than 2x, NaN/Inf and constant features. Each broken rule gives a ``UserWarning``
     naming the rule, the numbers and the fix, or, with ``strict=True``, a :class:`mufuse.ScaleMismatchError`.
