@@ -100,9 +100,25 @@ def test_maxfuse_graphs_on_batches_above_4096_cells(pbmc):
 @pytest.fixture(scope="module")
 def matched():
     m = mufuse.datasets.simulated(700, n_genes=500, paired=False, n_prot_cells=600, seed=11)
-    mufuse.pp.harmonize(m)
+    x = m["rna"].X.tolil()
+    x[:5] = 0  # five RNA cells without any count, four protein cells without any signal: left out of the matching
+    m["rna"].X = x.tocsr()
+    p = np.asarray(m["prot"].X.toarray() if hasattr(m["prot"].X, "toarray") else m["prot"].X).copy()
+    p[:4] = 0
+    m["prot"].X = p
+    with pytest.warns(UserWarning, match="without any signal"):
+        mufuse.pp.harmonize(m)
     matching = mufuse.tl.run_maxfuse(m, seed=0)
     return m, matching
+
+
+@pytest.mark.maxfuse
+def test_empty_cells_are_left_out_of_the_matching(matched):
+    m, matching = matched
+    empty = m.uns["mufuse"]["report"]["empty_cell_names"]
+    assert list(empty["rna"]) == list(m["rna"].obs_names[:5]) and list(empty["prot"]) == list(m["prot"].obs_names[:4])
+    assert not matching["rna"].isin(empty["rna"]).any() and not matching["prot"].isin(empty["prot"]).any()
+    assert (m["prot"].obs.loc[empty["prot"], "mufuse_match"] == "").all()
 
 
 @pytest.mark.maxfuse

@@ -336,13 +336,17 @@ def harmonize(
         rna_active = rna_active if _chunked.is_dask(rna_active) else np.ascontiguousarray(rna_active)
     hvg_names = hvg_names[act_r_keep]
 
-    n_empty_r = int(np.count_nonzero(res["stats"].lib == 0))
-    n_empty_p = int(np.count_nonzero(~np.asarray(np.abs(pmat[:, pcols]).sum(axis=1) > 0).ravel()))
-    for n_empty, name in ((n_empty_r, rna), (n_empty_p, prot)):
-        if n_empty:
+    empty = {
+        rna: np.asarray(rna_ad.obs_names[res["stats"].lib == 0], dtype=object),
+        prot: np.asarray(prot_ad.obs_names[~np.asarray(np.abs(pmat[:, pcols]).sum(axis=1) > 0).ravel()], dtype=object),
+    }
+    n_empty_r, n_empty_p = len(empty[rna]), len(empty[prot])
+    for name, cells in empty.items():
+        if len(cells):
             warnings.warn(
-                f"modality '{name}' has {n_empty} cell(s) without any signal (all zero); they are kept, with the "
-                f"z-score of zero in every feature, but cannot be matched meaningfully: filter them first "
+                f"modality '{name}' has {len(cells)} cell(s) without any signal (all zero; e.g. "
+                f"{', '.join(map(str, cells[:3]))}); their rows hold the z-score of zero, and mufuse.tl.run_maxfuse "
+                f"leaves them out of the matching: filter them upstream to silence this "
                 f"(e.g. mu.pp.filter_obs(mdata['{name}'], 'total_counts', lambda x: x > 0))",
                 UserWarning,
                 stacklevel=2,
@@ -375,6 +379,7 @@ def harmonize(
         "rna_fractional_values": int(res["stats"].n_fractional),
         # cells without any count / signal: kept (their rows are the z-score of zero) but reported
         "empty_cells": {rna: n_empty_r, prot: n_empty_p},
+        "empty_cell_names": empty,  # left out of the matching by run_maxfuse
         "pairing": pairing,
         "n_paired_names": int(n_paired),
     }

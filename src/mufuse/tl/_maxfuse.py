@@ -231,7 +231,8 @@ def run_maxfuse(
     Returns
     -------
     The matching: one row per matched pair with columns named after the modalities (obs names), ``score`` and
-    ``stage`` (``"pivot"`` or ``"propagated"``).
+    ``stage`` (``"pivot"`` or ``"propagated"``). Cells that :func:`mufuse.pp.harmonize` found without any signal
+    (``report["empty_cell_names"]``) are left out of MaxFuse's input, so they get no match.
 
     Examples
     --------
@@ -251,6 +252,21 @@ def run_maxfuse(
     if order not in ((1, 2), (2, 1), None):
         raise MufuseError(f"order must be (1, 2), (2, 1) or None, got {order!r}")
     inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
+    # cells without any signal (reported by harmonize) carry no information: leave them out of the matching
+    empty = dict(dict(_store.uns(mdata).get(_store.REPORT, {})).get("empty_cell_names", {}))
+    names1 = np.asarray(mdata.mod[rna].obs_names)
+    names2 = np.asarray(mdata.mod[prot].obs_names)
+    for i, name, names in ((1, rna, names1), (2, prot, names2)):
+        drop = np.isin(names, np.asarray(empty.get(name, []), dtype=object))
+        if drop.any():
+            log.info("    leaving %d empty '%s' cell(s) out of the matching", int(drop.sum()), name)
+            for key in (f"shared_arr{i}", f"active_arr{i}", f"labels{i}"):
+                if inputs[key] is not None:
+                    inputs[key] = inputs[key][~drop]
+            if i == 1:
+                names1 = names1[~drop]
+            else:
+                names2 = names2[~drop]
     fusor_cls = _import_maxfuse()
     n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
     params = maxfuse_defaults(
@@ -288,8 +304,6 @@ def run_maxfuse(
     piv1, piv2, _ = fusor.get_matching(target="pivot")
     pivots = set(zip(map(int, piv1), map(int, piv2), strict=True))
     stages_of_pairs = ["pivot" if (int(i), int(j)) in pivots else "propagated" for i, j in zip(idx1, idx2, strict=True)]
-    names1 = np.asarray(mdata.mod[rna].obs_names)
-    names2 = np.asarray(mdata.mod[prot].obs_names)
     matching = pd.DataFrame(
         {
             rna: names1[np.asarray(idx1, dtype=np.int64)],
