@@ -254,19 +254,16 @@ def run_maxfuse(
     inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
     # cells without any signal (reported by harmonize) carry no information: leave them out of the matching
     empty = dict(dict(_store.uns(mdata).get(_store.REPORT, {})).get("empty_cell_names", {}))
-    names1 = np.asarray(mdata.mod[rna].obs_names)
-    names2 = np.asarray(mdata.mod[prot].obs_names)
-    for i, name, names in ((1, rna, names1), (2, prot, names2)):
-        drop = np.isin(names, np.asarray(empty.get(name, []), dtype=object))
-        if drop.any():
-            log.info("    leaving %d empty '%s' cell(s) out of the matching", int(drop.sum()), name)
+    names = {}
+    for i, name in ((1, rna), (2, prot)):
+        names[i] = np.asarray(mdata.mod[name].obs_names)
+        keep = ~np.isin(names[i], np.asarray(empty.get(name, []), dtype=object))
+        if not keep.all():
+            log.info("    leaving %d empty '%s' cell(s) out of the matching", int((~keep).sum()), name)
+            names[i] = names[i][keep]
             for key in (f"shared_arr{i}", f"active_arr{i}", f"labels{i}"):
                 if inputs[key] is not None:
-                    inputs[key] = inputs[key][~drop]
-            if i == 1:
-                names1 = names1[~drop]
-            else:
-                names2 = names2[~drop]
+                    inputs[key] = inputs[key][keep]
     fusor_cls = _import_maxfuse()
     n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
     params = maxfuse_defaults(
@@ -306,8 +303,8 @@ def run_maxfuse(
     stages_of_pairs = ["pivot" if (int(i), int(j)) in pivots else "propagated" for i, j in zip(idx1, idx2, strict=True)]
     matching = pd.DataFrame(
         {
-            rna: names1[np.asarray(idx1, dtype=np.int64)],
-            prot: names2[np.asarray(idx2, dtype=np.int64)],
+            rna: names[1][np.asarray(idx1, dtype=np.int64)],
+            prot: names[2][np.asarray(idx2, dtype=np.int64)],
             "score": np.asarray(score, dtype=np.float64),
             "stage": pd.Categorical(stages_of_pairs, categories=["pivot", "propagated"]),
         }
