@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 import mufuse
-from mufuse.pp._links import hgnc_index
+from mufuse._genes import hgnc_index
 
 ROOT = Path(__file__).resolve().parents[1]
 

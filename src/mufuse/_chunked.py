@@ -175,7 +175,7 @@ def gather(
         shared[offsets[i] : offsets[i + 1]] = sh
         s1 += b1
         s2 += b2
-    mean, std = _kernels._moments_to_mean_std(s1, s2, groups, n_groups)
+    mean, std = _kernels.moments_to_mean_std(s1, s2, groups, n_groups)
     return shared, None, mean, std
 
 

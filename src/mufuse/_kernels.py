@@ -260,7 +260,8 @@ def _gather_cols(
     return s1, s2
 
 
-def _moments_to_mean_std(s1, s2, groups, n_groups):
+def moments_to_mean_std(s1, s2, groups, n_groups):
+    """Per-batch mean and std (batches × columns) from per-batch sums and sums of squares."""
     cnt = np.bincount(groups, minlength=n_groups).astype(np.float64)[:, None]
     safe = np.where(cnt > 0, cnt, 1.0)
     mean = s1 / safe
@@ -365,7 +366,7 @@ def gather(
         )
     if not do_log:
         return out_sh, out_act, None, None
-    mean, std = _moments_to_mean_std(s1, s2, groups, n_groups)
+    mean, std = moments_to_mean_std(s1, s2, groups, n_groups)
     return out_sh, out_act, mean, std
 
 

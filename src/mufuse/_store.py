@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from mudata import MuData
 
 from ._errors import MufuseError
@@ -85,3 +87,21 @@ def update(
     if params:
         store[PARAMS] = {**dict(store.get(PARAMS, {})), **params}
     mdata.uns[UNS_KEY] = store
+
+
+def matched_positions(mdata: MuData, rna: str, prot: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Return the stored matching and, for each pair, the row positions of its two cells in their modalities.
+
+    Raises a :class:`MufuseError` when no matching is stored, it is empty, or it names cells that are gone.
+    """
+    store = uns(mdata)
+    if MATCHING not in store:
+        raise MufuseError("no matching stored: run mufuse.tl.run_maxfuse(mdata) (or mufuse.tl.add_matching) first")
+    table = pd.DataFrame(store[MATCHING])
+    if table.empty:
+        raise MufuseError("the stored matching has no pairs; nothing to evaluate")
+    i1 = mdata.mod[rna].obs_names.get_indexer(table[rna].astype(str))
+    i2 = mdata.mod[prot].obs_names.get_indexer(table[prot].astype(str))
+    if (i1 < 0).any() or (i2 < 0).any():
+        raise MufuseError(f"the stored matching names cells that are no longer in '{rna}'/'{prot}'; match again")
+    return table, i1, i2

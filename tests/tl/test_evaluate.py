@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import mufuse
-from mufuse.tl._evaluate import foscttm, marker_agreement, permutation_test
+from mufuse.tl._metrics import foscttm, marker_agreement, permutation_test
 
 
 def _true_pairs(m):

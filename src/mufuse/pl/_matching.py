@@ -8,11 +8,9 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _store
+from .. import _obs, _store
 from .._errors import MufuseError
-from ..tl._evaluate import _pairs
-from ..tl._maxfuse import _labels
-from ._utils import _plt, finish
+from ._utils import finish, pyplot
 
 
 def matching(
@@ -60,8 +58,8 @@ def matching(
     >>> len(fig.axes) >= 2
     True
     """
-    plt = _plt()
-    table, i1, i2 = _pairs(mdata, rna, prot)
+    plt = pyplot()
+    table, i1, i2 = _store.matched_positions(mdata, rna, prot)
     panels = 1 + (label_key is not None) + (basis is not None)
     fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.6))
     axes = np.atleast_1d(axes)
@@ -76,7 +74,7 @@ def matching(
     ax.legend(fontsize=8)
     nxt = 1
     if label_key is not None:
-        l1, l2 = _labels(mdata, rna, label_key)[i1], _labels(mdata, prot, label_key)[i2]
+        l1, l2 = _obs.labels(mdata, rna, label_key)[i1], _obs.labels(mdata, prot, label_key)[i2]
         conf = pd.crosstab(pd.Series(l1, name=rna), pd.Series(l2, name=prot))
         conf = conf.reindex(columns=sorted(set(conf.columns) | set(conf.index)), fill_value=0)
         norm = conf.div(conf.sum(axis=1), axis=0)
@@ -102,7 +100,7 @@ def matching(
             ax.scatter(emb[i2, 0], emb[i2, 1], s=3, c=table["score"], cmap="viridis")
             ax.set_title(f"{prot} cells by matching score")
         else:
-            lab = pd.Series(_labels(mdata, rna, key)[i1])
+            lab = pd.Series(_obs.labels(mdata, rna, key)[i1])
             for cat in sorted(lab.unique()):
                 sel = i2[(lab == cat).to_numpy()]
                 ax.scatter(emb[sel, 0], emb[sel, 1], s=3, label=cat)
@@ -152,7 +150,7 @@ def marker_agreement(
     >>> _ = mufuse.tl.evaluate_matching(mdata, n_perms=50)
     >>> fig = mufuse.pl.marker_agreement(mdata)
     """
-    plt = _plt()
+    plt = pyplot()
     evaluation = dict(_store.uns(mdata).get(_store.EVALUATION, {}))
     if not evaluation:
         raise MufuseError("no evaluation stored: run mufuse.tl.evaluate_matching(mdata) first")

@@ -10,7 +10,7 @@ from mudata import MuData
 from scipy import sparse
 
 from .. import _store
-from ._utils import _plt, finish
+from ._utils import finish, pyplot
 
 
 def scales(
@@ -57,7 +57,7 @@ def scales(
     >>> len(fig.axes)
     2
     """
-    plt = _plt()
+    plt = pyplot()
     _store.require_harmonized(mdata, rna, prot, what="pl.scales")
     shared = pd.DataFrame(_store.uns(mdata)[_store.SHARED]).iloc[:max_features]
     feats = [str(f) for f in shared.index]

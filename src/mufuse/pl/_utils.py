@@ -7,7 +7,8 @@ from pathlib import Path
 from .._errors import MufuseError
 
 
-def _plt():
+def pyplot():
+    """Return matplotlib.pyplot, or raise a MufuseError saying how to install it."""
     try:
         import matplotlib.pyplot as plt
     except ImportError:  # pragma: no cover - depends on the environment
@@ -17,7 +18,7 @@ def _plt():
 
 def finish(fig, *, show: bool | None, save: str | Path | None):
     """Save and/or show a figure like scanpy does; return it unless it was shown."""
-    plt = _plt()
+    plt = pyplot()
     if save is not None:
         fig.savefig(save, dpi=120, bbox_inches="tight")
     if show:

@@ -64,6 +64,11 @@ def highly_variable_seurat(
     -------
     Boolean mask over genes.
 
+    References
+    ----------
+    - Satija R. et al. (2015) Spatial reconstruction of single-cell gene expression data. *Nat. Biotechnol.* 33:495.
+      doi:10.1038/nbt.3192 (highly variable genes, seurat flavour).
+
     Examples
     --------
     >>> import numpy as np
@@ -162,7 +167,8 @@ def _scale(lib: np.ndarray) -> np.ndarray:
     return np.where(lib > 0, TARGET_SUM / np.where(lib > 0, lib, 1.0), 0.0)
 
 
-def _dense_float(x) -> np.ndarray:
+def dense_float(x) -> np.ndarray:
+    """Return a dense float64 array of ``x`` (sparse densified; only for small matrices such as protein panels)."""
     if sparse.issparse(x):
         x = x.toarray()
     arr = np.asarray(x)
@@ -194,13 +200,22 @@ def transform_protein(
     -------
     Dense float64 array.
 
+    References
+    ----------
+    - Stoeckius M. et al. (2017) Simultaneous epitope and transcriptome measurement in single cells. *Nat. Methods*
+      14:865. doi:10.1038/nmeth.4380 (CLR of antibody counts), in the form of muon's ``prot.pp.clr``: Bredikhin D. et
+      al. (2022) *Genome Biol.* 23:42. doi:10.1186/s13059-021-02577-8.
+    - Bendall S. C. et al. (2011) *Science* 332:687. doi:10.1126/science.1198704 (arcsinh, cofactor 5 for mass
+      cytometry); Nowicka M. et al. (2017) CyTOF workflow. *F1000Research* 6:748 (cofactor 5 for mass, 150 for
+      fluorescence cytometry).
+
     Examples
     --------
     >>> import numpy as np
     >>> transform_protein(np.array([[0.0, 5.0]]), transform="arcsinh").round(4).tolist()
     [[0.0, 0.8814]]
     """
-    arr = _dense_float(x)
+    arr = dense_float(x)
     if transform in ("zscore", "none"):
         return arr.copy() if arr is x else arr
     if transform == "arcsinh":

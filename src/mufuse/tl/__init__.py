@@ -1,6 +1,7 @@
 """Tools: verify scales, detect input states, export to MaxFuse, run it, store and evaluate the matching."""
 
-from ._evaluate import diagnose, evaluate_matching
+from ._diagnose import diagnose
+from ._evaluate import evaluate_matching
 from ._maxfuse import add_matching, maxfuse_defaults, run_maxfuse, to_maxfuse
 from ._scales import check_scales, detect_state
 

@@ -12,33 +12,12 @@ import pandas as pd
 from mudata import MuData
 from tqdm.auto import tqdm
 
-from .. import _progress, _store
+from .. import _obs, _progress, _store
 from .._errors import MufuseError
 
 log = logging.getLogger("mufuse")
 
 FUSOR_KEYS = ("shared_arr1", "shared_arr2", "active_arr1", "active_arr2", "labels1", "labels2")
-
-
-def _labels(mdata: MuData, modality: str, key: str) -> np.ndarray:
-    adata = mdata.mod[modality]
-    if key in adata.obs.columns:
-        col = adata.obs[key]
-    elif key in mdata.obs.columns:
-        col = mdata.obs.loc[adata.obs_names, key]
-    elif f"{modality}:{key}" in mdata.obs.columns:
-        col = mdata.obs.loc[adata.obs_names, f"{modality}:{key}"]
-    else:
-        raise MufuseError(
-            f"labels '{key}' is not a column of modality '{modality}'.obs nor of mdata.obs; columns "
-            f"there: {', '.join(map(str, adata.obs.columns[:10])) or 'none'}"
-        )
-    if col.isna().any():
-        raise MufuseError(
-            f"labels '{key}' has {int(col.isna().sum())} missing values in modality '{modality}'; fill "
-            "them (e.g. 'unknown') first"
-        )
-    return np.asarray(col.astype(str).to_numpy(), dtype=object)
 
 
 def to_maxfuse(
@@ -60,6 +39,11 @@ def to_maxfuse(
     -------
     Dict with the keys ``shared_arr1``, ``shared_arr2``, ``active_arr1``, ``active_arr2`` (dense float32,
     C-contiguous, rows in the obs order of each modality), ``labels1`` and ``labels2``.
+
+    References
+    ----------
+    - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked features.
+      *Nat. Biotechnol.* 42:1096. doi:10.1038/s41587-023-01935-0 (MaxFuse).
 
     Examples
     --------
@@ -85,8 +69,8 @@ def to_maxfuse(
         out["labels1"] = out["labels2"] = None
     else:
         k1, k2 = (labels, labels) if isinstance(labels, str) else tuple(labels)
-        out["labels1"] = _labels(mdata, rna, k1)
-        out["labels2"] = _labels(mdata, prot, k2)
+        out["labels1"] = _obs.labels(mdata, rna, k1)
+        out["labels2"] = _obs.labels(mdata, prot, k2)
     return {k: out[k] for k in FUSOR_KEYS}
 
 
@@ -130,6 +114,12 @@ def maxfuse_defaults(n1: int, n2: int, n_shared: int, n_active1: int, n_active2:
     Returns
     -------
     ``{stage: {parameter: value}}`` for the stages in :data:`STAGES`.
+
+    References
+    ----------
+    - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked features.
+      *Nat. Biotechnol.* 42:1096. doi:10.1038/s41587-023-01935-0 (MaxFuse). The stage parameters are MaxFuse's; their
+      values here are chosen from the data's sizes by mufuse.
 
     Examples
     --------
@@ -234,6 +224,11 @@ def run_maxfuse(
     ``stage`` (``"pivot"`` or ``"propagated"``). Cells that :func:`mufuse.pp.harmonize` found without any signal
     (``report["empty_cell_names"]``) are left out of MaxFuse's input, so they get no match.
 
+    References
+    ----------
+    - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked features.
+      *Nat. Biotechnol.* 42:1096. doi:10.1038/s41587-023-01935-0 (MaxFuse).
+
     Examples
     --------
     >>> import mufuse
@@ -243,27 +238,9 @@ def run_maxfuse(
     >>> matching.columns.tolist()  # doctest: +SKIP
     ['rna', 'prot', 'score', 'stage']
     """
-    unknown = set(maxfuse_params) - set(STAGES)
-    if unknown:
-        raise MufuseError(f"unknown MaxFuse stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(STAGES)}")
-    for stage, params in maxfuse_params.items():
-        if not isinstance(params, dict):
-            raise MufuseError(f"{stage}= must be a dict of MaxFuse parameters, e.g. {stage}={{...}}")
-    if order not in ((1, 2), (2, 1), None):
-        raise MufuseError(f"order must be (1, 2), (2, 1) or None, got {order!r}")
+    _check_run_arguments(order, maxfuse_params)
     inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
-    # cells without any signal (reported by harmonize) carry no information: leave them out of the matching
-    empty = dict(dict(_store.uns(mdata).get(_store.REPORT, {})).get("empty_cell_names", {}))
-    names = {}
-    for i, name in ((1, rna), (2, prot)):
-        names[i] = np.asarray(mdata.mod[name].obs_names)
-        keep = ~np.isin(names[i], np.asarray(empty.get(name, []), dtype=object))
-        if not keep.all():
-            log.info("    leaving %d empty '%s' cell(s) out of the matching", int((~keep).sum()), name)
-            names[i] = names[i][keep]
-            for key in (f"shared_arr{i}", f"active_arr{i}", f"labels{i}"):
-                if inputs[key] is not None:
-                    inputs[key] = inputs[key][keep]
+    names = _leave_out_empty(mdata, inputs, rna, prot)
     fusor_cls = _import_maxfuse()
     n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
     params = maxfuse_defaults(
@@ -279,6 +256,42 @@ def run_maxfuse(
     log.info("running MaxFuse on %d '%s' × %d '%s' cells", n1, rna, n2, prot)
     t_all = time.perf_counter()
     fusor = fusor_cls(**inputs)
+    _run_stages(fusor, params, verbose)
+    matching = _matching_table(fusor, names, rna, prot, order)
+    add_matching(mdata, matching, rna=rna, prot=prot, params=params)
+    log.info("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
+    return matching
+
+
+def _check_run_arguments(order, maxfuse_params: dict) -> None:
+    unknown = set(maxfuse_params) - set(STAGES)
+    if unknown:
+        raise MufuseError(f"unknown MaxFuse stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(STAGES)}")
+    for stage, params in maxfuse_params.items():
+        if not isinstance(params, dict):
+            raise MufuseError(f"{stage}= must be a dict of MaxFuse parameters, e.g. {stage}={{...}}")
+    if order not in ((1, 2), (2, 1), None):
+        raise MufuseError(f"order must be (1, 2), (2, 1) or None, got {order!r}")
+
+
+def _leave_out_empty(mdata: MuData, inputs: dict, rna: str, prot: str) -> dict[int, np.ndarray]:
+    """Drop the cells harmonize found without any signal from MaxFuse's inputs; return the obs names kept."""
+    empty = dict(dict(_store.uns(mdata).get(_store.REPORT, {})).get("empty_cell_names", {}))
+    names = {}
+    for i, name in ((1, rna), (2, prot)):
+        names[i] = np.asarray(mdata.mod[name].obs_names)
+        keep = ~np.isin(names[i], np.asarray(empty.get(name, []), dtype=object))
+        if not keep.all():
+            log.info("    leaving %d empty '%s' cell(s) out of the matching", int((~keep).sum()), name)
+            names[i] = names[i][keep]
+            for key in (f"shared_arr{i}", f"active_arr{i}", f"labels{i}"):
+                if inputs[key] is not None:
+                    inputs[key] = inputs[key][keep]
+    return names
+
+
+def _run_stages(fusor, params: dict, verbose: bool) -> None:
+    """Run MaxFuse's stages in order, each with its parameters, with a progress bar and timings."""
     stages = [
         ("split_into_batches", fusor.split_into_batches),
         ("construct_graphs", fusor.construct_graphs),
@@ -297,11 +310,15 @@ def run_maxfuse(
         except TypeError as err:
             raise MufuseError(f"MaxFuse stage {name} rejected its parameters ({err}); check {name}={{...}}") from None
         log.info("    %s finished (%.1fs)", name, time.perf_counter() - t0)
+
+
+def _matching_table(fusor, names: dict[int, np.ndarray], rna: str, prot: str, order) -> pd.DataFrame:
+    """MaxFuse's matching of the full data as obs names, with each pair's stage (pivot or propagated)."""
     idx1, idx2, score = fusor.get_matching(order=order, target="full_data")
     piv1, piv2, _ = fusor.get_matching(target="pivot")
     pivots = set(zip(map(int, piv1), map(int, piv2), strict=True))
     stages_of_pairs = ["pivot" if (int(i), int(j)) in pivots else "propagated" for i, j in zip(idx1, idx2, strict=True)]
-    matching = pd.DataFrame(
+    return pd.DataFrame(
         {
             rna: names[1][np.asarray(idx1, dtype=np.int64)],
             prot: names[2][np.asarray(idx2, dtype=np.int64)],
@@ -309,9 +326,6 @@ def run_maxfuse(
             "stage": pd.Categorical(stages_of_pairs, categories=["pivot", "propagated"]),
         }
     )
-    add_matching(mdata, matching, rna=rna, prot=prot, params=params)
-    log.info("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
-    return matching
 
 
 def add_matching(
@@ -337,6 +351,11 @@ def add_matching(
     params
         MaxFuse parameters to record with the matching.
 
+    References
+    ----------
+    - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked features.
+      *Nat. Biotechnol.* 42:1096. doi:10.1038/s41587-023-01935-0 (MaxFuse). (``Fusor.get_matching``'s output format).
+
     Examples
     --------
     >>> import mufuse
@@ -348,55 +367,17 @@ def add_matching(
     a1 = _store.get_modality(mdata, rna, "rna")
     a2 = _store.get_modality(mdata, prot, "prot")
     if isinstance(matching, pd.DataFrame):
-        missing = [c for c in (rna, prot, "score") if c not in matching.columns]
-        if missing:
-            raise MufuseError(
-                f"the matching table lacks column(s) {', '.join(missing)}; it needs '{rna}', '{prot}' "
-                "(obs names) and 'score'"
-            )
-        table = matching.copy()
-        for name, adata in ((rna, a1), (prot, a2)):
-            unknown = ~table[name].astype(str).isin(adata.obs_names)
-            if unknown.any():
-                bad = table.loc[unknown, name].astype(str).head(3).tolist()
-                raise MufuseError(
-                    f"{int(unknown.sum())} names in column '{name}' are not obs names of modality "
-                    f"'{name}' (e.g. {', '.join(bad)})"
-                )
-            table[name] = table[name].astype(str)
+        table = _table_from_frame(matching, {rna: a1, prot: a2})
     else:
-        try:
-            idx1, idx2, score = (np.asarray(x) for x in matching)
-        except (TypeError, ValueError):
-            raise MufuseError("matching must be a DataFrame or Fusor.get_matching's [rows1, rows2, scores]") from None
-        if not (len(idx1) == len(idx2) == len(score)):
-            raise MufuseError("the three lists of a Fusor.get_matching output must have the same length")
-        idx1, idx2 = idx1.astype(np.int64), idx2.astype(np.int64)
-        for idx, adata, name in ((idx1, a1, rna), (idx2, a2, prot)):
-            if len(idx) and (idx.min() < 0 or idx.max() >= adata.n_obs):
-                raise MufuseError(
-                    f"positions of modality '{name}' run outside its {adata.n_obs} cells; the "
-                    "matching belongs to other arrays"
-                )
-        table = pd.DataFrame(
-            {
-                rna: np.asarray(a1.obs_names)[idx1],
-                prot: np.asarray(a2.obs_names)[idx2],
-                "score": score.astype(np.float64),
-            }
-        )
+        table = _table_from_positions(matching, {rna: a1, prot: a2})
     if "stage" not in table.columns:
         table["stage"] = "unknown"
     table["stage"] = table["stage"].astype(str)
     table["score"] = table["score"].astype(np.float64)
     table = table[[rna, prot, "score", "stage"]].reset_index(drop=True)
-    best = {}
-    for name, other, adata in ((rna, prot, a1), (prot, rna, a2)):
-        top = table.sort_values("score", ascending=False).drop_duplicates(name).set_index(name)
-        best[name] = (
-            top[other].reindex(adata.obs_names).fillna("").astype(str).to_numpy(),
-            top["score"].reindex(adata.obs_names).to_numpy(dtype=np.float64),
-        )
+    best = {
+        name: _best_per_cell(table, name, other, adata) for name, other, adata in ((rna, prot, a1), (prot, rna, a2))
+    }
     # everything computed: now write
     for name, adata in ((rna, a1), (prot, a2)):
         adata.obs[_store.MATCH_KEY] = best[name][0]
@@ -406,6 +387,58 @@ def add_matching(
         {_store.MATCHING: table},
         drop=(_store.EVALUATION,),
         params={"maxfuse": _flatten_params(params)} if params is not None else None,
+    )
+
+
+def _table_from_frame(matching: pd.DataFrame, mods: dict) -> pd.DataFrame:
+    """Check a matching table by obs name: the columns are there and every name is a cell of its modality."""
+    rna, prot = mods
+    missing = [c for c in (rna, prot, "score") if c not in matching.columns]
+    if missing:
+        raise MufuseError(
+            f"the matching table lacks column(s) {', '.join(missing)}; it needs '{rna}', '{prot}' "
+            "(obs names) and 'score'"
+        )
+    table = matching.copy()
+    for name, adata in mods.items():
+        unknown = ~table[name].astype(str).isin(adata.obs_names)
+        if unknown.any():
+            bad = table.loc[unknown, name].astype(str).head(3).tolist()
+            raise MufuseError(
+                f"{int(unknown.sum())} names in column '{name}' are not obs names of modality "
+                f"'{name}' (e.g. {', '.join(bad)})"
+            )
+        table[name] = table[name].astype(str)
+    return table
+
+
+def _table_from_positions(matching: Sequence, mods: dict) -> pd.DataFrame:
+    """Turn ``Fusor.get_matching``'s ``[rows1, rows2, scores]`` into a table of obs names."""
+    try:
+        idx1, idx2, score = (np.asarray(x) for x in matching)
+    except (TypeError, ValueError):
+        raise MufuseError("matching must be a DataFrame or Fusor.get_matching's [rows1, rows2, scores]") from None
+    if not (len(idx1) == len(idx2) == len(score)):
+        raise MufuseError("the three lists of a Fusor.get_matching output must have the same length")
+    (rna, a1), (prot, a2) = mods.items()
+    idx1, idx2 = idx1.astype(np.int64), idx2.astype(np.int64)
+    for idx, adata, name in ((idx1, a1, rna), (idx2, a2, prot)):
+        if len(idx) and (idx.min() < 0 or idx.max() >= adata.n_obs):
+            raise MufuseError(
+                f"positions of modality '{name}' run outside its {adata.n_obs} cells; the "
+                "matching belongs to other arrays"
+            )
+    return pd.DataFrame(
+        {rna: np.asarray(a1.obs_names)[idx1], prot: np.asarray(a2.obs_names)[idx2], "score": score.astype(np.float64)}
+    )
+
+
+def _best_per_cell(table: pd.DataFrame, name: str, other: str, adata) -> tuple[np.ndarray, np.ndarray]:
+    """For each cell of modality ``name``: its best-scoring partner (``''`` when it has none) and that score."""
+    top = table.sort_values("score", ascending=False).drop_duplicates(name).set_index(name)
+    return (
+        top[other].reindex(adata.obs_names).fillna("").astype(str).to_numpy(),
+        top["score"].reindex(adata.obs_names).to_numpy(dtype=np.float64),
     )
 
 

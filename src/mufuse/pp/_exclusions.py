@@ -1,0 +1,129 @@
+"""What links to nothing: isotype controls, hashtags, stains, blanks, elemental channels, anti-mouse reagents.
+
+Each rule names its category, which becomes the ``reason`` of an ``excluded`` marker. Rules are checked on the raw
+name and on the cleaned one (:func:`mufuse.pp._names.clean_name`), case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._names import ELEMENTS
+
+# Names that must link to nothing, checked on the raw and the cleaned name (case-insensitive).
+_EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"isotype|(^|[^a-z])ig[gmae]\d*[a-d]?([ ._-]*(k|kappa|l|lambda|κ|λ))?[ ._-]*(ctrl|control)"),
+        "isotype control",
+    ),
+    (re.compile(r"^(mouse|rat|hamster|armenian[ ._-]?hamster)[ ._-]*ig[gmae]"), "isotype control"),
+    # an Ig class named with a host species or "iso" is an isotype control: IgG1_Rat_k, Goat IgG, Arm.ham.IgG.iso
+    (
+        re.compile(
+            r"(mouse|rat|hamster|ham|goat|rabbit|donkey|sheep|chicken)[ ._-]*ig[gmaed]|"
+            r"ig[gmaed]\d*[a-d]?[ ._-]*(mouse|rat|hamster|ham|goat|rabbit|donkey|sheep|chicken|iso)"
+        ),
+        "isotype control",
+    ),
+    (re.compile(r"^(hashtag|hto|cmo|lmo)[ ._-]*\d*|hashtag|^(b\d{4}|c\d{4})$"), "hashtag / sample barcode"),
+    (
+        re.compile(r"dapi|hoechst|draq[57]|sytox|^dna[ ._-]*\d*$|^ir[ ._-]*19[13]|19[13]ir|^nucle(ar|us)([ ._-]|$)"),
+        "DNA / nuclear stain",
+    ),
+    (
+        re.compile(r"^(blank|empty|unused|none|na|n/a|bg|background|control|ctrl)([ ._-]*\d*)?$|blank|empty"),
+        "blank / empty channel",
+    ),
+    (re.compile(r"background|autofluo|^af\d*$"), "background / autofluorescence channel"),
+    (
+        re.compile(r"viability|cisplatin|^(pt|rh)[ ._-]*1\d\d|^1\d\d(pt|rh)|live[ ._-]*dead|zombie"),
+        "viability / elemental channel",
+    ),
+    (
+        re.compile(r"^(gfp|egfp|yfp|rfp|mcherry|flag|ha[ ._-]*tag|myc[ ._-]*tag|his[ ._-]*tag|v5[ ._-]*tag)$"),
+        "non-human epitope tag",
+    ),
+    (
+        re.compile(r"^anti[ ._-]?(pe|apc|fitc|biotin|dextran|his|gfp|dig|digoxigenin|fluorescein|ova|tag)\b"),
+        "anti-fluorochrome / tag detection reagent",
+    ),
+    (re.compile(r"^annexin[ ._-]?(v|5)\b"), "phosphatidylserine stain (Annexin V)"),
+]
+
+# a channel that is only an element or isotope ("Au", "Si", "80ArAr", "Xe131", "191Ir"), spelt with its case;
+# one-letter elements only with a real isotope mass ("P31", never "P21")
+_ELEMENT_CHANNEL = re.compile(
+    rf"^(?:(?P<m1>\d{{2,3}})(?P<e1>{ELEMENTS})(?:{ELEMENTS})?|(?P<e2>{ELEMENTS})(?P<m2>\d{{2,3}})|(?P<e3>{ELEMENTS}))"
+    r"(?:Di)?$"
+)
+_ONE_LETTER_MASSES = {"C": {12, 13}, "P": {31}, "S": {32, 33, 34}, "K": {39, 40, 41}, "Y": {89}, "I": {127}}
+# anti-mouse reagents (not cross-reactive with human): "CD29 (mouse)", "anti-mouse_CD45", "mouse-specific"
+_MOUSE_ONLY = re.compile(r"^(?!.*human).*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)", re.IGNORECASE)
+
+
+# clones that bind only the mouse antigen (vendor datasheets): a name carrying one is an anti-mouse reagent
+_MOUSE_CLONES = {
+    "RMP1-30": "anti-mouse PD-1",
+    "29F.1A12": "anti-mouse PD-1",
+    "17A2": "anti-mouse CD3",
+    "145-2C11": "anti-mouse CD3e",
+    "GK1.5": "anti-mouse CD4",
+    "RM4-5": "anti-mouse CD4",
+    "53-6.7": "anti-mouse CD8a",
+    "30-F11": "anti-mouse CD45",
+    "PK136": "anti-mouse NK1.1",
+    "1D3": "anti-mouse CD19",
+    "6D5": "anti-mouse CD19",
+    "M5/114.15.2": "anti-mouse MHC II",
+    "RB6-8C5": "anti-mouse Ly-6G/Ly-6C",
+    "1A8": "anti-mouse Ly-6G",
+    "HK1.4": "anti-mouse Ly-6C",
+}
+
+
+def _mouse_clone(name: str) -> str | None:
+    for part in re.split(r"--|_|\s|\||:", name):
+        part = re.sub(r"-TS[A-D]\d*$", "", part)  # "RMP1-30-TSA"
+        if part in _MOUSE_CLONES:
+            return f"{_MOUSE_CLONES[part]} clone {part}"
+    return None
+
+
+def _element_channel(name: str) -> bool:
+    m = _ELEMENT_CHANNEL.match(name)
+    if not m:
+        return False
+    elem, mass = (m.group("e1"), m.group("m1")) if m.group("e1") else (m.group("e2"), m.group("m2"))
+    if elem is None:  # a bare element symbol
+        return True
+    return len(elem) > 1 or int(mass) in _ONE_LETTER_MASSES.get(elem, set())
+
+
+def excluded(name: str, raw: bool = True) -> str | None:
+    """Return why a marker links to nothing (its category), or ``None`` when no rule applies.
+
+    Parameters
+    ----------
+    name
+        The marker name; ``raw=False`` for a cleaned name (the name-only rules for anti-mouse reagents then do not
+        apply: cleaning removes what they look at).
+    raw
+        Whether ``name`` is the name as given.
+
+    Examples
+    --------
+    >>> excluded("IgG1_Rat_k"), excluded("DAPI"), excluded("191Ir"), excluded("CD4") is None
+    ('isotype control', 'DNA / nuclear stain', 'elemental / mass channel', True)
+    """
+    if _element_channel(name.strip()):
+        return "elemental / mass channel"
+    if raw and _MOUSE_ONLY.search(name):
+        return "non-human (mouse-only) antibody"
+    clone = _mouse_clone(name) if raw else None
+    if clone:
+        return f"non-human (mouse-only) antibody: {clone}"
+    low = name.strip().lower()
+    for pattern, category in _EXCLUDE_RULES:
+        if pattern.search(low):
+            return category
+    return None

@@ -1,0 +1,194 @@
+"""Marker name cleaning: vendor/assay affixes, metal tags, cycles, aliases, and the candidate spellings to look up.
+
+Nothing here decides a link: :mod:`mufuse.pp._links` looks the candidates up in the curated table and the HGNC index
+(:mod:`mufuse._genes`) in its fixed order, after :mod:`mufuse.pp._exclusions` has ruled out what links to nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .._genes import curated_index, curated_table, hgnc_index, name_key
+
+_PREFIX = re.compile(
+    r"^(adt|ab|prot|protein|anti[ ._-]*human|antihuman|abseq|hu|human|cite|x\d{4,}|\d{5,})[ ._:-]+|^h(?=CD\d)",
+    re.IGNORECASE,
+)
+# vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); TotalSeq is unambiguous without one
+_SUFFIX = re.compile(
+    r"(?:[ ._-]*totalseq[ ._-]*[abcd]?\d*|[ ._-]+(?:ts[abcd]\d*|total[abcd]|adt|prot|protein|abseq|antibody|pab|"
+    r"pabo|cite|human|hu))$",
+    re.IGNORECASE,
+)
+# metal/isotope tags of mass cytometry and MIBI (``Ki67_Er168``, ``CD8(Gd155Di)``, ``CD20_161Dy``): a separator,
+# an element symbol spelt with its case, a mass; never the digits of a CD number
+ELEMENTS = (
+    "La|Ce|Pr|Nd|Pm|Sm|Eu|Gd|Tb|Dy|Ho|Er|Tm|Yb|Lu|Y|In|Pt|Ir|Bi|Cd|Rh|Ba|Cs|Au|Ag|Na|Fe|Si|Ta|Hf|Pd|I|"
+    "Xe|Os|Ru|Te|Sn|Zn|Cu|Ca|Mg|Al|Ti|Co|Ni|Ga|Br|Mo|Sb|Hg|Tl|Pb|Ar|Kr|C|P|S|K"
+)
+
+_METAL = re.compile(rf"(?:[ ._:-]+|\()\(?(?:(?:{ELEMENTS})\d{{2,3}}|\d{{2,3}}(?:{ELEMENTS}))(?:Di)?\)*$")
+_CYCLE = re.compile(r"[:|][ ]*cyc.*$|[ ._-]+cyc[ ._-]*\d+.*$", re.IGNORECASE)
+_PAREN = re.compile(r"^(?P<main>[^()]*?)\s*\((?P<alias>[^()]+)\)\s*$")
+_CLONE_DUP = re.compile(r"[._-]\d$")
+
+
+_BARCODE = re.compile(r"[ ._-]+[ACGTN]{8,}$")
+_BD_ABSEQ = re.compile(r"^(?P<marker>[^:|]+)(?::(?P<clone>[^|]*))?\|(?P<gene>[^|]+)\|[A-Za-z]{2,4}\d{3,5}\|pAbO$", re.I)
+_METAL_PREFIX = re.compile(rf"^\(?(?:\d{{2,3}}(?:{ELEMENTS})|(?:\d{{4,}})?(?:{ELEMENTS})\d{{2,3}})(?:Di)?\)?[ ._:-]+")
+# Jackson et al. 2020 IMC columns: catalog number, metal, and the target cut to 7 characters ("1031747Er167Di ECadhe")
+_TRUNCATED = re.compile(rf"^\d{{4,}}(?:{ELEMENTS})\d{{2,3}}Di[ _](?P<word>\S{{4,7}})$")
+_FLUOROPHORE = re.compile(
+    r"[ ._-]+(?:a|af|alexa|alexa[ ._-]?fluor)[ ._-]?\d{3}$|[ ._-]+(?:fitc|pe|apc|cy[357]|bv\d{3}|percp|ef\d{3})$",
+    re.IGNORECASE,
+)
+
+
+def _clean(name: str) -> tuple[str, list[str]]:
+    """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
+    s = str(name).strip()
+    s = _CYCLE.sub("", s)
+    if " - " in s:  # "CD8 - cytotoxic T cells"
+        s = s.split(" - ", 1)[0]
+    s = _BARCODE.sub("", s)  # "CD127-GGCACCCATGTCTTT"
+    s = _FLUOROPHORE.sub("", s) or s  # "Nestin-AF488"
+    aliases: list[str] = []
+    bd = _BD_ABSEQ.match(s)  # "CD11b:M1_70|ITGAM|AHS0005|pAbO"
+    if bd:
+        s = bd.group("marker")
+        aliases.append(bd.group("gene"))
+    if "--" in s:  # "CD19--HIB19-TSA": marker--clone
+        s = s.split("--", 1)[0]
+    for _ in range(3):
+        s = _METAL.sub("", s) if name_key(_METAL.sub("", s)) else s
+        s = _METAL_PREFIX.sub("", s) if name_key(_METAL_PREFIX.sub("", s)) else s
+    m = _PAREN.match(s)
+    if m and m.group("main"):
+        s, alias = m.group("main"), m.group("alias").strip()
+        # "CD3 (CD3E)": an approved symbol in parentheses is more specific than the name before it
+        aliases.insert(0, alias) if name_key(alias) in hgnc_index().approved else aliases.append(alias)
+    for _ in range(4):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
+        before = s
+        s = _PREFIX.sub("", s)
+        s = _SUFFIX.sub("", s)
+        s = _METAL.sub("", s) if name_key(_METAL.sub("", s)) else s
+        s = s.strip(" ._-")
+        if s == before:
+            break
+    return s or str(name).strip(), aliases
+
+
+_KERATIN = re.compile(r"^(?:cyto)?keratin[ ._-]*(\d{1,2})$|^c?k[ ._-]?(\d{1,2})$", re.IGNORECASE)
+_HISTONE_H3 = re.compile(r"^(?:p?HH3|H3K\d+\w*|H3S\d+\w*|histone[ ._-]*H3\w*|phospho[ ._-]*histone)", re.IGNORECASE)
+CD_DESIGNATION = re.compile(r"^CD\d{1,3}[A-Za-z]?\d?$")
+_PHOSPHO = re.compile(
+    r"^(?:p|P|phospho)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9-]{1,})$|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]?p$"
+)
+
+
+def _spans(cleaned: str) -> list[str]:
+    """Word spans of a name, as guesses: ``ADT-HLA-DR-CD74`` → ``ADT-HLA-DR``, ..., ``HLA-DR``, ..., ``CD74``."""
+    words = [w for w in re.split(r"[\s_|:.,;/()\[\]+-]+", cleaned) if w]
+    out = []
+    for length in (3, 2, 1):
+        for i in range(len(words) - length + 1):
+            out.append("-".join(words[i : i + length]))
+    return out
+
+
+def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
+    """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
+
+    Weak candidates are guesses (word spans, a clone-duplicate base, a phospho-epitope's protein): an HGNC alias
+    hit on a guess ("Na/K" → TBK1) would be a false link, so they only count in the curated table and as approved
+    symbols, after every strong candidate.
+    """
+    cleaned, aliases = _clean(name)
+    cands: list[tuple[str, bool]] = []
+    front = [a for a in aliases if name_key(a) in hgnc_index().approved and aliases.index(a) == 0]
+    cands += [(a, True) for a in front]
+    cands.append((cleaned, True))
+    cands += [(a, True) for a in aliases if a not in front]
+    base = _CLONE_DUP.sub("", cleaned)
+    if base != cleaned and re.match(r"^CD\d+[A-Za-z]*$", base):
+        # Hao et al. 2021 style clone duplicates: "CD4-1", "CD4-2" are CD4 (panels write CD41 without a dash);
+        # only CD names, so "PD-1", "LOX-1", "Notch-1" stay what they are
+        cands.insert(0, (base, True))
+    k = _KERATIN.match(cleaned)
+    if k:
+        cands.append((f"KRT{k.group(1) or k.group(2)}", True))
+    if _HISTONE_H3.match(cleaned):  # histone H3 and its marks (H3K27me3, pHH3)
+        cands.append(("Histone-H3", True))
+    ph = _PHOSPHO.match(cleaned)
+    if ph:  # phospho-epitopes name their protein: pS6, S6p, pmTOR, PATM
+        cands.append((ph.group("rest") or ph.group("rest2"), False))
+    tr = _TRUNCATED.match(str(name).strip())
+    if tr:  # complete a cut name when exactly one curated antigen starts with it
+        stem = name_key(tr.group("word"))
+        hits = {m for m in curated_table()["marker"] if name_key(m).startswith(stem) or m.upper().startswith(stem)}
+        genes = {curated_index()[name_key(m)].genes for m in hits}
+        if len(genes) == 1:
+            cands.append((sorted(hits)[0], True))
+    for span in _spans(cleaned):
+        cands.append((span, False))  # "k", "l" of "IgG1_Rat_k" are dropped below (too short)
+    seen: dict[str, bool] = {}
+    for c, strong in cands:
+        if c and (strong or len(name_key(c)) >= 3):  # guesses of one or two letters are noise
+            seen[c] = seen.get(c, False) or strong
+    return cleaned, list(seen.items())
+
+
+def combo_parts(cleaned: str) -> tuple[list[str], str]:
+    """Split a slash name: ``CK8/18`` → combination ``[CK8, CK18]``; ``TCF1/TCF7`` → synonyms ``[TCF1, TCF7]``.
+
+    Numbers and short letter tails after a slash extend the first part (``CD16/32``, ``CD45RA/RO``, ``HLA-DR/DP``):
+    a combination of antigens. Several full names are synonyms of one antigen (``CX3CR1/GPR13``).
+    """
+    if "/" not in cleaned:
+        return [], ""
+    parts = [p.strip() for p in cleaned.split("/") if p.strip()]
+    if len(parts) < 2:
+        return [], ""
+    first = parts[0]
+    prefix = re.match(r"^[A-Za-z -]*?(?=\d)", first)
+    out = [first]
+    extended = False
+    for p_ in parts[1:]:
+        if p_.isdigit() and prefix is not None:  # CD16/32, CK8/18, Cytokeratin 8/18
+            out.append(prefix.group(0) + p_)
+            extended = True
+        elif p_.isalpha() and len(p_) <= 3 and len(first) > len(p_):  # CD45RA/RO, HLA-DR/DP
+            out.append(first[: -len(p_)] + p_)
+            extended = True
+        else:
+            out.append(p_)
+    if not extended and min(len(name_key(p_)) for p_ in out) < 3:  # "Na/K ATPase" is one name, not two
+        return [], ""
+    return out, ("combination" if extended else "synonyms")
+
+
+def clean_name(name: str) -> tuple[str, list[str]]:
+    """Clean a protein marker name and list the candidate names to look up.
+
+    Removes vendor/assay affixes (``ADT_``, ``_TotalSeqB``, ``_PROT``), imaging cycle/channel suffixes and metal
+    tags, and splits parenthetical aliases (``MHCII (HLA-DR)``).
+
+    Parameters
+    ----------
+    name
+        The marker name as it stands in ``prot.var_names``.
+
+    Returns
+    -------
+    The cleaned name and the candidates to try, best first.
+
+    Examples
+    --------
+    >>> from mufuse.pp._names import clean_name
+    >>> clean_name("CD3_TotalSeqB")
+    ('CD3', ['CD3'])
+    >>> clean_name("MHCII (HLA-DR)")
+    ('MHCII', ['MHCII', 'HLA-DR'])
+    """
+    cleaned, cands = candidates(name)
+    return cleaned, [c for c, _ in cands]

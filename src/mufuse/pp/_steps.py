@@ -1,0 +1,454 @@
+"""The steps of ``pp.harmonize``, each a function that can be tested alone.
+
+Check the arguments, resolve the links and batches, build the RNA arrays, build the protein arrays, drop features
+without variance, report empty cells, verify, record the parameters, store.
+
+Each step reads the user's data and returns new arrays or tables; none writes to the MuData (``harmonize`` stores
+everything at once at the end, so a failed step leaves the MuData as it was).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from mudata import MuData
+
+from .. import _chunked, _kernels, _obs, _store, _validate
+from .._errors import MufuseError, StateError
+from .._genes import parse_genes
+from .._report import batch_report, format_issues, scale_report
+from .._state import detect_state
+from .._version import __version__
+from . import _links, _normalize
+
+log = logging.getLogger("mufuse")
+
+DEFAULT_N_TOP_GENES = 2000
+_BAD_RNA_STATES = {"log1p", "zscored", "unit_scaled", "binary", "arcsinh"}
+# transforms that make no sense for a detected protein state -> what to use instead
+_REFUSED = {
+    "zscored": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (or 'none')"),
+    "unit_scaled": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (min-max values only need z-scoring)"),
+    "log1p": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (the values are already on a log scale)"),
+    "arcsinh": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (the values are already arcsinh-transformed)"),
+}
+
+Batches = tuple[Any, int, list[str]]  # (codes per cell or None, number of batches, batch names)
+
+
+@dataclass
+class RnaResult:
+    """What the RNA step built: the arrays of :func:`mufuse.pp._normalize.rna_arrays` and where the counts came from."""
+
+    arrays: dict[str, Any]  # shared, active, hvg, stats, shared_std, active_std
+    gene_names: pd.Index
+    state: str
+    why: str
+    source: str
+
+
+@dataclass
+class ProtResult:
+    """What the protein step built: every usable marker transformed, z-scored and clipped."""
+
+    active: np.ndarray  # cells × usable markers, float32
+    std: np.ndarray  # per batch × marker std before scaling
+    usable: list[str]
+    values: Any  # the protein matrix as read (cells × all markers)
+    marker_names: pd.Index
+    state: str
+    why: str
+    transform: str
+
+
+@dataclass
+class Arrays:
+    """The four arrays and their feature names, after features without variance were dropped from both."""
+
+    shared: pd.DataFrame
+    rna_shared: np.ndarray
+    prot_shared: np.ndarray
+    rna_active: Any  # numpy, or a lazy dask array out of core
+    prot_active: np.ndarray
+    rna_active_names: pd.Index
+    prot_active_names: list[str]
+    dropped: list[str]
+
+
+@dataclass(frozen=True)
+class Options:
+    """The arguments of :func:`mufuse.pp.harmonize` that shape the arrays (checked by :func:`check_arguments`)."""
+
+    rna: str
+    prot: str
+    prot_transform: str
+    clip: float
+    library_size: str
+    n_top_genes: int | None
+    batch_key: str | None
+    layer: str | None
+    prot_layer: str | None
+    cofactor: float
+    clr_axis: int
+
+    def record(self, transform: str, groups: dict[str, Batches]) -> dict[str, Any]:
+        """Return the ``params["harmonize"]`` entry: the options as .h5mu stores them, the transform, the batches."""
+        return {
+            "rna": self.rna,
+            "prot": self.prot,
+            "prot_transform": transform,
+            "prot_transform_requested": self.prot_transform,
+            "clip": float(self.clip),
+            "library_size": self.library_size,
+            "n_top_genes": int(self.n_top_genes or 0),
+            "batch_key": self.batch_key or "",
+            "layer": self.layer or "",
+            "prot_layer": self.prot_layer or "",
+            "cofactor": float(self.cofactor),
+            "clr_axis": int(self.clr_axis),
+            "batches": json.dumps({self.rna: groups[self.rna][2], self.prot: groups[self.prot][2]}),
+        }
+
+
+def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
+    """Check the modalities and every argument before any work.
+
+    Returns both AnnData and the options completed (``n_top_genes`` resolved, ``clip`` a float).
+    """
+    rna, prot = opts.rna, opts.prot
+    rna_ad = _store.get_modality(mdata, rna, "rna")
+    prot_ad = _store.get_modality(mdata, prot, "prot")
+    for ad, name in ((rna_ad, rna), (prot_ad, prot)):
+        _validate.enough_cells(ad, name)
+        _validate.unique_names(ad, name)
+    if opts.prot_layer is not None and opts.prot_layer not in prot_ad.layers:
+        have = ", ".join(prot_ad.layers.keys()) or "none"
+        raise MufuseError(
+            f"layer '{opts.prot_layer}' is not in modality '{prot}' (layers: {have}); pass prot_layer=None to use .X"
+        )
+    if opts.prot_transform not in _normalize.PROT_TRANSFORMS:
+        raise MufuseError(
+            f"prot_transform={opts.prot_transform!r} is not one of {', '.join(_normalize.PROT_TRANSFORMS)}"
+        )
+    if opts.library_size not in _normalize.LIBRARY_SIZES:
+        raise MufuseError(f"library_size={opts.library_size!r} is not one of {', '.join(_normalize.LIBRARY_SIZES)}")
+    clip = opts.clip
+    if not (isinstance(clip, int | float) and clip > 0 and np.isfinite(clip)):
+        raise MufuseError(f"clip must be a positive number (e.g. 5.0), got {clip!r}")
+    n_top = min(DEFAULT_N_TOP_GENES, rna_ad.n_vars) if opts.n_top_genes is None else opts.n_top_genes
+    if not (isinstance(n_top, int | np.integer) and not isinstance(n_top, bool) and n_top > 0):
+        raise MufuseError(f"n_top_genes must be a positive integer, got {n_top!r}")
+    if n_top > rna_ad.n_vars:
+        raise MufuseError(
+            f"n_top_genes={n_top} is larger than the {rna_ad.n_vars} genes of modality '{rna}'; "
+            f"pass n_top_genes<={rna_ad.n_vars}"
+        )
+    return rna_ad, prot_ad, replace(opts, n_top_genes=int(n_top), clip=float(clip))
+
+
+def resolve_links(mdata: MuData, rna: str, prot: str) -> tuple[pd.DataFrame, str, bool]:
+    """Use the stored link table when it still fits the modality, else link with the stored (or default) params."""
+    store = _store.uns(mdata)
+    params = dict(dict(store.get(_store.PARAMS, {})).get("link", {}))
+    multi_gene = str(params.get("multi_gene", "sum"))
+    stored = store.get(_store.LINKS)
+    prot_names = list(map(str, mdata.mod[prot].var_names))
+    if isinstance(stored, pd.DataFrame) and list(map(str, stored.index)) == prot_names:
+        return stored, multi_gene, False
+    overrides = json.loads(params.get("overrides", "{}") or "{}")
+    exclude = json.loads(params.get("exclude", "[]") or "[]")
+    links, _ = _links.compute_links(
+        mdata, rna=rna, prot=prot, overrides=overrides or None, exclude=exclude or None, multi_gene=multi_gene
+    )
+    return links, multi_gene, True
+
+
+def batches(mdata: MuData, names: list[str], batch_key: str | None) -> dict[str, Batches]:
+    """Batch codes per modality; a modality without the column is one batch (imaging beside scRNA-seq)."""
+    out: dict[str, Batches] = {name: (None, 1, []) for name in names}
+    if batch_key is None:
+        return out
+    cols = {name: _obs.column_or_none(mdata, name, batch_key) for name in names}
+    if all(c is None for c in cols.values()):
+        have = sorted(
+            {str(c) for name in names for c in mdata.mod[name].obs.columns} | set(map(str, mdata.obs.columns))
+        )
+        raise MufuseError(
+            f"batch_key '{batch_key}' is not an obs column of any modality ({', '.join(names)}) nor of mdata.obs; "
+            f"columns there: {', '.join(have[:12])}"
+        )
+    for name, col in cols.items():
+        if col is None:
+            log.info("    modality '%s' has no '%s' column: one batch", name, batch_key)
+            continue
+        if col.isna().any():
+            raise MufuseError(
+                f"batch_key '{batch_key}' has {int(col.isna().sum())} missing values in modality '{name}'; fill them "
+                "before harmonizing"
+            )
+        cat = pd.Categorical(col.astype(str))
+        out[name] = (cat.codes.astype(np.int64), len(cat.categories), list(map(str, cat.categories)))
+    return out
+
+
+def _counts_matrix(adata, layer: str | None, modality: str):
+    if layer is not None:
+        if layer not in adata.layers:
+            have = ", ".join(adata.layers.keys()) or "none"
+            raise MufuseError(
+                f"layer '{layer}' is not in modality '{modality}' (layers: {have}); pass layer=None to use .X"
+            )
+        return adata.layers[layer], f"layers['{layer}']"
+    if "counts" in adata.layers:
+        return adata.layers["counts"], "layers['counts']"
+    if adata.X is None:
+        have = ", ".join(adata.layers.keys()) or "none"
+        raise MufuseError(f"modality '{modality}' has no .X (layers: {have}); pass layer='<layer with raw counts>'")
+    return adata.X, ".X"
+
+
+def rna_step(rna_ad, shared: pd.DataFrame, opts: Options, batch: Batches) -> RnaResult:
+    """Build the RNA arrays from counts: shared genes (summed per protein) and HVGs, log-normalized, scaled, clipped."""
+    rna = opts.rna
+    counts, source = _counts_matrix(rna_ad, opts.layer, rna)
+    counts = _validate.readable(counts, rna)  # a backed .X is read block by block, as a dask array
+    state, why = detect_state(counts, return_reason=True)
+    if state in _BAD_RNA_STATES:
+        hint = "pass layer='counts'" if "counts" not in rna_ad.layers else "check layers['counts']"
+        raise StateError(
+            f"modality '{rna}' {source} looks {state} ({why}), not like counts; mufuse normalizes "
+            f"RNA itself from raw counts: {hint} (the layer with raw UMI counts)"
+        )
+    gene_names = pd.Index(map(str, rna_ad.var_names))
+    arrays = _normalize.rna_arrays(
+        counts,
+        shared_genes=[gene_names.get_indexer(parse_genes(g)) for g in shared["genes"]],
+        n_top_genes=int(opts.n_top_genes or 0),
+        library_size=opts.library_size,
+        clip=opts.clip,
+        groups=batch[0],
+        n_groups=batch[1],
+        modality=rna,
+        var_names=gene_names,
+    )
+    return RnaResult(arrays, gene_names, state, why, source)
+
+
+def _check_transform(transform: str, state: str, why: str, modality: str) -> None:
+    refused, instead = _REFUSED.get(state, (set(), ""))
+    if transform in refused:
+        raise StateError(
+            f"prot_transform='{transform}' does not fit modality '{modality}', whose values look {state} ({why}); "
+            f"use {instead}, or pass prot_layer= with raw counts"
+        )
+
+
+def prot_step(prot_ad, links: pd.DataFrame, opts: Options, batch: Batches) -> ProtResult:
+    """Build the protein arrays: every usable (not excluded) marker transformed, z-scored and clipped.
+
+    ``prot_transform="auto"`` is resolved from the detected state of the values; a transform that does not fit them
+    is refused (:class:`mufuse.StateError`).
+    """
+    prot, prot_layer = opts.prot, opts.prot_layer
+    usable = [str(m) for m in links.index[links["status"] != "excluded"]]
+    values = _validate.readable(prot_ad.layers[prot_layer] if prot_layer is not None else prot_ad.X, prot)
+    if _chunked.is_dask(values):  # protein matrices are small (markers × cells): read them whole
+        values = values.compute()
+    marker_names = pd.Index(map(str, prot_ad.var_names))
+    state, why = detect_state(values, return_reason=True)
+    transform = opts.prot_transform
+    if transform == "auto":
+        transform = _normalize.resolve_auto(state)
+        log.info("    prot_transform='auto': protein looks %s, using '%s'", state, transform)
+    _check_transform(transform, state, why, prot)
+    out = _normalize.transform_protein(
+        values[:, marker_names.get_indexer(usable)],
+        transform=transform,
+        cofactor=opts.cofactor,
+        clr_axis=opts.clr_axis,
+        modality=prot,
+    )
+    if not np.all(np.isfinite(out)):
+        bad = [usable[j] for j in np.flatnonzero(~np.isfinite(out).all(axis=0))[:5]]
+        raise MufuseError(
+            f"modality '{prot}' has NaN/Inf values in markers {', '.join(bad)} (after "
+            f"prot_transform='{transform}'); fix or exclude them (exclude=[...])"
+        )
+    active = np.ascontiguousarray(out, dtype=np.float32)
+    _, std = _kernels.standardize_clip(active, clip=opts.clip, groups=batch[0], n_groups=batch[1])
+    return ProtResult(active, std, usable, values, marker_names, state, why, transform)
+
+
+def drop_constant(
+    shared: pd.DataFrame, links: pd.DataFrame, rna_ad, opts: Options, r: RnaResult, p: ProtResult
+) -> Arrays:
+    """Drop features without variance (in every batch) from both modalities' shared arrays and from the active ones.
+
+    Raises :class:`mufuse.LinkError` when fewer than 3 shared features are left.
+    """
+    rna, prot = opts.rna, opts.prot
+    p_var = np.asarray((p.std > 0).any(axis=0), dtype=bool)
+    marker_col = {m: j for j, m in enumerate(p.usable)}
+    sh_pcols = np.array([marker_col[m] for m in shared["prot"]], dtype=np.int64)
+    r_var = np.asarray((r.arrays["shared_std"] > 0).any(axis=0), dtype=bool)
+    keep = np.asarray(r_var & p_var[sh_pcols], dtype=bool)
+    dropped = [
+        f"{f} ({'no variance in ' + rna if not r_var[j] else 'no variance in ' + prot})"
+        for j, f in enumerate(shared.index)
+        if not keep[j]
+    ]
+    _validate.enough_shared(shared.loc[keep], links, rna_ad, rna, prot, dropped)
+    if dropped:
+        log.warning("dropped %d shared feature(s) without variance: %s", len(dropped), "; ".join(dropped))
+    act_r_keep = (r.arrays["active_std"] > 0).any(axis=0)
+    rna_active = r.arrays["active"]
+    if not act_r_keep.all():
+        rna_active = rna_active[:, act_r_keep]
+        rna_active = rna_active if _chunked.is_dask(rna_active) else np.ascontiguousarray(rna_active)
+    return Arrays(
+        shared=shared.loc[keep],
+        rna_shared=np.ascontiguousarray(r.arrays["shared"][:, keep]),
+        prot_shared=np.ascontiguousarray(p.active[:, sh_pcols[keep]]),
+        rna_active=rna_active,
+        prot_active=p.active if p_var.all() else np.ascontiguousarray(p.active[:, p_var]),
+        rna_active_names=r.gene_names[r.arrays["hvg"]][act_r_keep],
+        prot_active_names=[m for m, k in zip(p.usable, p_var, strict=True) if k],
+        dropped=dropped,
+    )
+
+
+def empty_cells(rna_ad, prot_ad, opts: Options, r: RnaResult, p: ProtResult) -> dict[str, np.ndarray]:
+    """Names of the cells without any signal, per modality, with a warning for each modality that has some."""
+    rna, prot = opts.rna, opts.prot
+    pvals = p.values[:, p.marker_names.get_indexer(p.usable)]
+    empty = {
+        rna: np.asarray(rna_ad.obs_names[r.arrays["stats"].lib == 0], dtype=object),
+        prot: np.asarray(prot_ad.obs_names[~np.asarray(np.abs(pvals).sum(axis=1) > 0).ravel()], dtype=object),
+    }
+    for name, cells in empty.items():
+        if len(cells):
+            warnings.warn(
+                f"modality '{name}' has {len(cells)} cell(s) without any signal (all zero; e.g. "
+                f"{', '.join(map(str, cells[:3]))}); their rows hold the z-score of zero, and mufuse.tl.run_maxfuse "
+                f"leaves them out of the matching: filter them upstream to silence this "
+                f"(e.g. mu.pp.filter_obs(mdata['{name}'], 'total_counts', lambda x: x > 0))",
+                UserWarning,
+                stacklevel=3,
+            )
+    return empty
+
+
+def verify(
+    a: Arrays, p: ProtResult, opts: Options, groups: dict[str, Batches]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Report the scales of the shared arrays after harmonizing, and before (RNA z-scored, protein as given)."""
+    rna, prot, clip = opts.rna, opts.prot, opts.clip
+    features = [str(f) for f in a.shared.index]
+    after, issues = scale_report([a.rna_shared, a.prot_shared], [rna, prot], features, clip)
+    prot_as_given = _normalize.dense_float(p.values[:, p.marker_names.get_indexer(a.shared["prot"])])
+    before, before_issues = scale_report([a.rna_shared, prot_as_given], [rna, prot], features, clip)
+    report: dict[str, Any] = {
+        "table": after,
+        "before": before,
+        "before_issues": format_issues(before_issues),
+        "issues": format_issues(issues),
+        "ok": not issues,
+        "dropped": "\n".join(a.dropped),
+    }
+    if opts.batch_key is not None:
+        report["batches"] = batch_report(
+            [a.rna_shared, a.prot_shared],
+            [rna, prot],
+            [
+                g[0] if g[0] is not None else np.zeros(arr.shape[0], np.int64)
+                for g, arr in ((groups[rna], a.rna_shared), (groups[prot], a.prot_shared))
+            ],
+            [groups[rna][2] or ["(one batch)"], groups[prot][2] or ["(one batch)"]],
+        )
+    return report, issues
+
+
+def versions() -> dict[str, str]:
+    """Versions of mufuse and of the packages that shape its results."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"mufuse": __version__}
+    for pkg in ("anndata", "mudata", "scanpy", "numpy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:  # pragma: no cover - installed from source without metadata
+            out[pkg] = "unknown"
+    return out
+
+
+def input_report(
+    opts: Options, r: RnaResult, p: ProtResult, empty: dict[str, np.ndarray], pairing: tuple[str, int]
+) -> dict[str, Any]:
+    """Report entries about the input: detected states, where the counts came from, empty cells, pairing."""
+    return {
+        "input_state": {opts.rna: r.state, opts.prot: p.state},
+        "input_state_reason": {opts.rna: r.why, opts.prot: p.why},
+        "counts_source": r.source,
+        # non-integer "counts" are accepted (e.g. alevin estimates) but reported: a log or scaling slips through here
+        "rna_fractional_values": int(r.arrays["stats"].n_fractional),
+        # cells without any count / signal: kept (their rows are the z-score of zero) but reported
+        "empty_cells": {name: len(cells) for name, cells in empty.items()},
+        "empty_cell_names": empty,  # left out of the matching by run_maxfuse
+        "pairing": pairing[0],
+        "n_paired_names": int(pairing[1]),
+    }
+
+
+def record_params(
+    mdata: MuData, opts: Options, transform: str, groups: dict[str, Batches], multi_gene: str, relinked: bool
+) -> dict[str, Any]:
+    """Return the ``params`` entry: the earlier entries, this call's options, the link parameters, the versions."""
+    params = dict(dict(_store.uns(mdata).get(_store.PARAMS, {})))
+    params["harmonize"] = opts.record(transform, groups)
+    if relinked or "link" not in params:
+        params["link"] = {
+            "multi_gene": multi_gene,
+            "overrides": params.get("link", {}).get("overrides", "{}"),
+            "exclude": params.get("link", {}).get("exclude", "[]"),
+        }
+    params["versions"] = versions()
+    return params
+
+
+def store(
+    target: MuData,
+    opts: Options,
+    links: pd.DataFrame,
+    a: Arrays,
+    report: dict[str, Any],
+    params: dict[str, Any],
+) -> None:
+    """Write the four arrays and the ``uns["mufuse"]`` entries of a harmonize call, all at once."""
+    rna, prot = opts.rna, opts.prot
+    _store.write_harmonized(
+        target,
+        rna=rna,
+        prot=prot,
+        arrays={
+            (rna, _store.SHARED_KEY): a.rna_shared,
+            (prot, _store.SHARED_KEY): a.prot_shared,
+            (rna, _store.ACTIVE_KEY): a.rna_active,
+            (prot, _store.ACTIVE_KEY): a.prot_active,
+        },
+        entries={
+            _store.LINKS: links,
+            _store.SHARED: a.shared,
+            _store.ACTIVE: {
+                rna: np.asarray(a.rna_active_names, dtype=object),
+                prot: np.asarray(a.prot_active_names, dtype=object),
+            },
+            _store.REPORT: report,
+            _store.PARAMS: params,
+        },
+    )

@@ -1,0 +1,176 @@
+"""``tl.diagnose``: the likely causes of a poor matching, ranked, each with its evidence and its fix.
+
+Each cause is one function that reads what mufuse stored and returns rows ``(cause, severity, evidence, fix)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from mudata import MuData
+
+from .. import _store
+from .._report import format_issues, scale_report
+from ._evaluate import CCA_OVERFIT, MIN_SHARED
+
+BATCH_COLUMNS = ("batch", "sample", "donor", "orig.ident", "patient", "library", "run")
+Row = tuple[str, float, str, str]  # (cause, severity 0-1, evidence, fix)
+
+
+def _scale_mismatch(mdata: MuData, rna: str, prot: str, features: list[str]) -> list[Row]:
+    arrays = [np.asarray(mdata.mod[m].obsm[_store.SHARED_KEY]) for m in (rna, prot)]
+    _, issues = scale_report(arrays, [rna, prot], features, None)
+    if not issues:
+        return []
+    return [
+        (
+            "scale mismatch",
+            1.0,
+            format_issues(issues).replace("\n", "; "),
+            "run mufuse.pp.harmonize on the raw data (it z-scores both modalities) and do not rescale after",
+        )
+    ]
+
+
+def _few_shared(features: list[str]) -> list[Row]:
+    n = len(features)
+    if n >= MIN_SHARED:
+        return []
+    return [
+        (
+            "too few shared features",
+            0.9 - 0.1 * n,
+            f"{n} shared features: {', '.join(features)}",
+            "link more markers (overrides={'marker': 'GENE'}) or use an RNA with more genes",
+        )
+    ]
+
+
+def _unlinked(store: dict) -> list[Row]:
+    links = pd.DataFrame(store.get(_store.LINKS, pd.DataFrame()))
+    if links.empty:
+        return []
+    lost = links[links["status"].isin(["ambiguous", "gene_absent", "not_found"])]
+    if not len(lost):
+        return []
+    return [
+        (
+            "unlinked markers that look linkable",
+            min(0.8, 0.2 + 0.1 * len(lost)),
+            "; ".join(f"{m}: {r['status']} ({r['wanted'] or '-'})" for m, r in lost.head(8).iterrows()),
+            "check mufuse.pp.link_features(mdata); pass overrides for ambiguous names, use the full "
+            "transcriptome when genes are absent",
+        )
+    ]
+
+
+def _evaluation(store: dict) -> list[Row]:
+    """Causes read from a stored evaluation: weak shared features, over-fit CCA, a matching no better than random."""
+    evaluation = dict(store.get(_store.EVALUATION, {}))
+    if not evaluation:
+        return []
+    rows: list[Row] = []
+    corr = pd.DataFrame(evaluation["marker_corr"])["marker_corr"]
+    weak = corr[corr < 0.1].sort_values()
+    if len(weak):
+        rows.append(
+            (
+                "weak shared features",
+                min(0.7, 0.15 * len(weak) + 0.2),
+                ", ".join(f"{f} (r={v:.2f})" for f, v in weak.items()),
+                "exclude them (mufuse.pp.link_features(exclude=[...])) or check their antibodies",
+            )
+        )
+    if float(evaluation.get("top_canonical_corr", 0)) > CCA_OVERFIT:
+        rows.append(
+            (
+                "over-fit canonical correlations",
+                0.6,
+                f"top canonical correlation {float(evaluation['top_canonical_corr']):.3f}",
+                "check scales and lower refine_pivots cca_components",
+            )
+        )
+    if float(evaluation.get("p_value", 0)) >= 0.01:
+        rows.append(
+            (
+                "matching not better than random",
+                0.95,
+                f"permutation p = {float(evaluation['p_value']):.3g}",
+                "see the causes above; check that the two modalities measure related cells",
+            )
+        )
+    return rows
+
+
+def _batch_effect(mdata: MuData, rna: str, prot: str, store: dict) -> list[Row]:
+    """Find a batch-like obs column that harmonize was not told about and that shifts the shared features."""
+    if dict(dict(store.get(_store.PARAMS, {})).get("harmonize", {})).get("batch_key"):
+        return []
+    rows: list[Row] = []
+    for name in (rna, prot):
+        obs = mdata.mod[name].obs
+        col = next((c for c in BATCH_COLUMNS if c in obs.columns and obs[c].nunique() > 1), None)
+        if col is None:
+            continue
+        groups = obs[col].astype(str).to_numpy()
+        arr = np.asarray(mdata.mod[name].obsm[_store.SHARED_KEY])
+        means = np.stack([arr[groups == g].mean(axis=0) for g in np.unique(groups)])
+        shift = float(np.abs(means - arr.mean(axis=0)).max())
+        if shift > 0.25:
+            rows.append(
+                (
+                    "batch effect",
+                    min(0.8, shift / 2),
+                    f"'{name}'.obs['{col}'] has {obs[col].nunique()} batches; shared features "
+                    f"shift by up to {shift:.2f} std between them",
+                    f"mufuse.pp.harmonize(mdata, batch_key='{col}')",
+                )
+            )
+    return rows
+
+
+def diagnose(mdata: MuData, *, rna: str = "rna", prot: str = "prot") -> pd.DataFrame:
+    """Rank the likely causes of a poor matching from what mufuse stored.
+
+    Looks at the scale report (mismatch between modalities), the number of shared features, their agreement
+    across matched pairs (when :func:`evaluate_matching` was run), markers that did not link although they could
+    (ambiguous names, genes absent from the RNA, names not found), over-fit canonical correlations, the
+    permutation test, and batch columns that ``harmonize`` was not told about.
+
+    Parameters
+    ----------
+    mdata
+        A harmonized MuData (matched and evaluated for the full diagnosis).
+    rna, prot
+        Modality names.
+
+    Returns
+    -------
+    DataFrame with columns ``cause``, ``severity`` (0-1, highest first), ``evidence`` and ``fix``; empty when
+    nothing looks wrong.
+
+    References
+    ----------
+    - The research notes behind mufuse (``../shared/research-notes.txt``): z-score both modalities, clip both at ±5,
+      check mean≈0, std≈1 and the same range; very high canonical correlations as a symptom of a mismatch.
+
+    Examples
+    --------
+    >>> import mufuse
+    >>> mdata = mufuse.datasets.simulated(n_cells=300, seed=0)
+    >>> mufuse.pp.harmonize(mdata)
+    >>> mufuse.tl.diagnose(mdata).columns.tolist()
+    ['cause', 'severity', 'evidence', 'fix']
+    """
+    _store.require_harmonized(mdata, rna, prot, what="diagnose")
+    store = _store.uns(mdata)
+    features = [str(f) for f in pd.DataFrame(store[_store.SHARED]).index]
+    rows = [
+        *_scale_mismatch(mdata, rna, prot, features),
+        *_few_shared(features),
+        *_unlinked(store),
+        *_evaluation(store),
+        *_batch_effect(mdata, rna, prot, store),
+    ]
+    table = pd.DataFrame(rows, columns=["cause", "severity", "evidence", "fix"])
+    return table.sort_values("severity", ascending=False, ignore_index=True)
