@@ -12,7 +12,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "mufuse"
 MAX_BODY = 60
 
 BASE = {"_store", "_kernels", "_errors", "_progress", "_version", "data"}
-SHARED = {"_io", "_format", "_validate", "_report", "_state", "_genes", "_obs", "_chunked"}
+SHARED = {"_io", "_format", "_validate", "_report", "_state", "_genes", "_obs", "_compare", "_counts", "_chunked"}
 API = {"pp", "tl", "pl", "datasets"}
 
 
@@ -36,21 +36,29 @@ def _layer(module: str) -> tuple[int, str]:
     return 3, top  # cli, the package's __init__
 
 
-def _imports(module: str, path: Path) -> list[tuple[str, str, int]]:
-    """(imported mufuse module, imported name or '', line) for every import of a mufuse module, lazy ones included."""
+def _imports(module: str, path: Path) -> list[tuple[str, str, str, int]]:
+    """Every import of a mufuse module or name, lazy ones included: (module, name or '', local name, line).
+
+    ``from . import _steps as step`` gives ``("pp._steps", "", "step", line)``; ``from .._obs import labels`` gives
+    ``("_obs", "labels", "labels", line)``.
+    """
     tree = ast.parse(path.read_text())
     package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     out = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level:
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
             base = package[: len(package) - (node.level - 1)]
             target = ".".join([*base, *(node.module.split(".") if node.module else [])])
-            for alias in node.names:
-                sub = f"{target}.{alias.name}".strip(".")
-                out.append((sub, "", node.lineno) if sub in MODULES else (target, alias.name, node.lineno))
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mufuse"):
+        elif (node.module or "").startswith("mufuse"):
             target = node.module.removeprefix("mufuse").lstrip(".")
-            out += [(target, alias.name, node.lineno) for alias in node.names]
+        else:
+            continue
+        for alias in node.names:
+            sub = f"{target}.{alias.name}".strip(".")
+            local = alias.asname or alias.name
+            out.append((sub, "", local, node.lineno) if sub in MODULES else (target, alias.name, local, node.lineno))
     return out
 
 
@@ -60,7 +68,7 @@ MODULES = _modules()
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_imports_go_down_the_layers(module):
     rank, package = _layer(module)
-    for target, _, line in _imports(module, MODULES[module]):
+    for target, _, _, line in _imports(module, MODULES[module]):
         t_rank, t_package = _layer(target)
         if target == "" or t_package == package:
             continue  # the package itself (mufuse/__init__), or a module of the same package
@@ -74,13 +82,14 @@ def test_imports_go_down_the_layers(module):
 def test_no_private_name_crosses_modules(module):
     tree = ast.parse(MODULES[module].read_text())
     aliases = {}  # local name -> mufuse module imported under it
-    for target, name, line in _imports(module, MODULES[module]):
+    for target, name, local, line in _imports(module, MODULES[module]):
+        if not name:
+            aliases[local] = target
+            continue
         assert not name.startswith("_") or name == "__version__", (
             f"{module} (line {line}) imports the private name {name} of {target}: make it public there, or move "
             "the helper below both"
         )
-        if not name:
-            aliases[target.split(".")[-1]] = target
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
             assert not node.attr.startswith("_"), (

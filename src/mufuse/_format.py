@@ -88,3 +88,21 @@ def link_counts(links: pd.DataFrame) -> str:
     'linked: 2, excluded: 1'
     """
     return ", ".join(f"{k}: {v}" for k, v in links["status"].value_counts().items())
+
+
+def label_agreement(ev: dict, key: str) -> str:
+    """Say the label agreement of an evaluation, and what it was computed on.
+
+    Examples
+    --------
+    >>> ev = {"label_agreement": None, "label_overlap": {"shared": [], "pairs_compared": 0.0}}
+    >>> print(label_agreement(ev, "cell_type"))
+    label agreement of matched pairs (cell_type): not comparable, no label occurs in both modalities
+    """
+    ov = ev.get("label_overlap") or {}
+    if ev.get("label_agreement") is None:
+        return f"label agreement of matched pairs ({key}): not comparable, no label occurs in both modalities"
+    text = f"label agreement of matched pairs ({key}): {ev['label_agreement']:.3f}"
+    if ov and float(ov.get("pairs_compared", 1.0)) < 1.0:
+        text += f" (over the {float(ov['pairs_compared']):.0%} of pairs whose labels occur in both modalities)"
+    return text

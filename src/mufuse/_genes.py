@@ -44,7 +44,34 @@ _GREEK = str.maketrans(
 _GREEK_WORDS = re.compile(r"ALPHA|BETA|GAMMA|DELTA|EPSILON|KAPPA|LAMBDA|ZETA")
 
 ENSEMBL = re.compile(r"^ENS[A-Z]*G\d{6,}")
-SYMBOL_COLUMNS = ("gene_symbols", "gene_symbol", "gene_name", "gene_names", "symbol", "symbols", "feature_name")
+# columns of var that hold gene symbols (scanpy/10x, CELLxGENE, Seurat conversions, monocle, biomaRt), case-insensitive
+SYMBOL_COLUMNS = (
+    "gene_symbols",
+    "gene_symbol",
+    "gene_name",
+    "gene_names",
+    "symbol",
+    "symbols",
+    "feature_name",
+    "gene_short_name",
+    "features",
+    "gene",
+    "genes",
+    "hgnc_symbol",
+    "external_gene_name",
+    "name",
+)
+# genome or species prefixes of multi-species references: 10x barnyard ("GRCh38_CD3E", "mm10___Cd3e", "hg19_CD3E"),
+# mixed-species CITE-seq ("HUMAN_CD3E", "MOUSE_Cd3e"); no gene symbol starts with one of these and a separator
+_GENOME_PREFIX = re.compile(
+    r"^(?P<prefix>(?P<genome>GRCh3[78]|hg19|hg38|HUMAN|[Hh]uman|GRCm3[89]|mm9|mm10|mm39|MOUSE|[Mm]ouse)[-_.:]+)"
+    r"(?=[A-Za-z0-9])"
+)
+_MOUSE_GENOME = re.compile(r"GRCm|mm\d|mouse", re.IGNORECASE)
+# an Ensembl ID joined to the symbol ("ENSG00000010610_CD4", "CD4|ENSG00000010610", "ENSG00000010610.10-CD4")
+_ENSEMBL_JOINED = re.compile(
+    r"^(?:ENS[A-Z]*G\d{6,}(?:\.\d+)?[-_|:]+(?P<after>\S+)|(?P<before>\S+?)[-_|:]+ENS[A-Z]*G\d{6,}(?:\.\d+)?)$"
+)
 
 
 @lru_cache(maxsize=200_000)
@@ -167,8 +194,73 @@ def looks_ensembl(names: Iterable[str]) -> bool:
     return bool(names) and sum(bool(ENSEMBL.match(n)) for n in names) >= 0.5 * len(names)
 
 
+def undecorate(name: str) -> tuple[str, str]:
+    """Return a gene name without a genome/species prefix or a joined Ensembl ID, and what was removed.
+
+    Examples
+    --------
+    >>> undecorate("GRCh38_CD3E"), undecorate("mm10___Cd3e"), undecorate("ENSG00000010610_CD4"), undecorate("CD4")
+    (('CD3E', 'GRCh38_'), ('Cd3e', 'mm10___'), ('CD4', 'Ensembl ID'), ('CD4', ''))
+    """
+    m = _GENOME_PREFIX.match(name)
+    if m:
+        return name[m.end() :], m.group("prefix")
+    m = _ENSEMBL_JOINED.match(name)
+    if m:
+        return m.group("after") or m.group("before"), "Ensembl ID"
+    return name, ""
+
+
+def is_mouse_prefix(prefix: str) -> bool:
+    """Tell whether a prefix removed by :func:`undecorate` names a mouse genome.
+
+    Examples
+    --------
+    >>> is_mouse_prefix("mm10___"), is_mouse_prefix("GRCh38_")
+    (True, False)
+    """
+    return bool(_MOUSE_GENOME.match(prefix))
+
+
+def _symbol_column(var: pd.DataFrame) -> str | None:
+    by_lower = {str(c).lower(): c for c in var.columns}
+    return next((by_lower[c] for c in SYMBOL_COLUMNS if c in by_lower), None)
+
+
+def _raw_symbols(rna_ad) -> list[str]:
+    """``var_names``, or the symbol column when the names are Ensembl IDs or plain numbers (row indices)."""
+    names = [str(v) for v in rna_ad.var_names]
+    numbers = bool(names) and all(n.isdigit() for n in names[:1000])
+    col = _symbol_column(rna_ad.var) if looks_ensembl(names) or numbers else None
+    if col is None:
+        return names
+    sym = rna_ad.var[col].astype(str).tolist()
+    return [s if s and s != "nan" else n for s, n in zip(sym, names, strict=True)]
+
+
+def decorations(rna_ad) -> dict[str, int]:
+    """Count the decorations :func:`gene_symbols` removes from the gene names, e.g. ``{"GRCh38_": 20000}``.
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> a = ad.AnnData(np.zeros((1, 3)), var=pd.DataFrame(index=["GRCh38_CD4", "GRCh38_CD8A", "mm10___Cd4"]))
+    >>> decorations(a)
+    {'GRCh38_': 2, 'mm10___': 1}
+    """
+    out: dict[str, int] = {}
+    for name in _raw_symbols(rna_ad):
+        kind = undecorate(name)[1]
+        if kind:
+            out[kind] = out.get(kind, 0) + 1
+    return out
+
+
 def gene_symbols(rna_ad) -> list[str]:
     """Gene symbols of the RNA features: ``var_names``, or a symbol column when ``var_names`` are Ensembl IDs.
+
+    Genome and species prefixes of multi-species references (``GRCh38_``, ``mm10___``, ``HUMAN_``, ``MOUSE_``) and
+    Ensembl IDs joined to the symbol (``ENSG00000010610_CD4``) are removed (:func:`undecorate`).
 
     Parameters
     ----------
@@ -186,14 +278,7 @@ def gene_symbols(rna_ad) -> list[str]:
     >>> gene_symbols(ad.AnnData(np.zeros((1, 2)), var=var))
     ['CD4', 'CD8A']
     """
-    names = [str(v) for v in rna_ad.var_names]
-    if not looks_ensembl(names):
-        return names
-    for col in SYMBOL_COLUMNS:
-        if col in rna_ad.var.columns:
-            sym = rna_ad.var[col].astype(str).tolist()
-            return [s if s and s != "nan" else n for s, n in zip(sym, names, strict=True)]
-    return names
+    return [undecorate(s)[0] for s in _raw_symbols(rna_ad)]
 
 
 def symbol_index(rna_ad) -> dict[str, list[str]]:
@@ -206,19 +291,32 @@ def symbol_index(rna_ad) -> dict[str, list[str]]:
     {'HLADRA': ['HLA-DRA'], 'CD8A': ['CD8A']}
     """
     present: dict[str, list[str]] = {}
-    for var_name, sym in zip(map(str, rna_ad.var_names), gene_symbols(rna_ad), strict=True):
+    mouse: set[str] = set()
+    for var_name, raw in zip(map(str, rna_ad.var_names), _raw_symbols(rna_ad), strict=True):
+        sym, kind = undecorate(raw)
         present.setdefault(name_key(sym), []).append(var_name)
+        if kind and is_mouse_prefix(kind):
+            mouse.add(var_name)
+    if mouse:  # mixed-species RNA: a human panel's antibodies bind the human proteins, so link the human genes
+        for key, names in present.items():
+            human = [n for n in names if n not in mouse]
+            present[key] = human or names
     return present
 
 
+_GENE_SEPARATORS = re.compile(r"[;,/|+\s]+")
+
+
 def parse_genes(spec: str | Iterable[str]) -> list[str]:
-    """Split a gene specification (``"CD3D;CD3E"``, ``"CD3D,CD3E"`` or a list) into symbols.
+    """Split a gene specification into symbols.
+
+    Accepts ``;`` (mufuse's tables), ``/`` (MaxFuse's protein-gene conversion files), ``,``, ``|``, ``+`` and
+    spaces as separators, or a list (each item split the same way). Gene symbols never contain these characters.
 
     Examples
     --------
-    >>> parse_genes("CD3D; CD3E,CD3G"), parse_genes(["CD4 ", ""])
-    (['CD3D', 'CD3E', 'CD3G'], ['CD4'])
+    >>> parse_genes("CD3D; CD3E,CD3G"), parse_genes("KRT8/KRT18/KRT19"), parse_genes(["CD4 ", "", "CD8A/CD8B"])
+    (['CD3D', 'CD3E', 'CD3G'], ['KRT8', 'KRT18', 'KRT19'], ['CD4', 'CD8A', 'CD8B'])
     """
-    if isinstance(spec, str):
-        return [g.strip() for g in re.split(r"[;,]", spec) if g.strip()]
-    return [str(g).strip() for g in spec if str(g).strip()]
+    items = [spec] if isinstance(spec, str) else [str(g) for g in spec]
+    return [g for item in items for g in _GENE_SEPARATORS.split(item.strip()) if g]

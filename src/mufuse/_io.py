@@ -22,6 +22,7 @@ class BadInput(Exception):
 
 
 def read(path: str):
+    """Read a whole ``.h5mu`` file, or raise :class:`BadInput` saying why it cannot be read."""
     import mudata
 
     p = Path(path)
@@ -131,10 +132,27 @@ def _temp_target(out: str, inputs: Sequence[str]) -> tuple[Path, str]:
     return target, tmp
 
 
+def _normal_mode(target: Path) -> int:
+    """Return the permission bits a plain ``open(target, "w")`` would give.
+
+    The target's own when it exists, else ``0o666`` less the umask (a temporary file is created ``0o600``, readable
+    by its owner only).
+    """
+    if target.exists():
+        return target.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _finish(tmp: str, target: Path, write) -> None:
-    """Run ``write(tmp)``, then rename ``tmp`` to ``target``; on any failure remove ``tmp`` and re-raise."""
+    """Run ``write(tmp)``, then rename ``tmp`` to ``target``; on any failure remove ``tmp`` and re-raise.
+
+    The file gets the mode a normal write would give it (:func:`_normal_mode`), not the temporary file's 0600.
+    """
     try:
         write(tmp)
+        os.chmod(tmp, _normal_mode(target))
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

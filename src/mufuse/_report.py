@@ -91,7 +91,7 @@ def _feature_rows(st: dict[str, Any], name: str, feats: Sequence[str]) -> tuple[
     return rows, constant
 
 
-def _value_issues(name: str, ov: dict[str, Any], constant: list[str]) -> list[Issue]:
+def _value_issues(name: str, ov: dict[str, Any], constant: list[str], harmonized: bool = False) -> list[Issue]:
     """NaN/Inf values and constant features of one modality."""
     issues = []
     if ov["n_nonfinite"]:
@@ -106,13 +106,51 @@ def _value_issues(name: str, ov: dict[str, Any], constant: list[str]) -> list[Is
             (
                 "constant",
                 f"{name}: features without variance: {', '.join(map(str, constant[:10]))}; "
-                "drop them from the shared features (mufuse.pp.harmonize does)",
+                + (
+                    "they were changed after mufuse.pp.harmonize, which drops such features: run it again"
+                    if harmonized
+                    else "drop them from the shared features (mufuse.pp.harmonize does)"
+                ),
             )
         )
     return issues
 
 
-def _moment_issues(names: Sequence[str], overall: dict[str, dict[str, Any]]) -> list[Issue]:
+def _culprits(st: dict[str, Any], feats: Sequence[str], rule: str) -> str:
+    """Name the features most to blame for a broken rule: lowest std ("std"), or most clipped ("mean", "range")."""
+    ok = np.isfinite(st["col_std"]) & (st["col_std"] > 0)
+    if rule == "std":
+        order = [j for j in np.argsort(st["col_std"]) if ok[j]][:3]
+        return ", ".join(f"{feats[j]} (std {st['col_std'][j]:.2f})" for j in order)
+    order = [j for j in np.argsort(-st["col_clip"]) if ok[j] and st["col_clip"][j] > 0][:3]
+    return ", ".join(f"{feats[j]} ({100 * st['col_clip'][j]:.1f}% clipped)" for j in order) or "none clipped"
+
+
+def _fix(rule: str, name: str, context: dict[str, Any] | None) -> str:
+    """Say what to do about a broken rule: harmonize, for arrays it did not make; the cause, for arrays it made."""
+    if context is None:
+        return {
+            "mean": "z-score each feature (mufuse.pp.harmonize)",
+            "std": "z-score each feature (mufuse.pp.harmonize)",
+            "std_ratio": "z-score both (mufuse.pp.harmonize)",
+            "range": "z-score and clip both to the same value",
+        }[rule]
+    st, feats = context[name]
+    if rule == "std":
+        return (
+            f"these arrays are mufuse.pp.harmonize's own, so the cause is in the data: features with little spread "
+            f"beyond their zeros or a few extreme values, lowest: {_culprits(st, feats, 'std')}; exclude such "
+            "features (link_features(exclude=[...])) or filter extreme cells (report['extreme_cells'])"
+        )
+    return (
+        f"these arrays are mufuse.pp.harmonize's own: the clip cut long tails of skewed features "
+        f"({_culprits(st, feats, 'mean')}); pass a larger clip= or exclude those features"
+    )
+
+
+def _moment_issues(
+    names: Sequence[str], overall: dict[str, dict[str, Any]], context: dict[str, Any] | None
+) -> list[Issue]:
     """Overall mean ≈ 0 and std in range, per modality, each message with the other modality's number."""
 
     def others(name: str, key: str) -> str:
@@ -126,8 +164,8 @@ def _moment_issues(names: Sequence[str], overall: dict[str, dict[str, Any]]) -> 
             issues.append(
                 (
                     "mean",
-                    f"{name}: mean {ov['mean']:.3f} is not ≈0 (|mean| > {MEAN_TOL}){others(name, 'mean')}; z-score "
-                    "each feature (mufuse.pp.harmonize)",
+                    f"{name}: mean {ov['mean']:.3f} is not ≈0 (|mean| > {MEAN_TOL}){others(name, 'mean')}; "
+                    + _fix("mean", name, context),
                 )
             )
         if np.isfinite(ov["std"]) and not STD_RANGE[0] <= ov["std"] <= STD_RANGE[1]:
@@ -135,13 +173,15 @@ def _moment_issues(names: Sequence[str], overall: dict[str, dict[str, Any]]) -> 
                 (
                     "std",
                     f"{name}: std {ov['std']:.3f} is outside [{STD_RANGE[0]}, {STD_RANGE[1]}]{others(name, 'std')}; "
-                    "z-score each feature (mufuse.pp.harmonize)",
+                    + _fix("std", name, context),
                 )
             )
     return issues
 
 
-def _pair_issues(names: Sequence[str], overall: dict[str, dict[str, Any]]) -> list[Issue]:
+def _pair_issues(
+    names: Sequence[str], overall: dict[str, dict[str, Any]], context: dict[str, Any] | None
+) -> list[Issue]:
     """Between two modalities: the std ratio and the ranges."""
     if len(names) != 2:
         return []
@@ -150,28 +190,36 @@ def _pair_issues(names: Sequence[str], overall: dict[str, dict[str, Any]]) -> li
     if a["std"] > 0 and b["std"] > 0 and np.isfinite(a["std"]) and np.isfinite(b["std"]):
         ratio = max(a["std"], b["std"]) / min(a["std"], b["std"])
         if ratio > STD_RATIO:
+            low = names[0] if a["std"] < b["std"] else names[1]
             issues.append(
                 (
                     "std_ratio",
                     f"std differs {ratio:.1f}x between modalities ({names[0]} {a['std']:.3f}, "
                     f"{names[1]} {b['std']:.3f}; limit {STD_RATIO}x): the one with the larger std will "
-                    "dominate the correlation distance; z-score both (mufuse.pp.harmonize)",
+                    f"dominate the correlation distance; "
+                    + _fix("std_ratio" if context is None else "std", low, context),
                 )
             )
     ra, rb = a["max"] - a["min"], b["max"] - b["min"]
     if np.isfinite(ra) and np.isfinite(rb) and min(ra, rb) > 0 and max(ra, rb) / min(ra, rb) > RANGE_RATIO:
+        narrow = names[0] if ra < rb else names[1]
         issues.append(
             (
                 "range",
                 f"ranges differ: {names[0]} [{a['min']:.2f}, {a['max']:.2f}] vs {names[1]} "
-                f"[{b['min']:.2f}, {b['max']:.2f}]; z-score and clip both to the same value",
+                f"[{b['min']:.2f}, {b['max']:.2f}]; " + _fix("range" if context is None else "std", narrow, context),
             )
         )
     return issues
 
 
 def scale_report(
-    arrays: Sequence[np.ndarray], names: Sequence[str], features: Sequence[str] | None, clip: float | None
+    arrays: Sequence[np.ndarray],
+    names: Sequence[str],
+    features: Sequence[str] | None,
+    clip: float | None,
+    *,
+    harmonized: bool = False,
 ) -> tuple[pd.DataFrame, list[Issue]]:
     """Compute the report table and the list of broken rules ``(rule, message)`` without warning or raising.
 
@@ -185,6 +233,9 @@ def scale_report(
         Feature names (default ``f0``, ``f1``, ...).
     clip
         The clip value, to count values at the clip (default 5).
+    harmonized
+        The arrays are ``mufuse.pp.harmonize``'s output: a broken rule then names the features (and cells) that cause
+        it instead of advising to harmonize, which would give the same arrays again.
 
     Returns
     -------
@@ -202,19 +253,22 @@ def scale_report(
     """
     rows: list[dict[str, Any]] = []
     overall: dict[str, dict[str, Any]] = {}
+    context: dict[str, Any] = {}
     issues: list[Issue] = []
     for arr, name in zip(arrays, names, strict=True):
         st = _stats(arr, clip)
         overall[name] = st["overall"]
         feats = list(features) if features is not None else [f"f{j}" for j in range(arr.shape[1])]
+        context[name] = (st, feats)
         feature_rows, constant = _feature_rows(st, name, feats)
         rows += [{"modality": name, "feature": ALL, **st["overall"], "flag": ""}, *feature_rows]
-        issues += _value_issues(name, st["overall"], constant)
-    issues += _moment_issues(names, overall) + _pair_issues(names, overall)
+        issues += _value_issues(name, st["overall"], constant, harmonized)
+    ctx = context if harmonized else None
+    issues += _moment_issues(names, overall, ctx) + _pair_issues(names, overall, ctx)
     return pd.DataFrame(rows, columns=REPORT_COLUMNS), issues
 
 
-def format_issues(issues: Sequence[Issue]) -> str:
+def format_issues(issues: Sequence[Issue], sep: str = "\n") -> str:
     r"""Join the broken rules as stored in the report: one ``[rule] message`` per line.
 
     Examples
@@ -222,7 +276,7 @@ def format_issues(issues: Sequence[Issue]) -> str:
     >>> format_issues([("std", "prot: std 0.080"), ("range", "ranges differ")])
     '[std] prot: std 0.080\n[range] ranges differ'
     """
-    return "\n".join(f"[{r}] {m}" for r, m in issues)
+    return sep.join(f"[{r}] {m}" for r, m in issues)
 
 
 def batch_report(
@@ -278,3 +332,27 @@ def emit(issues: list[tuple[str, str]], *, strict: bool, stacklevel: int = 3) ->
         raise ScaleMismatchError("scale check failed: " + "; ".join(f"[{r}] {m}" for r, m in issues))
     for rule, msg in issues:
         warnings.warn(f"mufuse scale check [{rule}]: {msg}", UserWarning, stacklevel=stacklevel)
+
+
+def stored_report(
+    arrays: Sequence[np.ndarray],
+    names: Sequence[str],
+    features: Sequence[str],
+    clip: float | None,
+    harmonized_table: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """Report the scales of arrays stored by ``harmonize``, worded for what they are now.
+
+    When their overall statistics still equal those ``harmonize`` reported (``harmonized_table``), a broken rule
+    names its cause in the data; when they were changed since, it advises to harmonize again.
+    """
+    table, issues = scale_report(arrays, names, features, clip, harmonized=True)
+    if harmonized_table is None or not issues:
+        return table, issues
+    cols = ["mean", "std", "min", "max"]
+    now = table.loc[table["feature"] == ALL, ["modality", *cols]].set_index("modality")
+    then = pd.DataFrame(harmonized_table)
+    then = then.loc[then["feature"] == ALL, ["modality", *cols]].set_index("modality").reindex(now.index)
+    if np.allclose(now.to_numpy(float), then.to_numpy(float), rtol=1e-5, atol=1e-6, equal_nan=True):
+        return table, issues
+    return scale_report(arrays, names, features, clip)

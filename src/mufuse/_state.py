@@ -70,8 +70,8 @@ def detect_state(adata_or_array, *, layer: str | None = None, return_reason: boo
     References
     ----------
     - Bendall S. C. et al. (2011) *Science* 332:687. doi:10.1126/science.1198704 (arcsinh, cofactor 5 for mass
-      cytometry); Nowicka M. et al. (2017) CyTOF workflow. *F1000Research* 6:748 (cofactor 5 for mass, 150 for
-      fluorescence cytometry).
+      cytometry); Nowicka M. et al. (2017) CyTOF workflow. *F1000Research* 6:748.
+      doi:10.12688/f1000research.11622.1 (cofactor 5 for mass, 150 for fluorescence cytometry).
     - Mulè M. P., Martins A. J., Tsang J. S. (2022) Normalizing and denoising protein expression data from droplet-
       based single cell profiling. *Nat. Commun.* 13:2099. doi:10.1038/s41467-022-29356-8 (dsb). dsb values are
       centred on the background, so they are negative and not z-scored: ``"other"``.

@@ -194,14 +194,30 @@ def enough_shared(
     hint = (
         f" The var_names of '{rna}' are Ensembl IDs and its var has no symbol column: add one named "
         f"{' or '.join(SYMBOL_COLUMNS[:3])}."
-        if ensembl and not any(c in rna_ad.var.columns for c in SYMBOL_COLUMNS)
-        else ""
+        if ensembl and not any(str(c).lower() in SYMBOL_COLUMNS for c in rna_ad.var.columns)
+        else _names_hint(rna_ad, rna)
     )
     raise LinkError(
         f"only {len(shared)} feature(s) shared between modality '{prot}' and modality '{rna}' ({have}); MaxFuse's "
         f"correlation distance needs at least {MIN_SHARED}.{gone} Not linked: {why}.{hint} Pass "
         "overrides={'<marker>': '<GENE>'} to mufuse.pp.link_features to link more markers"
     )
+
+
+def _names_hint(rna_ad, rna: str) -> str:
+    """Show what the RNA's var_names look like, and name a prefix most of them share (e.g. ``XYZ_CD3E``)."""
+    names = [str(v) for v in rna_ad.var_names[:2000]]
+    if not names:
+        return ""
+    heads = pd.Series([n.split(sep, 1)[0] + sep for n in names for sep in "_:|" if sep in n[1:]])
+    top = heads.value_counts()
+    prefix = (
+        f" Most of them start with '{top.index[0]}': if that is a prefix, remove it "
+        f"(mdata['{rna}'].var_names = mdata['{rna}'].var_names.str.removeprefix('{top.index[0]}'))."
+        if len(top) and top.iloc[0] >= 0.5 * len(names)
+        else ""
+    )
+    return f" The var_names of '{rna}' look like: {_examples(names, 4)}.{prefix}"
 
 
 def numeric_2d(x: Any, which: str) -> np.ndarray:

@@ -19,6 +19,7 @@ from . import _format, _io, _report, _store
 from ._errors import MufuseError
 from ._io import read_lazy, write_atomic, write_harmonized_copy
 from ._version import __version__
+from .tl._maxfuse import check_run_arguments
 
 __all__ = ["build_parser", "main", "read_lazy", "write_atomic", "write_harmonized_copy"]
 
@@ -26,6 +27,7 @@ EXIT_BAD_INPUT = 2
 
 
 def _harmonize_kwargs(args) -> dict:
+    """Collect the keyword arguments of :func:`mufuse.pp.harmonize` given on the command line."""
     return {
         "rna": args.rna,
         "prot": args.prot,
@@ -35,8 +37,58 @@ def _harmonize_kwargs(args) -> dict:
         "n_top_genes": args.n_top_genes,
         "batch_key": args.batch_key,
         "layer": args.layer,
+        "prot_layer": args.prot_layer,
+        "cofactor": args.cofactor,
+        "clr_axis": args.clr_axis,
         "strict": args.strict,
     }
+
+
+def _link_kwargs(args) -> dict:
+    """Collect the keyword arguments of :func:`mufuse.pp.link_features` given on the command line."""
+    overrides = {}
+    for item in args.override or []:
+        marker, sep, genes = item.partition("=")
+        if not sep or not marker.strip() or not genes.strip():
+            raise _io.BadInput(
+                f"--override takes MARKER=GENE[/GENE...] (e.g. --override PanCK=KRT8/KRT18), got '{item}'"
+            )
+        overrides[marker.strip()] = genes.strip()
+    return {
+        "rna": args.rna,
+        "prot": args.prot,
+        "overrides": overrides or None,
+        "exclude": args.exclude or None,
+        "multi_gene": args.multi_gene,
+    }
+
+
+def _link_if_asked(mdata, args) -> None:
+    """Link with the command line's link options before harmonizing, when any was given."""
+    from . import pp
+
+    if args.override or args.exclude or args.multi_gene != "sum":
+        pp.link_features(mdata, **_link_kwargs(args))
+
+
+def _maxfuse_kwargs(args) -> dict:
+    """``--maxfuse STAGE.PARAM=VALUE`` options as :func:`mufuse.tl.run_maxfuse` takes them (values parsed as JSON)."""
+    import json
+
+    out: dict[str, dict] = {}
+    for item in args.maxfuse or []:
+        key, sep, raw = item.partition("=")
+        stage, dot, param = key.partition(".")
+        if not (sep and dot and stage and param):
+            raise _io.BadInput(
+                f"--maxfuse takes STAGE.PARAM=VALUE (e.g. --maxfuse refine_pivots.cca_components=10), got '{item}'"
+            )
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = None if raw in ("None", "none") else raw
+        out.setdefault(stage, {})[param] = value
+    return out
 
 
 def _scale_issues(store) -> str:
@@ -93,8 +145,10 @@ def cmd_harmonize(args) -> int:
         mdata = _io.read(args.input)
     try:
         _io.check_target(args.output, [args.input])  # fail before the work, not after it
+        _link_kwargs(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            _link_if_asked(mdata, args)
             pp.harmonize(mdata, **_harmonize_kwargs(args))
         if fh is None:
             _io.write_atomic(mdata, args.output, inputs=[args.input])
@@ -130,15 +184,16 @@ def _scales_now(mdata, args, harmonized: bool) -> tuple[dict, str, str]:
         clip = float(dict(dict(store.get(_store.PARAMS, {})).get("harmonize", {})).get("clip", 5.0))
         arrays = [np.asarray(mdata.mod[m].obsm[_store.SHARED_KEY]) for m in (args.rna, args.prot)]
         # verify what is stored now, not what harmonize once reported
-        table, found = _report.scale_report(arrays, [args.rna, args.prot], features, clip)
+        table, found = _report.stored_report(arrays, [args.rna, args.prot], features, clip, report.get("table"))
         report["table"] = table
         title = f"stored shared arrays (obsm['{_store.SHARED_KEY}'], {len(features)} features), checked now:"
         return report, _report.format_issues(found), title
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        done = pp.harmonize(mdata, rna=args.rna, prot=args.prot, copy=True)
+        _link_if_asked(mdata, args)
+        done = pp.harmonize(mdata, **{**_harmonize_kwargs(args), "strict": False}, copy=True)
     report = _store.uns(done)[_store.REPORT]
-    return report, str(report["issues"]), "after mufuse.pp.harmonize with defaults (dry run: nothing written):"
+    return report, str(report["issues"]), "after mufuse.pp.harmonize (dry run: nothing written):"
 
 
 def _print_diagnosis(mdata, args) -> None:
@@ -182,17 +237,28 @@ def cmd_check(args) -> int:
 
 def cmd_match(args) -> int:
     """Run ``mufuse match IN -o OUT``: harmonize if needed, run MaxFuse, store the matching by obs name."""
-    from . import pp, tl
+    from . import _obs, pp, tl
 
     mdata = _io.read(args.input)
     _io.check_target(args.output, [args.input])
-    for name, role in ((args.rna, "rna"), (args.prot, "prot")):
-        _store.get_modality(mdata, name, role)
-    if not all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot)):
-        print("not harmonized yet: running mufuse.pp.harmonize with defaults first")
-        pp.harmonize(mdata, rna=args.rna, prot=args.prot)
     order = {"prot": (2, 1), "rna": (1, 2), "both": None}[args.every]
-    matching = tl.run_maxfuse(mdata, rna=args.rna, prot=args.prot, order=order, seed=args.seed)
+    maxfuse_params = _maxfuse_kwargs(args)
+    _link_kwargs(args)  # parsed now: a malformed --override fails before any work
+    for name, role in ((args.rna, "rna"), (args.prot, "prot")):  # every argument checked before any work
+        _store.get_modality(mdata, name, role)
+        for key in (args.labels, args.cluster_labels):
+            if key:
+                _obs.labels(mdata, name, key)
+    check_run_arguments(order, maxfuse_params)
+    if not all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot)):
+        print("not harmonized yet: running mufuse.pp.harmonize first")
+        _link_if_asked(mdata, args)
+        pp.harmonize(mdata, **_harmonize_kwargs(args))
+    matching = tl.run_maxfuse(
+        mdata, rna=args.rna, prot=args.prot, labels=args.cluster_labels, order=order, seed=args.seed, **maxfuse_params
+    )
+    if args.labels:
+        ev = tl.evaluate_matching(mdata, label_key=args.labels, rna=args.rna, prot=args.prot, n_perms=200)
     _io.write_atomic(mdata, args.output, inputs=[args.input])
     n1, n2 = mdata.mod[args.rna].n_obs, mdata.mod[args.prot].n_obs
     print(
@@ -201,9 +267,7 @@ def cmd_match(args) -> int:
         f"{args.rna} {matching[args.rna].nunique() / n1:.1%}, {args.prot} {matching[args.prot].nunique() / n2:.1%}"
     )
     if args.labels:
-        l1 = mdata.mod[args.rna].obs.loc[matching[args.rna], args.labels].astype(str).to_numpy()
-        l2 = mdata.mod[args.prot].obs.loc[matching[args.prot], args.labels].astype(str).to_numpy()
-        print(f"label agreement of matched pairs ({args.labels}): {(l1 == l2).mean():.3f}")
+        print(_format.label_agreement(ev, args.labels))
     return 0
 
 
@@ -212,7 +276,7 @@ def cmd_links(args) -> int:
     from . import pp
 
     mdata = _io.read(args.input)
-    links = pp.link_features(mdata, rna=args.rna, prot=args.prot)
+    links = pp.link_features(mdata, **_link_kwargs(args))
     if args.tsv:
         links.rename_axis("marker").to_csv(sys.stdout, sep="\t")
     else:
@@ -221,14 +285,64 @@ def cmd_links(args) -> int:
 
 
 def _add_modalities(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rna", default="rna", help="name of the RNA modality (default: rna)")
-    p.add_argument("--prot", default="prot", help="name of the protein modality (default: prot)")
+    p.add_argument("--rna", default="rna", help="name of the RNA modality (default: %(default)s)")
+    p.add_argument("--prot", default="prot", help="name of the protein modality (default: %(default)s)")
+
+
+def _add_link_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("linking (mufuse.pp.link_features)")
+    g.add_argument(
+        "--override",
+        action="append",
+        metavar="MARKER=GENES",
+        help="link MARKER to these genes, wins over everything (GENES separated by / ; or ,); repeatable",
+    )
+    g.add_argument("--exclude", action="append", metavar="MARKER", help="never link MARKER; repeatable")
+    g.add_argument(
+        "--multi-gene",
+        default="sum",
+        choices=["sum", "first", "all"],
+        help="a protein with several genes: one column of their summed counts, the first gene, or one feature per "
+        "gene (default: %(default)s)",
+    )
+
+
+def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("harmonizing (mufuse.pp.harmonize)")
+    g.add_argument(
+        "--prot-transform",
+        default="auto",
+        choices=["auto", "zscore", "clr", "arcsinh", "log1p", "none"],
+        help="protein transform before the z-score (default: %(default)s, chosen from the detected state)",
+    )
+    g.add_argument("--cofactor", type=float, default=5.0, help="arcsinh cofactor (default: %(default)s)")
+    g.add_argument(
+        "--clr-axis",
+        type=int,
+        default=0,
+        choices=[0, 1],
+        help="CLR across cells per marker (0) or across markers per cell (1) (default: %(default)s)",
+    )
+    g.add_argument("--clip", type=float, default=5.0, help="clip value after the z-score (default: %(default)s)")
+    g.add_argument(
+        "--library-size",
+        default="all",
+        choices=["all", "shared"],
+        help="RNA library size from all genes or from the shared genes only (default: %(default)s)",
+    )
+    g.add_argument("--n-top-genes", type=int, default=None, help="highly variable genes (default: 2000 or all)")
+    g.add_argument("--batch-key", default=None, help="obs column: z-score within each batch (default: none)")
+    g.add_argument("--layer", default=None, help="RNA layer with raw counts (default: found where the counts are)")
+    g.add_argument(
+        "--prot-layer", default=None, help="protein layer to use (default: found by the same rule as the RNA's)"
+    )
+    g.add_argument("--strict", action="store_true", help="fail (exit 2) when the scale check fails")
 
 
 def _demo_parser(sub) -> None:
     p = sub.add_parser("demo", help="simulate data, link, harmonize and show the scales before/after (offline)")
-    p.add_argument("--n-cells", type=int, default=3000, help="number of simulated cells (default: 3000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--n-cells", type=int, default=3000, help="number of simulated cells (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--unpaired", action="store_true", help="protein measured on other cells than the RNA")
     p.add_argument(
         "--raw-protein",
@@ -244,18 +358,8 @@ def _harmonize_parser(sub) -> None:
     p.add_argument("input", help="input .h5mu with RNA counts and protein")
     p.add_argument("-o", "--output", required=True, help="output .h5mu (written atomically; never the input)")
     _add_modalities(p)
-    p.add_argument(
-        "--prot-transform",
-        default="auto",
-        choices=["auto", "zscore", "clr", "arcsinh", "log1p", "none"],
-        help="protein transform before the z-score (default: auto, chosen from the detected state)",
-    )
-    p.add_argument("--clip", type=float, default=5.0)
-    p.add_argument("--library-size", default="all", choices=["all", "shared"])
-    p.add_argument("--n-top-genes", type=int, default=None, help="highly variable genes (default: 2000 or all)")
-    p.add_argument("--batch-key", default=None)
-    p.add_argument("--layer", default=None, help="RNA layer with raw counts (default: 'counts' if present, else .X)")
-    p.add_argument("--strict", action="store_true", help="fail (exit 2) when the scale check fails")
+    _add_link_options(p)
+    _add_harmonize_options(p)
     p.add_argument(
         "--chunks",
         type=int,
@@ -268,32 +372,50 @@ def _harmonize_parser(sub) -> None:
 
 def _check_parser(sub) -> None:
     p = sub.add_parser("check", help="print input states and the scale report; --strict exits 2 on a broken rule")
-    p.add_argument("input")
+    p.add_argument("input", help="input .h5mu (harmonized or not)")
     _add_modalities(p)
-    p.add_argument("--strict", action="store_true")
+    _add_link_options(p)
+    _add_harmonize_options(p)
     p.set_defaults(func=cmd_check)
 
 
 def _match_parser(sub) -> None:
     p = sub.add_parser("match", help="run MaxFuse on IN.h5mu (harmonizing first if needed) and write OUT.h5mu")
-    p.add_argument("input")
+    p.add_argument("input", help="input .h5mu (harmonized or not)")
     p.add_argument("-o", "--output", required=True, help="output .h5mu (written atomically; never the input)")
     _add_modalities(p)
-    p.add_argument(
+    g = p.add_argument_group("matching (mufuse.tl.run_maxfuse)")
+    g.add_argument(
         "--every",
         choices=["prot", "rna", "both"],
         default="prot",
-        help="which cells must get a match (default: every protein cell)",
+        help="which cells must get a match (default: every %(default)s cell)",
     )
-    p.add_argument("--labels", help="obs column present in both modalities: report label agreement of the pairs")
-    p.add_argument("--seed", type=int, default=0)
+    g.add_argument(
+        "--cluster-labels",
+        metavar="KEY",
+        help="obs column with clusters handed to MaxFuse in place of its own Leiden clusters (default: none)",
+    )
+    g.add_argument(
+        "--maxfuse",
+        action="append",
+        metavar="STAGE.PARAM=VALUE",
+        help="override a MaxFuse stage parameter, e.g. refine_pivots.cca_components=10; repeatable",
+    )
+    g.add_argument("--seed", type=int, default=0, help="seed of MaxFuse's batching and clustering (default: 0)")
+    g.add_argument(
+        "--labels", metavar="KEY", help="obs column with cell labels: evaluate the matching (label agreement)"
+    )
+    _add_link_options(p)
+    _add_harmonize_options(p)
     p.set_defaults(func=cmd_match)
 
 
 def _links_parser(sub) -> None:
     p = sub.add_parser("links", help="print how each protein marker links to RNA genes, and why")
-    p.add_argument("input")
+    p.add_argument("input", help="input .h5mu")
     _add_modalities(p)
+    _add_link_options(p)
     p.add_argument("--tsv", action="store_true", help="tab-separated output")
     p.set_defaults(func=cmd_links)
 

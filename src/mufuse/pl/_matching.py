@@ -9,6 +9,7 @@ import pandas as pd
 from mudata import MuData
 
 from .. import _obs, _store
+from .._compare import label_agreement
 from .._errors import MufuseError
 from ._utils import finish, pyplot
 
@@ -74,9 +75,11 @@ def matching(
     ax.legend(fontsize=8)
     nxt = 1
     if label_key is not None:
-        l1, l2 = _obs.labels(mdata, rna, label_key)[i1], _obs.labels(mdata, prot, label_key)[i2]
-        conf = pd.crosstab(pd.Series(l1, name=rna), pd.Series(l2, name=prot))
-        conf = conf.reindex(columns=sorted(set(conf.columns) | set(conf.index)), fill_value=0)
+        all1, all2 = _obs.labels(mdata, rna, label_key), _obs.labels(mdata, prot, label_key)
+        agreement = label_agreement(all1, all2, i1, i2)
+        conf = pd.crosstab(pd.Series(all1[i1], name=rna), pd.Series(all2[i2], name=prot))
+        if agreement["shared"]:  # the same label sets: the diagonal is agreement
+            conf = conf.reindex(columns=sorted(set(conf.columns) | set(conf.index)), fill_value=0)
         norm = conf.div(conf.sum(axis=1), axis=0)
         ax = axes[nxt]
         nxt += 1
@@ -87,7 +90,8 @@ def matching(
         ax.set_yticklabels(norm.index, fontsize=7)
         ax.set_xlabel(f"label of the {prot} cell")
         ax.set_ylabel(f"label of the {rna} cell")
-        ax.set_title(f"label agreement {float((l1 == l2).mean()):.3f}")
+        value = agreement["value"]
+        ax.set_title("label agreement: no common labels" if value is None else f"label agreement {value:.3f}")
         fig.colorbar(im, ax=ax, fraction=0.046, label="share of the row's pairs")
     if basis is not None:
         if basis not in mdata.mod[prot].obsm:

@@ -48,6 +48,16 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "anti-fluorochrome / tag detection reagent",
     ),
     (re.compile(r"^annexin[ ._-]?(v|5)\b"), "phosphatidylserine stain (Annexin V)"),
+    # rows that counting tools and imaging platforms add beside the markers: CITE-seq-Count's "unmapped", Xenium's
+    # negative-control probes and codewords, CosMx's negative probes and system controls
+    (
+        re.compile(
+            r"^(unmapped|no[ ._-]?match|ambiguous)$|^(neg[ ._-]?control[ ._-]?(probe|codeword)|negprb|"
+            r"unassigned[ ._-]?codeword|deprecated[ ._-]?codeword|system[ ._-]?control|intergenic[ ._-]?region|"
+            r"antisense|false[ ._-]?code)"
+        ),
+        "technical / control feature (not an antibody)",
+    ),
 ]
 
 # a channel that is only an element or isotope ("Au", "Si", "80ArAr", "Xe131", "191Ir"), spelt with its case;

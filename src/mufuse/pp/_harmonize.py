@@ -91,7 +91,9 @@ def harmonize(
     cofactor
         Cofactor for ``prot_transform="arcsinh"``.
     clr_axis
-        Axis for ``prot_transform="clr"``: 0 = per marker across cells (muon's default), 1 = per cell.
+        Axis for ``prot_transform="clr"``, as ``muon.prot.pp.clr(axis=...)`` (``seurat`` flavour) computes it and with
+        the same result: 0 = per marker across cells (muon's default), 1 = per cell across every marker of the
+        modality, isotype controls and other excluded markers included (as muon and Seurat do).
 
     Raises
     ------
@@ -120,10 +122,11 @@ def harmonize(
       14:865. doi:10.1038/nmeth.4380 (CLR of antibody counts), in the form of muon's ``prot.pp.clr``: Bredikhin D. et
       al. (2022) *Genome Biol.* 23:42. doi:10.1186/s13059-021-02577-8.
     - Bendall S. C. et al. (2011) *Science* 332:687. doi:10.1126/science.1198704 (arcsinh, cofactor 5 for mass
-      cytometry); Nowicka M. et al. (2017) CyTOF workflow. *F1000Research* 6:748 (cofactor 5 for mass, 150 for
-      fluorescence cytometry).
-    - The research notes behind mufuse (``../shared/research-notes.txt``): z-score both modalities, clip both at ±5,
-      check mean≈0, std≈1 and the same range; very high canonical correlations as a symptom of a mismatch.
+      cytometry); Nowicka M. et al. (2017) CyTOF workflow. *F1000Research* 6:748.
+      doi:10.12688/f1000research.11622.1 (cofactor 5 for mass, 150 for fluorescence cytometry).
+    - The research notes that started mufuse (a MaxFuse run that matched cells across clusters because z-scored RNA,
+      std≈0.8, sat beside "pre-scaled" protein, std≈0.08): z-score both modalities, clip both at ±5, check mean≈0,
+      std≈1 and the same range; very high canonical correlations are a symptom of a mismatch.
 
     Examples
     --------
@@ -149,20 +152,22 @@ def harmonize(
     )
     rna_ad, prot_ad, opts = step.check_arguments(mdata, opts)
     log.info("harmonizing '%s' (%d × %d) and '%s' (%d × %d)", rna, *rna_ad.shape, prot, *prot_ad.shape)
-    links, multi_gene, relinked = step.resolve_links(mdata, rna, prot)
-    shared = _links.shared_features(links, multi_gene)
+    rna_src, prot_src = step.sources(rna_ad, prot_ad, opts)
+    links, link_params = step.resolve_links(mdata, rna, prot, rna_src.genes)
+    shared = _links.shared_features(links, link_params["multi_gene"])
     pairing = _validate.pairing(mdata, rna, prot)
     if shared.empty:
         _validate.enough_shared(shared, links, rna_ad, rna, prot)
     groups = step.batches(mdata, [rna, prot], batch_key)
-    r = step.rna_step(rna_ad, shared, opts, groups[rna])
-    p = step.prot_step(prot_ad, links, opts, groups[prot])
+    r = step.rna_step(rna_src, shared, opts, groups[rna])
+    p = step.prot_step(prot_src, prot_ad, links, opts, groups[prot])
     arrays = step.drop_constant(shared, links, rna_ad, opts, r, p)
     empty = step.empty_cells(rna_ad, prot_ad, opts, r, p)
+    step.extreme_cells(opts, p)
     report, issues = step.verify(arrays, p, opts, groups)
     emit(issues, strict=strict, stacklevel=3)
-    report.update(step.input_report(opts, r, p, empty, pairing))
-    params = step.record_params(mdata, opts, p.transform, groups, multi_gene, relinked)
+    report.update(step.input_report(opts, r, p, empty, pairing), rna_names=link_params.get("rna_names", ""))
+    params = step.record_params(mdata, opts, p.transform, groups, link_params)
     target = mdata.copy() if copy else mdata
     step.store(target, opts, links, arrays, report, params)
     log.info(

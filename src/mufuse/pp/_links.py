@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
 from mudata import MuData
 
-from .. import _store
+from .. import _counts, _store
 from .._errors import LinkError, MufuseError
-from .._genes import curated_index, hgnc_index, name_key, parse_genes, symbol_index
+from .._genes import curated_index, decorations, hgnc_index, is_mouse_prefix, name_key, parse_genes, symbol_index
 from ._exclusions import excluded
 from ._names import CD_DESIGNATION, candidates, clean_name, combo_parts
 
 log = logging.getLogger("mufuse")
 
-STATUSES = ("linked", "excluded", "ambiguous", "not_found", "gene_absent")
 MULTI_GENE = ("sum", "first", "all")
 LINK_COLUMNS = ["status", "genes", "reason", "clean_name", "wanted", "source"]
 
@@ -238,7 +238,8 @@ def link_features(
     rna, prot
         Names of the two modalities.
     overrides
-        ``{marker: "GENE1;GENE2"}``: wins over everything else.
+        ``{marker: "GENE1;GENE2"}`` (or ``"GENE1/GENE2"`` as in MaxFuse's conversion files, or a list): wins over
+        everything else. Genes not in the RNA are named in a warning; when none is there, :class:`mufuse.LinkError`.
     exclude
         Markers never to link.
     multi_gene
@@ -326,6 +327,29 @@ def _isotype_flags(prot_ad) -> dict[str, bool]:
     return {str(n): v is True or str(v).lower() == "true" for n, v in zip(prot_ad.var_names, col, strict=True)}
 
 
+def _check_overrides(links: pd.DataFrame, genes, rna: str, prot: str) -> None:
+    """Never let a user's override fail silently: none of its genes in the RNA is an error, some missing a warning."""
+    user = links[(links["source"] == "user") & (links["status"] != "excluded")]
+    if user.empty:
+        return
+    example = ", ".join(map(str, genes.var_names[:5]))
+    absent = user[user["status"] == "gene_absent"]
+    if len(absent):
+        what = "; ".join(f"'{m}' → {r['wanted']}" for m, r in absent.iterrows())
+        raise LinkError(
+            f"overrides of modality '{prot}' name genes that are not in the var_names of modality '{rna}' ({what}); "
+            f"var_names there look like {example}: check the spelling, or give the symbols as that RNA spells them"
+        )
+    for marker, r in user[user["reason"].str.contains("not in the RNA: ", regex=False)].iterrows():
+        missing = str(r["reason"]).split("not in the RNA: ", 1)[1]
+        warnings.warn(
+            f"override '{marker}' of modality '{prot}': gene(s) {missing} are not in the var_names of modality "
+            f"'{rna}' and are left out; linked to {r['genes']}",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def compute_links(
     mdata: MuData,
     *,
@@ -334,12 +358,17 @@ def compute_links(
     overrides: Mapping[str, str | Iterable[str]] | None,
     exclude: Iterable[str] | None,
     multi_gene: str,
+    genes=None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Compute the link table without writing anything (shared by ``link_features`` and ``harmonize``)."""
+    """Compute the link table without writing anything (shared by ``link_features`` and ``harmonize``).
+
+    ``genes`` describes the RNA genes to link to (default: those of the RNA counts, :func:`mufuse._counts.gene_space`).
+    """
     rna_ad = _store.get_modality(mdata, rna, "rna")
     prot_ad = _store.get_modality(mdata, prot, "prot")
     over, excl = _link_arguments(prot_ad, prot, overrides, exclude, multi_gene)
-    genes_present = symbol_index(rna_ad)
+    genes = _counts.gene_space(rna_ad, rna) if genes is None else genes
+    genes_present = symbol_index(genes)
     flags = _isotype_flags(prot_ad)
     rows = {
         name: _link_one(
@@ -350,12 +379,28 @@ def compute_links(
     links = pd.DataFrame.from_dict(rows, orient="index")[LINK_COLUMNS]
     links.index.name = None
     links["status"] = links["status"].astype(str)
+    _check_overrides(links, genes, rna, prot)
     params = {
         "multi_gene": multi_gene,
         "overrides": json.dumps({k: ";".join(v) for k, v in over.items()}, sort_keys=True),
         "exclude": json.dumps(sorted(excl)),
+        "rna_names": _names_note(genes, rna),
     }
     return links, params
+
+
+def _names_note(genes, rna: str) -> str:
+    """Say which decorations of the RNA gene names were read through (genome prefixes, joined Ensembl IDs)."""
+    found = decorations(genes)
+    if not found:
+        return ""
+    parts = ", ".join(f"'{k}' ({v} genes)" for k, v in found.items())
+    mixed = any(is_mouse_prefix(k) for k in found) and any(k != "Ensembl ID" and not is_mouse_prefix(k) for k in found)
+    note = f"gene names of modality '{rna}' read without {parts}" + (
+        "; human and mouse genes: markers link to the human genes" if mixed else ""
+    )
+    log.info("    %s", note)
+    return note
 
 
 def shared_features(links: pd.DataFrame, multi_gene: str) -> pd.DataFrame:

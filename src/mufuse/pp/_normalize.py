@@ -206,8 +206,8 @@ def transform_protein(
       14:865. doi:10.1038/nmeth.4380 (CLR of antibody counts), in the form of muon's ``prot.pp.clr``: Bredikhin D. et
       al. (2022) *Genome Biol.* 23:42. doi:10.1186/s13059-021-02577-8.
     - Bendall S. C. et al. (2011) *Science* 332:687. doi:10.1126/science.1198704 (arcsinh, cofactor 5 for mass
-      cytometry); Nowicka M. et al. (2017) CyTOF workflow. *F1000Research* 6:748 (cofactor 5 for mass, 150 for
-      fluorescence cytometry).
+      cytometry); Nowicka M. et al. (2017) CyTOF workflow. *F1000Research* 6:748.
+      doi:10.12688/f1000research.11622.1 (cofactor 5 for mass, 150 for fluorescence cytometry).
 
     Examples
     --------

@@ -3,8 +3,8 @@
 Check the arguments, resolve the links and batches, build the RNA arrays, build the protein arrays, drop features
 without variance, report empty cells, verify, record the parameters, store.
 
-Each step reads the user's data and returns new arrays or tables; none writes to the MuData (``harmonize`` stores
-everything at once at the end, so a failed step leaves the MuData as it was).
+Each step but the last reads the user's data and returns new arrays or tables without writing to the MuData; the last,
+:func:`store`, writes everything at once, so a failed step leaves the MuData as it was.
 """
 
 from __future__ import annotations
@@ -19,18 +19,16 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _chunked, _kernels, _obs, _store, _validate
+from .. import _chunked, _counts, _kernels, _obs, _store, _validate
 from .._errors import MufuseError, StateError
 from .._genes import parse_genes
 from .._report import batch_report, format_issues, scale_report
-from .._state import detect_state
 from .._version import __version__
 from . import _links, _normalize
 
 log = logging.getLogger("mufuse")
 
 DEFAULT_N_TOP_GENES = 2000
-_BAD_RNA_STATES = {"log1p", "zscored", "unit_scaled", "binary", "arcsinh"}
 # transforms that make no sense for a detected protein state -> what to use instead
 _REFUSED = {
     "zscored": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (or 'none')"),
@@ -39,6 +37,8 @@ _REFUSED = {
     "arcsinh": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (the values are already arcsinh-transformed)"),
 }
 
+EXTREME = 2.0  # a cell beyond EXTREME * clip robust std in most markers at once is an extreme cell
+MAX_EXTREME = 0.05  # at most this share of the cells: more is a population, not a handful
 Batches = tuple[Any, int, list[str]]  # (codes per cell or None, number of batches, batch names)
 
 
@@ -65,6 +65,8 @@ class ProtResult:
     state: str
     why: str
     transform: str
+    source: str  # where the values were read: ".X", "layers['counts']", ...
+    extreme: pd.DataFrame  # cells far out in most markers (index: cell; columns: n_markers, median_z)
 
 
 @dataclass
@@ -127,11 +129,6 @@ def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
     for ad, name in ((rna_ad, rna), (prot_ad, prot)):
         _validate.enough_cells(ad, name)
         _validate.unique_names(ad, name)
-    if opts.prot_layer is not None and opts.prot_layer not in prot_ad.layers:
-        have = ", ".join(prot_ad.layers.keys()) or "none"
-        raise MufuseError(
-            f"layer '{opts.prot_layer}' is not in modality '{prot}' (layers: {have}); pass prot_layer=None to use .X"
-        )
     if opts.prot_transform not in _normalize.PROT_TRANSFORMS:
         raise MufuseError(
             f"prot_transform={opts.prot_transform!r} is not one of {', '.join(_normalize.PROT_TRANSFORMS)}"
@@ -152,21 +149,42 @@ def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
     return rna_ad, prot_ad, replace(opts, n_top_genes=int(n_top), clip=float(clip))
 
 
-def resolve_links(mdata: MuData, rna: str, prot: str) -> tuple[pd.DataFrame, str, bool]:
-    """Use the stored link table when it still fits the modality, else link with the stored (or default) params."""
+def sources(rna_ad, prot_ad, opts: Options) -> tuple[_counts.Source, _counts.Source]:
+    """Find the RNA counts and the protein values (counts first, by the same rule; :func:`mufuse._counts.find`)."""
+    rna_src = _counts.find(rna_ad, opts.layer, opts.rna)
+    prot_src = _counts.find(prot_ad, opts.prot_layer, opts.prot, option="prot_layer", require_counts=False)
+    for src, name in ((rna_src, opts.rna), (prot_src, opts.prot)):
+        log.info("    %s: values from %s (%s)", name, src.label, src.state)
+    return rna_src, prot_src
+
+
+def resolve_links(mdata: MuData, rna: str, prot: str, genes) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Use the stored link table when it still fits the modalities, else link with the stored (or default) params.
+
+    ``genes`` describes the columns of the RNA counts (the AnnData, or its ``.raw`` when the counts are there).
+    Returns the link table and the link parameters to record.
+    """
     store = _store.uns(mdata)
-    params = dict(dict(store.get(_store.PARAMS, {})).get("link", {}))
-    multi_gene = str(params.get("multi_gene", "sum"))
+    params = {"multi_gene": "sum", "overrides": "{}", "exclude": "[]", "rna_names": ""}
+    params.update(dict(dict(store.get(_store.PARAMS, {})).get("link", {})))
+    multi_gene = str(params["multi_gene"])
     stored = store.get(_store.LINKS)
     prot_names = list(map(str, mdata.mod[prot].var_names))
     if isinstance(stored, pd.DataFrame) and list(map(str, stored.index)) == prot_names:
-        return stored, multi_gene, False
+        linked = [g for spec in stored.loc[stored["status"] == "linked", "genes"] for g in parse_genes(spec)]
+        if pd.Index(map(str, genes.var_names)).get_indexer(linked).min(initial=0) >= 0:
+            return stored, params
     overrides = json.loads(params.get("overrides", "{}") or "{}")
     exclude = json.loads(params.get("exclude", "[]") or "[]")
-    links, _ = _links.compute_links(
-        mdata, rna=rna, prot=prot, overrides=overrides or None, exclude=exclude or None, multi_gene=multi_gene
+    return _links.compute_links(
+        mdata,
+        rna=rna,
+        prot=prot,
+        overrides=overrides or None,
+        exclude=exclude or None,
+        multi_gene=multi_gene,
+        genes=genes,
     )
-    return links, multi_gene, True
 
 
 def batches(mdata: MuData, names: list[str], batch_key: str | None) -> dict[str, Batches]:
@@ -174,11 +192,9 @@ def batches(mdata: MuData, names: list[str], batch_key: str | None) -> dict[str,
     out: dict[str, Batches] = {name: (None, 1, []) for name in names}
     if batch_key is None:
         return out
-    cols = {name: _obs.column_or_none(mdata, name, batch_key) for name in names}
+    cols = {name: _obs.column(mdata, name, batch_key) for name in names}
     if all(c is None for c in cols.values()):
-        have = sorted(
-            {str(c) for name in names for c in mdata.mod[name].obs.columns} | set(map(str, mdata.obs.columns))
-        )
+        have = sorted({c for name in names for c in _obs.available(mdata, name)})
         raise MufuseError(
             f"batch_key '{batch_key}' is not an obs column of any modality ({', '.join(names)}) nor of mdata.obs; "
             f"columns there: {', '.join(have[:12])}"
@@ -197,47 +213,21 @@ def batches(mdata: MuData, names: list[str], batch_key: str | None) -> dict[str,
     return out
 
 
-def _counts_matrix(adata, layer: str | None, modality: str):
-    if layer is not None:
-        if layer not in adata.layers:
-            have = ", ".join(adata.layers.keys()) or "none"
-            raise MufuseError(
-                f"layer '{layer}' is not in modality '{modality}' (layers: {have}); pass layer=None to use .X"
-            )
-        return adata.layers[layer], f"layers['{layer}']"
-    if "counts" in adata.layers:
-        return adata.layers["counts"], "layers['counts']"
-    if adata.X is None:
-        have = ", ".join(adata.layers.keys()) or "none"
-        raise MufuseError(f"modality '{modality}' has no .X (layers: {have}); pass layer='<layer with raw counts>'")
-    return adata.X, ".X"
-
-
-def rna_step(rna_ad, shared: pd.DataFrame, opts: Options, batch: Batches) -> RnaResult:
+def rna_step(src: _counts.Source, shared: pd.DataFrame, opts: Options, batch: Batches) -> RnaResult:
     """Build the RNA arrays from counts: shared genes (summed per protein) and HVGs, log-normalized, scaled, clipped."""
-    rna = opts.rna
-    counts, source = _counts_matrix(rna_ad, opts.layer, rna)
-    counts = _validate.readable(counts, rna)  # a backed .X is read block by block, as a dask array
-    state, why = detect_state(counts, return_reason=True)
-    if state in _BAD_RNA_STATES:
-        hint = "pass layer='counts'" if "counts" not in rna_ad.layers else "check layers['counts']"
-        raise StateError(
-            f"modality '{rna}' {source} looks {state} ({why}), not like counts; mufuse normalizes "
-            f"RNA itself from raw counts: {hint} (the layer with raw UMI counts)"
-        )
-    gene_names = pd.Index(map(str, rna_ad.var_names))
+    gene_names = pd.Index(map(str, src.genes.var_names))
     arrays = _normalize.rna_arrays(
-        counts,
+        src.matrix,
         shared_genes=[gene_names.get_indexer(parse_genes(g)) for g in shared["genes"]],
         n_top_genes=int(opts.n_top_genes or 0),
         library_size=opts.library_size,
         clip=opts.clip,
         groups=batch[0],
         n_groups=batch[1],
-        modality=rna,
+        modality=opts.rna,
         var_names=gene_names,
     )
-    return RnaResult(arrays, gene_names, state, why, source)
+    return RnaResult(arrays, gene_names, src.state, src.why, src.label)
 
 
 def _check_transform(transform: str, state: str, why: str, modality: str) -> None:
@@ -249,40 +239,86 @@ def _check_transform(transform: str, state: str, why: str, modality: str) -> Non
         )
 
 
-def prot_step(prot_ad, links: pd.DataFrame, opts: Options, batch: Batches) -> ProtResult:
+def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, batch: Batches) -> ProtResult:
     """Build the protein arrays: every usable (not excluded) marker transformed, z-scored and clipped.
 
     ``prot_transform="auto"`` is resolved from the detected state of the values; a transform that does not fit them
     is refused (:class:`mufuse.StateError`).
     """
-    prot, prot_layer = opts.prot, opts.prot_layer
+    prot = opts.prot
     usable = [str(m) for m in links.index[links["status"] != "excluded"]]
-    values = _validate.readable(prot_ad.layers[prot_layer] if prot_layer is not None else prot_ad.X, prot)
+    values = src.matrix
     if _chunked.is_dask(values):  # protein matrices are small (markers × cells): read them whole
         values = values.compute()
-    marker_names = pd.Index(map(str, prot_ad.var_names))
-    state, why = detect_state(values, return_reason=True)
+    marker_names = pd.Index(map(str, src.genes.var_names))
+    state, why = src.state, src.why
     transform = opts.prot_transform
     if transform == "auto":
         transform = _normalize.resolve_auto(state)
         log.info("    prot_transform='auto': protein looks %s, using '%s'", state, transform)
     _check_transform(transform, state, why, prot)
+    cols = marker_names.get_indexer(usable)
+    per_cell = transform == "clr" and opts.clr_axis == 1  # muon's per-cell CLR: geometric mean over every marker
     out = _normalize.transform_protein(
-        values[:, marker_names.get_indexer(usable)],
+        values if per_cell else values[:, cols],
         transform=transform,
         cofactor=opts.cofactor,
         clr_axis=opts.clr_axis,
         modality=prot,
     )
+    out = out[:, cols] if per_cell else out
     if not np.all(np.isfinite(out)):
-        bad = [usable[j] for j in np.flatnonzero(~np.isfinite(out).all(axis=0))[:5]]
+        bad = ~np.isfinite(out)
+        markers = [usable[j] for j in np.flatnonzero(bad.any(axis=0))]
+        cells = np.asarray(prot_ad.obs_names)[bad.any(axis=1)]
         raise MufuseError(
-            f"modality '{prot}' has NaN/Inf values in markers {', '.join(bad)} (after "
-            f"prot_transform='{transform}'); fix or exclude them (exclude=[...])"
+            f"modality '{prot}' has {int(bad.sum())} NaN/Inf values (after prot_transform='{transform}') in "
+            f"{len(markers)} marker(s) ({', '.join(markers[:5])}) and {len(cells)} cell(s) "
+            f"({', '.join(map(str, cells[:3]))}): "
+            + (
+                "they are a few cells: filter them out (e.g. mu.pp.filter_obs) or fix their values"
+                if len(cells) <= 0.01 * out.shape[0]
+                else "fix those markers or exclude them (exclude=[...])"
+            )
         )
     active = np.ascontiguousarray(out, dtype=np.float32)
-    _, std = _kernels.standardize_clip(active, clip=opts.clip, groups=batch[0], n_groups=batch[1])
-    return ProtResult(active, std, usable, values, marker_names, state, why, transform)
+    extreme = _extreme_cells(active, opts.clip, batch, prot_ad.obs_names)
+    keep = None if extreme.empty else ~np.isin(np.asarray(prot_ad.obs_names), extreme.index.to_numpy())
+    # a handful of extreme cells (dsb outliers, debris) must not set everyone's scale: moments without them
+    groups = batch[0]
+    mean, std = _kernels.column_moments(
+        active if keep is None else np.ascontiguousarray(active[keep]),
+        groups if keep is None or groups is None else groups[keep],
+        batch[1],
+    )
+    _kernels.apply_standardize(active, mean, std, clip=opts.clip, groups=groups)
+    return ProtResult(active, std, usable, values, marker_names, state, why, transform, src.label, extreme)
+
+
+def _extreme_cells(x: np.ndarray, clip: float, batch: Batches, cells) -> pd.DataFrame:
+    """Cells far out (more than ``EXTREME * clip`` robust std) in most of the markers at once.
+
+    A rare population is far out in one or a few markers (pDCs in CD123): it is not an outlier, and stays. A cell
+    far out in most markers is a technical outlier (a dsb background estimate gone wrong, debris). At most
+    ``MAX_EXTREME`` of the cells are called extreme: more is a population, not a handful.
+    Returns one row per extreme cell (index: cell name) with ``n_markers`` and the ``median_z`` of its markers.
+    """
+    mean, std = _kernels.robust_moments(x, clip=clip, groups=batch[0], n_groups=batch[1])
+    codes = np.zeros(x.shape[0], dtype=np.int64) if batch[0] is None else np.asarray(batch[0])
+    usable = (std > 0).any(axis=0)
+    n_far, med = np.zeros(x.shape[0], dtype=np.int64), np.zeros(x.shape[0])
+    for start in range(0, x.shape[0], 65_536):  # blocks: no cells × markers float64 temporary at a million cells
+        g, sd = codes[start : start + 65_536], std[codes[start : start + 65_536]]
+        z = np.where(sd > 0, (x[start : start + 65_536] - mean[g]) / np.where(sd > 0, sd, 1.0), 0.0)[:, usable]
+        n_far[start : start + 65_536] = (np.abs(z) > EXTREME * clip).sum(axis=1)
+        med[start : start + 65_536] = np.median(z, axis=1) if z.shape[1] else 0.0
+    far = n_far >= max(2, 0.5 * int(usable.sum()))
+    if far.sum() > MAX_EXTREME * x.shape[0]:
+        return pd.DataFrame(columns=["n_markers", "median_z"], index=pd.Index([], name="cell"))
+    idx = np.flatnonzero(far)
+    return pd.DataFrame(
+        {"n_markers": n_far[idx], "median_z": med[idx]}, index=pd.Index(np.asarray(cells)[idx].astype(str), name="cell")
+    )
 
 
 def drop_constant(
@@ -323,6 +359,24 @@ def drop_constant(
     )
 
 
+def extreme_cells(opts: Options, p: ProtResult) -> pd.DataFrame:
+    """Warn about the protein cells far out in some marker (they were clipped and did not set the scale)."""
+    ext = p.extreme
+    if len(ext):
+        examples = ", ".join(
+            f"{c} ({r.n_markers} markers, median {r.median_z:+.0f} std)" for c, r in ext.head(3).iterrows()
+        )
+        warnings.warn(
+            f"modality '{opts.prot}' has {len(ext)} cell(s) more than {EXTREME * opts.clip:g} std (robust) from the "
+            f"others in most markers at once (e.g. {examples}); they did not set the scale of the other cells and "
+            f"were clipped to ±{opts.clip:g} (report['extreme_cells'] lists them): look at them (debris, doublets, "
+            "dsb outliers) and filter them if they are not cells",
+            UserWarning,
+            stacklevel=3,
+        )
+    return ext
+
+
 def empty_cells(rna_ad, prot_ad, opts: Options, r: RnaResult, p: ProtResult) -> dict[str, np.ndarray]:
     """Names of the cells without any signal, per modality, with a warning for each modality that has some."""
     rna, prot = opts.rna, opts.prot
@@ -350,7 +404,7 @@ def verify(
     """Report the scales of the shared arrays after harmonizing, and before (RNA z-scored, protein as given)."""
     rna, prot, clip = opts.rna, opts.prot, opts.clip
     features = [str(f) for f in a.shared.index]
-    after, issues = scale_report([a.rna_shared, a.prot_shared], [rna, prot], features, clip)
+    after, issues = scale_report([a.rna_shared, a.prot_shared], [rna, prot], features, clip, harmonized=True)
     prot_as_given = _normalize.dense_float(p.values[:, p.marker_names.get_indexer(a.shared["prot"])])
     before, before_issues = scale_report([a.rna_shared, prot_as_given], [rna, prot], features, clip)
     report: dict[str, Any] = {
@@ -395,28 +449,25 @@ def input_report(
         "input_state": {opts.rna: r.state, opts.prot: p.state},
         "input_state_reason": {opts.rna: r.why, opts.prot: p.why},
         "counts_source": r.source,
+        "prot_source": p.source,
         # non-integer "counts" are accepted (e.g. alevin estimates) but reported: a log or scaling slips through here
         "rna_fractional_values": int(r.arrays["stats"].n_fractional),
         # cells without any count / signal: kept (their rows are the z-score of zero) but reported
         "empty_cells": {name: len(cells) for name, cells in empty.items()},
         "empty_cell_names": empty,  # left out of the matching by run_maxfuse
+        "extreme_cells": p.extreme,  # protein cells far out in some marker, clipped
         "pairing": pairing[0],
         "n_paired_names": int(pairing[1]),
     }
 
 
 def record_params(
-    mdata: MuData, opts: Options, transform: str, groups: dict[str, Batches], multi_gene: str, relinked: bool
+    mdata: MuData, opts: Options, transform: str, groups: dict[str, Batches], link_params: dict[str, str]
 ) -> dict[str, Any]:
     """Return the ``params`` entry: the earlier entries, this call's options, the link parameters, the versions."""
     params = dict(dict(_store.uns(mdata).get(_store.PARAMS, {})))
     params["harmonize"] = opts.record(transform, groups)
-    if relinked or "link" not in params:
-        params["link"] = {
-            "multi_gene": multi_gene,
-            "overrides": params.get("link", {}).get("overrides", "{}"),
-            "exclude": params.get("link", {}).get("exclude", "[]"),
-        }
+    params["link"] = dict(link_params)
     params["versions"] = versions()
     return params
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _store
-from .._report import format_issues, scale_report
-from ._evaluate import CCA_OVERFIT, MIN_SHARED
+from .. import _obs, _store
+from .._report import format_issues, stored_report
+from ._evaluate import CCA_OVERFIT, FEW_SHARED
 
 BATCH_COLUMNS = ("batch", "sample", "donor", "orig.ident", "patient", "library", "run")
 Row = tuple[str, float, str, str]  # (cause, severity 0-1, evidence, fix)
@@ -19,22 +19,23 @@ Row = tuple[str, float, str, str]  # (cause, severity 0-1, evidence, fix)
 
 def _scale_mismatch(mdata: MuData, rna: str, prot: str, features: list[str]) -> list[Row]:
     arrays = [np.asarray(mdata.mod[m].obsm[_store.SHARED_KEY]) for m in (rna, prot)]
-    _, issues = scale_report(arrays, [rna, prot], features, None)
+    stored = dict(_store.uns(mdata).get(_store.REPORT, {})).get("table")
+    _, issues = stored_report(arrays, [rna, prot], features, None, stored)
     if not issues:
         return []
-    return [
-        (
-            "scale mismatch",
-            1.0,
-            format_issues(issues).replace("\n", "; "),
-            "run mufuse.pp.harmonize on the raw data (it z-scores both modalities) and do not rescale after",
-        )
-    ]
+    own = any("harmonize's own" in msg for _, msg in issues)
+    fix = (
+        "the arrays are harmonize's own: exclude the features named above or filter the extreme cells"
+        if own
+        else "the stored arrays were changed after mufuse.pp.harmonize: run it again on the raw data and do not "
+        "rescale after"
+    )
+    return [("scale mismatch", 1.0, format_issues(issues, sep="; "), fix)]
 
 
 def _few_shared(features: list[str]) -> list[Row]:
     n = len(features)
-    if n >= MIN_SHARED:
+    if n >= FEW_SHARED:
         return []
     return [
         (
@@ -102,17 +103,47 @@ def _evaluation(store: dict) -> list[Row]:
     return rows
 
 
+def _labels(store: dict) -> list[Row]:
+    """Labels of the two modalities that do not (all) compare: the label agreement says little or nothing."""
+    overlap = dict(dict(store.get(_store.EVALUATION, {})).get("label_overlap", {}))
+    only = {k: list(v) for k, v in overlap.items() if k.startswith("only_") and len(v)}
+    if not only:
+        return []
+    none_shared = not len(overlap.get("shared", []))
+    evidence = "; ".join(
+        f"labels in '{k.removeprefix('only_')}' only: {', '.join(map(str, v[:8]))}" for k, v in only.items()
+    )
+    return [
+        (
+            "labels not comparable" if none_shared else "labels partly comparable",
+            0.5 if none_shared else 0.3,
+            evidence
+            + (
+                "; no label occurs in both modalities, so label agreement was not computed"
+                if none_shared
+                else f"; label agreement counts {float(overlap.get('pairs_compared', 0)):.0%} of the pairs"
+            ),
+            "mufuse.tl.evaluate_matching(mdata, label_key=..., label_map={'<label>': '<common label>', ...})",
+        )
+    ]
+
+
+def _batch_like(col: pd.Series | None) -> bool:
+    return col is not None and not col.isna().any() and col.nunique() > 1
+
+
 def _batch_effect(mdata: MuData, rna: str, prot: str, store: dict) -> list[Row]:
     """Find a batch-like obs column that harmonize was not told about and that shifts the shared features."""
     if dict(dict(store.get(_store.PARAMS, {})).get("harmonize", {})).get("batch_key"):
         return []
     rows: list[Row] = []
     for name in (rna, prot):
-        obs = mdata.mod[name].obs
-        col = next((c for c in BATCH_COLUMNS if c in obs.columns and obs[c].nunique() > 1), None)
-        if col is None:
+        found = [(c, v) for c in BATCH_COLUMNS if _batch_like(v := _obs.column(mdata, name, c))]
+        if not found:
             continue
-        groups = obs[col].astype(str).to_numpy()
+        col, values = found[0]
+        assert values is not None
+        groups = np.asarray(values.astype(str).to_numpy())
         arr = np.asarray(mdata.mod[name].obsm[_store.SHARED_KEY])
         means = np.stack([arr[groups == g].mean(axis=0) for g in np.unique(groups)])
         shift = float(np.abs(means - arr.mean(axis=0)).max())
@@ -121,7 +152,7 @@ def _batch_effect(mdata: MuData, rna: str, prot: str, store: dict) -> list[Row]:
                 (
                     "batch effect",
                     min(0.8, shift / 2),
-                    f"'{name}'.obs['{col}'] has {obs[col].nunique()} batches; shared features "
+                    f"obs column '{col}' of '{name}' has {len(np.unique(groups))} batches; shared features "
                     f"shift by up to {shift:.2f} std between them",
                     f"mufuse.pp.harmonize(mdata, batch_key='{col}')",
                 )
@@ -151,8 +182,9 @@ def diagnose(mdata: MuData, *, rna: str = "rna", prot: str = "prot") -> pd.DataF
 
     References
     ----------
-    - The research notes behind mufuse (``../shared/research-notes.txt``): z-score both modalities, clip both at ±5,
-      check mean≈0, std≈1 and the same range; very high canonical correlations as a symptom of a mismatch.
+    - The research notes that started mufuse (a MaxFuse run that matched cells across clusters because z-scored RNA,
+      std≈0.8, sat beside "pre-scaled" protein, std≈0.08): z-score both modalities, clip both at ±5, check mean≈0,
+      std≈1 and the same range; very high canonical correlations are a symptom of a mismatch.
 
     Examples
     --------
@@ -170,6 +202,7 @@ def diagnose(mdata: MuData, *, rna: str = "rna", prot: str = "prot") -> pd.DataF
         *_few_shared(features),
         *_unlinked(store),
         *_evaluation(store),
+        *_labels(store),
         *_batch_effect(mdata, rna, prot, store),
     ]
     table = pd.DataFrame(rows, columns=["cause", "severity", "evidence", "fix"])

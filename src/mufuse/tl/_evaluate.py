@@ -1,16 +1,12 @@
 """``tl.evaluate_matching``: is a matching real? Label/cluster agreement, marker agreement, a permutation test, FOSCTTM.
 
-Sources: FOSCTTM (fraction of samples closer than the true match) is from Liu et al. 2019, "Jointly embedding
-multiple single-cell omics measurements", WABI 2019 (doi:10.4230/LIPIcs.WABI.2019.10); the permutation p-value
-``(1 + b) / (1 + m)`` follows Phipson & Smyth 2010 (*Stat. Appl. Genet. Mol. Biol.* 9:39,
-doi:10.2202/1544-6115.1585); cluster agreement uses the adjusted mutual information of Vinh et al. 2010 (*JMLR*
-11:2837) as scikit-learn computes it; very high canonical correlations as a symptom of a scale mismatch are the
-research notes' observation.
+The sources of the metrics are in the References of :func:`evaluate_matching` and on the docs' references page.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,49 +15,93 @@ from mudata import MuData
 from sklearn.metrics import adjusted_mutual_info_score
 
 from .. import _obs, _store
+from .._compare import label_agreement
 from .._errors import MufuseError
-from ._metrics import clusters, foscttm, marker_agreement, permutation_test, purity, top_canonical_correlation
+from ._metrics import (
+    clusters,
+    foscttm,
+    marker_agreement,
+    permutation_test,
+    purity,
+    top_canonical_correlation,
+)
 
 log = logging.getLogger("mufuse")
 
-MIN_SHARED = 5
+FEW_SHARED = 5  # fewer shared features than this: a warning (harmonize refuses fewer than 3)
 CCA_OVERFIT = 0.99
 
 
-def _agreement(mdata: MuData, rna: str, prot: str, i1, i2, label_key, cluster_key, seed: int) -> dict[str, Any]:
-    """Label agreement (with ``label_key``) and cluster agreement (given clusters, else k-means of each modality)."""
-    out: dict[str, Any] = {"label_agreement": None}
+def _agreement(
+    mdata: MuData, rna: str, prot: str, i1, i2, label_key, label_map, cluster_key, seed: int
+) -> dict[str, Any]:
+    """Compute label agreement where labels compare, and cluster agreement over the pairs.
+
+    Clusters are compared as partitions (purity and AMI), given ones or k-means on each modality's active array.
+    """
+    out: dict[str, Any] = {"label_agreement": None, "label_overlap": None}
     if label_key is not None:
-        l1, l2 = _obs.labels(mdata, rna, label_key), _obs.labels(mdata, prot, label_key)
-        out["label_agreement"] = float((l1[i1] == l2[i2]).mean())
-    if cluster_key is not None:
+        k1, k2 = (label_key, label_key) if isinstance(label_key, str) else tuple(label_key)
+        res = label_agreement(_obs.labels(mdata, rna, k1), _obs.labels(mdata, prot, k2), i1, i2, label_map)
+        out["label_agreement"] = res["value"]
+        out["label_overlap"] = {
+            "shared": res["shared"],
+            f"only_{rna}": res["only1"],
+            f"only_{prot}": res["only2"],
+            "pairs_compared": res["pairs_compared"],
+        }
+    if cluster_key is not None:  # cluster names of two clusterings need not mean the same: compare the partitions
         c1, c2 = _obs.labels(mdata, rna, cluster_key), _obs.labels(mdata, prot, cluster_key)
-        out["within_cluster"] = float((c1[i1] == c2[i2]).mean())
     else:
         c1 = clusters(np.asarray(mdata.mod[rna].obsm[_store.ACTIVE_KEY]), seed)
         c2 = clusters(np.asarray(mdata.mod[prot].obsm[_store.ACTIVE_KEY]), seed)
-        out["within_cluster"] = purity(c1[i1], c2[i2])
+    out["within_cluster"] = purity(c1[i1], c2[i2])
     out["cluster_ami"] = float(adjusted_mutual_info_score(c1[i1], c2[i2]))
     return out
 
 
+def _label_warnings(out: dict[str, Any], rna: str, prot: str) -> list[str]:
+    """Say when the labels of the two modalities do not (all) compare, and what was counted."""
+    ov = out.get("label_overlap")
+    if not ov or not (ov[f"only_{rna}"] or ov[f"only_{prot}"]):
+        return []
+    n1, n2 = len(ov["shared"]) + len(ov[f"only_{rna}"]), len(ov["shared"]) + len(ov[f"only_{prot}"])
+    only1, only2 = ", ".join(ov[f"only_{rna}"][:8]) or "-", ", ".join(ov[f"only_{prot}"][:8]) or "-"
+    lists = f"{rna} only: {only1}; {prot} only: {only2}"
+    if not ov["shared"]:
+        return [
+            f"no label occurs in both modalities ({lists}): label agreement is not comparable and is not reported; "
+            "pass label_map={'<label>': '<common label>', ...} to map them to common names"
+        ]
+    return [
+        f"only {len(ov['shared'])} of {n1} {rna} labels and {n2} {prot} labels occur in both modalities ({lists}); "
+        f"label_agreement counts the {ov['pairs_compared']:.0%} of pairs where at least one label occurs in both; "
+        "pass label_map= to compare the others"
+    ]
+
+
 def _paired(mdata: MuData, rna: str, prot: str, table: pd.DataFrame, sh1, sh2) -> dict[str, Any]:
-    """FOSCTTM and identity accuracy over the cells both modalities share (``None`` when they share fewer than 10)."""
+    """FOSCTTM and identity accuracy over the cells both modalities share (``None`` when they share fewer than 10).
+
+    Identity accuracy counts only the pairs whose RNA cell also exists in the protein modality: the others cannot be
+    matched to themselves.
+    """
     a1, a2 = mdata.mod[rna], mdata.mod[prot]
     paired = a1.obs_names.intersection(a2.obs_names)
     if len(paired) < 10:
         return {"foscttm": None, "identity_accuracy": None}
     j1, j2 = a1.obs_names.get_indexer(paired), a2.obs_names.get_indexer(paired)
-    same = table[rna].astype(str).to_numpy() == table[prot].astype(str).to_numpy()
-    return {"foscttm": foscttm(sh1[j1], sh2[j2]), "identity_accuracy": float(same.mean())}
+    r, p = table[rna].astype(str).to_numpy(), table[prot].astype(str).to_numpy()
+    could = np.isin(r, np.asarray(paired, dtype=object))
+    return {"foscttm": foscttm(sh1[j1], sh2[j2]), "identity_accuracy": float((r[could] == p[could]).mean())}
 
 
 def _warnings(out: dict[str, Any], n_features: int, report: dict[str, Any]) -> list[str]:
     """Say what the numbers show is wrong: few shared features, weak markers, over-fit CCA, a failed check, p."""
     warn = []
-    if n_features < MIN_SHARED:
+    if n_features < FEW_SHARED:
         warn.append(
-            f"only {n_features} shared features (< {MIN_SHARED}): the initial matching has little to go on; "
+            f"only {n_features} shared features (< {FEW_SHARED}): the initial matching has little to go on; "
             "check mufuse.pp.link_features for markers that should link"
         )
     weak = out["marker_corr"][out["marker_corr"] < 0.1]
@@ -81,25 +121,30 @@ def _warnings(out: dict[str, Any], n_features: int, report: dict[str, Any]) -> l
     return warn
 
 
-def _store_evaluation(mdata: MuData, out: dict[str, Any], label_key: str | None) -> None:
+def _store_evaluation(mdata: MuData, out: dict[str, Any], label_key: str | tuple[str, str] | None) -> None:
     """Store the evaluation in ``uns["mufuse"]["evaluation"]`` in a form .h5mu can write."""
     stored = {k: v for k, v in out.items() if v is not None and k not in ("marker_corr", "warnings", "not_checked")}
+    if out.get("label_overlap"):
+        stored["label_overlap"] = {
+            k: (np.asarray(v, dtype=object) if isinstance(v, list) else v) for k, v in out["label_overlap"].items()
+        }
     stored["marker_corr"] = out["marker_corr"].to_frame()
     stored["warnings"] = "\n".join(out["warnings"])
     stored["not_checked"] = "\n".join(out["not_checked"])
-    stored["label_key"] = label_key or ""
+    stored["label_key"] = label_key if isinstance(label_key, str) else ",".join(label_key or ())
     _store.update(mdata, {_store.EVALUATION: stored})
 
 
 def evaluate_matching(
     mdata: MuData,
     *,
-    label_key: str | None = None,
+    label_key: str | tuple[str, str] | None = None,
     cluster_key: str | None = None,
     n_perms: int = 1000,
     seed: int = 0,
     rna: str = "rna",
     prot: str = "prot",
+    label_map: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Check a matching: label and cluster agreement, marker agreement, a permutation test, FOSCTTM.
 
@@ -108,21 +153,29 @@ def evaluate_matching(
     mdata
         MuData with a harmonized pair of modalities and a stored matching (:func:`run_maxfuse`).
     label_key
-        ``obs`` column with cell labels in both modalities (e.g. cell types): the share of pairs with equal labels.
+        ``obs`` column with cell labels (e.g. cell types), or a pair ``(rna_key, prot_key)``: the share of pairs with
+        equal labels, counted over the pairs where at least one label occurs in both modalities. Label sets that do
+        not overlap at all give ``label_agreement=None`` and a warning (not comparable), never a low number; partly
+        overlapping sets give a warning saying what was counted (``label_overlap``).
     cluster_key
-        ``obs`` column with clusters comparable across modalities; without it, each modality is clustered on its
-        active array (k-means on the top PCs) and the agreement of the two clusterings over the pairs is reported
-        (purity and adjusted mutual information).
+        ``obs`` column with clusters of each modality; the agreement of the two partitions over the pairs is
+        reported as purity and adjusted mutual information (cluster names need not match across modalities).
+        Without it, each modality is clustered on its active array (k-means on the top PCs).
     n_perms
         Permutations of the test.
     seed
         Random seed (clustering, permutations).
     rna, prot
         Modality names.
+    label_map
+        Renaming applied to the labels of both modalities before they are compared, e.g.
+        ``{"CD4 T": "T cells", "CD8 T": "T cells"}`` to compare fine RNA labels with coarse protein ones.
 
     Returns
     -------
-    Dict with ``n_matched``, ``matched_fraction`` (per modality), ``label_agreement`` (``None`` without labels),
+    Dict with ``n_matched``, ``matched_fraction`` (per modality), ``label_agreement`` (``None`` without labels or
+    when no label occurs in both modalities), ``label_overlap`` (``shared`` labels, labels ``only_<modality>``,
+    ``pairs_compared``),
     ``within_cluster`` (purity), ``cluster_ami``, ``marker_corr`` (pd.Series per shared feature),
     ``mean_marker_corr``, ``p_value``, ``foscttm`` and ``identity_accuracy`` (paired data, else ``None``),
     ``top_canonical_corr``, ``warnings`` (list of str) and ``not_checked`` (list of str). Also stored in
@@ -136,8 +189,9 @@ def evaluate_matching(
       doi:10.2202/1544-6115.1585 (the p-value ``(1 + b) / (1 + m)``).
     - Vinh N. X., Epps J., Bailey J. (2010) Information theoretic measures for clusterings comparison. *JMLR* 11:2837
       (adjusted mutual information, as scikit-learn computes it).
-    - The research notes behind mufuse (``../shared/research-notes.txt``): z-score both modalities, clip both at ±5,
-      check mean≈0, std≈1 and the same range; very high canonical correlations as a symptom of a mismatch.
+    - The research notes that started mufuse (a MaxFuse run that matched cells across clusters because z-scored RNA,
+      std≈0.8, sat beside "pre-scaled" protein, std≈0.08): z-score both modalities, clip both at ±5, check mean≈0,
+      std≈1 and the same range; very high canonical correlations are a symptom of a mismatch.
 
     Examples
     --------
@@ -162,14 +216,16 @@ def evaluate_matching(
     out: dict[str, Any] = {
         "n_matched": len(table),
         "matched_fraction": {rna: len(np.unique(i1)) / a1.n_obs, prot: len(np.unique(i2)) / a2.n_obs},
-        **_agreement(mdata, rna, prot, i1, i2, label_key, cluster_key, seed),
+        **_agreement(mdata, rna, prot, i1, i2, label_key, label_map, cluster_key, seed),
     }
     out["marker_corr"] = pd.Series(marker_agreement(x, y), index=pd.Index(features, name="feature"), name="marker_corr")
     out["mean_marker_corr"], out["p_value"] = permutation_test(x, y, n_perms=int(n_perms), seed=seed)
     out.update(_paired(mdata, rna, prot, table, sh1, sh2))
     act1, act2 = np.asarray(a1.obsm[_store.ACTIVE_KEY])[i1], np.asarray(a2.obsm[_store.ACTIVE_KEY])[i2]
     out["top_canonical_corr"] = top_canonical_correlation(act1, act2)
-    out["warnings"] = _warnings(out, len(features), dict(store.get(_store.REPORT, {})))
+    out["warnings"] = _label_warnings(out, rna, prot) + _warnings(
+        out, len(features), dict(store.get(_store.REPORT, {}))
+    )
     out["not_checked"] = [
         what
         for what, missing in (

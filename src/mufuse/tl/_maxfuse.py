@@ -83,7 +83,6 @@ STAGES = (
     "propagate",
     "filter_bad_matches_propagated",
 )
-MATCHING_COLUMNS = ("score", "stage")
 
 
 def _svd(n_features: int, n_cells: int, want: int) -> int | None:
@@ -208,8 +207,10 @@ def run_maxfuse(
     labels
         ``obs`` column(s) with labels handed to MaxFuse (see :func:`to_maxfuse`).
     order
-        Which cells must get a match: ``(2, 1)`` every protein cell (default), ``(1, 2)`` every RNA cell, ``None``
-        every cell of both.
+        Which cells get a match: ``(2, 1)`` protein cells (default), ``(1, 2)`` RNA cells, ``None`` cells of both.
+        MaxFuse's last stage (``filter_bad_matches_propagated``, ``filter_prop`` 0.1) drops the worst-scoring
+        propagated matches, so some of those cells (typically a few percent) get none: a warning gives their number,
+        and ``obs["mufuse_match"]`` holds a missing value for them.
     seed
         Seed for MaxFuse's random batching and Leiden clustering.
     verbose
@@ -238,7 +239,7 @@ def run_maxfuse(
     >>> matching.columns.tolist()  # doctest: +SKIP
     ['rna', 'prot', 'score', 'stage']
     """
-    _check_run_arguments(order, maxfuse_params)
+    check_run_arguments(order, maxfuse_params)
     inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
     names = _leave_out_empty(mdata, inputs, rna, prot)
     fusor_cls = _import_maxfuse()
@@ -258,12 +259,34 @@ def run_maxfuse(
     fusor = fusor_cls(**inputs)
     _run_stages(fusor, params, verbose)
     matching = _matching_table(fusor, names, rna, prot, order)
+    _warn_unmatched(mdata, matching, rna, prot, order, params)
     add_matching(mdata, matching, rna=rna, prot=prot, params=params)
     log.info("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
     return matching
 
 
-def _check_run_arguments(order, maxfuse_params: dict) -> None:
+def _warn_unmatched(mdata: MuData, matching: pd.DataFrame, rna: str, prot: str, order, params: dict) -> None:
+    """Say how many cells that were to get a match got none, and why."""
+    wanted = {(2, 1): [prot], (1, 2): [rna], None: [rna, prot]}[order]
+    empty = dict(dict(_store.uns(mdata).get(_store.REPORT, {})).get("empty_cell_names", {}))
+    for name in wanted:
+        n = mdata.mod[name].n_obs
+        n_empty = len(empty.get(name, []))
+        missing = n - matching[name].nunique() - n_empty
+        if missing > 0:
+            prop = params["filter_bad_matches_propagated"].get("filter_prop")
+            warnings.warn(
+                f"{missing} of {n} '{name}' cells ({missing / n:.1%}) got no match: MaxFuse's last stage dropped "
+                f"their matches as the worst-scoring ones (filter_bad_matches_propagated, filter_prop={prop})"
+                + (f"; {n_empty} more have no signal and were left out" if n_empty else "")
+                + "; obs['mufuse_match'] holds a missing value for them",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def check_run_arguments(order, maxfuse_params: dict) -> None:
+    """Check ``order`` and the per-stage overrides of :func:`run_maxfuse` before any work."""
     unknown = set(maxfuse_params) - set(STAGES)
     if unknown:
         raise MufuseError(f"unknown MaxFuse stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(STAGES)}")
@@ -353,8 +376,9 @@ def add_matching(
 
     References
     ----------
-    - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked features.
-      *Nat. Biotechnol.* 42:1096. doi:10.1038/s41587-023-01935-0 (MaxFuse). (``Fusor.get_matching``'s output format).
+    - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked
+      features. *Nat. Biotechnol.* 42:1096. doi:10.1038/s41587-023-01935-0 (MaxFuse; ``Fusor.get_matching`` gives
+      the ``[rows1, rows2, scores]`` this function also takes).
 
     Examples
     --------
@@ -433,11 +457,12 @@ def _table_from_positions(matching: Sequence, mods: dict) -> pd.DataFrame:
     )
 
 
-def _best_per_cell(table: pd.DataFrame, name: str, other: str, adata) -> tuple[np.ndarray, np.ndarray]:
-    """For each cell of modality ``name``: its best-scoring partner (``''`` when it has none) and that score."""
+def _best_per_cell(table: pd.DataFrame, name: str, other: str, adata) -> tuple[pd.Categorical, np.ndarray]:
+    """For each cell of modality ``name``: its best-scoring partner and that score (missing when it has none)."""
     top = table.sort_values("score", ascending=False).drop_duplicates(name).set_index(name)
+    partner = top[other].reindex(adata.obs_names)
     return (
-        top[other].reindex(adata.obs_names).fillna("").astype(str).to_numpy(),
+        pd.Categorical(partner.to_numpy(dtype=object)),  # a missing value, never a fake name such as ''
         top["score"].reindex(adata.obs_names).to_numpy(dtype=np.float64),
     )
 

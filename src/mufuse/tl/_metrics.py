@@ -93,6 +93,7 @@ def permutation_test(x: np.ndarray, y: np.ndarray, *, n_perms: int = 1000, seed:
 
 
 def clusters(arr: np.ndarray, seed: int) -> np.ndarray:
+    """K-means clusters (4-30, about one per 50 cells squared) of an array on its top 20 principal components."""
     n = arr.shape[0]
     k = int(np.clip(round(np.sqrt(n / 50)), 4, 30))
     comps = min(20, arr.shape[1], n - 1)
@@ -101,6 +102,7 @@ def clusters(arr: np.ndarray, seed: int) -> np.ndarray:
 
 
 def purity(c1: np.ndarray, c2: np.ndarray) -> float:
+    """Share of pairs whose second cluster is the most common one among the pairs of their first cluster."""
     table = pd.crosstab(c1, c2)
     return float(table.max(axis=1).sum() / table.to_numpy().sum())
 

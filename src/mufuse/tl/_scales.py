@@ -10,7 +10,7 @@ from mudata import MuData
 
 from .. import _store
 from .._errors import MufuseError
-from .._report import emit, scale_report
+from .._report import emit, scale_report, stored_report
 from .._state import detect_state
 from .._validate import numeric_2d
 
@@ -58,8 +58,9 @@ def check_scales(
 
     References
     ----------
-    - The research notes behind mufuse (``../shared/research-notes.txt``): z-score both modalities, clip both at ±5,
-      check mean≈0, std≈1 and the same range; very high canonical correlations as a symptom of a mismatch.
+    - The research notes that started mufuse (a MaxFuse run that matched cells across clusters because z-scored RNA,
+      std≈0.8, sat beside "pre-scaled" protein, std≈0.08): z-score both modalities, clip both at ±5, check mean≈0,
+      std≈1 and the same range; very high canonical correlations are a symptom of a mismatch.
 
     Examples
     --------
@@ -90,6 +91,8 @@ def check_scales(
         if clip is None:
             clip = float(dict(store.get(_store.PARAMS, {})).get("harmonize", {}).get("clip", 5.0))
         names = list(names) if names is not None else [rna, prot]
+        stored = dict(store.get(_store.REPORT, {})).get("table")
+        table, issues = stored_report(arrays, names, features, clip, stored)
     else:
         if other is None:
             raise MufuseError("check_scales needs a harmonized MuData, or two arrays: check_scales(rna_arr, prot_arr)")
@@ -99,8 +102,7 @@ def check_scales(
                 f"the two arrays must have the same shared features (columns): {arrays[0].shape[1]} vs "
                 f"{arrays[1].shape[1]}"
             )
-        features = None
         names = list(names) if names is not None else [rna, prot]
-    table, issues = scale_report(arrays, names, features, clip)
+        table, issues = scale_report(arrays, names, None, clip)
     emit(issues, strict=strict)
     return table

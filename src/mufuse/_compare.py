@@ -1,0 +1,67 @@
+"""Comparing labels across two modalities: which labels both have, and the agreement of matched pairs where they do.
+
+Used by ``tl.evaluate_matching``, ``pl.matching`` and the CLI, so that a metric is never reported on labels that do
+not compare.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def label_agreement(
+    labels1: np.ndarray,
+    labels2: np.ndarray,
+    i1: np.ndarray,
+    i2: np.ndarray,
+    label_map: dict[str, str] | None = None,
+) -> dict:
+    """Share of matched pairs with the same label, counted only where the labels of the two modalities compare.
+
+    Labels are first renamed by ``label_map`` (labels it does not name stay as they are). A pair is compared when at
+    least one of its two labels occurs in both modalities: a pair of two labels that each exist in one modality only
+    (RNA ``CD4 T`` beside protein ``T cells``) cannot be judged, while a pair whose RNA label is ``B`` (present in both)
+    and whose protein label is anything else is a mismatch. Without any label common to both modalities the
+    agreement is ``None``: not comparable, never 0.
+
+    Parameters
+    ----------
+    labels1, labels2
+        Labels of every cell of each modality.
+    i1, i2
+        Row positions of the matched pairs in each modality.
+    label_map
+        Renaming applied to the labels of both modalities, e.g. fine RNA labels to the coarse protein ones.
+
+    Returns
+    -------
+    Dict with ``value`` (float or ``None``), ``shared``, ``only1``, ``only2`` (sorted label lists) and
+    ``pairs_compared`` (share of the pairs that were compared).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rna = np.array(["CD4 T", "CD8 T", "B"], dtype=object)
+    >>> prot = np.array(["T cells", "T cells", "B"], dtype=object)
+    >>> idx = np.arange(3)
+    >>> label_agreement(rna, prot, idx, idx)["value"]
+    1.0
+    >>> label_agreement(rna, prot, idx, idx, {"CD4 T": "T cells", "CD8 T": "T cells"})["pairs_compared"]
+    1.0
+    """
+    mapping = dict(label_map or {})
+    l1 = pd.Series(np.asarray(labels1, dtype=object)).replace(mapping).to_numpy(dtype=object)
+    l2 = pd.Series(np.asarray(labels2, dtype=object)).replace(mapping).to_numpy(dtype=object)
+    set1, set2 = set(l1), set(l2)
+    shared = sorted(set1 & set2)
+    a, b = l1[i1], l2[i2]
+    compared = np.isin(a, shared) | np.isin(b, shared)
+    value = float((a[compared] == b[compared]).mean()) if compared.any() else None
+    return {
+        "value": value,
+        "shared": shared,
+        "only1": sorted(set1 - set2),
+        "only2": sorted(set2 - set1),
+        "pairs_compared": float(compared.mean()) if len(compared) else 0.0,
+    }
