@@ -15,6 +15,7 @@ SHARED_KEY = "mufuse_shared"
 ACTIVE_KEY = "mufuse_active"
 MATCH_KEY = "mufuse_match"
 SCORE_KEY = "mufuse_score"
+EMBEDDING_KEY = "X_mufuse"  # MaxFuse's canonical-correlation space, same columns in both modalities
 
 # keys inside mdata.uns["mufuse"]
 LINKS = "links"
@@ -73,6 +74,8 @@ def write_harmonized(
     """
     for (mod_name, key), arr in arrays.items():
         mdata.mod[mod_name].obsm[key] = arr
+    for mod_name in (rna, prot):  # the matching of the old arrays, and its embedding, no longer hold
+        mdata.mod[mod_name].obsm.pop(EMBEDDING_KEY, None)
     update(mdata, entries, drop=(MATCHING, EVALUATION))
 
 

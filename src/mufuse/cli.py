@@ -162,8 +162,11 @@ def cmd_harmonize(args) -> int:
     states = dict(report["input_state"])
     print(
         f"harmonized {args.input} -> {args.output}: {store[_store.SHARED].shape[0]} shared features; input "
-        f"{args.rna} {states[args.rna]} ({report['counts_source']}), {args.prot} {states[args.prot]}"
+        f"{args.rna} {states[args.rna]} ({report['counts_source']}), {args.prot} {states[args.prot]} "
+        f"({report.get('prot_source', '.X')})"
     )
+    if report.get("rna_names"):
+        print(f"  {report['rna_names']}")
     if report["dropped"]:
         print(f"  dropped (no variance): {report['dropped'].replace(chr(10), '; ')}")
     print(_format.before_after(report, _scale_issues(store), args.rna, args.prot, "after mufuse.pp.harmonize:"))

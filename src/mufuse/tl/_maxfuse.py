@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from .. import _obs, _progress, _store
 from .._errors import MufuseError
+from ._joint import best_partners, embed
 
 log = logging.getLogger("mufuse")
 
@@ -74,6 +75,8 @@ def to_maxfuse(
     return {k: out[k] for k in FUSOR_KEYS}
 
 
+# where a pair comes from: MaxFuse's pivots, its propagation, or mufuse's matching in MaxFuse's joint space
+MATCH_STAGES = ("pivot", "propagated", "embedding")
 STAGES = (
     "split_into_batches",
     "construct_graphs",
@@ -207,10 +210,11 @@ def run_maxfuse(
     labels
         ``obs`` column(s) with labels handed to MaxFuse (see :func:`to_maxfuse`).
     order
-        Which cells get a match: ``(2, 1)`` protein cells (default), ``(1, 2)`` RNA cells, ``None`` cells of both.
-        MaxFuse's last stage (``filter_bad_matches_propagated``, ``filter_prop`` 0.1) drops the worst-scoring
-        propagated matches, so some of those cells (typically a few percent) get none: a warning gives their number,
-        and ``obs["mufuse_match"]`` holds a missing value for them.
+        Which cells must get a match: ``(2, 1)`` every protein cell (default), ``(1, 2)`` every RNA cell, ``None``
+        every cell of both. MaxFuse's last stage (``filter_bad_matches_propagated``, ``filter_prop`` 0.1) drops the
+        worst-scoring propagated matches; those cells are then matched in MaxFuse's joint space to the cell whose
+        embedding correlates best with theirs (``stage="embedding"``). Only cells without any signal stay unmatched
+        (a warning gives their number; ``obs["mufuse_match"]`` holds a missing value for them).
     seed
         Seed for MaxFuse's random batching and Leiden clustering.
     verbose
@@ -221,9 +225,12 @@ def run_maxfuse(
 
     Returns
     -------
-    The matching: one row per matched pair with columns named after the modalities (obs names), ``score`` and
-    ``stage`` (``"pivot"`` or ``"propagated"``). Cells that :func:`mufuse.pp.harmonize` found without any signal
-    (``report["empty_cell_names"]``) are left out of MaxFuse's input, so they get no match.
+    The matching: one row per matched pair with columns named after the modalities (obs names), ``score`` (Pearson
+    correlation of the two cells in MaxFuse's canonical-correlation space) and ``stage`` (``"pivot"``,
+    ``"propagated"`` or ``"embedding"``). Cells that :func:`mufuse.pp.harmonize` found without any signal
+    (``report["empty_cell_names"]``) are left out of MaxFuse's input, so they get no match. The joint embedding of
+    every cell (MaxFuse's CCA space, the same columns in both modalities) is stored in ``obsm["X_mufuse"]`` of both
+    modalities: ``sc.pp.neighbors(adata, use_rep="X_mufuse")`` and ``sc.tl.umap`` run on both together.
 
     References
     ----------
@@ -241,6 +248,7 @@ def run_maxfuse(
     """
     check_run_arguments(order, maxfuse_params)
     inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
+    every = (inputs["active_arr1"], inputs["active_arr2"])  # all cells, empty ones too: each gets an embedding
     names = _leave_out_empty(mdata, inputs, rna, prot)
     fusor_cls = _import_maxfuse()
     n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
@@ -259,27 +267,66 @@ def run_maxfuse(
     fusor = fusor_cls(**inputs)
     _run_stages(fusor, params, verbose)
     matching = _matching_table(fusor, names, rna, prot, order)
-    _warn_unmatched(mdata, matching, rna, prot, order, params)
+    embedding = embed(fusor, *every)
+    matching = _complete(mdata, matching, embedding, names, rna, prot, order)
+    _warn_unmatched(mdata, matching, rna, prot, order)
     add_matching(mdata, matching, rna=rna, prot=prot, params=params)
+    for name, emb in zip((rna, prot), embedding, strict=True):
+        mdata.mod[name].obsm[_store.EMBEDDING_KEY] = emb
     log.info("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
     return matching
 
 
-def _warn_unmatched(mdata: MuData, matching: pd.DataFrame, rna: str, prot: str, order, params: dict) -> None:
-    """Say how many cells that were to get a match got none, and why."""
-    wanted = {(2, 1): [prot], (1, 2): [rna], None: [rna, prot]}[order]
+def _wanted(order, rna: str, prot: str) -> list[str]:
+    return {(2, 1): [prot], (1, 2): [rna], None: [rna, prot]}[order]
+
+
+def _complete(
+    mdata: MuData,
+    matching: pd.DataFrame,
+    embedding: tuple[np.ndarray, np.ndarray],
+    names: dict[int, np.ndarray],
+    rna: str,
+    prot: str,
+    order,
+) -> pd.DataFrame:
+    """Match the cells MaxFuse's filters left without a partner in its joint space (``stage="embedding"``).
+
+    Each such cell of a modality that ``order`` says must be matched gets the cell of the other modality (among those
+    MaxFuse was given) whose embedding correlates best with its own, scored by that correlation, as MaxFuse scores
+    its pairs.
+    """
+    mods = {1: rna, 2: prot}
+    extra = []
+    for name in _wanted(order, rna, prot):
+        i = 1 if name == rna else 2
+        j = 3 - i
+        todo = names[i][~np.isin(names[i], matching[name].to_numpy())]
+        if not len(todo):
+            continue
+        obs_i, obs_j = mdata.mod[name].obs_names, mdata.mod[mods[j]].obs_names
+        pos_j = obs_j.get_indexer(names[j])
+        idx, corr = best_partners(embedding[i - 1][obs_i.get_indexer(todo)], embedding[j - 1][pos_j])
+        extra.append(pd.DataFrame({name: todo, mods[j]: names[j][idx], "score": corr, "stage": "embedding"}))
+        log.info("    %d '%s' cells MaxFuse left unmatched: matched in its joint space", len(todo), name)
+    if not extra:
+        return matching
+    out = pd.concat([matching.assign(stage=matching["stage"].astype(str)), *extra], ignore_index=True)
+    out["stage"] = pd.Categorical(out["stage"], categories=list(MATCH_STAGES))
+    return out[[rna, prot, "score", "stage"]]
+
+
+def _warn_unmatched(mdata: MuData, matching: pd.DataFrame, rna: str, prot: str, order) -> None:
+    """Say how many cells that were to get a match got none (cells without any signal), and why."""
     empty = dict(dict(_store.uns(mdata).get(_store.REPORT, {})).get("empty_cell_names", {}))
-    for name in wanted:
+    for name in _wanted(order, rna, prot):
         n = mdata.mod[name].n_obs
-        n_empty = len(empty.get(name, []))
-        missing = n - matching[name].nunique() - n_empty
+        missing = n - matching[name].nunique()
         if missing > 0:
-            prop = params["filter_bad_matches_propagated"].get("filter_prop")
             warnings.warn(
-                f"{missing} of {n} '{name}' cells ({missing / n:.1%}) got no match: MaxFuse's last stage dropped "
-                f"their matches as the worst-scoring ones (filter_bad_matches_propagated, filter_prop={prop})"
-                + (f"; {n_empty} more have no signal and were left out" if n_empty else "")
-                + "; obs['mufuse_match'] holds a missing value for them",
+                f"{missing} of {n} '{name}' cells ({missing / n:.1%}) got no match: "
+                f"{len(empty.get(name, []))} have no signal at all (report['empty_cell_names']) and were left out "
+                "of the matching; obs['mufuse_match'] holds a missing value for them",
                 UserWarning,
                 stacklevel=3,
             )
@@ -346,7 +393,7 @@ def _matching_table(fusor, names: dict[int, np.ndarray], rna: str, prot: str, or
             rna: names[1][np.asarray(idx1, dtype=np.int64)],
             prot: names[2][np.asarray(idx2, dtype=np.int64)],
             "score": np.asarray(score, dtype=np.float64),
-            "stage": pd.Categorical(stages_of_pairs, categories=["pivot", "propagated"]),
+            "stage": pd.Categorical(stages_of_pairs, categories=list(MATCH_STAGES)),
         }
     )
 

@@ -1,0 +1,95 @@
+"""The joint space of a fitted MaxFuse model: the canonical-correlation embedding of every cell, and matching in it.
+
+MaxFuse fits a CCA on its pivot pairs (after an SVD of each active array) and scores every pair by the Pearson
+correlation of the two cells in that space (Chen et al. 2024). The same space embeds any cell: each active array is
+rotated by the fitted SVD, projected by the fitted CCA, block of rows by block of rows, and centred and scaled per
+component over all the cells of its modality, which is what ``Fusor.get_embedding`` computes for the arrays it is
+given. Cells MaxFuse leaves without a match are matched here, to the cell of the other modality whose embedding
+correlates best with theirs: MaxFuse's own score, in MaxFuse's own space.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BLOCK = 65_536  # rows per block: memory stays bounded whatever the number of cells
+
+
+def _blocks(n: int, size: int = BLOCK):
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
+def _project(fusor, arr: np.ndarray, which: int) -> np.ndarray:
+    """CCA scores of rows of active array ``which`` (1 = RNA, 2 = protein), before centring and scaling."""
+    rotate = fusor._rotation_before_cca_on_active_arr1 if which == 1 else fusor._rotation_before_cca_on_active_arr2
+    cca = fusor._cca_on_pivots
+    out = None
+    for sl in _blocks(arr.shape[0]):
+        block = rotate(np.asarray(arr[sl], dtype=np.float64))
+        if which == 1:
+            scores = cca.transform(block)
+        else:  # sklearn's CCA projects Y only beside an X: a zero X of the same rows costs one small array
+            scores = cca.transform(np.zeros((block.shape[0], cca.x_rotations_.shape[0])), block)[1]
+        if out is None:
+            out = np.empty((arr.shape[0], scores.shape[1]), dtype=np.float64)
+        out[sl] = scores
+    assert out is not None
+    return out
+
+
+def embed(fusor, active1: np.ndarray, active2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Embed every cell of both modalities in a fitted MaxFuse model's canonical-correlation space.
+
+    Parameters
+    ----------
+    fusor
+        A ``maxfuse.model.Fusor`` that has run ``filter_bad_matches(target="pivot")`` (the CCA on pivots is fitted).
+    active1, active2
+        Active arrays of all the cells to embed (cells × RNA / protein active features).
+
+    Returns
+    -------
+    ``(embedding1, embedding2)``: float32, cells × CCA components, each component centred and scaled to unit
+    variance over the cells of its modality, as ``Fusor.get_embedding`` gives for the same arrays.
+    """
+    out = []
+    for arr, which in ((active1, 1), (active2, 2)):
+        scores = _project(fusor, arr, which)
+        scores -= scores.mean(axis=0)
+        sd = scores.std(axis=0)
+        scores /= np.where(sd > 0, sd, 1.0)
+        out.append(scores.astype(np.float32))
+    return out[0], out[1]
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows centred and scaled to unit norm: their dot product is the Pearson correlation of two rows."""
+    x = np.asarray(x, dtype=np.float32)
+    x = x - x.mean(axis=1, keepdims=True)
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norm > 0, norm, 1.0)
+
+
+def best_partners(query: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each query row, the target row whose values correlate best with it (Pearson), and that correlation.
+
+    Exact search, block by block (memory: a block of queries × all targets).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.array([[1.0, 0.0, -1.0], [-1.0, 0.0, 1.0]])
+    >>> idx, r = best_partners(np.array([[2.0, 0.5, -2.0]]), t)
+    >>> int(idx[0]), round(float(r[0]), 3)
+    (0, 0.993)
+    """
+    tq = _unit_rows(target)
+    idx = np.empty(query.shape[0], dtype=np.int64)
+    corr = np.empty(query.shape[0], dtype=np.float64)
+    size = max(256, min(BLOCK, int(2e8 // max(tq.shape[0], 1))))  # a block × targets float32 product ≤ 800 MB
+    for sl in _blocks(query.shape[0], size):
+        sim = _unit_rows(query[sl]) @ tq.T
+        idx[sl] = sim.argmax(axis=1)
+        corr[sl] = sim[np.arange(sim.shape[0]), idx[sl]]
+    return idx, corr
