@@ -12,7 +12,19 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "mufuse"
 MAX_BODY = 60
 
 BASE = {"_store", "_kernels", "_errors", "_progress", "_version", "data"}
-SHARED = {"_io", "_format", "_validate", "_report", "_state", "_genes", "_obs", "_compare", "_counts", "_chunked"}
+SHARED = {
+    "_io",
+    "_format",
+    "_validate",
+    "_report",
+    "_state",
+    "_genes",
+    "_obs",
+    "_compare",
+    "_counts",
+    "_transforms",
+    "_chunked",
+}
 API = {"pp", "tl", "pl", "datasets"}
 
 

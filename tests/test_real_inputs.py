@@ -520,3 +520,93 @@ def test_nan_in_a_few_protein_cells_names_the_cells(sim):
     m = _mdata(rna=sim["rna"].copy(), prot=prot)
     with pytest.raises(MufuseError, match=r"2 cell\(s\) \(cell-000005, cell-000009\).*filter them out"):
         mufuse.pp.harmonize(m)
+
+
+# -- found by a new user's trial ---------------------------------------------------------------------------------------
+
+
+def test_barnyard_never_links_a_human_marker_to_a_mouse_gene(sim):
+    rna = sim["rna"]
+    human = [g for g in rna.var_names if g != "CD4"]  # the human CD4 gene is missing, its mouse gene is there
+    x = sparse.hstack([rna[:, human].X, rna.X]).tocsr()
+    names = [f"GRCh38_{g}" for g in human] + [f"mm10___{g.capitalize()}" for g in rna.var_names]
+    m = _mdata(rna=ad.AnnData(x, obs=rna.obs, var=pd.DataFrame(index=names)), prot=sim["prot"].copy())
+    links = mufuse.pp.link_features(m)
+    assert links.loc["CD4_TotalSeqB", "status"] == "gene_absent"
+    assert not links["genes"].str.contains("mm10___").any()
+
+
+def test_labels_at_two_granularities_sharing_some_names(matched_sim):
+    """Fine RNA labels and coarse protein labels that share a few names: the true pairing still reads 1.0."""
+    m = matched_sim
+    fine = m["rna"].obs["cell_type"].astype(str)
+    m["rna"].obs["lab"] = fine.to_numpy()
+    m["prot"].obs["lab"] = fine.map(lambda x: "CD4 T" if x in ("CD4 T", "CD8 T") else x).to_numpy()  # CD4 T in both
+    ev = mufuse.tl.evaluate_matching(m, label_key="lab", n_perms=50)
+    assert ev["label_agreement"] == 1.0
+    assert ev["label_overlap"]["pairs_compared"] == pytest.approx(1 - (fine == "CD8 T").mean())
+
+
+def test_a_perfect_matching_is_not_called_random_with_few_permutations(matched_sim):
+    ev = mufuse.tl.evaluate_matching(matched_sim, n_perms=50)
+    assert ev["p_value"] == pytest.approx(1 / 51)  # the smallest 50 permutations can give
+    assert "matching not better than random" not in set(mufuse.tl.diagnose(matched_sim)["cause"])
+
+
+@pytest.mark.parametrize(
+    ("params", "seed", "words"),
+    [
+        ({"refine_pivots": {"nope": 3}}, 0, ["no parameter 'nope'", "cca_components"]),
+        ({"refine_pivots": {"cca_components": "abc"}}, 0, ["takes a number"]),
+        ({}, -1, ["seed", "2**32"]),
+    ],
+)
+def test_maxfuse_arguments_fail_before_maxfuse(matched_sim, params, seed, words):
+    with pytest.raises(MufuseError) as err:
+        mufuse.tl.run_maxfuse(matched_sim, seed=seed, **params)
+    assert all(w in str(err.value) for w in words)
+
+
+def test_links_warn_when_too_few_markers_link(sim):
+    m = _decorated(sim, "XYZ_", None)
+    msgs = _warnings_of(mufuse.pp.link_features, m)
+    assert any("only 0 of the 19 markers" in w and "start with 'XYZ_'" in w and "and 796 more" in w for w in msgs)
+
+
+def test_cli_says_flags_where_the_api_says_parameters(seurat_file, tmp_path, capsys):
+    assert main(["harmonize", str(seurat_file), "-o", str(tmp_path / "o.h5mu")]) == 2  # modalities are RNA/ADT
+    err = capsys.readouterr().err
+    assert "--rna" in err and "rna=" not in err
+    assert (
+        main(
+            [
+                "harmonize",
+                str(seurat_file),
+                "-o",
+                str(tmp_path / "o.h5mu"),
+                "--rna",
+                "RNA",
+                "--prot",
+                "ADT",
+                "--layer",
+                "nope",
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "leave out --layer" in err and "layer=None" not in err
+
+
+def test_a_closed_pipe_is_not_an_error(sim, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "in.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sim.write(path)
+    exe = Path(sys.executable).parent / "mufuse"
+    res = subprocess.run(f"'{exe}' links '{path}' | head -1", shell=True, capture_output=True, text=True, timeout=300)
+    assert res.stdout.startswith("marker") and "Error" not in res.stderr and "Traceback" not in res.stderr

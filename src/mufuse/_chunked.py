@@ -51,7 +51,7 @@ def _row_blocks(x):
     return x.to_delayed().ravel(), offsets, dask
 
 
-def _compute_batched(tasks, desc: str):
+def compute_batched(tasks, desc: str):
     """Compute delayed tasks :func:`blocks_in_flight` at a time, in order, with a progress bar; yield results."""
     import dask
 
@@ -89,7 +89,7 @@ def count_moments(x, *, target_sum: float, flag: np.ndarray) -> _kernels.CountSt
     """
     blocks, _, dask = _row_blocks(x)
     tasks = [dask.delayed(_kernels.count_moments)(b, target_sum=target_sum, flag=flag) for b in blocks]
-    parts = list(_compute_batched(tasks, "counts: library sizes, gene moments"))
+    parts = list(compute_batched(tasks, "counts: library sizes, gene moments"))
     return _kernels.CountStats(
         lib=np.concatenate([p.lib for p in parts]),
         lib_shared=np.concatenate([p.lib_shared for p in parts]),
@@ -171,7 +171,7 @@ def gather(
         )
         for i in range(len(blocks))
     ]
-    for i, (sh, b1, b2) in enumerate(_compute_batched(tasks, "counts: shared columns, HVG moments")):
+    for i, (sh, b1, b2) in enumerate(compute_batched(tasks, "counts: shared columns, HVG moments")):
         shared[offsets[i] : offsets[i + 1]] = sh
         s1 += b1
         s2 += b2
@@ -275,5 +275,5 @@ def store(arr, dataset, desc: str = "writing") -> None:
     if len(arr.chunks[1]) > 1:
         arr = arr.rechunk({1: -1})
     offsets = np.concatenate([[0], np.cumsum(arr.chunks[0])]).astype(np.int64)
-    for i, block in enumerate(_compute_batched(list(arr.to_delayed().ravel()), desc)):
+    for i, block in enumerate(compute_batched(list(arr.to_delayed().ravel()), desc)):
         dataset[offsets[i] : offsets[i + 1]] = block

@@ -19,11 +19,10 @@ def label_agreement(
 ) -> dict:
     """Share of matched pairs with the same label, counted only where the labels of the two modalities compare.
 
-    Labels are first renamed by ``label_map`` (labels it does not name stay as they are). A pair is compared when at
-    least one of its two labels occurs in both modalities: a pair of two labels that each exist in one modality only
-    (RNA ``CD4 T`` beside protein ``T cells``) cannot be judged, while a pair whose RNA label is ``B`` (present in both)
-    and whose protein label is anything else is a mismatch. Without any label common to both modalities the
-    agreement is ``None``: not comparable, never 0.
+    Labels are first renamed by ``label_map`` (labels it does not name stay as they are). A pair is compared when both
+    of its labels occur in both modalities: a label of one modality only (RNA ``CD4 Tcm`` beside protein ``T cells``)
+    cannot be judged against anything, even when the other modality shares some labels at another granularity (both
+    have ``CD4 T``). Without any label common to both modalities the agreement is ``None``: not comparable, never 0.
 
     Parameters
     ----------
@@ -56,7 +55,7 @@ def label_agreement(
     set1, set2 = set(l1), set(l2)
     shared = sorted(set1 & set2)
     a, b = l1[i1], l2[i2]
-    compared = np.isin(a, shared) | np.isin(b, shared)
+    compared = np.isin(a, shared) & np.isin(b, shared)
     value = float((a[compared] == b[compared]).mean()) if compared.any() else None
     return {
         "value": value,

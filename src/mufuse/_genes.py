@@ -290,17 +290,14 @@ def symbol_index(rna_ad) -> dict[str, list[str]]:
     >>> symbol_index(ad.AnnData(np.zeros((1, 2)), var=pd.DataFrame(index=["HLA-DRA", "CD8A"])))
     {'HLADRA': ['HLA-DRA'], 'CD8A': ['CD8A']}
     """
+    decorated = [(str(v), *undecorate(raw)) for v, raw in zip(rna_ad.var_names, _raw_symbols(rna_ad), strict=True)]
+    mouse = {v for v, _, kind in decorated if kind and is_mouse_prefix(kind)}
+    # mixed-species RNA (a barnyard): a human panel's antibodies bind the human proteins, so only human genes link
+    skip = mouse if 0 < len(mouse) < len(decorated) else set()
     present: dict[str, list[str]] = {}
-    mouse: set[str] = set()
-    for var_name, raw in zip(map(str, rna_ad.var_names), _raw_symbols(rna_ad), strict=True):
-        sym, kind = undecorate(raw)
-        present.setdefault(name_key(sym), []).append(var_name)
-        if kind and is_mouse_prefix(kind):
-            mouse.add(var_name)
-    if mouse:  # mixed-species RNA: a human panel's antibodies bind the human proteins, so link the human genes
-        for key, names in present.items():
-            human = [n for n in names if n not in mouse]
-            present[key] = human or names
+    for var_name, sym, _ in decorated:
+        if var_name not in skip:
+            present.setdefault(name_key(sym), []).append(var_name)
     return present
 
 

@@ -126,8 +126,13 @@ def _culprits(st: dict[str, Any], feats: Sequence[str], rule: str) -> str:
     return ", ".join(f"{feats[j]} ({100 * st['col_clip'][j]:.1f}% clipped)" for j in order) or "none clipped"
 
 
+_BEFORE: dict[str, Any] = {}  # the context of a report on the arrays as given: it describes, it does not advise
+
+
 def _fix(rule: str, name: str, context: dict[str, Any] | None) -> str:
     """Say what to do about a broken rule: harmonize, for arrays it did not make; the cause, for arrays it made."""
+    if context is _BEFORE:
+        return "as given, before mufuse.pp.harmonize scaled the protein"
     if context is None:
         return {
             "mean": "z-score each feature (mufuse.pp.harmonize)",
@@ -197,7 +202,7 @@ def _pair_issues(
                     f"std differs {ratio:.1f}x between modalities ({names[0]} {a['std']:.3f}, "
                     f"{names[1]} {b['std']:.3f}; limit {STD_RATIO}x): the one with the larger std will "
                     f"dominate the correlation distance; "
-                    + _fix("std_ratio" if context is None else "std", low, context),
+                    + _fix("std_ratio" if context is None or context is _BEFORE else "std", low, context),
                 )
             )
     ra, rb = a["max"] - a["min"], b["max"] - b["min"]
@@ -207,7 +212,8 @@ def _pair_issues(
             (
                 "range",
                 f"ranges differ: {names[0]} [{a['min']:.2f}, {a['max']:.2f}] vs {names[1]} "
-                f"[{b['min']:.2f}, {b['max']:.2f}]; " + _fix("range" if context is None else "std", narrow, context),
+                f"[{b['min']:.2f}, {b['max']:.2f}]; "
+                + _fix("range" if context is None or context is _BEFORE else "std", narrow, context),
             )
         )
     return issues
@@ -220,6 +226,7 @@ def scale_report(
     clip: float | None,
     *,
     harmonized: bool = False,
+    before: bool = False,
 ) -> tuple[pd.DataFrame, list[Issue]]:
     """Compute the report table and the list of broken rules ``(rule, message)`` without warning or raising.
 
@@ -236,6 +243,8 @@ def scale_report(
     harmonized
         The arrays are ``mufuse.pp.harmonize``'s output: a broken rule then names the features (and cells) that cause
         it instead of advising to harmonize, which would give the same arrays again.
+    before
+        The arrays are the input as given, reported beside harmonize's result: the messages describe, without advice.
 
     Returns
     -------
@@ -263,7 +272,7 @@ def scale_report(
         feature_rows, constant = _feature_rows(st, name, feats)
         rows += [{"modality": name, "feature": ALL, **st["overall"], "flag": ""}, *feature_rows]
         issues += _value_issues(name, st["overall"], constant, harmonized)
-    ctx = context if harmonized else None
+    ctx = _BEFORE if before else context if harmonized else None
     issues += _moment_issues(names, overall, ctx) + _pair_issues(names, overall, ctx)
     return pd.DataFrame(rows, columns=REPORT_COLUMNS), issues
 

@@ -16,6 +16,7 @@ ACTIVE_KEY = "mufuse_active"
 MATCH_KEY = "mufuse_match"
 SCORE_KEY = "mufuse_score"
 EMBEDDING_KEY = "X_mufuse"  # MaxFuse's canonical-correlation space, same columns in both modalities
+TRANSFERRED_KEY = "mufuse_transferred"  # features carried through the matching, a DataFrame per modality
 
 # keys inside mdata.uns["mufuse"]
 LINKS = "links"

@@ -195,7 +195,7 @@ def enough_shared(
         f" The var_names of '{rna}' are Ensembl IDs and its var has no symbol column: add one named "
         f"{' or '.join(SYMBOL_COLUMNS[:3])}."
         if ensembl and not any(str(c).lower() in SYMBOL_COLUMNS for c in rna_ad.var.columns)
-        else _names_hint(rna_ad, rna)
+        else names_hint(rna_ad, rna)
     )
     raise LinkError(
         f"only {len(shared)} feature(s) shared between modality '{prot}' and modality '{rna}' ({have}); MaxFuse's "
@@ -204,11 +204,12 @@ def enough_shared(
     )
 
 
-def _names_hint(rna_ad, rna: str) -> str:
+def names_hint(rna_ad, rna: str) -> str:
     """Show what the RNA's var_names look like, and name a prefix most of them share (e.g. ``XYZ_CD3E``)."""
     names = [str(v) for v in rna_ad.var_names[:2000]]
     if not names:
         return ""
+    more = rna_ad.n_vars - 4
     heads = pd.Series([n.split(sep, 1)[0] + sep for n in names for sep in "_:|" if sep in n[1:]])
     top = heads.value_counts()
     prefix = (
@@ -217,7 +218,9 @@ def _names_hint(rna_ad, rna: str) -> str:
         if len(top) and top.iloc[0] >= 0.5 * len(names)
         else ""
     )
-    return f" The var_names of '{rna}' look like: {_examples(names, 4)}.{prefix}"
+    return (
+        f" The var_names of '{rna}' look like: {', '.join(names[:4])}{f' and {more} more' if more > 0 else ''}.{prefix}"
+    )
 
 
 def numeric_2d(x: Any, which: str) -> np.ndarray:

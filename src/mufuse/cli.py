@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -24,6 +26,29 @@ from .tl._maxfuse import check_run_arguments
 __all__ = ["build_parser", "main", "read_lazy", "write_atomic", "write_harmonized_copy"]
 
 EXIT_BAD_INPUT = 2
+
+
+_FLAGS = "rna|prot|layer|prot_layer|batch_key|clip|n_top_genes|library_size|prot_transform|cofactor|clr_axis|multi_gene"
+
+
+def cli_words(message: str) -> str:
+    """Say an API message's advice in the command line's words: ``layer='counts'`` → ``--layer counts``.
+
+    Examples
+    --------
+    >>> cli_words("pass layer='counts' or overrides={'CD4': 'CD4'}, exclude=[...]")
+    'pass --layer counts or --override CD4=CD4, --exclude MARKER'
+    """
+    message = re.sub(rf"\bpass ({_FLAGS})=None\b", lambda m: f"leave out --{m.group(1).replace('_', '-')}", message)
+    message = message.replace(" to mufuse.pp.link_features", "")
+    message = re.sub(r"overrides=\{'([^']*)': '([^']*)'(?:, \.\.\.)?\}", r"--override \1=\2", message)
+    message = re.sub(r"(?:mufuse\.pp\.link_features\()?exclude=\[[^\]]*\]\)?", "--exclude MARKER", message)
+    message = re.sub(
+        rf"\b({_FLAGS})=(?:'([^']*)'|<([^>]*)>|([^\s,;)]+))",
+        lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2) or m.group(4) or '<' + m.group(3) + '>'}",
+        message,
+    )
+    return message
 
 
 def _harmonize_kwargs(args) -> dict:
@@ -172,7 +197,7 @@ def cmd_harmonize(args) -> int:
     print(_format.before_after(report, _scale_issues(store), args.rna, args.prot, "after mufuse.pp.harmonize:"))
     for w in caught:
         if not str(w.message).startswith("mufuse scale check"):
-            print(f"warning: {w.message}", file=sys.stderr)
+            print(f"warning: {cli_words(str(w.message))}", file=sys.stderr)
     return 0
 
 
@@ -252,7 +277,7 @@ def cmd_match(args) -> int:
         for key in (args.labels, args.cluster_labels):
             if key:
                 _obs.labels(mdata, name, key)
-    check_run_arguments(order, maxfuse_params)
+    check_run_arguments(order, maxfuse_params, args.seed)
     if not all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot)):
         print("not harmonized yet: running mufuse.pp.harmonize first")
         _link_if_asked(mdata, args)
@@ -335,9 +360,15 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--n-top-genes", type=int, default=None, help="highly variable genes (default: 2000 or all)")
     g.add_argument("--batch-key", default=None, help="obs column: z-score within each batch (default: none)")
-    g.add_argument("--layer", default=None, help="RNA layer with raw counts (default: found where the counts are)")
     g.add_argument(
-        "--prot-layer", default=None, help="protein layer to use (default: found by the same rule as the RNA's)"
+        "--layer",
+        default=None,
+        help="RNA layer with raw counts, 'X' for .X or 'raw' for .raw.X (default: found where the counts are)",
+    )
+    g.add_argument(
+        "--prot-layer",
+        default=None,
+        help="protein layer to use, 'X' for .X or 'raw' for .raw.X (default: counts found by the RNA's rule, else .X)",
     )
     g.add_argument("--strict", action="store_true", help="fail (exit 2) when the scale check fails")
 
@@ -469,14 +500,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     with warnings.catch_warnings():  # restores the caller's warning state (main() is also called in-process)
-        warnings.showwarning = lambda msg, *a, **k: print(f"warning: {msg}", file=sys.stderr)
+        warnings.showwarning = lambda msg, *a, **k: print(f"warning: {cli_words(str(msg))}", file=sys.stderr)
         warnings.filterwarnings("ignore", module=r"mudata\..*")
         warnings.filterwarnings("ignore", module=r"anndata\..*")
         try:
             return int(args.func(args))
         except (MufuseError, _io.BadInput) as err:
-            print(f"mufuse: error: {err}", file=sys.stderr)
+            print(f"mufuse: error: {cli_words(str(err))}", file=sys.stderr)
             return EXIT_BAD_INPUT
+        except BrokenPipeError:  # the reader went away (`mufuse links x.h5mu | head`): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         except (OSError, KeyError) as err:
             print(f"mufuse: error: {type(err).__name__}: {err}", file=sys.stderr)
             return EXIT_BAD_INPUT

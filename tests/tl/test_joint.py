@@ -97,3 +97,110 @@ def test_embedding_equals_maxfuse_get_embedding(sim):
     got1, got2 = embed(fusor, inputs["active_arr1"], inputs["active_arr2"])
     np.testing.assert_allclose(got1, want1, atol=1e-4)
     np.testing.assert_allclose(got2, want2, atol=1e-4)
+
+
+# -- transfer through the matching ------------------------------------------------------------------------------
+
+
+def _true_pairs(m):
+    n = m["rna"].n_obs
+    mufuse.tl.add_matching(m, [list(range(n)), list(range(n)), [1.0] * n])
+
+
+def test_labels_and_genes_through_the_true_pairs(sim, tmp_path):
+    """Paired data, the true matching: each protein cell receives exactly its own RNA label and expression."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(sim)
+    _true_pairs(sim)
+    out = mufuse.tl.transfer_labels(sim, "cell_type")
+    assert (out["label"].astype(str) == sim["prot"].obs["cell_type"].astype(str)).all()
+    assert (out["confidence"] == 1.0).all()
+    assert sim["prot"].obs["mufuse_cell_type"].astype(str).equals(out["label"].astype(str))
+    genes = ["CD4", "CD8A", "MS4A1"]
+    got = mufuse.tl.transfer_features(sim, genes)
+    x = sim["rna"].X
+    lib = np.asarray(x.sum(axis=1)).ravel()
+    own = np.log1p(x[:, sim["rna"].var_names.get_indexer(genes)].toarray() * (1e4 / lib)[:, None])
+    np.testing.assert_allclose(got.to_numpy(), own, rtol=1e-5, atol=1e-5)
+    back = mufuse.tl.transfer_features(sim, ["CD4_TotalSeqB"], source="prot", target="rna")  # the reverse
+    arcsinh = np.arcsinh(np.asarray(sim["prot"].X)[:, sim["prot"].var_names.get_loc("CD4_TotalSeqB")] / 5)
+    np.testing.assert_allclose(back["CD4_TotalSeqB"].to_numpy(), arcsinh, rtol=1e-5)
+    mufuse.tl.transfer_features(sim, ["CD3E"])  # added beside the earlier columns
+    assert list(sim["prot"].obsm["mufuse_transferred"].columns) == [*genes, "CD3E"]
+    path = tmp_path / "t.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sim.write(path)
+    back = read_quiet(path)
+    np.testing.assert_allclose(back["prot"].obsm["mufuse_transferred"]["CD4"], got["CD4"])
+    with pytest.raises(mufuse.MufuseError, match="NOPE.*'rna'"):
+        mufuse.tl.transfer_features(sim, ["NOPE"])
+
+
+@pytest.mark.maxfuse
+def test_transfer_onto_unpaired_cells_after_maxfuse(matched):
+    m, _ = matched
+    out = mufuse.tl.transfer_labels(m, "cell_type")
+    truth = m["prot"].obs["cell_type"].astype(str)
+    right = out["label"].astype(str) == truth
+    assert right.mean() > 0.9  # the simulator's types are well separated
+    assert out["confidence"].between(0, 1).all() and out["confidence"].notna().all()
+    genes = mufuse.tl.transfer_features(m, ["CD19", "CD14"])
+    b = (truth == "B").to_numpy()
+    assert genes.loc[b, "CD19"].mean() > 2 * genes.loc[~b, "CD19"].mean()  # B-cell genes land on B cells
+
+
+# -- the sketched route -------------------------------------------------------------------------------------------
+
+
+def test_blocks_on_a_local_cluster_give_the_same_partners():
+    from dask.distributed import Client, LocalCluster
+
+    rng = np.random.default_rng(1)
+    target = rng.normal(size=(2000, 10)).astype(np.float32)
+    query = rng.normal(size=(3000, 10)).astype(np.float32)
+    here = best_partners(query, target, block_rows=256)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster):
+            there = best_partners(query, target, block_rows=256)
+    np.testing.assert_array_equal(here[0], there[0])
+    np.testing.assert_allclose(here[1], there[1])
+
+
+def test_the_sketch_keeps_a_rare_population():
+    from mufuse.tl._sketch import sketch
+
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(0, 1, (19_800, 8)), rng.normal(6, 1, (200, 8))]  # a 1% population, as spread as the rest
+    idx = sketch(x, 1000, seed=0)
+    assert len(idx) == 1000 and len(np.unique(idx)) == 1000
+    assert (idx >= 19_800).sum() >= 30  # three times its 1% share and more (uniform sampling keeps about 10)
+
+
+@pytest.mark.maxfuse
+def test_the_sketched_route_matches_every_cell():
+    m = mufuse.datasets.simulated(1500, n_genes=600, paired=False, n_prot_cells=3000, seed=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(m)
+        matching = mufuse.tl.run_maxfuse(m, route="sketch", sketch_size=800)
+    route = m.uns["mufuse"]["params"]["maxfuse"]["route"]
+    assert route["route"] == "sketch" and route["fitted_prot_cells"] == 800 and route["fitted_rna_cells"] == 800
+    assert matching["prot"].nunique() == 3000 and (matching["stage"] == "embedding").sum() >= 2200
+    l1 = m["rna"].obs.loc[matching["rna"], "cell_type"].to_numpy()
+    l2 = m["prot"].obs.loc[matching["prot"], "cell_type"].to_numpy()
+    assert (l1 == l2).mean() > 0.85
+    assert m["rna"].obsm["X_mufuse"].shape[0] == 1500 and m["prot"].obsm["X_mufuse"].shape[0] == 3000
+
+
+@pytest.mark.maxfuse
+def test_joint_umap_draws_both_modalities(matched):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    m, _ = matched
+    fig = mufuse.pl.joint_umap(m, color="cell_type", max_cells=800)
+    assert len(fig.axes) == 2 and "modality" in fig.axes[0].get_title()
+    with pytest.raises(mufuse.MufuseError, match="run_maxfuse"):
+        mufuse.pl.joint_umap(mufuse.datasets.simulated(100, seed=0))

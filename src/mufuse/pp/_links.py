@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 from mudata import MuData
 
-from .. import _counts, _store
+from .. import _counts, _store, _validate
 from .._errors import LinkError, MufuseError
 from .._genes import curated_index, decorations, hgnc_index, is_mouse_prefix, name_key, parse_genes, symbol_index
 from ._exclusions import excluded
@@ -271,6 +271,14 @@ def link_features(
         mdata, rna=rna, prot=prot, overrides=overrides, exclude=exclude, multi_gene=multi_gene
     )
     _store.update(mdata, {_store.LINKS: links}, params={"link": params})
+    n_linked = int((links["status"] == "linked").sum())
+    if n_linked < _validate.MIN_SHARED <= int((links["status"] != "excluded").sum()):
+        warnings.warn(
+            f"only {n_linked} of the {len(links)} markers of modality '{prot}' link to genes of modality '{rna}'; "
+            f"harmonize needs at least {_validate.MIN_SHARED}." + _validate.names_hint(mdata.mod[rna], rna),
+            UserWarning,
+            stacklevel=2,
+        )
     counts = links["status"].value_counts()
     log.info(
         "linked %d of %d protein markers (%s)",

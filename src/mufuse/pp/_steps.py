@@ -135,6 +135,8 @@ def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
         )
     if opts.library_size not in _normalize.LIBRARY_SIZES:
         raise MufuseError(f"library_size={opts.library_size!r} is not one of {', '.join(_normalize.LIBRARY_SIZES)}")
+    if not (isinstance(opts.cofactor, int | float) and opts.cofactor > 0 and np.isfinite(opts.cofactor)):
+        raise MufuseError(f"cofactor (of arcsinh) must be a positive number (e.g. 5 for counts), got {opts.cofactor!r}")
     clip = opts.clip
     if not (isinstance(clip, int | float) and clip > 0 and np.isfinite(clip)):
         raise MufuseError(f"clip must be a positive number (e.g. 5.0), got {clip!r}")
@@ -271,8 +273,9 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
         bad = ~np.isfinite(out)
         markers = [usable[j] for j in np.flatnonzero(bad.any(axis=0))]
         cells = np.asarray(prot_ad.obs_names)[bad.any(axis=1)]
+        chosen = f"'{transform}'" + (" (chosen by prot_transform='auto')" if opts.prot_transform == "auto" else "")
         raise MufuseError(
-            f"modality '{prot}' has {int(bad.sum())} NaN/Inf values (after prot_transform='{transform}') in "
+            f"modality '{prot}' has {int(bad.sum())} NaN/Inf values (after the protein transform {chosen}) in "
             f"{len(markers)} marker(s) ({', '.join(markers[:5])}) and {len(cells)} cell(s) "
             f"({', '.join(map(str, cells[:3]))}): "
             + (
@@ -406,7 +409,7 @@ def verify(
     features = [str(f) for f in a.shared.index]
     after, issues = scale_report([a.rna_shared, a.prot_shared], [rna, prot], features, clip, harmonized=True)
     prot_as_given = _normalize.dense_float(p.values[:, p.marker_names.get_indexer(a.shared["prot"])])
-    before, before_issues = scale_report([a.rna_shared, prot_as_given], [rna, prot], features, clip)
+    before, before_issues = scale_report([a.rna_shared, prot_as_given], [rna, prot], features, clip, before=True)
     report: dict[str, Any] = {
         "table": after,
         "before": before,

@@ -11,7 +11,7 @@ from mudata import MuData
 
 from .. import _obs, _store
 from .._report import format_issues, stored_report
-from ._evaluate import CCA_OVERFIT, FEW_SHARED
+from ._evaluate import CCA_OVERFIT, FEW_SHARED, not_significant
 
 BATCH_COLUMNS = ("batch", "sample", "donor", "orig.ident", "patient", "library", "run")
 Row = tuple[str, float, str, str]  # (cause, severity 0-1, evidence, fix)
@@ -91,7 +91,7 @@ def _evaluation(store: dict) -> list[Row]:
                 "check scales and lower refine_pivots cca_components",
             )
         )
-    if float(evaluation.get("p_value", 0)) >= 0.01:
+    if not_significant(float(evaluation.get("p_value", 0)), int(evaluation.get("n_perms", 1000))):
         rows.append(
             (
                 "matching not better than random",

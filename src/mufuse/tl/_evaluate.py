@@ -6,6 +6,7 @@ The sources of the metrics are in the References of :func:`evaluate_matching` an
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from .. import _obs, _store
 from .._compare import label_agreement
 from .._errors import MufuseError
 from ._metrics import (
+    FIT_MAX,
     clusters,
     foscttm,
     marker_agreement,
@@ -65,7 +67,8 @@ def _label_warnings(out: dict[str, Any], rna: str, prot: str) -> list[str]:
     ov = out.get("label_overlap")
     if not ov or not (ov[f"only_{rna}"] or ov[f"only_{prot}"]):
         return []
-    n1, n2 = len(ov["shared"]) + len(ov[f"only_{rna}"]), len(ov["shared"]) + len(ov[f"only_{prot}"])
+    k = len(ov["shared"])
+    n1, n2 = k + len(ov[f"only_{rna}"]), k + len(ov[f"only_{prot}"])
     only1, only2 = ", ".join(ov[f"only_{rna}"][:8]) or "-", ", ".join(ov[f"only_{prot}"][:8]) or "-"
     lists = f"{rna} only: {only1}; {prot} only: {only2}"
     if not ov["shared"]:
@@ -74,8 +77,8 @@ def _label_warnings(out: dict[str, Any], rna: str, prot: str) -> list[str]:
             "pass label_map={'<label>': '<common label>', ...} to map them to common names"
         ]
     return [
-        f"only {len(ov['shared'])} of {n1} {rna} labels and {n2} {prot} labels occur in both modalities ({lists}); "
-        f"label_agreement counts the {ov['pairs_compared']:.0%} of pairs where at least one label occurs in both; "
+        f"only {k} of the {n1} {rna} labels and {k} of the {n2} {prot} labels occur in both modalities ({lists}); "
+        f"label_agreement counts the {ov['pairs_compared']:.0%} of pairs whose two labels both occur in both; "
         "pass label_map= to compare the others"
     ]
 
@@ -96,6 +99,20 @@ def _paired(mdata: MuData, rna: str, prot: str, table: pd.DataFrame, sh1, sh2) -
     return {"foscttm": foscttm(sh1[j1], sh2[j2]), "identity_accuracy": float((r[could] == p[could]).mean())}
 
 
+def not_significant(p_value: float, n_perms: int) -> bool:
+    """Tell whether a permutation p-value says "no better than random".
+
+    It does when it is at least 0.01 and above the smallest p-value ``n_perms`` permutations can give (with 50
+    permutations no p-value is below 0.0196).
+
+    Examples
+    --------
+    >>> not_significant(1 / 51, 50), not_significant(0.2, 1000)
+    (False, True)
+    """
+    return p_value >= 0.01 and p_value > 1.0 / (1 + n_perms) + 1e-12
+
+
 def _warnings(out: dict[str, Any], n_features: int, report: dict[str, Any]) -> list[str]:
     """Say what the numbers show is wrong: few shared features, weak markers, over-fit CCA, a failed check, p."""
     warn = []
@@ -114,7 +131,7 @@ def _warnings(out: dict[str, Any], n_features: int, report: dict[str, Any]) -> l
         )
     if report and not bool(report.get("ok", True)):
         warn.append(f"the scale check of harmonize failed: {report.get('issues', '')}")
-    if out["p_value"] >= 0.01:
+    if not_significant(out["p_value"], out["n_perms"]):
         warn.append(
             f"permutation test p = {out['p_value']:.3g}: the pairs agree on shared markers no better than random pairs"
         )
@@ -220,8 +237,11 @@ def evaluate_matching(
     }
     out["marker_corr"] = pd.Series(marker_agreement(x, y), index=pd.Index(features, name="feature"), name="marker_corr")
     out["mean_marker_corr"], out["p_value"] = permutation_test(x, y, n_perms=int(n_perms), seed=seed)
+    out["n_perms"] = int(n_perms)
     out.update(_paired(mdata, rna, prot, table, sh1, sh2))
-    act1, act2 = np.asarray(a1.obsm[_store.ACTIVE_KEY])[i1], np.asarray(a2.obsm[_store.ACTIVE_KEY])[i2]
+    some = np.sort(np.random.default_rng(seed).choice(len(i1), FIT_MAX, replace=False)) if len(i1) > FIT_MAX else None
+    j1, j2 = (i1, i2) if some is None else (i1[some], i2[some])  # at most 50,000 pairs: no 8 GB copy at 1M cells
+    act1, act2 = np.asarray(a1.obsm[_store.ACTIVE_KEY][j1]), np.asarray(a2.obsm[_store.ACTIVE_KEY][j2])
     out["top_canonical_corr"] = top_canonical_correlation(act1, act2)
     out["warnings"] = _label_warnings(out, rna, prot) + _warnings(
         out, len(features), dict(store.get(_store.REPORT, {}))
@@ -236,5 +256,5 @@ def evaluate_matching(
     ]
     _store_evaluation(mdata, out, label_key)
     for w in out["warnings"]:
-        log.warning("mufuse evaluation: %s", w)
+        warnings.warn(f"mufuse evaluation: {w}", UserWarning, stacklevel=2)
     return out

@@ -15,7 +15,7 @@ import numpy as np
 BLOCK = 65_536  # rows per block: memory stays bounded whatever the number of cells
 
 
-def _blocks(n: int, size: int = BLOCK):
+def blocks(n: int, size: int = BLOCK):
     for start in range(0, n, size):
         yield slice(start, min(start + size, n))
 
@@ -25,7 +25,7 @@ def _project(fusor, arr: np.ndarray, which: int) -> np.ndarray:
     rotate = fusor._rotation_before_cca_on_active_arr1 if which == 1 else fusor._rotation_before_cca_on_active_arr2
     cca = fusor._cca_on_pivots
     out = None
-    for sl in _blocks(arr.shape[0]):
+    for sl in blocks(arr.shape[0]):
         block = rotate(np.asarray(arr[sl], dtype=np.float64))
         if which == 1:
             scores = cca.transform(block)
@@ -63,15 +63,17 @@ def embed(fusor, active1: np.ndarray, active2: np.ndarray) -> tuple[np.ndarray, 
     return out[0], out[1]
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows centred and scaled to unit norm: their dot product is the Pearson correlation of two rows."""
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Return rows centred and scaled to unit norm: their dot product is the Pearson correlation of two rows."""
     x = np.asarray(x, dtype=np.float32)
     x = x - x.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norm > 0, norm, 1.0)
 
 
-def best_partners(query: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def best_partners(
+    query: np.ndarray, target: np.ndarray, block_rows: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """For each query row, the target row whose values correlate best with it (Pearson), and that correlation.
 
     Exact search, block by block (memory: a block of queries × all targets).
@@ -82,14 +84,39 @@ def best_partners(query: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np
     >>> t = np.array([[1.0, 0.0, -1.0], [-1.0, 0.0, 1.0]])
     >>> idx, r = best_partners(np.array([[2.0, 0.5, -2.0]]), t)
     >>> int(idx[0]), round(float(r[0]), 3)
-    (0, 0.993)
+    (0, 0.99)
     """
-    tq = _unit_rows(target)
-    idx = np.empty(query.shape[0], dtype=np.int64)
-    corr = np.empty(query.shape[0], dtype=np.float64)
-    size = max(256, min(BLOCK, int(2e8 // max(tq.shape[0], 1))))  # a block × targets float32 product ≤ 800 MB
-    for sl in _blocks(query.shape[0], size):
-        sim = _unit_rows(query[sl]) @ tq.T
-        idx[sl] = sim.argmax(axis=1)
-        corr[sl] = sim[np.arange(sim.shape[0]), idx[sl]]
-    return idx, corr
+    tq = unit_rows(target)
+    size = block_rows or max(256, min(BLOCK, int(1e8 // max(tq.shape[0], 1))))  # a block × targets ≤ 400 MB
+    parts = list(_run_blocks(_best_block, query, tq, size, "matching in the joint space"))
+    if not parts:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _best_block(query: np.ndarray, tq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    sim = unit_rows(query) @ tq.T
+    best = sim.argmax(axis=1)
+    return best.astype(np.int64), sim[np.arange(sim.shape[0]), best].astype(np.float64)
+
+
+def _run_blocks(fn, query: np.ndarray, tq: np.ndarray, size: int, desc: str):
+    """Yield ``fn(block, tq)`` for the row blocks of ``query``, in order.
+
+    With dask installed the blocks are tasks on the active dask scheduler (a ``dask.distributed`` client spreads them
+    over its workers; the targets travel once), a few at a time, with a progress bar; else they run here.
+    """
+    slices = list(blocks(query.shape[0], size))
+    if len(slices) <= 1:
+        yield from (fn(query[sl], tq) for sl in slices)
+        return
+    try:
+        import dask
+    except ImportError:  # pragma: no cover - dask is an optional extra
+        yield from (fn(query[sl], tq) for sl in slices)
+        return
+    from .._chunked import compute_batched
+
+    target = dask.delayed(tq, pure=True)
+    tasks = [dask.delayed(fn, pure=True)(query[sl], target) for sl in slices]
+    yield from compute_batched(tasks, desc)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
 import logging
+import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -15,6 +19,7 @@ from tqdm.auto import tqdm
 from .. import _obs, _progress, _store
 from .._errors import MufuseError
 from ._joint import best_partners, embed
+from ._sketch import ROUTES, SKETCH_SIZE, choose_route, sketch
 
 log = logging.getLogger("mufuse")
 
@@ -192,6 +197,8 @@ def run_maxfuse(
     order: tuple[int, int] | None = (2, 1),
     seed: int = 0,
     verbose: bool = False,
+    route: str = "auto",
+    sketch_size: int = SKETCH_SIZE,
     **maxfuse_params: dict,
 ) -> pd.DataFrame:
     """Run MaxFuse on a harmonized MuData and write the matching back by obs name.
@@ -219,6 +226,14 @@ def run_maxfuse(
         Seed for MaxFuse's random batching and Leiden clustering.
     verbose
         Let MaxFuse print its own progress.
+    route
+        ``"direct"``: MaxFuse on all cells; ``"sketch"``: MaxFuse fitted on a geometric sketch of ``sketch_size`` cells
+        of each modality, then every cell embedded with the fitted projection and matched in the joint space, block
+        by block on the active dask scheduler (linear in cells: imaging data with millions of cells); ``"auto"``
+        (default): the sketch when either modality has more than 20,000 cells with signal. The route taken is
+        recorded in ``uns["mufuse"]["params"]["maxfuse"]["route"]``.
+    sketch_size
+        Cells per modality MaxFuse is fitted on in the sketched route.
     **maxfuse_params
         Per-stage overrides, e.g. ``refine_pivots={"cca_components": 10}``,
         ``filter_bad_matches_pivot={"filter_prop": 0.3}``; stage names are in :data:`STAGES`.
@@ -236,6 +251,8 @@ def run_maxfuse(
     ----------
     - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked features.
       *Nat. Biotechnol.* 42:1096. doi:10.1038/s41587-023-01935-0 (MaxFuse).
+    - Hie B. et al. (2019) Geometric sketching compactly summarizes the single-cell transcriptomic landscape.
+      *Cell Systems* 8:483. doi:10.1016/j.cels.2019.05.003 (the sketch of the sketched route, ``geosketch``).
 
     Examples
     --------
@@ -246,11 +263,15 @@ def run_maxfuse(
     >>> matching.columns.tolist()  # doctest: +SKIP
     ['rna', 'prot', 'score', 'stage']
     """
-    check_run_arguments(order, maxfuse_params)
+    check_run_arguments(order, maxfuse_params, seed)
+    if route not in ROUTES or not (isinstance(sketch_size, int | np.integer) and sketch_size >= 500):
+        raise MufuseError(f"route must be one of {', '.join(ROUTES)} and sketch_size an integer >= 500")
     inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
     every = (inputs["active_arr1"], inputs["active_arr2"])  # all cells, empty ones too: each gets an embedding
     names = _leave_out_empty(mdata, inputs, rna, prot)
     fusor_cls = _import_maxfuse()
+    route = choose_route(route, len(names[1]), len(names[2]), int(sketch_size))
+    fit_names = _sketch_inputs(inputs, names, int(sketch_size), seed) if route == "sketch" else names
     n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
     params = maxfuse_defaults(
         n1,
@@ -262,19 +283,33 @@ def run_maxfuse(
     )
     for stage, override in maxfuse_params.items():
         params[stage] = {**params[stage], **override}
-    log.info("running MaxFuse on %d '%s' × %d '%s' cells", n1, rna, n2, prot)
+    log.info("running MaxFuse (%s route) on %d '%s' × %d '%s' cells", route, n1, rna, n2, prot)
     t_all = time.perf_counter()
     fusor = fusor_cls(**inputs)
     _run_stages(fusor, params, verbose)
-    matching = _matching_table(fusor, names, rna, prot, order)
+    matching = _matching_table(fusor, fit_names, rna, prot, order)
     embedding = embed(fusor, *every)
     matching = _complete(mdata, matching, embedding, names, rna, prot, order)
     _warn_unmatched(mdata, matching, rna, prot, order)
+    params["route"] = {"route": route, "fitted_rna_cells": n1, "fitted_prot_cells": n2}
     add_matching(mdata, matching, rna=rna, prot=prot, params=params)
     for name, emb in zip((rna, prot), embedding, strict=True):
         mdata.mod[name].obsm[_store.EMBEDDING_KEY] = emb
     log.info("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
     return matching
+
+
+def _sketch_inputs(inputs: dict, names: dict[int, np.ndarray], size: int, seed: int) -> dict[int, np.ndarray]:
+    """Keep a geometric sketch of each modality in MaxFuse's inputs (in place); return the names of the cells kept."""
+    kept = {}
+    for i in (1, 2):
+        idx = sketch(inputs[f"active_arr{i}"], size, seed=seed)
+        kept[i] = names[i][idx]
+        for key in (f"shared_arr{i}", f"active_arr{i}", f"labels{i}"):
+            if inputs[key] is not None:
+                inputs[key] = inputs[key][idx]
+    log.info("    sketched %d + %d cells to fit MaxFuse on", len(kept[1]), len(kept[2]))
+    return kept
 
 
 def _wanted(order, rna: str, prot: str) -> list[str]:
@@ -332,16 +367,50 @@ def _warn_unmatched(mdata: MuData, matching: pd.DataFrame, rna: str, prot: str, 
             )
 
 
-def check_run_arguments(order, maxfuse_params: dict) -> None:
-    """Check ``order`` and the per-stage overrides of :func:`run_maxfuse` before any work."""
+_METHODS = {
+    "split_into_batches": "split_into_batches",
+    "construct_graphs": "construct_graphs",
+    "find_initial_pivots": "find_initial_pivots",
+    "refine_pivots": "refine_pivots",
+    "filter_bad_matches_pivot": "filter_bad_matches",
+    "propagate": "propagate",
+    "filter_bad_matches_propagated": "filter_bad_matches",
+}
+
+
+def check_run_arguments(order, maxfuse_params: dict, seed: int = 0) -> None:
+    """Check ``order``, ``seed`` and the per-stage overrides of :func:`run_maxfuse` before any work.
+
+    Each override must name a parameter of its MaxFuse stage, with a value of the type of that parameter's default
+    (a number for a number), so that a typo fails in a second, not after minutes of MaxFuse.
+    """
     unknown = set(maxfuse_params) - set(STAGES)
     if unknown:
         raise MufuseError(f"unknown MaxFuse stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(STAGES)}")
+    if order not in ((1, 2), (2, 1), None):
+        raise MufuseError(f"order must be (1, 2), (2, 1) or None, got {order!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        raise MufuseError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    try:
+        from maxfuse.model import Fusor
+    except ImportError:  # pragma: no cover - checked again when MaxFuse is imported
+        Fusor = None
+    ours = maxfuse_defaults(10_000, 10_000, 20, 2_000, 50)  # which parameters mufuse sets, and to what type
     for stage, params in maxfuse_params.items():
         if not isinstance(params, dict):
             raise MufuseError(f"{stage}= must be a dict of MaxFuse parameters, e.g. {stage}={{...}}")
-    if order not in ((1, 2), (2, 1), None):
-        raise MufuseError(f"order must be (1, 2), (2, 1) or None, got {order!r}")
+        if Fusor is None:
+            continue
+        sig = inspect.signature(getattr(Fusor, _METHODS[stage])).parameters
+        for name, value in params.items():
+            if name not in sig or name in ("self", "verbose"):
+                known = ", ".join(p for p in sig if p not in ("self", "verbose"))
+                raise MufuseError(f"MaxFuse stage {stage} has no parameter '{name}'; its parameters: {known}")
+            defaults = (sig[name].default, ours[stage].get(name))
+            number = any(isinstance(d, int | float) and not isinstance(d, bool) for d in defaults)
+            numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+            if number and value is not None and not numeric:
+                raise MufuseError(f"MaxFuse parameter {stage}.{name} takes a number, got {value!r}")
 
 
 def _leave_out_empty(mdata: MuData, inputs: dict, rna: str, prot: str) -> dict[int, np.ndarray]:
@@ -374,7 +443,7 @@ def _run_stages(fusor, params: dict, verbose: bool) -> None:
     for name, method in tqdm(stages, desc="MaxFuse", disable=not _progress.enabled(), leave=False):
         t0 = time.perf_counter()
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stdout if verbose else io.StringIO()):
                 warnings.simplefilter("ignore", FutureWarning)
                 method(**params[name], verbose=verbose)
         except TypeError as err:

@@ -11,6 +11,8 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.utils.extmath import randomized_svd
 
+FIT_MAX = 50_000  # cells the clustering and the canonical correlations are fitted on, at most
+
 
 def _zcols(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
@@ -93,12 +95,21 @@ def permutation_test(x: np.ndarray, y: np.ndarray, *, n_perms: int = 1000, seed:
 
 
 def clusters(arr: np.ndarray, seed: int) -> np.ndarray:
-    """K-means clusters (4-30, about one per 50 cells squared) of an array on its top 20 principal components."""
+    """K-means clusters (4-30, about one per 50 cells squared) of an array on its top 20 principal components.
+
+    Above 50,000 cells PCA and k-means are fitted on 50,000 of them and every cell is assigned (linear in cells).
+    """
     n = arr.shape[0]
     k = int(np.clip(round(np.sqrt(n / 50)), 4, 30))
     comps = min(20, arr.shape[1], n - 1)
-    emb = PCA(n_components=comps, random_state=seed).fit_transform(arr) if arr.shape[1] > comps else arr
-    return KMeans(n_clusters=min(k, n), n_init=4, random_state=seed).fit_predict(emb)
+    fit = np.sort(np.random.default_rng(seed).choice(n, FIT_MAX, replace=False)) if n > FIT_MAX else slice(None)
+    if arr.shape[1] > comps:
+        pca = PCA(n_components=comps, random_state=seed).fit(arr[fit])
+        emb = np.concatenate([pca.transform(arr[s : s + FIT_MAX]) for s in range(0, n, FIT_MAX)])
+    else:
+        emb = np.asarray(arr)
+    km = KMeans(n_clusters=min(k, n), n_init=4, random_state=seed).fit(emb[fit])
+    return km.labels_ if n <= FIT_MAX else km.predict(emb)
 
 
 def purity(c1: np.ndarray, c2: np.ndarray) -> float:
