@@ -283,7 +283,15 @@ def cmd_match(args) -> int:
         _link_if_asked(mdata, args)
         pp.harmonize(mdata, **_harmonize_kwargs(args))
     matching = tl.run_maxfuse(
-        mdata, rna=args.rna, prot=args.prot, labels=args.cluster_labels, order=order, seed=args.seed, **maxfuse_params
+        mdata,
+        rna=args.rna,
+        prot=args.prot,
+        labels=args.cluster_labels,
+        order=order,
+        seed=args.seed,
+        route=args.route,
+        sketch_size=args.sketch_size,
+        **maxfuse_params,
     )
     if args.labels:
         ev = tl.evaluate_matching(mdata, label_key=args.labels, rna=args.rna, prot=args.prot, n_perms=200)
@@ -437,6 +445,16 @@ def _match_parser(sub) -> None:
         help="override a MaxFuse stage parameter, e.g. refine_pivots.cca_components=10; repeatable",
     )
     g.add_argument("--seed", type=int, default=0, help="seed of MaxFuse's batching and clustering (default: 0)")
+    g.add_argument(
+        "--route",
+        default="auto",
+        choices=["auto", "direct", "sketch"],
+        help="MaxFuse on all cells, or fitted on a sketch and every cell matched in its joint space (default: auto, "
+        "the sketch above 20,000 cells in a modality)",
+    )
+    g.add_argument(
+        "--sketch-size", type=int, default=10_000, help="cells per modality of the sketch (default: %(default)s)"
+    )
     g.add_argument(
         "--labels", metavar="KEY", help="obs column with cell labels: evaluate the matching (label agreement)"
     )
