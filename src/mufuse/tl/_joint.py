@@ -88,7 +88,7 @@ def best_partners(
     """
     tq = unit_rows(target)
     size = block_rows or max(256, min(BLOCK, int(1e8 // max(tq.shape[0], 1))))  # a block × targets ≤ 400 MB
-    parts = list(_run_blocks(_best_block, query, tq, size, "matching in the joint space"))
+    parts = list(run_blocks(_best_block, query, tq, size, "matching in the joint space"))
     if not parts:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -100,7 +100,7 @@ def _best_block(query: np.ndarray, tq: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return best.astype(np.int64), sim[np.arange(sim.shape[0]), best].astype(np.float64)
 
 
-def _run_blocks(fn, query: np.ndarray, tq: np.ndarray, size: int, desc: str):
+def run_blocks(fn, query: np.ndarray, tq: np.ndarray, size: int, desc: str):
     """Yield ``fn(block, tq)`` for the row blocks of ``query``, in order.
 
     With dask installed the blocks are tasks on the active dask scheduler (a ``dask.distributed`` client spreads them

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from scipy import sparse
 from .. import _counts, _obs, _store
 from .._errors import MufuseError
 from .._transforms import TARGET_SUM, transform_protein
-from ._joint import blocks, unit_rows
+from ._joint import run_blocks, unit_rows
 
 log = logging.getLogger("mufuse")
 
@@ -50,16 +51,18 @@ def _neighbour_weights(query: np.ndarray, target: np.ndarray, k: int) -> sparse.
     tq = unit_rows(target)
     k = min(k, tq.shape[0])
     n = query.shape[0]
-    idx = np.empty((n, k), dtype=np.int64)
-    val = np.empty((n, k), dtype=np.float64)
-    size = max(256, min(65_536, int(2e8 // max(tq.shape[0], 1))))
-    for sl in blocks(n, size):
-        sim = unit_rows(query[sl]) @ tq.T
-        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-        idx[sl] = top
-        val[sl] = np.take_along_axis(sim, top, axis=1)
+    size = max(256, min(65_536, int(1e8 // max(tq.shape[0], 1))))
+    parts = list(run_blocks(partial(_top_block, k=k), query, tq, size, "joint-space neighbours"))
+    idx = np.concatenate([p[0] for p in parts]) if parts else np.empty((0, k), dtype=np.int64)
+    val = np.concatenate([p[1] for p in parts]) if parts else np.empty((0, k))
     rows = np.repeat(np.arange(n), k)
     return sparse.csr_matrix((np.clip(val.ravel(), 0, None), (rows, idx.ravel())), shape=(n, tq.shape[0]))
+
+
+def _top_block(query: np.ndarray, tq: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    sim = unit_rows(query) @ tq.T
+    top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    return top.astype(np.int64), np.take_along_axis(sim, top, axis=1).astype(np.float64)
 
 
 def transfer_labels(
