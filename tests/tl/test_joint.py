@@ -204,3 +204,14 @@ def test_joint_umap_draws_both_modalities(matched):
     assert len(fig.axes) == 2 and "modality" in fig.axes[0].get_title()
     with pytest.raises(mufuse.MufuseError, match="run_maxfuse"):
         mufuse.pl.joint_umap(mufuse.datasets.simulated(100, seed=0))
+
+
+def test_transfer_reads_lazy_counts_without_loading_them(sim):
+    import dask.array as da
+
+    _true_pairs(sim)
+    want = mufuse.tl.transfer_features(sim, ["CD4", "MS4A1"])
+    lazy = sim.copy()
+    lazy["rna"].X = da.from_array(sim["rna"].X.toarray(), chunks=(400, -1))
+    got = mufuse.tl.transfer_features(lazy, ["CD4", "MS4A1"])
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6)

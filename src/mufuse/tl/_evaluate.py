@@ -5,7 +5,6 @@ The sources of the metrics are in the References of :func:`evaluate_matching` an
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -27,8 +26,6 @@ from ._metrics import (
     purity,
     top_canonical_correlation,
 )
-
-log = logging.getLogger("mufuse")
 
 FEW_SHARED = 5  # fewer shared features than this: a warning (harmonize refuses fewer than 3)
 CCA_OVERFIT = 0.99

@@ -16,7 +16,7 @@ import pandas as pd
 from mudata import MuData
 from scipy import sparse
 
-from .. import _counts, _obs, _store
+from .. import _chunked, _counts, _obs, _store
 from .._errors import MufuseError
 from .._transforms import TARGET_SUM, transform_protein
 from ._joint import run_blocks, unit_rows
@@ -151,13 +151,17 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
             f"{', '.join(names[:5])}"
         )
     x = src.matrix
-    if not sparse.issparse(x) and not isinstance(x, np.ndarray):
-        x = x.compute() if hasattr(x, "compute") else np.asarray(x)
-    if is_rna:
-        lib = np.asarray(x.sum(axis=1), dtype=np.float64).ravel()
-        cols = x[:, pos]
+    if is_rna:  # library sizes and the chosen columns only: no copy of the RNA matrix, lazy blocks stay lazy
+        lib, cols = x.sum(axis=1), x[:, pos]
+        if _chunked.is_dask(x):
+            import dask
+
+            lib, cols = dask.compute(lib, cols)
+        lib = np.asarray(lib, dtype=np.float64).ravel()
         cols = np.asarray(cols.toarray() if sparse.issparse(cols) else cols, dtype=np.float64)
         return np.log1p(cols * (TARGET_SUM / np.where(lib > 0, lib, 1.0))[:, None])
+    if _chunked.is_dask(x):  # protein: markers × cells, small
+        x = x.compute()
 
     transform = str(params.get("prot_transform", "none"))  # the one harmonize resolved "auto" to
     per_cell = transform == "clr" and int(params.get("clr_axis", 0)) == 1  # over every marker, as harmonize did
