@@ -1,15 +1,20 @@
-"""Matching at imaging scale: harmonize + run_maxfuse + evaluation on simulated unpaired data, end to end.
+"""Matching at imaging scale: harmonize + run_maxfuse + evaluation, end to end, each run in its own process.
 
-Each size runs in its own process: the simulated MuData (``mufuse.datasets.simulated``, unpaired, protein cells of
-other cells than the RNA's) is built, then harmonize, run_maxfuse (route "auto": the sketch above 20,000 cells) and
-the evaluation run; reported are the wall time of each step, the peak RSS of the process (``ru_maxrss``), the route,
-the share of protein cells matched and the label agreement of the pairs (the simulator's cell types).
+Simulated unpaired data (``mufuse.datasets.simulated``: protein of other cells than the RNA's) at the sizes given:
+the MuData is built, then harmonize, run_maxfuse (route "auto": the sketch above 20,000 cells) and the evaluation
+run. Reported: the wall time of each step, the peak RSS of the process (``ru_maxrss``), the route, the share of
+protein cells matched and the label agreement of the pairs (the simulator's cell types). The first run in a fresh
+environment also pays numba's compilation of mufuse's kernels (cached afterwards); every run pays the import of
+MaxFuse (~14 s: pynndescent compiles its distances at import).
 
     python benchmarks/match_scaling.py --sizes 5000:20000 20000:100000 50000:1000000
-    python benchmarks/match_scaling.py --compare 5000:20000      # the direct and the sketched route, same data
+    python benchmarks/match_scaling.py --compare 5000:20000 --seeds 3   # direct and sketched route, same data
+    python benchmarks/match_scaling.py --real --seeds 5                 # pbmc10k halves, direct and sketched
 
-``--compare`` runs both routes on the same data at several MaxFuse seeds; MaxFuse varies from run to run, so compare
-the means.
+``--compare`` runs both routes on the same simulated data at several MaxFuse seeds; ``--real`` splits the real
+pbmc10k CITE-seq (``../shared/data``) into disjoint halves at each seed (RNA of one half, protein of the other) and
+matches them by both routes, the sketch holding 1,500 protein and 750 RNA cells of the ~3,500 of each half; the
+truth is its ``cell_type_derived_coarse`` labels. MaxFuse varies from run to run, so compare means over seeds.
 """
 
 from __future__ import annotations
@@ -17,13 +22,33 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
+
+PBMC = Path(__file__).resolve().parents[2] / "shared" / "data" / "pbmc10k_protein_v3.h5mu"
 
 
-def _child(n_rna: int, n_prot: int, route: str, seed: int) -> dict:
+def _data(spec: dict):
+    import mudata
+    import numpy as np
+
+    import mufuse
+
+    if spec["data"] == "pbmc":
+        pbmc = mudata.read_h5mu(PBMC)
+        idx = np.random.default_rng(spec["split"]).permutation(pbmc.n_obs)
+        half = pbmc.n_obs // 2
+        rna, prot = pbmc["rna"][np.sort(idx[:half])].copy(), pbmc["prot"][np.sort(idx[half:])].copy()
+        return mudata.MuData({"rna": rna, "prot": prot}), "cell_type_derived_coarse"
+    n_rna, n_prot = spec["rna"], spec["prot"]
+    return mufuse.datasets.simulated(n_rna, n_genes=2000, paired=False, n_prot_cells=n_prot, seed=1), "cell_type"
+
+
+def _child(spec: dict) -> dict:
     import numpy as np
 
     import mufuse
@@ -32,28 +57,29 @@ def _child(n_rna: int, n_prot: int, route: str, seed: int) -> dict:
     warnings.simplefilter("ignore")
     t = {}
     t0 = time.perf_counter()
-    m = mufuse.datasets.simulated(n_rna, n_genes=2000, paired=False, n_prot_cells=n_prot, seed=1)
-    t["simulate"] = time.perf_counter() - t0
+    m, key = _data(spec)
+    t["load"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     mufuse.pp.harmonize(m)
     t["harmonize"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    matching = mufuse.tl.run_maxfuse(m, route=route, seed=seed)
+    matching = mufuse.tl.run_maxfuse(m, route=spec["route"], seed=spec["seed"], sketch_size=spec["sketch_size"])
     t["match"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     i1 = m["rna"].obs_names.get_indexer(matching["rna"])
     i2 = m["prot"].obs_names.get_indexer(matching["prot"])
-    lab1 = m["rna"].obs["cell_type"].astype(str).to_numpy()
-    lab2 = m["prot"].obs["cell_type"].astype(str).to_numpy()
+    lab1 = m["rna"].obs[key].astype(str).to_numpy()
+    lab2 = m["prot"].obs[key].astype(str).to_numpy()
     agreement = label_agreement(lab1, lab2, i1, i2)["value"]
     ev = mufuse.tl.evaluate_matching(m, n_perms=200)
     t["evaluate"] = time.perf_counter() - t0
+    route = m.uns["mufuse"]["params"]["maxfuse"]["route"]
     return {
-        "rna": n_rna,
-        "prot": n_prot,
-        "route": m.uns["mufuse"]["params"]["maxfuse"]["route"]["route"],
+        **{k: spec[k] for k in ("data", "rna", "prot", "seed") if k in spec},
+        "route": route["route"],
+        "fitted": [int(route["fitted_rna_cells"]), int(route["fitted_prot_cells"])],
         "seconds": {k: round(v, 1) for k, v in t.items()},
-        "total_s": round(sum(v for k, v in t.items() if k != "simulate"), 1),
+        "total_s": round(sum(v for k, v in t.items() if k != "load"), 1),
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
         "prot_matched": round(float(matching["prot"].nunique() / m["prot"].n_obs), 4),
         "label_agreement": round(float(agreement), 4),
@@ -63,40 +89,49 @@ def _child(n_rna: int, n_prot: int, route: str, seed: int) -> dict:
     }
 
 
-def _run(n_rna: int, n_prot: int, route: str, seed: int) -> dict:
-    res = subprocess.run(
-        [sys.executable, __file__, "--child", str(n_rna), str(n_prot), route, str(seed)],
-        capture_output=True,
-        text=True,
-    )
+def _run(spec: dict) -> dict:
+    res = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True)
     if res.returncode != 0:
-        raise SystemExit(f"{n_rna}:{n_prot} {route} failed:\n{res.stderr[-3000:]}")
+        raise SystemExit(f"{spec} failed:\n{res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _both_routes(specs: list[dict]) -> None:
+    """Each spec by the direct and the sketched route; one summary line per route (mean ± sd over the specs)."""
+    for route in ("direct", "sketch"):
+        runs = []
+        for spec in specs:
+            runs.append(_run({**spec, "route": route}))
+            print(json.dumps(runs[-1]), flush=True)
+        acc = [r["label_agreement"] for r in runs]
+        sd = statistics.stdev(acc) if len(acc) > 1 else 0.0
+        secs = [r["seconds"]["match"] for r in runs]
+        print(f"# {route}: label agreement {statistics.mean(acc):.4f} ± {sd:.4f}, match {statistics.mean(secs):.0f} s")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="+", default=["5000:20000", "20000:100000"], help="RNA:protein cells")
     ap.add_argument("--compare", help="RNA:protein cells: the direct and the sketched route on the same data")
-    ap.add_argument("--seeds", type=int, default=3, help="MaxFuse seeds for --compare")
-    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--real", action="store_true", help="pbmc10k halves: the direct and the sketched route")
+    ap.add_argument("--seeds", type=int, default=3, help="seeds for --compare (MaxFuse) and --real (splits)")
+    ap.add_argument("--sketch-size", type=int, default=10_000, help="protein cells of the sketch (default: 10000)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        n_rna, n_prot, route, seed = args.child
-        print(json.dumps(_child(int(n_rna), int(n_prot), route, int(seed))))
+        print(json.dumps(_child(json.loads(args.child))))
         return
-    if args.compare:
+    base = {"data": "sim", "sketch_size": args.sketch_size}
+    if args.real:
+        specs = [{"data": "pbmc", "split": s, "seed": s, "sketch_size": 1500} for s in range(args.seeds)]
+        _both_routes(specs)
+    elif args.compare:
         n_rna, n_prot = map(int, args.compare.split(":"))
-        for route in ("direct", "sketch"):
-            runs = [_run(n_rna, n_prot, route, seed) for seed in range(args.seeds)]
-            acc = [r["label_agreement"] for r in runs]
-            print(
-                json.dumps({"route": route, "label_agreement": acc, "match_s": [r["seconds"]["match"] for r in runs]})
-            )
-        return
-    for size in args.sizes:
-        n_rna, n_prot = map(int, size.split(":"))
-        print(json.dumps(_run(n_rna, n_prot, "auto", 0)), flush=True)
+        _both_routes([{**base, "rna": n_rna, "prot": n_prot, "seed": s} for s in range(args.seeds)])
+    else:
+        for size in args.sizes:
+            n_rna, n_prot = map(int, size.split(":"))
+            print(json.dumps(_run({**base, "rna": n_rna, "prot": n_prot, "seed": 0, "route": "auto"})), flush=True)
 
 
 if __name__ == "__main__":

@@ -71,12 +71,19 @@ def write_harmonized(
     """Write all results of ``harmonize`` at once (called only after everything has been computed).
 
     ``arrays`` maps ``(modality, key)`` to obsm arrays; ``entries`` are the new ``uns['mufuse']`` entries.
-    Earlier matching/evaluation results are dropped because they no longer belong to these arrays.
+    Earlier results of the matching (``uns`` matching and evaluation, ``obs`` partner and score, ``obsm`` joint
+    embedding and transferred features) are dropped because they no longer belong to these arrays; labels carried
+    into ``obs`` by :func:`mufuse.tl.transfer_labels` stay, as the user's annotations.
     """
     for (mod_name, key), arr in arrays.items():
         mdata.mod[mod_name].obsm[key] = arr
-    for mod_name in (rna, prot):  # the matching of the old arrays, and its embedding, no longer hold
-        mdata.mod[mod_name].obsm.pop(EMBEDDING_KEY, None)
+    for mod_name in (rna, prot):  # the matching of the old arrays, its embedding and transfers, no longer hold
+        mod = mdata.mod[mod_name]
+        mod.obsm.pop(EMBEDDING_KEY, None)
+        mod.obsm.pop(TRANSFERRED_KEY, None)
+        stale = [c for c in (MATCH_KEY, SCORE_KEY) if c in mod.obs.columns]
+        if stale:
+            mod.obs = mod.obs.drop(columns=stale)
     update(mdata, entries, drop=(MATCHING, EVALUATION))
 
 

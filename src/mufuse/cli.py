@@ -453,7 +453,10 @@ def _match_parser(sub) -> None:
         "the sketch above 20,000 cells in a modality)",
     )
     g.add_argument(
-        "--sketch-size", type=int, default=10_000, help="cells per modality of the sketch (default: %(default)s)"
+        "--sketch-size",
+        type=int,
+        default=10_000,
+        help="protein cells of the sketch; the RNA sketch holds half as many (default: %(default)s)",
     )
     g.add_argument(
         "--labels", metavar="KEY", help="obs column with cell labels: evaluate the matching (label agreement)"

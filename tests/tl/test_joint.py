@@ -6,6 +6,7 @@ import warnings
 
 import anndata as ad
 import numpy as np
+import pandas as pd
 import pytest
 import scanpy as sc
 
@@ -70,10 +71,15 @@ def test_the_joint_embedding_is_stored_and_usable_by_scanpy(matched, tmp_path):
     sc.tl.umap(both, random_state=0)
     assert both.obsm["X_umap"].shape == (3200, 2)
     again = back.copy()
+    mufuse.tl.transfer_labels(again, "cell_type")
+    mufuse.tl.transfer_features(again, ["CD19"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mufuse.pp.harmonize(again)
-    assert "X_mufuse" not in again["prot"].obsm  # the embedding of the old arrays is gone with their matching
+    for mod in (again["rna"], again["prot"]):  # what belonged to the old arrays' matching is gone with it
+        assert "X_mufuse" not in mod.obsm and "mufuse_transferred" not in mod.obsm
+        assert "mufuse_match" not in mod.obs and "mufuse_score" not in mod.obs
+    assert "mufuse_cell_type" in again["prot"].obs  # a carried label stays: the user's annotation
 
 
 @pytest.mark.maxfuse
@@ -178,20 +184,104 @@ def test_the_sketch_keeps_a_rare_population():
     assert (idx >= 19_800).sum() >= 30  # three times its 1% share and more (uniform sampling keeps about 10)
 
 
-@pytest.mark.maxfuse
-def test_the_sketched_route_matches_every_cell():
+def test_the_sketch_of_many_rows_presamples_and_keeps_the_callers_random_state(monkeypatch):
+    from mufuse.tl import _sketch
+
+    monkeypatch.setattr(_sketch, "PRESAMPLE", 4000)
+    rng = np.random.default_rng(2)
+    x = np.r_[rng.normal(0, 1, (29_700, 20)), rng.normal(5, 1, (300, 20))]  # 1% rare, 20 columns: PCA first
+    np.random.seed(123)  # noqa: NPY002 - the global state geosketch would change
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
+    idx = _sketch.sketch(x, 1000, seed=3)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)  # noqa: NPY002 - geosketch seeding undone
+    assert len(idx) == 1000 and len(np.unique(idx)) == 1000 and idx.max() < 30_000
+    assert (idx >= 29_700).sum() >= 25  # well above its 1% share of 1,000 through the presample
+
+
+def test_sketch_clusters_find_separate_groups():
+    from mufuse.tl._sketch import clusters
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 4, (4, 30))
+    truth = np.repeat(np.arange(4), 300)
+    x = centres[truth] + rng.normal(size=(1200, 30))
+    labels = clusters(x, n_neighbors=15, svd_components=10, resolution=1, seed=0)
+    table = pd.crosstab(truth, labels)
+    assert ((table > 0).sum(axis=0) == 1).all()  # no cluster mixes two groups
+    assert len(np.unique(labels)) >= 4
+
+
+def test_sketch_sizes_and_parameters_give_one_batch_each():
+    from mufuse.tl._maxfuse import maxfuse_defaults
+    from mufuse.tl._sketch import sketch_params, sketch_sizes
+
+    for n1, n2, size in (
+        (20_000, 100_000, 10_000),
+        (3_000, 100_000, 10_000),
+        (60_000, 9_000, 10_000),
+        (450, 7_000, 900),
+    ):
+        s1, s2 = sketch_sizes(n1, n2, size)
+        assert s1 == min(n1, size // 2) and s2 == min(n2, size)
+        split = sketch_params(maxfuse_defaults(s1, s2, 20, 2000, 40), s1, s2)["split_into_batches"]
+        assert split["metacell_size"] == 1
+        n_batches2 = max(1, s2 // int(split["max_outward_size"] * split["matching_ratio"]))  # MaxFuse's arithmetic
+        batch1 = int((s2 // n_batches2) // (split["matching_ratio"] / split["metacell_size"]))
+        assert n_batches2 == 1 and max(1, s1 // batch1) == 1
+
+
+@pytest.fixture(scope="module")
+def sketched():
     m = mufuse.datasets.simulated(1500, n_genes=600, paired=False, n_prot_cells=3000, seed=7)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mufuse.pp.harmonize(m)
-        matching = mufuse.tl.run_maxfuse(m, route="sketch", sketch_size=800)
-    route = m.uns["mufuse"]["params"]["maxfuse"]["route"]
-    assert route["route"] == "sketch" and route["fitted_prot_cells"] == 800 and route["fitted_rna_cells"] == 800
-    assert matching["prot"].nunique() == 3000 and (matching["stage"] == "embedding").sum() >= 2200
+    return m
+
+
+@pytest.mark.maxfuse
+def test_the_sketched_route_matches_every_cell(sketched):
+    m = sketched.copy()
+    matching = mufuse.tl.run_maxfuse(m, route="sketch", sketch_size=800)
+    params = m.uns["mufuse"]["params"]["maxfuse"]
+    route = params["route"]
+    assert route["route"] == "sketch" and route["fitted_prot_cells"] == 800 and route["fitted_rna_cells"] == 400
+    assert "propagate" not in params and params["split_into_batches"]["metacell_size"] == 1
+    assert matching["prot"].nunique() == 3000 and not m["prot"].obs["mufuse_match"].isna().any()
+    stages = matching["stage"].value_counts()
+    assert stages["pivot"] > 0 and stages["embedding"] >= 2600 and stages.get("propagated", 0) == 0
     l1 = m["rna"].obs.loc[matching["rna"], "cell_type"].to_numpy()
     l2 = m["prot"].obs.loc[matching["prot"], "cell_type"].to_numpy()
     assert (l1 == l2).mean() > 0.85
     assert m["rna"].obsm["X_mufuse"].shape[0] == 1500 and m["prot"].obsm["X_mufuse"].shape[0] == 3000
+
+
+@pytest.mark.maxfuse
+def test_the_sketched_route_says_which_overrides_it_does_not_use(sketched):
+    m = sketched.copy()
+    with pytest.warns(UserWarning, match="propagate is not used"):
+        mufuse.tl.run_maxfuse(m, route="sketch", sketch_size=600, propagate={"wt1": 0.5})
+    assert "propagate" not in m.uns["mufuse"]["params"]["maxfuse"]
+    mufuse.tl.run_maxfuse(m, route="sketch", sketch_size=600, construct_graphs={"resolution2": 0.5})
+    assert m.uns["mufuse"]["params"]["maxfuse"]["construct_graphs"]["resolution2"] == 0.5
+
+
+@pytest.mark.maxfuse
+def test_the_sketched_route_runs_on_a_local_cluster(sketched, monkeypatch):
+    from dask.distributed import Client, LocalCluster, get_task_stream
+
+    from mufuse.tl import _joint
+
+    monkeypatch.setattr(_joint, "BLOCK", 500)  # blocks of 500 cells: the cluster gets several tasks
+    m = sketched.copy()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client, get_task_stream(client) as stream:
+            matching = mufuse.tl.run_maxfuse(m, route="sketch", sketch_size=600, labels="cell_type")
+    assert sum(1 for t in stream.data if "best_block" in t["key"]) >= 5  # the joint-space matching ran there
+    assert matching["prot"].nunique() == 3000
+    l1 = m["rna"].obs.loc[matching["rna"], "cell_type"].to_numpy()
+    l2 = m["prot"].obs.loc[matching["prot"], "cell_type"].to_numpy()
+    assert (l1 == l2).mean() > 0.85
 
 
 @pytest.mark.maxfuse
