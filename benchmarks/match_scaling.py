@@ -13,8 +13,9 @@ MaxFuse (~14 s: pynndescent compiles its distances at import).
 
 ``--compare`` runs both routes on the same simulated data at several MaxFuse seeds; ``--real`` splits the real
 pbmc10k CITE-seq (``../shared/data``) into disjoint halves at each seed (RNA of one half, protein of the other) and
-matches them by both routes, the sketch holding 1,500 protein and 750 RNA cells of the ~3,500 of each half; the
-truth is its ``cell_type_derived_coarse`` labels. MaxFuse varies from run to run, so compare means over seeds.
+matches them directly and through sketches of 10,000 (every cell: the method without the sampling), 3,400 (all
+protein cells, half the RNA cells) and 1,500 protein cells (half as many RNA); the truth is its
+``cell_type_derived_coarse`` labels. MaxFuse varies from run to run, so compare means over seeds.
 """
 
 from __future__ import annotations
@@ -96,12 +97,13 @@ def _run(spec: dict) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def _both_routes(specs: list[dict]) -> None:
-    """Each spec by the direct and the sketched route; one summary line per route (mean ± sd over the specs)."""
-    for route in ("direct", "sketch"):
+def _both_routes(specs: list[dict], routes: list[str]) -> None:
+    """Each spec by each route (``direct``, ``sketch`` or ``sketch:SIZE``); a summary line per route (mean ± sd)."""
+    for route in routes:
         runs = []
+        name, _, size = route.partition(":")
         for spec in specs:
-            runs.append(_run({**spec, "route": route}))
+            runs.append(_run({**spec, "route": name, **({"sketch_size": int(size)} if size else {})}))
             print(json.dumps(runs[-1]), flush=True)
         acc = [r["label_agreement"] for r in runs]
         sd = statistics.stdev(acc) if len(acc) > 1 else 0.0
@@ -116,6 +118,12 @@ def main() -> None:
     ap.add_argument("--real", action="store_true", help="pbmc10k halves: the direct and the sketched route")
     ap.add_argument("--seeds", type=int, default=3, help="seeds for --compare (MaxFuse) and --real (splits)")
     ap.add_argument("--sketch-size", type=int, default=10_000, help="protein cells of the sketch (default: 10000)")
+    ap.add_argument(
+        "--routes",
+        nargs="+",
+        help="routes for --compare/--real: direct, sketch, sketch:SIZE (default: direct sketch; --real: direct "
+        "sketch:10000 sketch:3400 sketch:1500)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -123,11 +131,12 @@ def main() -> None:
         return
     base = {"data": "sim", "sketch_size": args.sketch_size}
     if args.real:
-        specs = [{"data": "pbmc", "split": s, "seed": s, "sketch_size": 1500} for s in range(args.seeds)]
-        _both_routes(specs)
+        specs = [{"data": "pbmc", "split": s, "seed": s, "sketch_size": 10_000} for s in range(args.seeds)]
+        _both_routes(specs, args.routes or ["direct", "sketch:10000", "sketch:3400", "sketch:1500"])
     elif args.compare:
         n_rna, n_prot = map(int, args.compare.split(":"))
-        _both_routes([{**base, "rna": n_rna, "prot": n_prot, "seed": s} for s in range(args.seeds)])
+        specs = [{**base, "rna": n_rna, "prot": n_prot, "seed": s} for s in range(args.seeds)]
+        _both_routes(specs, args.routes or ["direct", "sketch"])
     else:
         for size in args.sizes:
             n_rna, n_prot = map(int, size.split(":"))
