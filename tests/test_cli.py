@@ -204,12 +204,21 @@ def test_match_on_a_file(tmp_path):
     res = _run("match", str(src), "-o", str(out), "--labels", "cell_type")
     assert res.returncode == 0, res.stderr
     assert "label agreement of matched pairs (cell_type)" in res.stdout
+    assert "route: direct (MaxFuse fitted on 600 rna x 500 prot cells)" in res.stdout
     agreement = float(res.stdout.strip().split()[-1])
     assert agreement > 0.8
     back = read_quiet(out)
     table = back.uns["mufuse"]["matching"]
     assert {"rna", "prot", "score", "stage"} <= set(table.columns)
     assert back["prot"].obs["mufuse_match"].isin([*back["rna"].obs_names, ""]).all()
+
+
+def test_match_checks_the_sketch_size_before_any_work(sim_file, tmp_path, capsys):
+    assert main(["match", str(sim_file), "-o", str(tmp_path / "m.h5mu"), "--sketch-size", "10"]) == 2
+    out, err = capsys.readouterr()
+    assert "not harmonized yet" not in out  # refused before harmonize ran
+    assert "at least 500 cells, got 10" in err and "--sketch-size 10000" in err and "sketch_size=" not in err
+    assert not (tmp_path / "m.h5mu").exists()
 
 
 def test_harmonize_out_of_core_with_chunks(sim_file, tmp_path):

@@ -567,6 +567,20 @@ def test_maxfuse_arguments_fail_before_maxfuse(matched_sim, params, seed, words)
     assert all(w in str(err.value) for w in words)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"route": "Sketch"}, ["'auto', 'direct' or 'sketch'", "'Sketch'"]),
+        ({"sketch_size": 10}, ["at least 500 cells, got 10", "sketch_size=10000"]),
+        ({"sketch_size": 5000.0}, ["at least 500 cells, got 5000.0"]),
+    ],
+)
+def test_route_arguments_fail_before_maxfuse(matched_sim, kwargs, words):
+    with pytest.raises(MufuseError) as err:
+        mufuse.tl.run_maxfuse(matched_sim, **kwargs)
+    assert all(w in str(err.value) for w in words)
+
+
 def test_links_warn_when_too_few_markers_link(sim):
     m = _decorated(sim, "XYZ_", None)
     msgs = _warnings_of(mufuse.pp.link_features, m)

@@ -28,7 +28,10 @@ __all__ = ["build_parser", "main", "read_lazy", "write_atomic", "write_harmonize
 EXIT_BAD_INPUT = 2
 
 
-_FLAGS = "rna|prot|layer|prot_layer|batch_key|clip|n_top_genes|library_size|prot_transform|cofactor|clr_axis|multi_gene"
+_FLAGS = (
+    "rna|prot|layer|prot_layer|batch_key|clip|n_top_genes|library_size|prot_transform|cofactor|clr_axis|multi_gene"
+    "|route|sketch_size"
+)
 
 
 def cli_words(message: str) -> str:
@@ -277,7 +280,7 @@ def cmd_match(args) -> int:
         for key in (args.labels, args.cluster_labels):
             if key:
                 _obs.labels(mdata, name, key)
-    check_run_arguments(order, maxfuse_params, args.seed)
+    check_run_arguments(order, maxfuse_params, args.seed, args.route, args.sketch_size)
     if not all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot)):
         print("not harmonized yet: running mufuse.pp.harmonize first")
         _link_if_asked(mdata, args)
@@ -301,6 +304,11 @@ def cmd_match(args) -> int:
         f"matched {args.input} -> {args.output}: {len(matching)} pairs "
         f"({(matching['stage'] == 'pivot').mean():.0%} pivots); cells with a match: "
         f"{args.rna} {matching[args.rna].nunique() / n1:.1%}, {args.prot} {matching[args.prot].nunique() / n2:.1%}"
+    )
+    route = dict(_store.uns(mdata)[_store.PARAMS]["maxfuse"]["route"])
+    print(
+        f"route: {route['route']} (MaxFuse fitted on {route['fitted_rna_cells']} {args.rna} x "
+        f"{route['fitted_prot_cells']} {args.prot} cells)"
     )
     if args.labels:
         print(_format.label_agreement(ev, args.labels))

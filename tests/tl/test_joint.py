@@ -259,8 +259,9 @@ def test_the_sketched_route_matches_every_cell(sketched):
 @pytest.mark.maxfuse
 def test_the_sketched_route_says_which_overrides_it_does_not_use(sketched):
     m = sketched.copy()
-    with pytest.warns(UserWarning, match="propagate is not used"):
+    with pytest.warns(UserWarning, match="propagate is not used") as record:
         mufuse.tl.run_maxfuse(m, route="sketch", sketch_size=600, propagate={"wt1": 0.5})
+    assert any(w.filename == __file__ for w in record)  # points at the caller's line, not inside mufuse
     assert "propagate" not in m.uns["mufuse"]["params"]["maxfuse"]
     mufuse.tl.run_maxfuse(m, route="sketch", sketch_size=600, construct_graphs={"resolution2": 0.5})
     assert m.uns["mufuse"]["params"]["maxfuse"]["construct_graphs"]["resolution2"] == 0.5

@@ -28,9 +28,10 @@ def joint_umap(
 ):
     """Draw one UMAP of the cells of both modalities in MaxFuse's joint space (``obsm["X_mufuse"]``).
 
-    The cells of both modalities are put together, ``sc.pp.neighbors(use_rep="X_mufuse")`` and ``sc.tl.umap`` are
-    run on them, and two panels show them coloured by modality (well mixed when the matching is good) and by
-    ``color``. The UMAP is computed here for the picture: for your own analysis run the same two scanpy calls on
+    The cells of both modalities are put together, ``sc.pp.neighbors(use_rep="X_mufuse")`` (an exact scikit-learn
+    search) and ``sc.tl.umap`` are run on them, and two panels show them coloured by modality (drawn in a shuffled
+    order, well mixed when the matching is good) and by ``color``. About 30 s for 20,000 cells on two cores. The
+    UMAP is computed here for the picture: for your own analysis run the same two scanpy calls on
     ``anndata.concat`` of the modalities.
 
     Parameters
@@ -88,15 +89,19 @@ def joint_umap(
         )
         parts[name] = ad.AnnData(np.asarray(adata.obsm[_store.EMBEDDING_KEY])[keep], obs=obs)
     both = ad.concat(list(parts.values()))
-    sc.pp.neighbors(both, use_rep="X", n_neighbors=n_neighbors, random_state=seed)
+    # an exact scikit-learn search in the few joint dimensions: pynndescent would compile with numba first (~45 s)
+    sc.pp.neighbors(both, use_rep="X", n_neighbors=n_neighbors, random_state=seed, transformer="sklearn")
     sc.tl.umap(both, random_state=seed)
     xy = both.obsm["X_umap"]
     panels = 1 + (color is not None)
     fig, axes = plt.subplots(1, panels, figsize=(5.4 * panels, 4.8))
     axes = np.atleast_1d(axes)
-    for name, colour in zip((rna, prot), ("#4C72B0", "#DD8452"), strict=True):
-        sel = (both.obs["modality"] == name).to_numpy()
-        axes[0].scatter(xy[sel, 0], xy[sel, 1], s=2, c=colour, label=f"{name} ({int(sel.sum())})", alpha=0.6)
+    modality = both.obs["modality"].to_numpy()
+    colours = {rna: "#4C72B0", prot: "#DD8452"}
+    order = rng.permutation(len(modality))  # one shuffled layer: neither modality is drawn over the other
+    axes[0].scatter(xy[order, 0], xy[order, 1], s=2, c=[colours[m] for m in modality[order]], alpha=0.6)
+    for name, colour in colours.items():  # legend entries only
+        axes[0].scatter([], [], s=2, c=colour, label=f"{name} ({int((modality == name).sum())})")
     axes[0].legend(markerscale=4, fontsize=8)
     axes[0].set_title("joint space (MaxFuse CCA): modality")
     if color is not None:

@@ -268,9 +268,8 @@ def run_maxfuse(
     >>> matching.columns.tolist()  # doctest: +SKIP
     ['rna', 'prot', 'score', 'stage']
     """
-    check_run_arguments(order, maxfuse_params, seed)
-    if route not in ROUTES or not (isinstance(sketch_size, int | np.integer) and sketch_size >= 500):
-        raise MufuseError(f"route must be one of {', '.join(ROUTES)} and sketch_size an integer >= 500")
+    check_run_arguments(order, maxfuse_params, seed, route, sketch_size)
+    t_all = time.perf_counter()
     inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
     every = (inputs["active_arr1"], inputs["active_arr2"])  # all cells, empty ones too: each gets an embedding
     names = _leave_out_empty(mdata, inputs, rna, prot)
@@ -280,7 +279,6 @@ def run_maxfuse(
     n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
     params = _parameters(inputs, maxfuse_params, route, seed)
     log.info("running MaxFuse (%s route) on %d '%s' × %d '%s' cells", route, n1, rna, n2, prot)
-    t_all = time.perf_counter()
     if route == "sketch" and inputs["labels1"] is None:
         _cluster_sketches(inputs, params)
     fusor = fusor_cls(**inputs)
@@ -343,6 +341,7 @@ def _cluster_sketches(inputs: dict, params: dict) -> None:
 
 def _sketch_inputs(inputs: dict, names: dict[int, np.ndarray], size: int, seed: int) -> dict[int, np.ndarray]:
     """Keep a geometric sketch of each modality in MaxFuse's inputs (in place); return the names of the cells kept."""
+    t0 = time.perf_counter()
     kept = {}
     sizes = sketch_sizes(len(names[1]), len(names[2]), size)
     for i in (1, 2):
@@ -351,7 +350,9 @@ def _sketch_inputs(inputs: dict, names: dict[int, np.ndarray], size: int, seed: 
         for key in (f"shared_arr{i}", f"active_arr{i}", f"labels{i}"):
             if inputs[key] is not None:
                 inputs[key] = inputs[key][idx]
-    log.info("    sketched %d + %d cells to fit MaxFuse on", len(kept[1]), len(kept[2]))
+    log.info(
+        "    sketched %d + %d cells to fit MaxFuse on (%.1fs)", len(kept[1]), len(kept[2]), time.perf_counter() - t0
+    )
     return kept
 
 
@@ -423,8 +424,10 @@ _METHODS = {
 }
 
 
-def check_run_arguments(order, maxfuse_params: dict, seed: int = 0) -> None:
-    """Check ``order``, ``seed`` and the per-stage overrides of :func:`run_maxfuse` before any work.
+def check_run_arguments(
+    order, maxfuse_params: dict, seed: int = 0, route: str = "auto", sketch_size: int = SKETCH_SIZE
+) -> None:
+    """Check ``order``, ``seed``, ``route``, ``sketch_size`` and the per-stage overrides of :func:`run_maxfuse`.
 
     Each override must name a parameter of its MaxFuse stage, with a value of the type of that parameter's default
     (a number for a number), so that a typo fails in a second, not after minutes of MaxFuse.
@@ -436,6 +439,13 @@ def check_run_arguments(order, maxfuse_params: dict, seed: int = 0) -> None:
         raise MufuseError(f"order must be (1, 2), (2, 1) or None, got {order!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
         raise MufuseError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    if route not in ROUTES:
+        raise MufuseError(f"route must be 'auto', 'direct' or 'sketch', got {route!r}")
+    if isinstance(sketch_size, bool) or not isinstance(sketch_size, int | np.integer) or sketch_size < 500:
+        raise MufuseError(
+            f"the sketch must hold at least 500 cells, got {sketch_size!r}: pass sketch_size=10000 (the default) "
+            "or another integer of 500 or more"
+        )
     try:
         from maxfuse.model import Fusor
     except ImportError:  # pragma: no cover - checked again when MaxFuse is imported
