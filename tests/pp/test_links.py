@@ -109,6 +109,44 @@ def test_names_that_must_link_to_nothing(marker):
     assert links.loc[marker, "genes"] == ""
 
 
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "Histone H3",
+        "HistoneH3",
+        "1261726In113Di Histone",
+        "phospho Histone",
+        "H3",
+        "H3K27me3",
+        "H3K9ac",
+        "H3K4me2",
+        "H4K20me1",
+        "H3S10ph",
+        "pHH3",
+        "pH3",
+        "yH2AX",
+        "γH2AX",
+        "gamma-H2AX",
+        "H2B",
+    ],
+)
+def test_histones_and_histone_marks_are_nuclear_stains(marker):
+    """Issue 18: a histone or a histone mark says how much of it a nucleus holds, not what any histone gene's RNA is."""
+    links = _all_hgnc([marker])
+    assert links.loc[marker, "status"] == "excluded", links.loc[marker].to_dict()
+    assert links.loc[marker, "reason"].startswith("histone / histone-mark stain")
+
+
+@pytest.mark.parametrize(
+    ("marker", "genes"), [("GH1", "GH1"), ("H2-Kb", None), ("HER2", "ERBB2"), ("HIF1a", "HIF1A"), ("HES1", "HES1")]
+)
+def test_names_like_histones_are_not_taken_for_them(marker, genes):
+    links = _all_hgnc([marker])
+    assert not links.loc[marker, "reason"].startswith("histone"), links.loc[marker].to_dict()
+    if genes:
+        assert links.loc[marker, "genes"] == genes
+
+
 def test_gene_absent_lists_the_wanted_genes():
     links = mufuse.pp.link_features(_mdata(["CD19"]))
     assert links.loc["CD19", "status"] == "gene_absent"
@@ -281,7 +319,6 @@ def test_more_names_that_must_link_to_nothing(marker):
         ("anti-human-mouse_CD49f", "ITGA6"),  # cross-reactive, not mouse-only
         ("TCF1/TCF7", "TCF7"),  # synonym list
         ("FAS.L", "FASLG"),
-        ("H3K27me3", "H3-3A;H3-3B"),
         ("P21", "CDKN1A"),  # not the element P
     ],
 )

@@ -48,6 +48,15 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "anti-fluorochrome / tag detection reagent",
     ),
     (re.compile(r"^annexin[ ._-]?(v|5)\b"), "phosphatidylserine stain (Annexin V)"),
+    # histones and their marks (Histone H3, H3K27me3, H3K9ac, pHH3, gamma-H2AX): nuclear stains, used for
+    # segmentation like DNA dyes; how much of a mark a nucleus carries says nothing about any histone gene's RNA
+    (
+        re.compile(
+            r"histone|^(g|y|γ|gamma[ ._-]*)h2ax|^(p|phospho[ ._-]*)?h?h(1|2a|2ax|2b|3|4)(\.\d)?"
+            r"([ ._-]*[kst]\d+[ ._-]*(me[1-3]?|ac|ph|ub|cr|p)?)*$"
+        ),
+        "histone / histone-mark stain (nuclear; says nothing about histone gene expression)",
+    ),
     # rows that counting tools and imaging platforms add beside the markers: CITE-seq-Count's "unmapped", Xenium's
     # negative-control probes and codewords, CosMx's negative probes and system controls
     (
