@@ -79,7 +79,6 @@ def _clean(name: str) -> tuple[str, list[str]]:
 
 
 _KERATIN = re.compile(r"^(?:cyto)?keratin[ ._-]*(\d{1,2})$|^c?k[ ._-]?(\d{1,2})$", re.IGNORECASE)
-_HISTONE_H3 = re.compile(r"^(?:p?HH3|H3K\d+\w*|H3S\d+\w*|histone[ ._-]*H3\w*|phospho[ ._-]*histone)", re.IGNORECASE)
 CD_DESIGNATION = re.compile(r"^CD\d{1,3}[A-Za-z]?\d?$")
 _PHOSPHO = re.compile(
     r"^(?:p|P|phospho)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9-]{1,})$|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]?p$"
@@ -117,8 +116,6 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     k = _KERATIN.match(cleaned)
     if k:
         cands.append((f"KRT{k.group(1) or k.group(2)}", True))
-    if _HISTONE_H3.match(cleaned):  # histone H3 and its marks (H3K27me3, pHH3)
-        cands.append(("Histone-H3", True))
     ph = _PHOSPHO.match(cleaned)
     if ph:  # phospho-epitopes name their protein: pS6, S6p, pmTOR, PATM
         cands.append((ph.group("rest") or ph.group("rest2"), False))
