@@ -11,6 +11,7 @@ table (``data/protein_gene_links.tsv``) names the evidence of every row.
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -180,6 +181,33 @@ def hgnc_index() -> Hgnc:
         return {k: tuple(dict.fromkeys(v)) for k, v in d.items()}
 
     return Hgnc(approved, uniq(previous), uniq(alias), uniq(names), previous_of, header)
+
+
+@lru_cache(maxsize=1)
+def name_words() -> tuple[dict[str, int], frozenset[tuple[str, str]]]:
+    """Words of HGNC approved gene names (lower case, letters only, 3+ letters) and the word pairs they hold.
+
+    Returns ``(counts, pairs)``: for each word, how many names hold it, and every pair of adjacent words of a name
+    ("light chain", "zinc finger", "growth factor", "neurofilament light"). A word held by many names describes genes
+    instead of naming one; inside such a pair it is part of a phrase, and a guess that keeps only that word would rest
+    on an alias of a common word (LIGHT is an alias of TNFSF14; "kappa light chain" is not TNFSF14).
+
+    Examples
+    --------
+    >>> counts, pairs = name_words()
+    >>> counts["light"] >= 3, ("light", "chain") in pairs, ("tau", "phospho") in pairs
+    (True, True, False)
+    """
+    counts: dict[str, int] = {}
+    pairs: set[tuple[str, str]] = set()
+    with resources.files("mufuse.data").joinpath("hgnc_index.tsv.gz").open("rb") as raw:
+        lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
+    for line in [ln for ln in lines if not ln.startswith("#")][1:]:
+        words = re.findall(r"[a-z]{3,}", line.split("\t")[3].lower())
+        for word in set(words):
+            counts[word] = counts.get(word, 0) + 1
+        pairs.update(itertools.pairwise(words))
+    return counts, frozenset(pairs)
 
 
 def looks_ensembl(names: Iterable[str]) -> bool:

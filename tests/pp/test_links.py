@@ -147,6 +147,41 @@ def test_names_like_histones_are_not_taken_for_them(marker, genes):
         assert links.loc[marker, "genes"] == genes
 
 
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "kappa light chain",
+        "Ig_light_chain_g",
+        "anti-human_Ig_light_chain_gamma",
+        "Myosin light chain",
+        "Neurofilament light",
+        "light chain 3",
+        "Zinc finger protein",
+        "growth factor receptor",
+        "heavy chain",
+    ],
+)
+def test_a_word_of_a_phrase_is_no_gene_alias(marker):
+    """Issue 18: "light" of "light chain" is not LIGHT (TNFSF14); no link may rest on one word of a known phrase."""
+    links = _all_hgnc([marker])
+    assert "TNFSF14" not in links.loc[marker, "genes"], links.loc[marker].to_dict()
+    assert links.loc[marker, "status"] != "linked" or "via '" not in links.loc[marker, "reason"]
+
+
+@pytest.mark.parametrize(
+    ("marker", "genes"),
+    [
+        ("LIGHT", "TNFSF14"),
+        ("Tau_Phospho_Thr181", "MAPT"),
+        ("Keratin_pan", "KRT8;KRT18;KRT19"),
+        ("Mast Cell Tryptase", "TPSAB1;TPSB2"),
+    ],
+)
+def test_single_word_guesses_outside_phrases_still_link(marker, genes):
+    links = _all_hgnc([marker])
+    assert links.loc[marker, ["status", "genes"]].tolist() == ["linked", genes], links.loc[marker].to_dict()
+
+
 def test_gene_absent_lists_the_wanted_genes():
     links = mufuse.pp.link_features(_mdata(["CD19"]))
     assert links.loc["CD19", "status"] == "gene_absent"

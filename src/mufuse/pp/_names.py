@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .._genes import curated_index, curated_table, hgnc_index, name_key
+from .._genes import curated_index, curated_table, hgnc_index, name_key, name_words
 
 _PREFIX = re.compile(
     r"^(adt|ab|prot|protein|anti[ ._-]*human|antihuman|abseq|hu|human|cite|x\d{4,}|\d{5,})[ ._:-]+|^h(?=CD\d)",
@@ -95,6 +95,26 @@ def _spans(cleaned: str) -> list[str]:
     return out
 
 
+COMMON_WORD_NAMES = 3  # a word in this many HGNC approved gene names or more describes genes, it names none
+
+
+def _phrase_words(cleaned: str) -> set[str]:
+    """Words of a name that are part of a phrase of gene names: common words ("light") beside their pair ("chain").
+
+    A one-word guess from them would rest on an alias of a common word: "kappa light chain" → LIGHT → TNFSF14.
+    """
+    counts, pairs = name_words()
+    words = [w for w in re.split(r"[\s_|:.,;/()\[\]+-]+", cleaned) if w]
+    low = [w.lower() for w in words]
+    out = set()
+    for i, w in enumerate(words):
+        if not w.isalpha() or w.isupper() or counts.get(low[i], 0) < COMMON_WORD_NAMES:
+            continue
+        if (i > 0 and (low[i - 1], low[i]) in pairs) or (i + 1 < len(words) and (low[i], low[i + 1]) in pairs):
+            out.add(w)
+    return out
+
+
 def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
 
@@ -126,7 +146,10 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         genes = {curated_index()[name_key(m)].genes for m in hits}
         if len(genes) == 1:
             cands.append((sorted(hits)[0], True))
+    phrase = _phrase_words(cleaned)
     for span in _spans(cleaned):
+        if span in phrase:
+            continue  # "light" of "kappa light chain": a word of a phrase, not a name (LIGHT = TNFSF14)
         cands.append((span, False))  # "k", "l" of "IgG1_Rat_k" are dropped below (too short)
     seen: dict[str, bool] = {}
     for c, strong in cands:
