@@ -188,7 +188,8 @@ def name_words() -> tuple[dict[str, int], frozenset[tuple[str, str]]]:
     """Words of HGNC approved gene names (lower case, letters only, 3+ letters) and the word pairs they hold.
 
     Returns ``(counts, pairs)``: for each word, how many names hold it, and every pair of adjacent words of a name
-    ("light chain", "zinc finger", "growth factor", "neurofilament light"). A word held by many names describes genes
+    ("light chain", "zinc finger", "growth factor", "neurofilament light"); a one-word name is the pair
+    ``(word, "")``. A word held by many names describes genes
     instead of naming one; inside such a pair it is part of a phrase, and a guess that keeps only that word would rest
     on an alias of a common word (LIGHT is an alias of TNFSF14; "kappa light chain" is not TNFSF14).
 
@@ -204,6 +205,8 @@ def name_words() -> tuple[dict[str, int], frozenset[tuple[str, str]]]:
         lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
     for line in [ln for ln in lines if not ln.startswith("#")][1:]:
         words = re.findall(r"[a-z]{3,}", line.split("\t")[3].lower())
+        if len(line.split("\t")[3].split()) == 1:
+            pairs.add((words[0] if words else "", ""))  # a one-word name ("vimentin"): a pair with nothing
         for word in set(words):
             counts[word] = counts.get(word, 0) + 1
         pairs.update(itertools.pairwise(words))

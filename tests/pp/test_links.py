@@ -182,6 +182,28 @@ def test_single_word_guesses_outside_phrases_still_link(marker, genes):
     assert links.loc[marker, ["status", "genes"]].tolist() == ["linked", genes], links.loc[marker].to_dict()
 
 
+@pytest.mark.parametrize(
+    ("marker", "genes"),
+    [
+        ("Vimenti", "VIM"),
+        ("Cytoker", "KRT8;KRT18;KRT19"),
+        ("Podopla", "PDPN"),
+        ("Perfori", "PRF1"),
+        ("Collage", ""),
+        ("Granzym", ""),
+        ("Smooth", ""),
+        ("Biotin", ""),
+    ],
+)
+def test_labels_cut_short_complete_to_the_one_word_they_start(marker, genes):
+    """Issue 18: IMC exports cut labels to 7 characters; a cut word completes only to the one antigen or gene name
+    it starts (not "Collage": collagens; not a whole word such as "Smooth" or "Biotin"), and the reason says so."""
+    links = _all_hgnc([marker])
+    assert links.loc[marker, "genes"] == genes, links.loc[marker].to_dict()
+    if genes:
+        assert "via '" in links.loc[marker, "reason"]
+
+
 def test_gene_absent_lists_the_wanted_genes():
     links = mufuse.pp.link_features(_mdata(["CD19"]))
     assert links.loc["CD19", "status"] == "gene_absent"

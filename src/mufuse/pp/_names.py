@@ -6,7 +6,9 @@ Nothing here decides a link: :mod:`mufuse.pp._links` looks the candidates up in 
 
 from __future__ import annotations
 
+import bisect
 import re
+from functools import lru_cache
 
 from .._genes import curated_index, curated_table, hgnc_index, name_key, name_words
 
@@ -95,6 +97,49 @@ def _spans(cleaned: str) -> list[str]:
     return out
 
 
+# IMC exports cut channel labels to 7 characters ("Vimenti"); shorter cuts would be taken for whole words ("Biotin")
+_CUT_WORD = re.compile(r"^[A-Za-z]{7}$")
+
+
+@lru_cache(maxsize=1)
+def _long_names() -> tuple[list[str], list[tuple[str, ...]]]:
+    """One-word curated antigen names and HGNC approved gene names (keys, sorted) with their genes, for prefixes."""
+    entries: dict[str, set[tuple[str, ...]]] = {}
+    for key, hit in curated_index().items():
+        if re.fullmatch(r"[A-Z]?[a-z]+", hit.marker):  # one word: "Vimentin", never "CollagenIV" or "GranzymeB"
+            entries.setdefault(key, set()).add(hit.genes)
+    one_word = {name_key(a) for a, b in name_words()[1] if not b}  # a cut word completes to a one-word name
+    for key, syms in hgnc_index().name.items():
+        if key in one_word:
+            entries.setdefault(key, set()).add(tuple(syms))
+    keys = sorted(entries)
+    return keys, [min(entries[k]) if len(entries[k]) == 1 else () for k in keys]
+
+
+def _complete_cut(word: str) -> str | None:
+    """Complete a cut word to the one curated antigen or approved gene name it starts (``None`` when not one).
+
+    ``Vimenti`` → vimentin → VIM; ``Cytoker`` → cytokeratin → KRT8/KRT18/KRT19 (returned as the antigen's name);
+    a stem that several genes' names start, or a whole word of gene names (``Smooth``), completes nothing.
+    """
+    if name_words()[0].get(word.lower(), 0) >= COMMON_WORD_NAMES:
+        return None  # a whole word of gene names ("Smooth" of smooth muscle), not a cut one
+    stem = name_key(word)
+    keys, genes = _long_names()
+    lo = bisect.bisect_left(keys, stem)
+    hi = bisect.bisect_left(keys, stem + "\x7f")
+    found = {genes[i] for i in range(lo, hi) if keys[i] != stem}
+    if len(found) != 1 or () in found:
+        return None
+    (hit,) = found
+    curated = [
+        m
+        for m in curated_table()["marker"]
+        if name_key(m).startswith(stem) and curated_index()[name_key(m)].genes == hit
+    ]
+    return curated[0] if curated else hit[0] if len(hit) == 1 else None
+
+
 COMMON_WORD_NAMES = 3  # a word in this many HGNC approved gene names or more describes genes, it names none
 
 
@@ -146,6 +191,10 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         genes = {curated_index()[name_key(m)].genes for m in hits}
         if len(genes) == 1:
             cands.append((sorted(hits)[0], True))
+    elif _CUT_WORD.match(cleaned):  # a label cut without its export prefix ("Vimenti"): the one word it starts
+        completed = _complete_cut(cleaned)
+        if completed:
+            cands.append((completed, False))
     phrase = _phrase_words(cleaned)
     for span in _spans(cleaned):
         if span in phrase:
