@@ -204,6 +204,16 @@ def test_labels_cut_short_complete_to_the_one_word_they_start(marker, genes):
         assert "via '" in links.loc[marker, "reason"]
 
 
+@pytest.mark.parametrize(
+    ("marker", "genes"),
+    [("mastCellTryptase", "TPSAB1;TPSB2"), ("phosphoTau", "MAPT"), ("cleavedCaspase3", "CASP3"), ("mTOR", "MTOR")],
+)
+def test_run_together_words_are_read_as_words(marker, genes):
+    """Issue 18: camelCase names are split into their words for guesses; "mTOR"-like symbols stay whole."""
+    links = _all_hgnc([marker])
+    assert links.loc[marker, ["status", "genes"]].tolist() == ["linked", genes], links.loc[marker].to_dict()
+
+
 def test_gene_absent_lists_the_wanted_genes():
     links = mufuse.pp.link_features(_mdata(["CD19"]))
     assert links.loc["CD19", "status"] == "gene_absent"

@@ -87,9 +87,19 @@ _PHOSPHO = re.compile(
 )
 
 
+# a lower-case word run into capitalised ones ("mastCellTryptase", "phosphoTau", "cleavedCaspase3"); "mTOR",
+# "pSTAT3", "iNOS", "alphaSMA" and "CollagenIV" are not of that form and stay whole
+_CAMEL = re.compile(r"^[a-z]{3,}(?:[A-Z][a-z]+\d*)+$")
+
+
+def _camel_words(word: str) -> list[str]:
+    return re.findall(r"[a-z]+|[A-Z][a-z]+\d*", word) if _CAMEL.match(word) else [word]
+
+
 def _spans(cleaned: str) -> list[str]:
     """Word spans of a name, as guesses: ``ADT-HLA-DR-CD74`` → ``ADT-HLA-DR``, ..., ``HLA-DR``, ..., ``CD74``."""
     words = [w for w in re.split(r"[\s_|:.,;/()\[\]+-]+", cleaned) if w]
+    words = [part for w in words for part in _camel_words(w)]  # "mastCellTryptase" → mast, Cell, Tryptase
     out = []
     for length in (3, 2, 1):
         for i in range(len(words) - length + 1):
