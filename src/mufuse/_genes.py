@@ -13,7 +13,8 @@ from __future__ import annotations
 import gzip
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -101,6 +102,49 @@ class Curated:
 
 
 @lru_cache(maxsize=1)
+def _curated_file() -> pd.DataFrame:
+    with resources.files("mufuse.data").joinpath("protein_gene_links.tsv").open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, sep="\t", comment="#", dtype=str, keep_default_na=False)
+
+
+@dataclass
+class CuratedScope:
+    """What the linker may use of the curated table, and which rows it used (for leave-one-source-out scoring)."""
+
+    held_out: frozenset[str] = frozenset()  # name_key of markers the linker must not know
+    used: set[str] | None = None  # when a set: name_key of every curated marker a lookup returned
+
+
+_SCOPE = CuratedScope()
+
+
+@contextmanager
+def curated_scope(held_out: Iterable[str] = (), used: set[str] | None = None) -> Iterator[CuratedScope]:
+    """Link as if the curated rows of ``held_out`` markers were never written; record the rows used into ``used``.
+
+    A benchmark hook: ``benchmarks/link_panels.py`` scores each panel source without the curated facts only that
+    source needs, to tell rules that generalize from facts written for one panel.
+
+    Examples
+    --------
+    >>> with curated_scope(held_out={"CD3"}):
+    ...     "CD3" in curated_index()
+    False
+    """
+    global _SCOPE
+    before = _SCOPE
+    _SCOPE = CuratedScope(frozenset(name_key(m) for m in held_out), used)
+    try:
+        yield _SCOPE
+    finally:
+        _SCOPE = before
+
+
+def scope() -> CuratedScope:
+    """Return the curated scope in force (the whole table unless :func:`curated_scope` says otherwise)."""
+    return _SCOPE
+
+
 def curated_table() -> pd.DataFrame:
     """Return the curated protein → gene table shipped with mufuse.
 
@@ -114,11 +158,15 @@ def curated_table() -> pd.DataFrame:
     >>> curated_table().set_index("marker").loc["CD3", "genes"]
     'CD3D;CD3E;CD3G'
     """
-    with resources.files("mufuse.data").joinpath("protein_gene_links.tsv").open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, sep="\t", comment="#", dtype=str, keep_default_na=False)
+    return _curated_rows(_SCOPE.held_out)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _curated_rows(held_out: frozenset[str]) -> pd.DataFrame:
+    table = _curated_file()
+    return table[~table["marker"].map(name_key).isin(held_out)] if held_out else table
+
+
 def curated_index() -> dict[str, Curated]:
     """Return the curated table keyed by :func:`name_key` of each marker.
 
@@ -127,8 +175,13 @@ def curated_index() -> dict[str, Curated]:
     >>> curated_index()["HLADR"].genes
     ('HLA-DRA', 'HLA-DRB1')
     """
+    return _curated_keyed(_SCOPE.held_out)
+
+
+@lru_cache(maxsize=4)
+def _curated_keyed(held_out: frozenset[str]) -> dict[str, Curated]:
     out: dict[str, Curated] = {}
-    for row in curated_table().itertuples(index=False):
+    for row in _curated_rows(held_out).itertuples(index=False):
         out[name_key(row.marker)] = Curated(row.marker, tuple(row.genes.split(";")), row.kind, row.evidence)
     return out
 

@@ -17,7 +17,7 @@ from mudata import MuData
 
 from .. import _counts, _store, _validate
 from .._errors import LinkError, MufuseError
-from .._genes import curated_index, decorations, hgnc_index, is_mouse_prefix, name_key, parse_genes, symbol_index
+from .._genes import curated_index, decorations, hgnc_index, is_mouse_prefix, name_key, parse_genes, scope, symbol_index
 from ._exclusions import excluded
 from ._names import CD_DESIGNATION, candidates, clean_name, combo_parts
 
@@ -38,6 +38,9 @@ def _in_curated(cands: list[str], cleaned: str) -> Hit | None:
     for cand in cands:
         hit = curated_index().get(name_key(cand))
         if hit is not None:
+            used = scope().used
+            if used is not None:
+                used.add(name_key(hit.marker))
             return "curated", list(hit.genes), f"curated {hit.kind}{_via(cand, cleaned)}: {hit.evidence}"
     return None
 

@@ -10,7 +10,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from .._genes import curated_index, curated_table, hgnc_index, name_key, name_words
+from .._genes import curated_index, curated_table, hgnc_index, name_key, name_words, scope
 
 _PREFIX = re.compile(
     r"^(adt|ab|prot|protein|anti[ ._-]*human|antihuman|abseq|hu|human|cite|x\d{4,}|\d{5,})[ ._:-]+|^h(?=CD\d)",
@@ -111,9 +111,13 @@ def _spans(cleaned: str) -> list[str]:
 _CUT_WORD = re.compile(r"^[A-Za-z]{7}$")
 
 
-@lru_cache(maxsize=1)
 def _long_names() -> tuple[list[str], list[tuple[str, ...]]]:
     """One-word curated antigen names and HGNC approved gene names (keys, sorted) with their genes, for prefixes."""
+    return _long_names_in(scope().held_out)
+
+
+@lru_cache(maxsize=4)
+def _long_names_in(held_out: frozenset[str]) -> tuple[list[str], list[tuple[str, ...]]]:
     entries: dict[str, set[tuple[str, ...]]] = {}
     for key, hit in curated_index().items():
         if re.fullmatch(r"[A-Z]?[a-z]+", hit.marker):  # one word: "Vimentin", never "CollagenIV" or "GranzymeB"
