@@ -28,9 +28,12 @@ import numpy as np
 import pandas as pd
 
 import mufuse
-from mufuse._genes import curated_scope, hgnc_index
+from mufuse._genes import curated_scope, hgnc_index, mgi_index
 
 ROOT = Path(__file__).resolve().parents[1]
+PANELS = ROOT / "tests/data/panel_names.tsv"
+PANELS_MOUSE = ROOT / "tests/data/panel_names_mouse.tsv"
+PANELS_HELD_OUT = ROOT / "tests/data/panel_names_heldout.tsv"
 
 
 def source_of(source: str) -> str:
@@ -39,14 +42,20 @@ def source_of(source: str) -> str:
     return study.group(1) if study else source.split(" ")[0]
 
 
-def score(table: pd.DataFrame, *, held_out: set[str] | frozenset[str] = frozenset(), used: set[str] | None = None):
-    genes = sorted(set(hgnc_index().approved.values()))
-    names = list(table.index)
+def score(
+    table: pd.DataFrame,
+    *,
+    held_out: set[str] | frozenset[str] = frozenset(),
+    used: set[str] | None = None,
+    species: str = "human",
+):
+    genes = sorted(set(hgnc_index().approved.values())) if species == "human" else sorted(set(mgi_index().symbols))
+    names = list(dict.fromkeys(table.index))
     rna = ad.AnnData(np.zeros((1, len(genes)), np.float32), var=pd.DataFrame(index=genes))
     prot = ad.AnnData(np.zeros((1, len(names)), np.float32), var=pd.DataFrame(index=pd.Index(names)))
     with warnings.catch_warnings(), curated_scope(held_out, used):
         warnings.simplefilter("ignore")
-        links = mufuse.pp.link_features(mudata.MuData({"rna": rna, "prot": prot}))
+        links = mufuse.pp.link_features(mudata.MuData({"rna": rna, "prot": prot}), species=species)
     out = table.join(links[["status", "genes", "reason"]].rename(columns={"genes": "got"}))
 
     def right(r) -> bool:
@@ -64,30 +73,39 @@ def leave_one_source_out(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, s
     used: dict[str, set[str]] = {}
     for unit, sub in groups.items():
         used[unit] = set()
-        score(sub, used=used[unit])
+        score(sub, used=used[unit], species=sub["species"].iloc[0])
     only: dict[str, set[str]] = {}
     for unit in groups:
         others = set().union(*(u for k, u in used.items() if k != unit))
         only[unit] = used[unit] - others
-    out = pd.concat([score(sub, held_out=only[unit]) for unit, sub in groups.items()])
+    out = pd.concat([score(sub, held_out=only[unit], species=sub["species"].iloc[0]) for unit, sub in groups.items()])
     return out, only
 
 
 def report(label: str, out: pd.DataFrame) -> None:
-    linkable = out[out.genes != ""]
-    nothing = out[out.genes == ""]
-    print(f"{label}: linkable {len(linkable)}, right {linkable.right.mean():.1%}; ", end="")
-    print(f"must link to nothing {len(nothing)}, linked anyway {int((~nothing.right).sum())}")
-    for assay, sub in linkable.groupby("assay"):
-        print(f"  {assay:<11}{len(sub):>6} names, right {sub.right.mean():.1%}")
+    for species, part in out.groupby("species"):
+        linkable = part[part.genes != ""]
+        nothing = part[part.genes == ""]
+        print(f"{label}, {species}: linkable {len(linkable)}, right {linkable.right.mean():.1%}; ", end="")
+        print(f"must link to nothing {len(nothing)}, linked anyway {int((~nothing.right).sum())}")
+        for assay, sub in linkable.groupby("assay"):
+            print(f"  {assay:<11}{len(sub):>6} names, right {sub.right.mean():.1%}")
+
+
+def panels() -> pd.DataFrame:
+    """Every answer-key file: panel_names.tsv, panel_names_heldout.tsv (human) and panel_names_mouse.tsv."""
+    parts = []
+    for path, species in ((PANELS, "human"), (PANELS_HELD_OUT, "human"), (PANELS_MOUSE, "mouse")):
+        t = pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False)
+        parts.append(t.assign(species=species, file=path.name).set_index("name"))
+    return pd.concat(parts)
 
 
 def main() -> None:
-    table = pd.read_csv(ROOT / "tests/data/panel_names.tsv", sep="\t", comment="#", dtype=str, keep_default_na=False)
-    table = table.set_index("name")
+    table = panels()
     n_units = table["source"].map(source_of).nunique()
     print(f"{len(table)} real panel names, {n_units} sources")
-    out = score(table)
+    out = pd.concat([score(sub, species=sp) for sp, sub in table.groupby("species")])
     report("in-sample", out)
     loso, only = leave_one_source_out(table)
     report("leave-one-source-out", loso)

@@ -101,9 +101,13 @@ class Curated:
     evidence: str
 
 
-@lru_cache(maxsize=1)
-def _curated_file() -> pd.DataFrame:
-    with resources.files("mufuse.data").joinpath("protein_gene_links.tsv").open("r", encoding="utf-8") as fh:
+SPECIES = ("auto", "human", "mouse")
+_CURATED_FILES = {"human": "protein_gene_links.tsv", "mouse": "mouse_protein_gene_links.tsv"}
+
+
+@lru_cache(maxsize=2)
+def _curated_file(species: str = "human") -> pd.DataFrame:
+    with resources.files("mufuse.data").joinpath(_CURATED_FILES[species]).open("r", encoding="utf-8") as fh:
         return pd.read_csv(fh, sep="\t", comment="#", dtype=str, keep_default_na=False)
 
 
@@ -145,12 +149,13 @@ def scope() -> CuratedScope:
     return _SCOPE
 
 
-def curated_table() -> pd.DataFrame:
-    """Return the curated protein → gene table shipped with mufuse.
+def curated_table(species: str = "human") -> pd.DataFrame:
+    """Return a curated protein → gene table shipped with mufuse (``species`` ``"human"`` or ``"mouse"``).
 
     Returns
     -------
-    DataFrame with columns ``marker``, ``genes`` (``;``-joined HGNC symbols), ``kind`` and ``evidence``.
+    DataFrame with columns ``marker``, ``genes`` (``;``-joined HGNC symbols, MGI symbols for mouse), ``kind`` and
+    ``evidence``.
 
     Examples
     --------
@@ -158,30 +163,30 @@ def curated_table() -> pd.DataFrame:
     >>> curated_table().set_index("marker").loc["CD3", "genes"]
     'CD3D;CD3E;CD3G'
     """
-    return _curated_rows(_SCOPE.held_out)
+    return _curated_rows(_SCOPE.held_out, species)
 
 
-@lru_cache(maxsize=4)
-def _curated_rows(held_out: frozenset[str]) -> pd.DataFrame:
-    table = _curated_file()
+@lru_cache(maxsize=8)
+def _curated_rows(held_out: frozenset[str], species: str = "human") -> pd.DataFrame:
+    table = _curated_file(species)
     return table[~table["marker"].map(name_key).isin(held_out)] if held_out else table
 
 
-def curated_index() -> dict[str, Curated]:
-    """Return the curated table keyed by :func:`name_key` of each marker.
+def curated_index(species: str = "human") -> dict[str, Curated]:
+    """Return a curated table keyed by :func:`name_key` of each marker.
 
     Examples
     --------
     >>> curated_index()["HLADR"].genes
     ('HLA-DRA', 'HLA-DRB1')
     """
-    return _curated_keyed(_SCOPE.held_out)
+    return _curated_keyed(_SCOPE.held_out, species)
 
 
-@lru_cache(maxsize=4)
-def _curated_keyed(held_out: frozenset[str]) -> dict[str, Curated]:
+@lru_cache(maxsize=8)
+def _curated_keyed(held_out: frozenset[str], species: str = "human") -> dict[str, Curated]:
     out: dict[str, Curated] = {}
-    for row in _curated_rows(held_out).itertuples(index=False):
+    for row in _curated_rows(held_out, species).itertuples(index=False):
         out[name_key(row.marker)] = Curated(row.marker, tuple(row.genes.split(";")), row.kind, row.evidence)
     return out
 
@@ -234,6 +239,86 @@ def hgnc_index() -> Hgnc:
         return {k: tuple(dict.fromkeys(v)) for k, v in d.items()}
 
     return Hgnc(approved, uniq(previous), uniq(alias), uniq(names), previous_of, header)
+
+
+@dataclass(frozen=True)
+class Mgi:
+    """MGI lookup tables for mouse panels, each keyed by :func:`name_key` of a name."""
+
+    approved: dict[str, str]  # key -> current MGI symbol
+    synonym: dict[str, tuple[str, ...]]  # key -> MGI symbols that list it as a synonym
+    orthologs: dict[str, tuple[str, ...]]  # human approved symbol -> its mouse orthologs (HGNC/MGI)
+    symbols: tuple[str, ...]  # every MGI symbol of the index
+    header: str
+
+
+@lru_cache(maxsize=1)
+def mgi_index() -> Mgi:
+    """Load the MGI index shipped with mufuse: mouse symbols, MGI synonyms and human orthologs.
+
+    Built by ``scripts/build_mgi_index.py`` from MGI's marker list (Mouse Genome Informatics, The Jackson
+    Laboratory; Baldarelli et al. 2024, *Genetics* 227:iyae031) and HGNC's MGI-curated ortholog column (CC0).
+
+    Examples
+    --------
+    >>> from mufuse._genes import mgi_index
+    >>> mgi = mgi_index()
+    >>> mgi.synonym["F480"], mgi.orthologs["CD4"]
+    (('Adgre1',), ('Cd4',))
+    """
+    approved: dict[str, str] = {}
+    synonym: dict[str, list[str]] = {}
+    orthologs: dict[str, list[str]] = {}
+    symbols: list[str] = []
+    with resources.files("mufuse.data").joinpath("mgi_index.tsv.gz").open("rb") as raw:
+        lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
+    header = " ".join(line[2:] for line in lines if line.startswith("#"))
+    for line in [ln for ln in lines if not ln.startswith("#")][1:]:
+        sym, synonyms, _ens, human = line.split("\t")
+        symbols.append(sym)
+        approved.setdefault(name_key(sym), sym)
+        for syn in filter(None, synonyms.split("|")):
+            synonym.setdefault(name_key(syn), []).append(sym)
+        for h in filter(None, human.split("|")):
+            orthologs.setdefault(h, []).append(sym)
+    return Mgi(
+        approved,
+        {k: tuple(dict.fromkeys(v)) for k, v in synonym.items()},
+        {k: tuple(v) for k, v in orthologs.items()},
+        tuple(symbols),
+        header,
+    )
+
+
+def detect_species(symbols: Iterable[str]) -> str:
+    """Tell mouse from human gene symbols by their case: MGI writes ``Cd3e``, HGNC ``CD3E``.
+
+    Ensembl mouse IDs (``ENSMUSG``) and mouse genome prefixes (``mm10___``) also count as mouse. Mouse when more
+    than half of the symbols with two or more letters are mouse-cased; human otherwise (also for mixed-species
+    references, whose markers link to the human genes).
+
+    Examples
+    --------
+    >>> detect_species(["Cd3e", "Cd4", "Ptprc", "mt-Co1"]), detect_species(["CD3E", "CD4", "C1orf112"])
+    ('mouse', 'human')
+    """
+    mouse = n = 0
+    for raw in symbols:
+        name, prefix = undecorate(str(raw))
+        if prefix and prefix != "Ensembl ID":
+            n += 1
+            mouse += is_mouse_prefix(prefix)
+            continue
+        if str(raw).startswith("ENSMUSG"):
+            n += 1
+            mouse += 1
+            continue
+        letters = re.sub(r"[^A-Za-z]", "", name)
+        if len(letters) < 2 or str(raw).startswith("ENS"):
+            continue
+        n += 1
+        mouse += letters[1:] != letters[1:].upper()
+    return "mouse" if n and mouse > n / 2 else "human"
 
 
 @lru_cache(maxsize=1)

@@ -53,7 +53,7 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"histone|^(g|y|γ|gamma[ ._-]*)h2ax|^(p|phospho[ ._-]*)?h?h(1|2a|2ax|2b|3|4)(\.\d)?"
-            r"([ ._-]*[kst]\d+[ ._-]*(me[1-3]?|ac|ph|ub|cr|p)?)*$"
+            r"([ ._-]*[kst]\d+[ ._-]*(me[1-3]?|ac|ph|ub|cr|p)?)*([ ._-]+(total|ph|phospho))?$"
         ),
         "histone / histone-mark stain (nuclear; says nothing about histone gene expression)",
     ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 
@@ -17,7 +18,20 @@ from mudata import MuData
 
 from .. import _counts, _store, _validate
 from .._errors import LinkError, MufuseError
-from .._genes import curated_index, decorations, hgnc_index, is_mouse_prefix, name_key, parse_genes, scope, symbol_index
+from .._genes import (
+    SPECIES,
+    curated_index,
+    decorations,
+    detect_species,
+    gene_symbols,
+    hgnc_index,
+    is_mouse_prefix,
+    mgi_index,
+    name_key,
+    parse_genes,
+    scope,
+    symbol_index,
+)
 from ._exclusions import excluded
 from ._names import CD_DESIGNATION, candidates, clean_name, combo_parts
 
@@ -33,10 +47,10 @@ def _via(cand: str, cleaned: str) -> str:
     return "" if cand == cleaned else f" (via '{cand}')"
 
 
-def _in_curated(cands: list[str], cleaned: str) -> Hit | None:
+def _in_curated(cands: list[str], cleaned: str, species: str = "human") -> Hit | None:
     """Look the candidates up in the curated table; the first hit wins."""
     for cand in cands:
-        hit = curated_index().get(name_key(cand))
+        hit = curated_index(species).get(name_key(cand))
         if hit is not None:
             used = scope().used
             if used is not None:
@@ -144,6 +158,69 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     )
 
 
+def _mgi(cands: list[str], cleaned: str, table: str) -> Hit | None:
+    """Find the first candidate that is a current MGI symbol (``table="approved"``) or an MGI synonym of one gene."""
+    mgi = mgi_index()
+    for cand in cands:
+        if table == "approved" and name_key(cand) in mgi.approved:
+            sym = mgi.approved[name_key(cand)]
+            return "mgi", [sym], f"MGI symbol{_via(cand, cleaned)}: {sym}"
+        syms = mgi.synonym.get(name_key(cand), ()) if table == "synonym" else ()
+        if len(syms) == 1:
+            return "mgi", [syms[0]], f"MGI synonym{_via(cand, cleaned)}: '{cand}' = {syms[0]}"
+    return None
+
+
+def _to_mouse(hit: Hit, strong: list[str]) -> Hit | None:
+    """Carry a human hit to mouse through HGNC's MGI-curated orthologs.
+
+    A human gene with several mouse orthologs keeps the one spelled like it (CD4 → Cd4), else those the name's MGI
+    synonyms point to (CD161 → Klrb1c of the five Klrb1 genes), else all of them.
+    """
+    mgi = mgi_index()
+    named = {s for c in strong for s in mgi.synonym.get(name_key(c), ())}
+    genes: list[str] = []
+    lost: list[str] = []
+    for human in hit[1]:
+        orth = list(mgi.orthologs.get(human, ()))
+        same = [o for o in orth if name_key(o) == name_key(human)]
+        pick = same or [o for o in orth if o in named] or orth
+        genes.extend(g for g in pick if g not in genes)
+        if not orth:
+            lost.append(human)
+    if not genes:
+        return None
+    note = f"; no mouse ortholog of {';'.join(lost)}" if lost else ""
+    return hit[0], genes, f"{hit[2]}; mouse ortholog{'s' if len(genes) > 1 else ''} (HGNC/MGI): {';'.join(genes)}{note}"
+
+
+def _mouse_lookup(
+    cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping[str, list[str]] | None
+) -> Hit | None:
+    """Find the mouse genes of a marker.
+
+    Order: mouse curated table → MGI symbol → the human lookup carried over by orthology → MGI synonym of one gene →
+    guesses (mouse curated table, MGI symbol). Mouse antigens first (F4/80 → Adgre1, Ly-6C → Ly6c1/Ly6c2, I-A/I-E →
+    H2-Aa/H2-Ab1/H2-Eb1); then what the human knowledge says, in mouse genes (CD3 → Cd3d/Cd3e/Cd3g); MGI's own
+    synonyms last among strong candidates, as HGNC aliases are for human.
+    """
+    strong = [c for c, ok in scored if ok]
+    weak = [c for c, ok in scored if not ok]
+    found = _in_curated(strong, cleaned, "mouse") or _mgi(strong, cleaned, "approved")
+    if found:
+        return found
+    human = _lookup(cleaned, scored, None)
+    if human is not None and human[0] != "ambiguous":
+        found = _to_mouse(human, strong)
+        if found:
+            return found
+    found = _mgi(strong, cleaned, "synonym") or _in_curated(weak, cleaned, "mouse") or _mgi(weak, cleaned, "approved")
+    if found or human is None or human[0] != "ambiguous":
+        return found
+    orth = [o for h in human[1] for o in mgi_index().orthologs.get(h, ())]
+    return "ambiguous", list(dict.fromkeys(orth)) or human[1], human[2]
+
+
 def _in_rna(gene: str, genes_present: Mapping[str, list[str]]) -> tuple[str | None, str]:
     """RNA var_name for an approved symbol, also through its previous symbols (older annotations)."""
     hits = genes_present.get(name_key(gene), [])
@@ -176,6 +253,25 @@ def _resolve(
     return row
 
 
+# an antibody named for the other species' antigen: "mCD29", "anti-mouse CD45" beside human RNA (spike-in cells,
+# cross-species controls); the prefix names the antigen's species, unlike "Mouse IgG1" (the host of an isotype)
+_ANTIGEN_OF = {
+    "mouse": re.compile(r"^(?:anti[ ._-]*mouse|antimouse)(?![ ._/-]*human)[ ._:-]+|^m(?=CD\d)", re.IGNORECASE),
+    "human": re.compile(r"^(?:anti[ ._-]*human|antihuman)(?![ ._/-]*mouse)[ ._:-]+|^h(?=CD\d)", re.IGNORECASE),
+}
+
+
+def _other_species(name: str, species: str) -> str | None:
+    """Say why a marker against the other species' antigen links to nothing (``None`` when it is not one)."""
+    other = "mouse" if species == "human" else "human"
+    if not _ANTIGEN_OF[other].match(name.strip()):
+        return None
+    return (
+        f"antibody against a {other} antigen beside {species} RNA (spike-in cells or a cross-species control); "
+        f"pass species='{other}' if the RNA is {other}"
+    )
+
+
 def _link_one(
     name: str,
     *,
@@ -183,6 +279,7 @@ def _link_one(
     overrides: Mapping[str, list[str]],
     exclude: set[str],
     flagged_isotype: bool,
+    species: str = "human",
 ) -> dict[str, str]:
     """One row of the link table: user exclusions → user overrides → exclusion rules → lookup."""
     cleaned, scored = candidates(name)
@@ -193,13 +290,15 @@ def _link_one(
     if name in overrides or cleaned in overrides:
         wanted = list(overrides.get(name, overrides.get(cleaned, [])))
         return _resolve(row, wanted, "user", "user override", genes_present)
-    category = excluded(name) or excluded(cleaned, raw=False)
+    category = excluded(name) or excluded(cleaned, raw=False) or _other_species(name, species)
     if flagged_isotype and category is None:
         category = "isotype control (prot.var['isotype_control'])"
     if category:
         row.update(status="excluded", source="rule", reason=category)
         return row
-    hit = _lookup(cleaned, scored, genes_present)
+    hit = (
+        _mouse_lookup(cleaned, scored, genes_present) if species == "mouse" else _lookup(cleaned, scored, genes_present)
+    )
     if hit is None:
         row.update(
             status="not_found",
@@ -226,6 +325,7 @@ def link_features(
     overrides: Mapping[str, str | Iterable[str]] | None = None,
     exclude: Iterable[str] | None = None,
     multi_gene: str = "sum",
+    species: str = "auto",
 ) -> pd.DataFrame:
     """Link every protein marker to the RNA gene(s) that encode it, with a reason per marker.
 
@@ -248,6 +348,12 @@ def link_features(
     multi_gene
         How :func:`mufuse.pp.harmonize` turns a multi-gene protein into RNA columns: ``"sum"`` (one column,
         the genes' counts summed), ``"first"`` (the first gene present) or ``"all"`` (one feature per gene).
+    species
+        ``"human"``, ``"mouse"`` or ``"auto"`` (from the case of the RNA gene symbols: ``Cd3e`` is mouse, ``CD3E``
+        human; Ensembl IDs and genome prefixes by their species). Mouse panels are looked up in mufuse's mouse table
+        (mouse antigens: F4/80 → Adgre1, NK-1.1 → Klrb1c, Ly-6C → Ly6c1/Ly6c2, I-A/I-E → H2-Aa/H2-Ab1/H2-Eb1),
+        then as MGI symbols, then through the human knowledge and HGNC's mouse orthologs (CD3 → Cd3d/Cd3e/Cd3g),
+        then as MGI synonyms. The species used is recorded in ``uns["mufuse"]["params"]["link"]["species"]``.
 
     Returns
     -------
@@ -259,8 +365,10 @@ def link_features(
     ----------
     - Seal R. L. et al. (2023) Genenames.org: the HGNC resources in 2023. *Nucleic Acids Res.* 51:D1003.
       doi:10.1093/nar/gkac888 (approved, previous and alias symbols; CC0).
-    - The curated table (``mufuse/data/protein_gene_links.tsv``) names the evidence of each row (HGNC, UniProt, HCDM
-      CD nomenclature, vendor datasheets).
+    - Baldarelli R. M. et al. (2024) The mouse Gene Expression Database (GXD) and Mouse Genome Informatics.
+      *Genetics* 227:iyae031. doi:10.1093/genetics/iyae031 (MGI symbols and synonyms; human orthologs through HGNC).
+    - The curated tables (``mufuse/data/protein_gene_links.tsv``, ``mouse_protein_gene_links.tsv``) name the
+      evidence of each row (HGNC, MGI, UniProt, HCDM CD nomenclature, vendor datasheets, papers).
 
     Examples
     --------
@@ -271,7 +379,7 @@ def link_features(
     'CD3D;CD3E;CD3G'
     """
     links, params = compute_links(
-        mdata, rna=rna, prot=prot, overrides=overrides, exclude=exclude, multi_gene=multi_gene
+        mdata, rna=rna, prot=prot, overrides=overrides, exclude=exclude, multi_gene=multi_gene, species=species
     )
     _store.update(mdata, {_store.LINKS: links}, params={"link": params})
     n_linked = int((links["status"] == "linked").sum())
@@ -298,6 +406,7 @@ def _link_arguments(
     overrides: Mapping[str, str | Iterable[str]] | None,
     exclude: Iterable[str] | None,
     multi_gene: str,
+    species: str = "auto",
 ) -> tuple[dict[str, list[str]], set[str]]:
     """Check the markers and the user's arguments; return the overrides as gene lists and the exclusions as a set."""
     if prot_ad.n_vars == 0:
@@ -310,6 +419,8 @@ def _link_arguments(
         )
     if multi_gene not in MULTI_GENE:
         raise MufuseError(f"multi_gene={multi_gene!r} is not one of {', '.join(MULTI_GENE)}")
+    if species not in SPECIES:
+        raise MufuseError(f"species={species!r} is not one of {', '.join(SPECIES)}")
     if overrides is not None and not isinstance(overrides, Mapping):
         raise LinkError("overrides must be a dict such as {'CD3_TotalSeqB': 'CD3E'}")
     over = {str(k): parse_genes(v) for k, v in (overrides or {}).items()}
@@ -370,6 +481,7 @@ def compute_links(
     exclude: Iterable[str] | None,
     multi_gene: str,
     genes=None,
+    species: str = "auto",
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Compute the link table without writing anything (shared by ``link_features`` and ``harmonize``).
 
@@ -377,13 +489,21 @@ def compute_links(
     """
     rna_ad = _store.get_modality(mdata, rna, "rna")
     prot_ad = _store.get_modality(mdata, prot, "prot")
-    over, excl = _link_arguments(prot_ad, prot, overrides, exclude, multi_gene)
+    over, excl = _link_arguments(prot_ad, prot, overrides, exclude, multi_gene, species)
     genes = _counts.gene_space(rna_ad, rna) if genes is None else genes
     genes_present = symbol_index(genes)
+    if species == "auto":
+        species = detect_species(gene_symbols(genes))
+        log.info("    species: %s (from the case of the gene symbols of modality '%s')", species, rna)
     flags = _isotype_flags(prot_ad)
     rows = {
         name: _link_one(
-            name, genes_present=genes_present, overrides=over, exclude=excl, flagged_isotype=flags.get(name, False)
+            name,
+            genes_present=genes_present,
+            overrides=over,
+            exclude=excl,
+            flagged_isotype=flags.get(name, False),
+            species=species,
         )
         for name in map(str, prot_ad.var_names)
     }
@@ -396,6 +516,7 @@ def compute_links(
         "overrides": json.dumps({k: ";".join(v) for k, v in over.items()}, sort_keys=True),
         "exclude": json.dumps(sorted(excl)),
         "rna_names": _names_note(genes, rna),
+        "species": species,
     }
     return links, params
 

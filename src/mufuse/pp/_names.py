@@ -13,13 +13,14 @@ from functools import lru_cache
 from .._genes import curated_index, curated_table, hgnc_index, name_key, name_words, scope
 
 _PREFIX = re.compile(
-    r"^(adt|ab|prot|protein|anti[ ._-]*human|antihuman|abseq|hu|human|cite|x\d{4,}|\d{5,})[ ._:-]+|^h(?=CD\d)",
+    r"^(adt|ab|prot|protein|anti[ ._-]*(?:human|mouse)|anti(?:human|mouse)|abseq|hu|human|mouse|ms|mm|cite|x\d{4,}|"
+    r"\d{5,})[ ._:-]+|^[hm](?=CD\d)",
     re.IGNORECASE,
 )
 # vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); TotalSeq is unambiguous without one
 _SUFFIX = re.compile(
     r"(?:[ ._-]*totalseq[ ._-]*[abcd]?\d*|[ ._-]+(?:ts[abcd]\d*|total[abcd]|adt|prot|protein|abseq|antibody|pab|"
-    r"pabo|cite|human|hu))$",
+    r"pabo|cite|human|hu|mouse|ms))$",
     re.IGNORECASE,
 )
 # metal/isotope tags of mass cytometry and MIBI (``Ki67_Er168``, ``CD8(Gd155Di)``, ``CD20_161Dy``): a separator,

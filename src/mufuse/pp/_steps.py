@@ -186,6 +186,7 @@ def resolve_links(mdata: MuData, rna: str, prot: str, genes) -> tuple[pd.DataFra
         exclude=exclude or None,
         multi_gene=multi_gene,
         genes=genes,
+        species=str(params.get("species", "auto")),
     )
 
 
