@@ -69,7 +69,8 @@ def score(
 
 def leave_one_source_out(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, set[str]]]:
     """Score each source without the curated rows only it uses; also return those rows per source."""
-    groups = {unit: sub for unit, sub in table.groupby(table["source"].map(source_of))}
+    units = table["source"].map(source_of) + " (" + table["species"] + ")"
+    groups = {unit: sub for unit, sub in table.groupby(units)}
     used: dict[str, set[str]] = {}
     for unit, sub in groups.items():
         used[unit] = set()

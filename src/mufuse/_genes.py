@@ -199,6 +199,7 @@ class Hgnc:
     previous: dict[str, tuple[str, ...]]  # key -> approved symbols that had it as a previous symbol
     alias: dict[str, tuple[str, ...]]  # key -> approved symbols that list it as an alias
     name: dict[str, tuple[str, ...]]  # key of the approved name -> symbols
+    head: dict[str, tuple[str, ...]]  # key of an approved name's head -> symbols ("mucin 1", "fibronectin")
     previous_of: dict[str, tuple[str, ...]]  # approved symbol -> its previous symbols
     header: str
 
@@ -221,6 +222,7 @@ def hgnc_index() -> Hgnc:
     previous: dict[str, list[str]] = {}
     alias: dict[str, list[str]] = {}
     names: dict[str, list[str]] = {}
+    heads: dict[str, list[str]] = {}
     previous_of: dict[str, tuple[str, ...]] = {}
     with resources.files("mufuse.data").joinpath("hgnc_index.tsv.gz").open("rb") as raw:
         lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
@@ -234,11 +236,16 @@ def hgnc_index() -> Hgnc:
         for a_ in filter(None, aliases.split("|")):
             alias.setdefault(name_key(a_), []).append(sym)
         names.setdefault(name_key(name), []).append(sym)
+        # the head of a name, as proteins are called: before its comma ("mucin 1, cell surface associated" is
+        # mucin 1), without the number of a gene that has no second ("fibronectin 1" is fibronectin)
+        for head in {name.split(",")[0].strip(), re.sub(r"(?<=\D) 1$", "", name)} - {name}:
+            heads.setdefault(name_key(head), []).append(sym)
 
     def uniq(d: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
         return {k: tuple(dict.fromkeys(v)) for k, v in d.items()}
 
-    return Hgnc(approved, uniq(previous), uniq(alias), uniq(names), previous_of, header)
+    heads = {k: v for k, v in heads.items() if k not in names}  # a full name wins over another gene's head
+    return Hgnc(approved, uniq(previous), uniq(alias), uniq(names), uniq(heads), previous_of, header)
 
 
 @dataclass(frozen=True)

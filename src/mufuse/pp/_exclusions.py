@@ -48,6 +48,18 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "anti-fluorochrome / tag detection reagent",
     ),
     (re.compile(r"^annexin[ ._-]?(v|5)\b"), "phosphatidylserine stain (Annexin V)"),
+    # pan-phospho antibodies bind a modified residue on any protein ("pTyr", "phospho-tyrosine")
+    (
+        re.compile(r"^(p|phospho)[ ._-]?(tyr|tyrosine|ser|serine|thr|threonine)$"),
+        "phospho-amino-acid stain (a modification on many proteins, no single gene)",
+    ),
+    # a CyCIF channel named by its round and dye only ("R1.0.1_CY3"): no marker
+    (
+        re.compile(r"^(r|cycle|cyc)\d+(\.\d+)*[ ._-]+(cy[357]|fitc|tritc|a?f?\d{3})$"),
+        "channel named by its round and dye only (no marker)",
+    ),
+    # channels summed for segmentation ("sum_PanCK_CD45", "sum_CD45_E-cadherin_Na-K-ATPase")
+    (re.compile(r"^sum[ ._-]"), "sum of several channels (a segmentation / membrane channel, no single protein)"),
     # histones and their marks (Histone H3, H3K27me3, H3K9ac, pHH3, gamma-H2AX): nuclear stains, used for
     # segmentation like DNA dyes; how much of a mark a nucleus carries says nothing about any histone gene's RNA
     (
@@ -77,7 +89,13 @@ _ELEMENT_CHANNEL = re.compile(
 )
 _ONE_LETTER_MASSES = {"C": {12, 13}, "P": {31}, "S": {32, 33, 34}, "K": {39, 40, 41}, "Y": {89}, "I": {127}}
 # anti-mouse reagents (not cross-reactive with human): "CD29 (mouse)", "anti-mouse_CD45", "mouse-specific"
-_MOUSE_ONLY = re.compile(r"^(?!.*human).*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)", re.IGNORECASE)
+# an antibody named for one species' antigen only: beside the other species' RNA it measures spike-in cells or is a
+# cross-species control ("anti-mouse CD45", "mCD29" beside human RNA; "anti-human CD4", "hCD4", "Hu.CD3" beside mouse
+# RNA); cross-reactive ones name both ("anti-mouse/human CD44"); "Mouse IgG1" names an isotype's host, not an antigen
+_ANTIGEN_OF = {
+    "mouse": re.compile(r"^(?!.*human).*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)|^m(?=CD\d)", re.IGNORECASE),
+    "human": re.compile(r"^(?!.*mouse).*(\(human\)|anti[ ._-]?human|human[ ._-]specific)|^h(?=CD\d)|^hu[ ._]", re.I),
+}
 
 
 # clones that bind only the mouse antigen (vendor datasheets): a name carrying one is an anti-mouse reagent
@@ -118,16 +136,33 @@ def _element_channel(name: str) -> bool:
     return len(elem) > 1 or int(mass) in _ONE_LETTER_MASSES.get(elem, set())
 
 
-def excluded(name: str, raw: bool = True) -> str | None:
+def other_species(name: str, species: str = "human") -> str | None:
+    """Say why an antibody against the other species' antigen links to nothing (``None`` when it is not one).
+
+    Examples
+    --------
+    >>> other_species("anti-mouse CD45") is not None, other_species("anti-mouse/human CD44"), other_species("Hu.CD3")
+    (True, None, None)
+    >>> other_species("Hu.CD3", "mouse") is not None
+    True
+    """
+    other = "mouse" if species == "human" else "human"
+    clone = _mouse_clone(name) if other == "mouse" else None
+    if not (_ANTIGEN_OF[other].search(name.strip()) or clone):
+        return None
+    return (
+        f"antibody against a {other} antigen{f' ({clone})' if clone else ''} beside {species} RNA (spike-in cells "
+        f"or a cross-species control); pass species='{other}' if the RNA is {other}"
+    )
+
+
+def excluded(name: str) -> str | None:
     """Return why a marker links to nothing (its category), or ``None`` when no rule applies.
 
     Parameters
     ----------
     name
-        The marker name; ``raw=False`` for a cleaned name (the name-only rules for anti-mouse reagents then do not
-        apply: cleaning removes what they look at).
-    raw
-        Whether ``name`` is the name as given.
+        The marker name, as given or cleaned (both are checked).
 
     Examples
     --------
@@ -136,11 +171,6 @@ def excluded(name: str, raw: bool = True) -> str | None:
     """
     if _element_channel(name.strip()):
         return "elemental / mass channel"
-    if raw and _MOUSE_ONLY.search(name):
-        return "non-human (mouse-only) antibody"
-    clone = _mouse_clone(name) if raw else None
-    if clone:
-        return f"non-human (mouse-only) antibody: {clone}"
     low = name.strip().lower()
     for pattern, category in _EXCLUDE_RULES:
         if pattern.search(low):

@@ -32,7 +32,7 @@ from .._genes import (
     scope,
     symbol_index,
 )
-from ._exclusions import excluded
+from ._exclusions import excluded, other_species
 from ._names import CD_DESIGNATION, candidates, clean_name, combo_parts
 
 log = logging.getLogger("mufuse")
@@ -94,7 +94,12 @@ def _synonyms(parts: list[str], genes_present: Mapping[str, list[str]] | None) -
     return source, genes, f"synonym list, '{part}': {why}"
 
 
-_HGNC_TABLES = (("previous", "previous symbol"), ("alias", "alias"), ("name", "approved name"))
+_HGNC_TABLES = (
+    ("previous", "previous symbol"),
+    ("alias", "alias"),
+    ("name", "approved name"),
+    ("head", "approved name head"),
+)
 
 
 def _hgnc_tables(cands: list[str], cleaned: str, tables=_HGNC_TABLES) -> tuple[Hit | None, Hit | None]:
@@ -205,10 +210,17 @@ def _mouse_lookup(
     synonyms last among strong candidates, as HGNC aliases are for human.
     """
     strong = [c for c, ok in scored if ok]
-    weak = [c for c, ok in scored if not ok]
+    # "mCD4", "mF4/80", "mLy6C": an "m" before a capital names the mouse antigen (guesses, after the whole name)
+    weak = [c[1:] for c in strong if re.match(r"^m[A-Z]", c)] + [c for c, ok in scored if not ok]
     found = _in_curated(strong, cleaned, "mouse") or _mgi(strong, cleaned, "approved")
     if found:
         return found
+    parts, kind = combo_parts(cleaned)
+    if kind == "combination":  # "I-A/I-E": each part the mouse way
+        subs = [_mouse_lookup(p_, candidates(p_)[1], None) for p_ in parts]
+        if all(sub is not None and sub[0] != "ambiguous" for sub in subs):
+            genes = list(dict.fromkeys(g for sub in subs if sub is not None for g in sub[1]))
+            return "rule", genes, f"combination of {' + '.join(parts)}"
     human = _lookup(cleaned, scored, None)
     if human is not None and human[0] != "ambiguous":
         found = _to_mouse(human, strong)
@@ -253,25 +265,6 @@ def _resolve(
     return row
 
 
-# an antibody named for the other species' antigen: "mCD29", "anti-mouse CD45" beside human RNA (spike-in cells,
-# cross-species controls); the prefix names the antigen's species, unlike "Mouse IgG1" (the host of an isotype)
-_ANTIGEN_OF = {
-    "mouse": re.compile(r"^(?:anti[ ._-]*mouse|antimouse)(?![ ._/-]*human)[ ._:-]+|^m(?=CD\d)", re.IGNORECASE),
-    "human": re.compile(r"^(?:anti[ ._-]*human|antihuman)(?![ ._/-]*mouse)[ ._:-]+|^h(?=CD\d)", re.IGNORECASE),
-}
-
-
-def _other_species(name: str, species: str) -> str | None:
-    """Say why a marker against the other species' antigen links to nothing (``None`` when it is not one)."""
-    other = "mouse" if species == "human" else "human"
-    if not _ANTIGEN_OF[other].match(name.strip()):
-        return None
-    return (
-        f"antibody against a {other} antigen beside {species} RNA (spike-in cells or a cross-species control); "
-        f"pass species='{other}' if the RNA is {other}"
-    )
-
-
 def _link_one(
     name: str,
     *,
@@ -290,7 +283,7 @@ def _link_one(
     if name in overrides or cleaned in overrides:
         wanted = list(overrides.get(name, overrides.get(cleaned, [])))
         return _resolve(row, wanted, "user", "user override", genes_present)
-    category = excluded(name) or excluded(cleaned, raw=False) or _other_species(name, species)
+    category = excluded(name) or excluded(cleaned) or other_species(name, species)
     if flagged_isotype and category is None:
         category = "isotype control (prot.var['isotype_control'])"
     if category:

@@ -13,7 +13,8 @@ from functools import lru_cache
 from .._genes import curated_index, curated_table, hgnc_index, name_key, name_words, scope
 
 _PREFIX = re.compile(
-    r"^(adt|ab|prot|protein|anti[ ._-]*(?:human|mouse)|anti(?:human|mouse)|abseq|hu|human|mouse|ms|mm|cite|x\d{4,}|"
+    r"^(adt|ab|prot|protein|anti[ ._-]*(?:human|mouse)(?:[ /_-]*(?:human|mouse|rat))?|anti(?:human|mouse)|anti|abseq|"
+    r"hu|human|mouse|ms|mm|cite|x\d{4,}|"
     r"\d{5,})[ ._:-]+|^[hm](?=CD\d)",
     re.IGNORECASE,
 )
@@ -41,8 +42,19 @@ _BD_ABSEQ = re.compile(r"^(?P<marker>[^:|]+)(?::(?P<clone>[^|]*))?\|(?P<gene>[^|
 _METAL_PREFIX = re.compile(rf"^\(?(?:\d{{2,3}}(?:{ELEMENTS})|(?:\d{{4,}})?(?:{ELEMENTS})\d{{2,3}})(?:Di)?\)?[ ._:-]+")
 # Jackson et al. 2020 IMC columns: catalog number, metal, and the target cut to 7 characters ("1031747Er167Di ECadhe")
 _TRUNCATED = re.compile(rf"^\d{{4,}}(?:{ELEMENTS})\d{{2,3}}Di[ _](?P<word>\S{{4,7}})$")
+# fluorophores and dyes of a conjugate ("Nestin-AF488", "Ecad-488", "CK7-555", "NCAM-e660", "CD3-PE-Cy7"): the
+# excitation lines of imaging and cytometry (Alexa Fluor, eFluor, DyLight, Brilliant Violet, CF dyes), never a
+# marker's own number (those are two digits after a dash, or no dash: "TRA-1-60", "CD158")
+_WAVELENGTH = r"(?:350|405|430|488|514|532|546|555|568|570|594|633|647|660|680|700|750|790)"
 _FLUOROPHORE = re.compile(
-    r"[ ._-]+(?:a|af|alexa|alexa[ ._-]?fluor)[ ._-]?\d{3}$|[ ._-]+(?:fitc|pe|apc|cy[357]|bv\d{3}|percp|ef\d{3})$",
+    rf"[ ._-]+(?:a|af|alexa|alexa[ ._-]?fluor|e|ef|efluor|dl|dylight|cf|bv|buv|bb)?[ ._-]?{_WAVELENGTH}$"
+    r"|[ ._-]+(?:fitc|tritc|pe|apc|cy[357](?:\.5)?|bv\d{3}|buv\d{3}|percp|ef\d{3})"
+    r"(?:[ ._-]*(?:cy[357](?:\.5)?|dazzle))?$",
+    re.IGNORECASE,
+)
+# CyCIF round/channel prefixes ("R3.0.4_CY7_TTF1", "R6.0.4_FITC_MHCII", "cycle2_A488_CD4")
+_ROUND_PREFIX = re.compile(
+    rf"^(?:r|cycle|cyc)\d+(?:\.\d+)*[ ._-]+(?:(?:cy[357]|fitc|tritc|dapi|a?f?{_WAVELENGTH})[ ._-]+)?",
     re.IGNORECASE,
 )
 
@@ -55,6 +67,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
         s = s.split(" - ", 1)[0]
     s = _BARCODE.sub("", s)  # "CD127-GGCACCCATGTCTTT"
     s = _FLUOROPHORE.sub("", s) or s  # "Nestin-AF488"
+    s = _ROUND_PREFIX.sub("", s) or s  # "R3.0.4_CY7_TTF1"
     aliases: list[str] = []
     bd = _BD_ABSEQ.match(s)  # "CD11b:M1_70|ITGAM|AHS0005|pAbO"
     if bd:
@@ -67,9 +80,15 @@ def _clean(name: str) -> tuple[str, list[str]]:
         s = _METAL_PREFIX.sub("", s) if name_key(_METAL_PREFIX.sub("", s)) else s
     m = _PAREN.match(s)
     if m and m.group("main"):
-        s, alias = m.group("main"), m.group("alias").strip()
-        # "CD3 (CD3E)": an approved symbol in parentheses is more specific than the name before it
-        aliases.insert(0, alias) if name_key(alias) in hgnc_index().approved else aliases.append(alias)
+        s = m.group("main")
+        # "CD3 (CD3E)": an approved symbol in parentheses is more specific than the name before it, unless that name
+        # is an approved symbol itself ("KLRG1 (MAFA)": MAFA, an alias of KLRG1, is also another gene's symbol);
+        # "IL-33Rα (IL1RL1; ST2)": several names in the parentheses
+        approved = hgnc_index().approved
+        main_is_symbol = name_key(_PREFIX.sub("", s).strip(" ._-")) in approved
+        for alias in [a.strip() for a in re.split(r"[;,]", m.group("alias")) if a.strip()][::-1]:
+            first = name_key(alias) in approved and not main_is_symbol
+            aliases.insert(0, alias) if first else aliases.append(alias)
     for _ in range(4):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
         before = s
         s = _PREFIX.sub("", s)
@@ -86,6 +105,54 @@ CD_DESIGNATION = re.compile(r"^CD\d{1,3}[A-Za-z]?\d?$")
 _PHOSPHO = re.compile(
     r"^(?:p|P|phospho)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9-]{1,})$|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]?p$"
 )
+
+# modified forms name their protein: phospho ("pERK", "phospho-S6", "S6_p"), cleaved ("cleaved PARP", "cCASP3"),
+# c- names of proto-oncogene products ("cJUN", "cMYC"). A lower-case "p" before capitals reads as phospho first
+# ("pERK" is phospho-ERK on imaging panels, not PERK/EIF2AK3); the other forms are tried after the whole name.
+_PHOSPHO_FIRST = re.compile(r"^p(?P<rest>[A-Z][A-Za-z0-9-]+)$")
+_MODIFIED = re.compile(
+    r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9 -]+)$|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?)$"
+    r"|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]p$",
+    re.IGNORECASE,
+)
+
+
+# spellings of families named by their class or chains, rewritten to the curated key: "HLA class I", "pan-HLA-ABC",
+# "MHC-I", "HLA-A,B,C" → MHCI; "HLA class II", "MHC-II" → MHCII; "HLA-DRDPDQ" → HLA-DR/DP/DQ; "AB_TCR", "TCR a/b",
+# "TCR alpha beta" → TCRab; "gdTCR", "TCR gamma delta" → TCRgd; "integrin_b7", "Integrin alpha 4" → ITGB7, ITGA4
+_FAMILY = (
+    (re.compile(r"^(?:pan[ ._-]?)?(?:hla|mhc)[ ._-]*(?:class[ ._-]*)?(?:i|1|abc|a[ ,/]*b[ ,/]*c)$", re.I), "MHCI"),
+    (re.compile(r"^(?:pan[ ._-]?)?(?:hla|mhc)[ ._-]*(?:class[ ._-]*)?(?:ii|2)$", re.I), "MHCII"),
+    (re.compile(r"^hla[ ._-]*(?:dr[ ._/-]*dp[ ._/-]*dq|dr[ ._/-]*dq[ ._/-]*dp)$", re.I), "HLA-DR/DP/DQ"),
+    (
+        re.compile(
+            r"^(?:ab|αβ|alpha[ ._/-]*beta|a[ ._/-]*(?:or[ ._-]*)?b)[ ._-]*tcr$|"
+            r"^tcr[ ._-]*(?:ab|αβ|alpha[ ._/-]*beta|a[ ._/-]*(?:or[ ._-]*)?b)$",
+            re.I,
+        ),
+        "TCRab",
+    ),
+    (
+        re.compile(
+            r"^(?:gd|γδ|gamma[ ._/-]*delta|g[ ._/-]*d)[ ._-]*tcr$|^tcr[ ._-]*(?:gd|γδ|gamma[ ._/-]*delta|g[ ._/-]*d)$",
+            re.I,
+        ),
+        "TCRgd",
+    ),
+)
+_INTEGRIN = re.compile(r"^(?:integrin|itg)[ ._-]*(?P<chain>alpha|α|a|beta|β|b)[ ._-]*(?P<n>\d{1,2}|[A-Z]|IIb)$", re.I)
+
+
+def _family(cleaned: str) -> str | None:
+    """Rewrite a family spelling to the curated key or approved symbol it means (``None`` when it is none)."""
+    for pattern, key in _FAMILY:
+        if pattern.match(cleaned):
+            return key
+    m = _INTEGRIN.match(cleaned)
+    if m:
+        chain = "B" if m.group("chain").lower() in ("beta", "β", "b") else "A"
+        return f"ITG{chain}{m.group('n').upper()}"
+    return None
 
 
 # a lower-case word run into capitalised ones ("mastCellTryptase", "phosphoTau", "cleavedCaspase3"); "mTOR",
@@ -184,7 +251,8 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     """
     cleaned, aliases = _clean(name)
     cands: list[tuple[str, bool]] = []
-    front = [a for a in aliases if name_key(a) in hgnc_index().approved and aliases.index(a) == 0]
+    approved = hgnc_index().approved
+    front = [a for a in aliases[:1] if name_key(a) in approved and name_key(cleaned) not in approved]
     cands += [(a, True) for a in front]
     cands.append((cleaned, True))
     cands += [(a, True) for a in aliases if a not in front]
@@ -196,6 +264,15 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     k = _KERATIN.match(cleaned)
     if k:
         cands.append((f"KRT{k.group(1) or k.group(2)}", True))
+    family = _family(cleaned) or _family(str(name).strip())  # "AB_TCR": the "AB_" is not an antibody prefix here
+    if family:
+        cands.insert(0, (family, True))
+    first = _PHOSPHO_FIRST.match(cleaned)
+    if first:
+        cands.insert(0, (first.group("rest"), True))
+    mod = _MODIFIED.match(cleaned)
+    if mod and not (mod.group("c") and cleaned[0] != "c"):  # "cJUN", never "CD4" read as c-D4
+        cands.append((mod.group("rest") or mod.group("c") or mod.group("rest2"), True))
     ph = _PHOSPHO.match(cleaned)
     if ph:  # phospho-epitopes name their protein: pS6, S6p, pmTOR, PATM
         cands.append((ph.group("rest") or ph.group("rest2"), False))
