@@ -84,13 +84,16 @@ def leave_one_source_out(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, s
 
 
 def report(label: str, out: pd.DataFrame) -> None:
-    for species, part in out.groupby("species"):
+    for (species, file), part in out.groupby(["species", "file"]):
         linkable = part[part.genes != ""]
         nothing = part[part.genes == ""]
-        print(f"{label}, {species}: linkable {len(linkable)}, right {linkable.right.mean():.1%}; ", end="")
+        print(f"{label}, {species}, {file}: linkable {len(linkable)}, right {linkable.right.mean():.1%}; ", end="")
         print(f"must link to nothing {len(nothing)}, linked anyway {int((~nothing.right).sum())}")
         for assay, sub in linkable.groupby("assay"):
             print(f"  {assay:<11}{len(sub):>6} names, right {sub.right.mean():.1%}")
+    for species, part in out.groupby("species"):
+        linkable = part[part.genes != ""]
+        print(f"{label}, {species}, all files: linkable {len(linkable)}, right {linkable.right.mean():.1%}")
 
 
 def panels() -> pd.DataFrame:

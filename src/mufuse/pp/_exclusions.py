@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ._names import ELEMENTS
+from ._names import ELEMENTS, ONE_LETTER_MASSES
 
 # Names that must link to nothing, checked on the raw and the cleaned name (case-insensitive).
 _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
@@ -87,7 +87,6 @@ _ELEMENT_CHANNEL = re.compile(
     rf"^(?:(?P<m1>\d{{2,3}})(?P<e1>{ELEMENTS})(?:{ELEMENTS})?|(?P<e2>{ELEMENTS})(?P<m2>\d{{2,3}})|(?P<e3>{ELEMENTS}))"
     r"(?:Di)?$"
 )
-_ONE_LETTER_MASSES = {"C": {12, 13}, "P": {31}, "S": {32, 33, 34}, "K": {39, 40, 41}, "Y": {89}, "I": {127}}
 # anti-mouse reagents (not cross-reactive with human): "CD29 (mouse)", "anti-mouse_CD45", "mouse-specific"
 # an antibody named for one species' antigen only: beside the other species' RNA it measures spike-in cells or is a
 # cross-species control ("anti-mouse CD45", "mCD29" beside human RNA; "anti-human CD4", "hCD4", "Hu.CD3" beside mouse
@@ -133,7 +132,7 @@ def _element_channel(name: str) -> bool:
     elem, mass = (m.group("e1"), m.group("m1")) if m.group("e1") else (m.group("e2"), m.group("m2"))
     if elem is None:  # a bare element symbol
         return True
-    return len(elem) > 1 or int(mass) in _ONE_LETTER_MASSES.get(elem, set())
+    return len(elem) > 1 or int(mass) in ONE_LETTER_MASSES.get(elem, set())
 
 
 def other_species(name: str, species: str = "human") -> str | None:

@@ -72,6 +72,21 @@ def _symbol(cands: list[str], cleaned: str, genes_present: Mapping[str, list[str
     return None
 
 
+def _symbol_family(cands: list[str], cleaned: str) -> Hit | None:
+    """Find a name that is an approved symbol without its "1": the first of its numbered genes.
+
+    ``YAP`` → YAP1, ``NCAM`` → NCAM1, ``Twist`` → TWIST1, ``VCAM`` → VCAM1: proteins are called by the first member's
+    name, as ``fibronectin`` is FN1 ("fibronectin 1"). The stem ends in a letter and has three characters or more,
+    so ``IL1`` is never IL11.
+    """
+    approved = hgnc_index().approved
+    for cand in cands:
+        k = name_key(cand)
+        if len(k) >= 3 and k[-1].isalpha() and k not in approved and k + "1" in approved:
+            return "rule", [approved[k + "1"]], f"'{cand}' is the first of the numbered genes {approved[k + '1']}"
+    return None
+
+
 def _combination(parts: list[str]) -> Hit | None:
     """``CK8/18``: every part must link on its own; the genes of all parts together."""
     genes: list[str] = []
@@ -134,25 +149,29 @@ def _cd_designation(weak: list[str], cleaned: str) -> Hit | None:
 def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping[str, list[str]] | None) -> Hit | None:
     """Find the genes of a cleaned marker name: ``(source, genes, why)``; source ``"ambiguous"`` lists candidates.
 
-    Order: curated table (strong candidates) → slash combinations or synonym lists (each part looked up the same
-    way) → HGNC approved symbol or a gene of this RNA with that name (strong) → HGNC previous symbol, alias,
-    approved name (strong, unique) → curated table (guesses) → approved symbol (guesses) → CD designations
-    (guesses) → ambiguous.
+    Order: curated table (strong candidates) → slash combinations, synonym lists or comma lists (each part looked up
+    the same way) → HGNC approved symbol or a gene of this RNA with that name (strong) → HGNC previous symbol,
+    alias, approved name, approved-name head (strong, unique) → first of the numbered genes (``NCAM`` → NCAM1) →
+    curated table (guesses) → approved symbol (guesses) → CD designations (guesses) → ambiguous.
     """
     strong = [c for c, ok in scored if ok]
     weak = [c for c, ok in scored if not ok]
     found = _in_curated(strong, cleaned)
     if found:
         return found
-    parts, kind = combo_parts(cleaned)
+    # a slash name, also one a spelling rule wrote ("HLA-DRDPDQ" → HLA-DR/DP/DQ); a comma list of several names
+    parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
     if kind == "combination":
         found = _combination(parts)
     elif kind == "synonyms":
         found = _synonyms(parts, genes_present)
+    elif ", " in cleaned:
+        found = _combination([p_.strip() for p_ in cleaned.split(",") if p_.strip()])
     found = found or _symbol(strong, cleaned, genes_present)
     if found:
         return found
     found, ambiguous = _hgnc_tables(strong, cleaned)
+    found = found or _symbol_family(strong, cleaned)  # after HGNC's aliases: PSMA is FOLH1, not PSMA1
     if found:
         return found
     return (
@@ -204,15 +223,20 @@ def _mouse_lookup(
 ) -> Hit | None:
     """Find the mouse genes of a marker.
 
-    Order: mouse curated table → MGI symbol → the human lookup carried over by orthology → MGI synonym of one gene →
-    guesses (mouse curated table, MGI symbol). Mouse antigens first (F4/80 → Adgre1, Ly-6C → Ly6c1/Ly6c2, I-A/I-E →
-    H2-Aa/H2-Ab1/H2-Eb1); then what the human knowledge says, in mouse genes (CD3 → Cd3d/Cd3e/Cd3g); MGI's own
-    synonyms last among strong candidates, as HGNC aliases are for human.
+    Order: mouse curated table → human curated table (by orthology) → MGI symbol → the human lookup carried over by
+    orthology → MGI synonym of one gene → guesses (mouse curated table, MGI symbol). Mouse antigens first (F4/80 →
+    Adgre1, Ly-6C → Ly6c1/Ly6c2, I-A/I-E → H2-Aa/H2-Ab1/H2-Eb1); then what the human knowledge says, in mouse genes
+    (CD3 → Cd3d/Cd3e/Cd3g); MGI's own synonyms last among strong candidates, as HGNC aliases are for human.
     """
     strong = [c for c, ok in scored if ok]
     # "mCD4", "mF4/80", "mLy6C": an "m" before a capital names the mouse antigen (guesses, after the whole name)
     weak = [c[1:] for c in strong if re.match(r"^m[A-Z]", c)] + [c for c, ok in scored if not ok]
-    found = _in_curated(strong, cleaned, "mouse") or _mgi(strong, cleaned, "approved")
+    human_curated = _in_curated(strong, cleaned)  # "TTF-1" is NKX2-1 before it is the MGI symbol Ttf1
+    found = (
+        _in_curated(strong, cleaned, "mouse")
+        or (_to_mouse(human_curated, strong) if human_curated else None)
+        or _mgi(strong, cleaned, "approved")
+    )
     if found:
         return found
     parts, kind = combo_parts(cleaned)

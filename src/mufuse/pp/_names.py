@@ -28,10 +28,28 @@ _SUFFIX = re.compile(
 # an element symbol spelt with its case, a mass; never the digits of a CD number
 ELEMENTS = (
     "La|Ce|Pr|Nd|Pm|Sm|Eu|Gd|Tb|Dy|Ho|Er|Tm|Yb|Lu|Y|In|Pt|Ir|Bi|Cd|Rh|Ba|Cs|Au|Ag|Na|Fe|Si|Ta|Hf|Pd|I|"
-    "Xe|Os|Ru|Te|Sn|Zn|Cu|Ca|Mg|Al|Ti|Co|Ni|Ga|Br|Mo|Sb|Hg|Tl|Pb|Ar|Kr|C|P|S|K"
+    "Xe|Os|Ru|Te|Sn|Zn|Cu|Ca|Mg|Al|Ti|Co|Ni|Ga|Br|Mo|Sb|Hg|Tl|Pb|Ar|Kr|Sc|Se|Mn|Cr|Sr|Zr|Nb|Li|Cl|C|P|S|K"
 )
 
-_METAL = re.compile(rf"(?:[ ._:-]+|\()\(?(?:(?:{ELEMENTS})\d{{2,3}}|\d{{2,3}}(?:{ELEMENTS}))(?:Di)?\)*$")
+_METAL = re.compile(
+    rf"(?:[ ._:-]+|\()\(?(?:(?P<e1>{ELEMENTS})(?P<m1>\d{{2,3}})|(?P<m2>\d{{2,3}})(?P<e2>{ELEMENTS}))(?:Di)?\)*$"
+)
+# one-letter elements stand for themselves only at their own masses ("S100" is a protein, not sulfur-100)
+ONE_LETTER_MASSES = {"C": {12, 13}, "P": {31}, "S": {32, 33, 34}, "K": {39, 40, 41}, "Y": {89}, "I": {127}}
+
+
+def _strip_metal(s: str) -> str:
+    """Remove a trailing metal tag (``Ki67_Er168``, ``CD8(Gd155Di)``) unless nothing would be left of the name."""
+    m = _METAL.search(s)
+    if not m:
+        return s
+    elem, mass = (m.group("e1"), m.group("m1")) if m.group("e1") else (m.group("e2"), m.group("m2"))
+    if len(elem) == 1 and int(mass) not in ONE_LETTER_MASSES.get(elem, set()):
+        return s
+    rest = s[: m.start()]
+    return rest if name_key(rest) else s
+
+
 _CYCLE = re.compile(r"[:|][ ]*cyc.*$|[ ._-]+cyc[ ._-]*\d+.*$", re.IGNORECASE)
 _PAREN = re.compile(r"^(?P<main>[^()]*?)\s*\((?P<alias>[^()]+)\)\s*$")
 _CLONE_DUP = re.compile(r"[._-]\d$")
@@ -76,7 +94,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     if "--" in s:  # "CD19--HIB19-TSA": marker--clone
         s = s.split("--", 1)[0]
     for _ in range(3):
-        s = _METAL.sub("", s) if name_key(_METAL.sub("", s)) else s
+        s = _strip_metal(s)
         s = _METAL_PREFIX.sub("", s) if name_key(_METAL_PREFIX.sub("", s)) else s
     m = _PAREN.match(s)
     if m and m.group("main"):
@@ -93,14 +111,14 @@ def _clean(name: str) -> tuple[str, list[str]]:
         before = s
         s = _PREFIX.sub("", s)
         s = _SUFFIX.sub("", s)
-        s = _METAL.sub("", s) if name_key(_METAL.sub("", s)) else s
+        s = _strip_metal(s)
         s = s.strip(" ._-")
         if s == before:
             break
     return s or str(name).strip(), aliases
 
 
-_KERATIN = re.compile(r"^(?:cyto)?keratin[ ._-]*(\d{1,2})$|^c?k[ ._-]?(\d{1,2})$", re.IGNORECASE)
+_KERATIN = re.compile(r"^(?:cyto)?keratin[ ._-]*(\d{1,2}[A-Ca-c]?)$|^c?k[ ._-]?(\d{1,2}[A-Ca-c]?)$", re.IGNORECASE)
 CD_DESIGNATION = re.compile(r"^CD\d{1,3}[A-Za-z]?\d?$")
 _PHOSPHO = re.compile(
     r"^(?:p|P|phospho)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9-]{1,})$|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]?p$"
@@ -140,6 +158,7 @@ _FAMILY = (
         "TCRgd",
     ),
 )
+_CYCLIN = re.compile(r"^cyc(?:lin)?[ ._-]?(?P<x>[A-Ka-k])(?P<n>\d?)$", re.I)
 _INTEGRIN = re.compile(r"^(?:integrin|itg)[ ._-]*(?P<chain>alpha|α|a|beta|β|b)[ ._-]*(?P<n>\d{1,2}|[A-Z]|IIb)$", re.I)
 
 
@@ -148,6 +167,11 @@ def _family(cleaned: str) -> str | None:
     for pattern, key in _FAMILY:
         if pattern.match(cleaned):
             return key
+    m = _CYCLIN.match(cleaned)  # "CycD1", "CycE", "Cyclin B1": HGNC CCND1, CCNE1, CCNB1
+    if m:
+        symbol = f"CCN{m.group('x').upper()}{m.group('n')}"
+        approved = hgnc_index().approved
+        return symbol if symbol in approved else f"{symbol}1" if f"{symbol}1" in approved else None
     m = _INTEGRIN.match(cleaned)
     if m:
         chain = "B" if m.group("chain").lower() in ("beta", "β", "b") else "A"
@@ -242,6 +266,18 @@ def _phrase_words(cleaned: str) -> set[str]:
     return out
 
 
+_PARTNER = re.compile(r"^[ ._-]*(?:ligand|receptor|binding|l\b|r\b)", re.IGNORECASE)
+
+
+def _before_partner(span: str, cleaned: str) -> bool:
+    """Tell whether a guessed span stands before "ligand" or "receptor": "4-1BB" of "4-1BB Ligand" is not 4-1BB."""
+    words = [w for w in re.split(r"[\s_|:.,;/()\[\]+-]+", cleaned) if w]
+    last = span.split("-")[-1]
+    return any(
+        w == last and _PARTNER.match(" ".join(words[i + 1 : i + 2])) for i, w in enumerate(words) if i + 1 < len(words)
+    )
+
+
 def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
 
@@ -289,7 +325,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
             cands.append((completed, False))
     phrase = _phrase_words(cleaned)
     for span in _spans(cleaned):
-        if span in phrase:
+        if span in phrase or _before_partner(span, cleaned):
             continue  # "light" of "kappa light chain": a word of a phrase, not a name (LIGHT = TNFSF14)
         cands.append((span, False))  # "k", "l" of "IgG1_Rat_k" are dropped below (too short)
     seen: dict[str, bool] = {}
