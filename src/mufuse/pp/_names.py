@@ -104,8 +104,9 @@ def _clean(name: str) -> tuple[str, list[str]]:
         # "IL-33Rα (IL1RL1; ST2)": several names in the parentheses
         approved = hgnc_index().approved
         main_is_symbol = name_key(_PREFIX.sub("", s).strip(" ._-")) in approved
-        for alias in [a.strip() for a in re.split(r"[;,]", m.group("alias")) if a.strip()][::-1]:
-            first = name_key(alias) in approved and not main_is_symbol
+        names = [a.strip() for a in re.split(r"[;,]", m.group("alias")) if a.strip()]
+        for alias in names:  # "CD270 (HVEM, TR2)": a list of other names, none more specific than the rest
+            first = name_key(alias) in approved and not main_is_symbol and len(names) == 1
             aliases.insert(0, alias) if first else aliases.append(alias)
     for _ in range(4):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
         before = s
@@ -138,8 +139,15 @@ _MODIFIED = re.compile(
 # spellings of families named by their class or chains, rewritten to the curated key: "HLA class I", "pan-HLA-ABC",
 # "MHC-I", "HLA-A,B,C" → MHCI; "HLA class II", "MHC-II" → MHCII; "HLA-DRDPDQ" → HLA-DR/DP/DQ; "AB_TCR", "TCR a/b",
 # "TCR alpha beta" → TCRab; "gdTCR", "TCR gamma delta" → TCRgd; "integrin_b7", "Integrin alpha 4" → ITGB7, ITGA4
+_ABC = r"a[ ,/._-]*b[ ,/._-]*c"  # "ABC", "A,B,C", "A-B-C"
 _FAMILY = (
-    (re.compile(r"^(?:pan[ ._-]?)?(?:hla|mhc)[ ._-]*(?:class[ ._-]*)?(?:i|1|abc|a[ ,/]*b[ ,/]*c)$", re.I), "MHCI"),
+    (
+        re.compile(
+            rf"^(?:pan[ ._-]?)?(?:hla|mhc)[ ._-]*(?:class[ ._-]*)?(?:(?:i|1)(?:[ ._-]*\(?{_ABC}\)?)?|{_ABC})$",
+            re.I,
+        ),
+        "MHCI",
+    ),
     (re.compile(r"^(?:pan[ ._-]?)?(?:hla|mhc)[ ._-]*(?:class[ ._-]*)?(?:ii|2)$", re.I), "MHCII"),
     (re.compile(r"^hla[ ._-]*(?:dr[ ._/-]*dp[ ._/-]*dq|dr[ ._/-]*dq[ ._/-]*dp)$", re.I), "HLA-DR/DP/DQ"),
     (
@@ -158,6 +166,31 @@ _FAMILY = (
         "TCRgd",
     ),
 )
+_LIGHT = r"light[ ._-]*chain[ ._-]*"  # "Ig light chain k", "Ig.lightChainK"
+_TAIL = r"(?:[ ._-]*light(?:[ ._-]*chain)?)?"  # "IgKappaLight", "kappa light chain", "Igκ"
+# more spellings of one antigen, each rewritten to the curated key all spellings share
+_SPELLINGS = (
+    # Ig light chains: "IgKappaLight", "Ig_light_chain_kappa", "AB_Igkappa", "kappa light chain", "Igκ"
+    (
+        re.compile(rf"^(?:ab[ ._-]*)?(?:ig[ ._-]*)?(?:{_LIGHT}(?:kappa|κ|k)|(?:kappa|κ){_TAIL})$", re.I),
+        "Kappa",
+    ),
+    (
+        re.compile(rf"^(?:ab[ ._-]*)?(?:ig[ ._-]*)?(?:{_LIGHT}(?:lambda|λ|l)|(?:lambda|λ){_TAIL})$", re.I),
+        "Lambda",
+    ),
+    # TCR variable segments in the Arden names ("TCRa7.2", "TCR Vα7.2", "TCRd2", "TCR-Vg9"): the curated TCRV key
+    (re.compile(r"^tcr[ ._-]*v?(?P<chain>[abgdαβγδ])[ ._-]*(?P<n>\d+(?:[.-]\d+)?)$", re.I), "TCRV{chain}{n}"),
+    # CD45 isoforms ("CD45RB", "CD45RABC"): PTPRC; RNA counts cannot tell the isoforms apart
+    (re.compile(r"^cd45r[abco]{1,3}$", re.I), "PTPRC"),
+    # granzymes ("GrzB", "GranB", "GzmK", "Granzyme-A"): HGNC GZMA/B/H/K/M
+    (re.compile(r"^(?:granzyme|grzm?|granz?|gzm|grz)[ ._-]?(?P<x>[abhkm])$", re.I), "GZM{x}"),
+    # collagens by type ("COL1", "Collagen I", "Collagen-IV"): the alpha1/alpha2 chains of that type
+    (re.compile(r"^col(?:lagen)?[ ._-]*(?P<t>i{1,3}|iv|v|vi|[1-6])$", re.I), "Collagen {t}"),
+    # ERK1/2 spelled with an underscore or as one word ("ERK1_2", "Erk1-2", "pERK1_2")
+    (re.compile(r"^p?erk[ ._-]?1[ ._/-]+2$", re.I), "ERK"),
+)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
 _CYCLIN = re.compile(r"^cyc(?:lin)?[ ._-]?(?P<x>[A-Ka-k])(?P<n>\d?)$", re.I)
 _INTEGRIN = re.compile(r"^(?:integrin|itg)[ ._-]*(?P<chain>alpha|α|a|beta|β|b)[ ._-]*(?P<n>\d{1,2}|[A-Z]|IIb)$", re.I)
 
@@ -167,6 +200,18 @@ def _family(cleaned: str) -> str | None:
     for pattern, key in _FAMILY:
         if pattern.match(cleaned):
             return key
+    for pattern, key in _SPELLINGS:
+        m = pattern.match(cleaned)
+        if m:
+            groups = {k: v.lower() if k == "chain" else v for k, v in m.groupdict().items()}
+            if "t" in groups:  # collagen type, roman or arabic: the curated "Collagen I" ... "Collagen VI"
+                t = groups["t"].lower()
+                n = _ROMAN.get(t, int(t) if t.isdigit() else 0)
+                return "Collagen " + next(k for k, v in _ROMAN.items() if v == n).upper()
+            if "chain" in groups:
+                groups["chain"] = {"α": "a", "β": "b", "γ": "g", "δ": "d"}.get(groups["chain"], groups["chain"])
+                groups["n"] = groups["n"].replace("-", ".")
+            return key.format(**{k: v.upper() if k == "x" else v for k, v in groups.items()})
     m = _CYCLIN.match(cleaned)  # "CycD1", "CycE", "Cyclin B1": HGNC CCND1, CCNE1, CCNB1
     if m:
         symbol = f"CCN{m.group('x').upper()}{m.group('n')}"
@@ -300,9 +345,11 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     k = _KERATIN.match(cleaned)
     if k:
         cands.append((f"KRT{k.group(1) or k.group(2)}", True))
-    family = _family(cleaned) or _family(str(name).strip())  # "AB_TCR": the "AB_" is not an antibody prefix here
-    if family:
-        cands.insert(0, (family, True))
+    family = _family(cleaned)
+    if family and name_key(cleaned) in curated_index():
+        cands.insert(1, (family, True))  # "CD45RA" keeps its own curated row
+    elif family or _family(str(name).strip()):  # "AB_TCR": here "AB_" is not an antibody prefix
+        cands.insert(0, (family or _family(str(name).strip()) or "", True))
     first = _PHOSPHO_FIRST.match(cleaned)
     if first:
         cands.insert(0, (first.group("rest"), True))
