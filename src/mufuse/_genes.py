@@ -247,6 +247,8 @@ def hgnc_index() -> Hgnc:
         # mucin 1), without the number of a gene that has no second ("fibronectin 1" is fibronectin)
         for head in {name.split(",")[0].strip(), re.sub(r"(?<=\D) 1$", "", name)} - {name}:
             heads.setdefault(name_key(head), []).append(sym)
+        if re.search(r"(?<=\D) [2-9]$", name):  # "myosin light chain 2": "myosin light chain" names a family
+            heads.setdefault(name_key(name[:-2]), []).append(sym)
 
     def uniq(d: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
         return {k: tuple(dict.fromkeys(v)) for k, v in d.items()}

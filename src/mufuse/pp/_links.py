@@ -87,6 +87,45 @@ def _symbol_family(cands: list[str], cleaned: str) -> Hit | None:
     return None
 
 
+def _cd_family(cands: list[str], cleaned: str) -> Hit | None:
+    """Link a CD number named without its letter to all of its two or three lettered designations.
+
+    ``CD79`` → CD79A/CD79B, ``CD235`` → GYPA/GYPB; each designation is an HGNC alias or curated row of one gene.
+    """
+    for cand in cands:
+        if not re.fullmatch(r"CD\d{1,3}", cand, re.IGNORECASE):
+            continue
+        members: list[str] = []
+        for letter in "ABCDEF":
+            key = name_key(cand) + letter
+            hit = curated_index().get(key)
+            genes = hit.genes if hit else hgnc_index().alias.get(key) or hgnc_index().previous.get(key) or ()
+            if len(genes) == 1 and genes[0] not in members:
+                members.append(genes[0])
+        if 2 <= len(members) <= 3:
+            return "rule", members, f"'{cand}' names its lettered designations {cand}a-{cand}{'abc'[len(members) - 1]}"
+    return None
+
+
+def _joined(cleaned: str, genes_present: Mapping[str, list[str]] | None) -> Hit | None:
+    """``CD79_IgB``, ``CD3 epsilon``: a CD name joined to a protein name; the genes both names agree on.
+
+    Each of the two names is looked up on its own; the link is the genes they share (CD79 = CD79A/CD79B and Igβ =
+    CD79B give CD79B), never one name alone.
+    """
+    parts = [p_ for p_ in re.split(r"[_\s]+", cleaned) if p_]
+    if len(parts) != 2 or not any(CD_DESIGNATION.match(p_) for p_ in parts):
+        return None
+    subs = [_lookup(p_, candidates(p_)[1], genes_present) for p_ in parts]
+    if any(sub is None or sub[0] == "ambiguous" for sub in subs):
+        return None
+    first, second = (sub[1] for sub in subs if sub is not None)
+    shared = [g for g in first if g in second]
+    if not shared:
+        return None
+    return "rule", shared, f"'{parts[0]}' and '{parts[1]}' name the same protein: {';'.join(shared)}"
+
+
 def _combination(parts: list[str]) -> Hit | None:
     """``CK8/18``: every part must link on its own; the genes of all parts together."""
     genes: list[str] = []
@@ -172,6 +211,7 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
         return found
     found, ambiguous = _hgnc_tables(strong, cleaned)
     found = found or _symbol_family(strong, cleaned)  # after HGNC's aliases: PSMA is FOLH1, not PSMA1
+    found = found or _cd_family(strong, cleaned) or _joined(cleaned, genes_present)
     if found:
         return found
     return (

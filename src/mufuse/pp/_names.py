@@ -128,6 +128,8 @@ _PHOSPHO = re.compile(
 # modified forms name their protein: phospho ("pERK", "phospho-S6", "S6_p"), cleaved ("cleaved PARP", "cCASP3"),
 # c- names of proto-oncogene products ("cJUN", "cMYC"). A lower-case "p" before capitals reads as phospho first
 # ("pERK" is phospho-ERK on imaging panels, not PERK/EIF2AK3); the other forms are tried after the whole name.
+# a symbol with its protein's Greek letter written out ("FAPalpha", "TNF-alpha"); "CD3epsilon" is CD3E by its key
+_GREEK_TAIL = re.compile(r"^(?P<sym>[A-Za-z0-9]+?)[ ._-]?(?:alpha|beta|gamma|delta|α|β|γ|δ)$", re.I)
 _PHOSPHO_FIRST = re.compile(r"^p(?P<rest>[A-Z][A-Za-z0-9-]+)$")
 _MODIFIED = re.compile(
     r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9 -]+)$|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?)$"
@@ -179,6 +181,8 @@ _SPELLINGS = (
         re.compile(rf"^(?:ab[ ._-]*)?(?:ig[ ._-]*)?(?:{_LIGHT}(?:lambda|λ|l)|(?:lambda|λ){_TAIL})$", re.I),
         "Lambda",
     ),
+    # the invariant NKT TCR ("TCRa24", "TCR Va24-Ja18", "TCRVa24-Jz18"): V alpha 24 with J alpha 18
+    (re.compile(r"^tcr[ ._-]*v?(?:a|α)[ ._-]*24(?:[ ._-]*j[ ._-]*[aαz]?[ ._-]*18)?$", re.I), "TCRVa24-Ja18"),
     # TCR variable segments in the Arden names ("TCRa7.2", "TCR Vα7.2", "TCRd2", "TCR-Vg9"): the curated TCRV key
     (re.compile(r"^tcr[ ._-]*v?(?P<chain>[abgdαβγδ])[ ._-]*(?P<n>\d+(?:[.-]\d+)?)$", re.I), "TCRV{chain}{n}"),
     # CD45 isoforms ("CD45RB", "CD45RABC"): PTPRC; RNA counts cannot tell the isoforms apart
@@ -350,6 +354,9 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         cands.insert(1, (family, True))  # "CD45RA" keeps its own curated row
     elif family or _family(str(name).strip()):  # "AB_TCR": here "AB_" is not an antibody prefix
         cands.insert(0, (family or _family(str(name).strip()) or "", True))
+    greek = _GREEK_TAIL.match(cleaned)
+    if greek and name_key(greek.group("sym")) in approved:  # "FAPalpha" is FAP, "TNFalpha" TNF
+        cands.append((greek.group("sym"), True))
     first = _PHOSPHO_FIRST.match(cleaned)
     if first:
         cands.insert(0, (first.group("rest"), True))
