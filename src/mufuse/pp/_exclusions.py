@@ -60,6 +60,8 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     ),
     # channels summed for segmentation ("sum_PanCK_CD45", "sum_CD45_E-cadherin_Na-K-ATPase")
     (re.compile(r"^sum[ ._-]"), "sum of several channels (a segmentation / membrane channel, no single protein)"),
+    # several antibodies stained into one channel ("HLA class I and Na-K-ATPase", "CD45 & E-cadherin")
+    (re.compile(r"\S (and|&) \S"), "several antibodies in one channel (a segmentation / membrane mix)"),
     # histones and their marks (Histone H3, H3K27me3, H3K9ac, pHH3, gamma-H2AX): nuclear stains, used for
     # segmentation like DNA dyes; how much of a mark a nucleus carries says nothing about any histone gene's RNA
     (
