@@ -268,3 +268,29 @@ def test_failed_out_of_core_write_leaves_no_file(sim_file, tmp_path, monkeypatch
     assert cli.main(["harmonize", str(sim_file), "-o", str(tmp_path / "x.h5mu"), "--chunks", "100"]) == 2
     assert os.listdir(tmp_path) == ["sim.h5mu"]
     assert sim_file.read_bytes() == before
+
+
+def test_links_of_a_mouse_panel_from_the_command_line(tmp_path, capsys):
+    """Issue 18: a mouse .h5mu links to mouse genes; the species is detected, said, and can be given."""
+    import anndata as ad
+    import mudata
+    import pandas as pd
+
+    genes = ["Cd3d", "Cd3e", "Cd3g", "Cd4", "Adgre1", "Ly6c1", "Ly6c2", "Ptprc"]
+    markers = ["CD3", "CD4", "F4/80", "Ly-6C"]
+    rna = ad.AnnData(np.ones((4, len(genes)), np.float32), var=pd.DataFrame(index=genes))
+    prot = ad.AnnData(np.ones((4, len(markers)), np.float32), var=pd.DataFrame(index=markers))
+    path = tmp_path / "mouse.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mudata.MuData({"rna": rna, "prot": prot}).write(path)
+    assert main(["links", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "species: mouse (from the case of the RNA gene symbols)" in text
+    assert any(line.startswith("F4/80") and "Adgre1" in line for line in text.splitlines())
+    assert main(["links", str(path), "--species", "human"]) == 0
+    text = capsys.readouterr().out
+    assert "species: human" in text and "Adgre1" not in text
+    with pytest.raises(SystemExit) as refused:  # argparse refuses it with its usage message
+        main(["links", str(path), "--species", "rat"])
+    assert refused.value.code == 2 and "--species" in capsys.readouterr().err

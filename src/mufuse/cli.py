@@ -30,7 +30,7 @@ EXIT_BAD_INPUT = 2
 
 _FLAGS = (
     "rna|prot|layer|prot_layer|batch_key|clip|n_top_genes|library_size|prot_transform|cofactor|clr_axis|multi_gene"
-    "|route|sketch_size"
+    "|route|sketch_size|species"
 )
 
 
@@ -88,6 +88,7 @@ def _link_kwargs(args) -> dict:
         "overrides": overrides or None,
         "exclude": args.exclude or None,
         "multi_gene": args.multi_gene,
+        "species": args.species,
     }
 
 
@@ -95,7 +96,7 @@ def _link_if_asked(mdata, args) -> None:
     """Link with the command line's link options before harmonizing, when any was given."""
     from . import pp
 
-    if args.override or args.exclude or args.multi_gene != "sum":
+    if args.override or args.exclude or args.multi_gene != "sum" or args.species != "auto":
         pp.link_features(mdata, **_link_kwargs(args))
 
 
@@ -325,6 +326,8 @@ def cmd_links(args) -> int:
         links.rename_axis("marker").to_csv(sys.stdout, sep="\t")
     else:
         print(_format.link_table(links))
+        species = _store.uns(mdata)[_store.PARAMS]["link"]["species"]
+        print(f"species: {species}" + (" (from the case of the RNA gene symbols)" if args.species == "auto" else ""))
     return 0
 
 
@@ -348,6 +351,13 @@ def _add_link_options(p: argparse.ArgumentParser) -> None:
         choices=["sum", "first", "all"],
         help="a protein with several genes: one column of their summed counts, the first gene, or one feature per "
         "gene (default: %(default)s)",
+    )
+    g.add_argument(
+        "--species",
+        default="auto",
+        choices=["auto", "human", "mouse"],
+        help="species of the panel and the RNA: mouse panels link to MGI genes (F4/80 → Adgre1); auto reads it from "
+        "the case of the RNA gene symbols, Cd3e mouse, CD3E human (default: %(default)s)",
     )
 
 
