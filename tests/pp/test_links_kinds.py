@@ -169,6 +169,9 @@ def test_antibodies_against_the_other_species(marker, species, status):
         ("Siglec-F", "Siglecf"),  # MGI symbol
         ("TTF1", "Nkx2-1"),  # the human curated fact (TTF-1 is NKX2-1) before the MGI symbol Ttf1
         ("mCD3E-FITC", "Cd3e"),
+        ("CD301a (MGL1)", "Clec10a"),  # MGI's synonym before a human alias of another protein (MGL1 = LLGL1)
+        ("TCR Vβ5.1, 5.2", ""),  # one V segment: never the whole receptor
+        ("PIR-A/B", ""),  # PIR without its letter is pirin (Pir), another protein
         ("Rat IgG2b kappa Isotype", ""),
     ],
 )

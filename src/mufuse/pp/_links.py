@@ -288,6 +288,9 @@ def _mouse_lookup(
     human = _lookup(cleaned, scored, None)
     if human is not None and human[0] != "ambiguous":
         found = _to_mouse(human, strong)
+        synonym = _mgi(strong, cleaned, "synonym")
+        if found and synonym and human[2].startswith("HGNC") and not set(synonym[1]) & set(found[1]):
+            return synonym  # "MGL1" is Clec10a to MGI; the human alias MGL1 (LLGL1) names another protein
         if found:
             return found
     found = _mgi(strong, cleaned, "synonym") or _in_curated(weak, cleaned, "mouse") or _mgi(weak, cleaned, "approved")

@@ -378,9 +378,14 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         if completed:
             cands.append((completed, False))
     phrase = _phrase_words(cleaned)
+    v_segment = re.search(r"tcr[ ._-]*v", cleaned, re.IGNORECASE)
     for span in _spans(cleaned):
         if span in phrase or _before_partner(span, cleaned):
             continue  # "light" of "kappa light chain": a word of a phrase, not a name (LIGHT = TNFSF14)
+        if v_segment and name_key(span) == "TCR":
+            continue  # "TCR Vβ5.1": one V segment, never the whole receptor
+        if re.match(rf"{re.escape(span)}[ ._-][A-Za-z](?:/|$)", cleaned):
+            continue  # "PIR-A" without its letter is another gene (PIR, pirin): the letter names the member
         cands.append((span, False))  # "k", "l" of "IgG1_Rat_k" are dropped below (too short)
     seen: dict[str, bool] = {}
     for c, strong in cands:
