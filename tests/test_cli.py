@@ -276,8 +276,8 @@ def test_links_of_a_mouse_panel_from_the_command_line(tmp_path, capsys):
     import mudata
     import pandas as pd
 
-    genes = ["Cd3d", "Cd3e", "Cd3g", "Cd4", "Adgre1", "Ly6c1", "Ly6c2", "Ptprc"]
-    markers = ["CD3", "CD4", "F4/80", "Ly-6C"]
+    genes = ["Cd3d", "Cd3e", "Cd3g", "Cd4", "Adgre1", "Ly6c1", "Ly6c2", "Ptprc", "Trdc", "Trgc1", "Trgc2", "Trgc4"]
+    markers = ["CD3", "CD4", "F4/80", "Ly-6C", "TCR gamma/delta"]
     rna = ad.AnnData(np.ones((4, len(genes)), np.float32), var=pd.DataFrame(index=genes))
     prot = ad.AnnData(np.ones((4, len(markers)), np.float32), var=pd.DataFrame(index=markers))
     path = tmp_path / "mouse.h5mu"
@@ -288,6 +288,8 @@ def test_links_of_a_mouse_panel_from_the_command_line(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "species: mouse (from the case of the RNA gene symbols)" in text
     assert any(line.startswith("F4/80") and "Adgre1" in line for line in text.splitlines())
+    tcr = next(line for line in text.splitlines() if line.startswith("TCR gamma/delta"))
+    assert "Trdc;Trgc1;Trgc2;Trgc4  " in tcr  # a long gene list never runs into its reason
     assert main(["links", str(path), "--species", "human"]) == 0
     text = capsys.readouterr().out
     assert "species: human" in text and "Adgre1" not in text

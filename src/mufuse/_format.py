@@ -71,9 +71,10 @@ def link_table(links: pd.DataFrame) -> str:
     1 of 1 markers linked (linked: 1)
     """
     width = max(8, *(len(str(i)) for i in links.index)) + 2
-    lines = [f"{'marker':<{width}}{'status':<13}{'genes':<22}reason"]
+    gw = max(22, *(len(str(g)) + 2 for g in links["genes"]))  # a long gene list never runs into its reason
+    lines = [f"{'marker':<{width}}{'status':<13}{'genes':<{gw}}reason"]
     for name, r in links.iterrows():
-        lines.append(f"{name!s:<{width}}{r['status']:<13}{r['genes'] or '-':<22}{r['reason']}")
+        lines.append(f"{name!s:<{width}}{r['status']:<13}{r['genes'] or '-':<{gw}}{r['reason']}")
     n_linked = int((links["status"] == "linked").sum())
     lines += ["", f"{n_linked} of {len(links)} markers linked ({link_counts(links)})"]
     return "\n".join(lines)

@@ -193,7 +193,7 @@ def _curated_keyed(held_out: frozenset[str], species: str = "human") -> dict[str
 
 # whole immunoglobulin / TCR loci: no antibody binds a locus and no RNA reference has a feature for one; their
 # constant-region genes (IGKC, TRAC, ...) are what a marker links to ("TCRg" is TRGC1/TRGC2, "TRA-1-81" no TCR)
-_WHOLE_LOCI = frozenset({"IGH", "IGK", "IGL", "TRA", "TRB", "TRG", "TRD"})
+WHOLE_LOCI = frozenset({"IGH", "IGK", "IGL", "TRA", "TRB", "TRG", "TRD"})
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def hgnc_index() -> Hgnc:
     header = " ".join(line[2:] for line in lines if line.startswith("#"))
     for line in [ln for ln in lines if not ln.startswith("#")][1:]:
         sym, aliases, prev, name, _locus, _ens = line.split("\t")
-        if sym in _WHOLE_LOCI:
+        if sym in WHOLE_LOCI:
             continue
         approved[name_key(sym)] = sym
         for p_ in filter(None, prev.split("|")):

@@ -190,7 +190,8 @@ def cmd_harmonize(args) -> int:
     report = store[_store.REPORT]
     states = dict(report["input_state"])
     print(
-        f"harmonized {args.input} -> {args.output}: {store[_store.SHARED].shape[0]} shared features; input "
+        f"harmonized {args.input} -> {args.output}: {store[_store.SHARED].shape[0]} shared features "
+        f"(species: {store[_store.PARAMS]['link'].get('species', 'human')}); input "
         f"{args.rna} {states[args.rna]} ({report['counts_source']}), {args.prot} {states[args.prot]} "
         f"({report.get('prot_source', '.X')})"
     )

@@ -50,6 +50,9 @@ def _check(links, marker, genes):
         # modified forms name their protein
         ("pERK-488", "MAPK3;MAPK1"),  # phospho-ERK, not PERK (EIF2AK3)
         ("phospho-S6", "RPS6"),
+        ("p-ERK-488", "MAPK3;MAPK1"),  # with a hyphen too
+        ("p-Rb", "RB1"),  # not PRB1 (first of numbered genes)
+        ("p-SRC", "SRC"),  # not PSRC1
         ("S6_p", "RPS6"),
         ("cleaved PARP", "PARP1"),
         ("cJUN-488", "JUN"),
@@ -71,6 +74,10 @@ def _check(links, marker, genes):
         ("Cytokeratin 5, Cytokeratin 8", "KRT5;KRT8"),
         ("HLA class I and Na-K-ATPase", ""),
         ("sum_PanCK_CD45", ""),
+        ("Goat anti-rabbit AF488", ""),  # a secondary antibody
+        ("Secondary only", ""),
+        ("Nuclei", ""),  # a segmentation channel
+        ("CD1d tetramer", ""),  # stains the iNKT TCR, not CD1D
         # a symbol with its Greek letter written out
         ("FAPalpha", "FAP"),
         ("TNF-alpha", "TNF"),
@@ -102,8 +109,8 @@ def test_name_kinds(marker, genes):
         (["integrin_b7", "Integrin beta 7", "Integrin-7"], "ITGB7"),  # Hao et al.'s Integrin-7 is beta 7
         (["Integrin alpha 4"], "ITGA4"),
         (["CD66"], "CEACAM1;CEACAM3;CEACAM5;CEACAM6"),
-        (["IgKappaLight", "Ig_light_chain_k", "AB_Igkappa", "kappa light chain"], "IGKC"),
-        (["IgLambdaLight", "Ig-Light-Chain-L"], "IGLC1;IGLC2;IGLC3;IGLC7"),
+        (["IgKappaLight", "Ig_light_chain_k", "AB_Igkappa", "kappa light chain", "IgK"], "IGKC"),
+        (["IgLambdaLight", "Ig-Light-Chain-L", "IgL"], "IGLC1;IGLC2;IGLC3;IGLC7"),
         (["TCRa7.2", "TCR Va7.2", "TCRa7-2"], "TRAV1-2"),
         (["TCRa24", "TCRVa24-Jz18"], "TRAV10;TRAJ18"),
         (["GrzB", "GranB", "Granzyme B"], "GZMB"),
@@ -170,6 +177,10 @@ def test_antibodies_against_the_other_species(marker, species, status):
         ("TTF1", "Nkx2-1"),  # the human curated fact (TTF-1 is NKX2-1) before the MGI symbol Ttf1
         ("mCD3E-FITC", "Cd3e"),
         ("CD301a (MGL1)", "Clec10a"),  # MGI's synonym before a human alias of another protein (MGL1 = LLGL1)
+        ("MGL1", "Clec10a"),
+        ("CD16", "Fcgr3"),  # MGI's CD16, not Fcgr4 (the ortholog of human FCGR3A)
+        ("CD2", "Cd2"),  # an MGI symbol itself: never another gene's synonym (Ccnd2 lists CD2)
+        ("TCR", "Trac;Trbc1;Trbc2;Trdc;Trgc1;Trgc2;Trgc3;Trgc4"),  # as for human: all four chains
         ("TCR Vβ5.1, 5.2", ""),  # one V segment: never the whole receptor
         ("PIR-A/B", ""),  # PIR without its letter is pirin (Pir), another protein
         ("Rat IgG2b kappa Isotype", ""),
@@ -229,3 +240,30 @@ def test_a_mouse_mudata_harmonizes_and_round_trips(tmp_path):
     mdata.write(path)
     back = mudata.read_h5mu(path)
     assert back.uns["mufuse"]["params"]["link"]["species"] == "mouse"
+
+
+def test_a_locus_symbol_in_the_rna_is_never_linked():
+    """An RNA that carries the whole-locus symbols (TRA, IGK) still links TCR and Ig names to constant regions."""
+    genes = ["TRA", "IGK", "TRAC", "TRBC1", "TRBC2", "IGKC", "CD4"]
+    rna = ad.AnnData(np.zeros((2, len(genes)), np.float32), var=pd.DataFrame(index=genes))
+    prot = ad.AnnData(np.zeros((2, 3), np.float32), var=pd.DataFrame(index=["TRA", "IgK", "TCRab"]))
+    links = mufuse.pp.link_features(mudata.MuData({"rna": rna, "prot": prot}))
+    assert links.loc["TRA", "status"] != "linked"
+    assert links.loc["IgK", "genes"] == "IGKC"
+    assert links.loc["TCRab", "genes"] == "TRAC;TRBC1;TRBC2"
+
+
+def test_mouse_antigens_beside_upper_case_rna_say_how_to_fix_it():
+    """Mouse data with upper-cased symbols reads as human; a panel of mouse antigens then gets a warning and reasons
+    that name species='mouse'; with it, the antigens link."""
+    genes = ["CD3E", "CD4", "ADGRE1", "LY6C1", "LY6C2", "LY6A", "PTPRC"]
+    markers = ["CD4", "F4/80", "Ly-6C", "Ly-6A/E (Sca-1)", "MHCII", "TCR"]
+    rna = ad.AnnData(np.ones((3, len(genes)), np.float32), var=pd.DataFrame(index=genes))
+    prot = ad.AnnData(np.ones((3, len(markers)), np.float32), var=pd.DataFrame(index=markers))
+    mdata = mudata.MuData({"rna": rna, "prot": prot})
+    with pytest.warns(UserWarning, match=r"names mouse antigens \(F4/80, Ly-6C, Ly-6A/E \(Sca-1\)\).*species='mouse'"):
+        links = mufuse.pp.link_features(mdata)
+    assert "pass species='mouse'" in links.loc["F4/80", "reason"]
+    assert "species=" not in links.loc["MHCII", "reason"]  # a name human panels use too
+    mouse = mufuse.pp.link_features(mdata, species="mouse")
+    assert mouse.loc["F4/80", "genes"] == "ADGRE1" and mouse.loc["Ly-6A/E (Sca-1)", "genes"] == "LY6A"

@@ -58,6 +58,18 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^(r|cycle|cyc)\d+(\.\d+)*[ ._-]+(cy[357]|fitc|tritc|a?f?\d{3})$"),
         "channel named by its round and dye only (no marker)",
     ),
+    # peptide-MHC and CD1d multimers stain the T cells' receptor, not a gene of the panel ("CD1d tetramer")
+    (re.compile(r"tetramer|dextramer|pentamer|multimer"), "MHC / CD1d multimer (stains the T cell receptor)"),
+    # secondary antibodies bind other antibodies ("Goat anti-rabbit AF488", "Secondary only")
+    (
+        re.compile(
+            r"(goat|donkey|chicken|sheep|rabbit|mouse|rat)[ ._-]+anti[ ._-]*(rabbit|goat|mouse|rat|chicken)|"
+            r"secondary"
+        ),
+        "secondary antibody (binds other antibodies, no gene)",
+    ),
+    # segmentation masks and compartments exported as channels
+    (re.compile(r"^(nuclei|nucleus|segmentation|cell[ ._-]?mask|membrane|cytoplasm)$"), "segmentation channel"),
     # channels summed for segmentation ("sum_PanCK_CD45", "sum_CD45_E-cadherin_Na-K-ATPase")
     (re.compile(r"^sum[ ._-]"), "sum of several channels (a segmentation / membrane channel, no single protein)"),
     # several antibodies stained into one channel ("HLA class I and Na-K-ATPase", "CD45 & E-cadherin")

@@ -20,6 +20,7 @@ from .. import _counts, _store, _validate
 from .._errors import LinkError, MufuseError
 from .._genes import (
     SPECIES,
+    WHOLE_LOCI,
     curated_index,
     decorations,
     detect_species,
@@ -66,7 +67,7 @@ def _symbol(cands: list[str], cleaned: str, genes_present: Mapping[str, list[str
         k = name_key(cand)
         if k in approved:
             return "hgnc", [approved[k]], f"HGNC approved symbol{_via(cand, cleaned)}: {approved[k]}"
-        hits = (genes_present or {}).get(k, [])
+        hits = (genes_present or {}).get(k, []) if k not in WHOLE_LOCI else []  # an RNA's "TRA" is no antigen
         if len(hits) == 1:
             return "symbol", hits, f"marker name{_via(cand, cleaned)} is the RNA gene {hits[0]}"
     return None
@@ -255,7 +256,8 @@ def _to_mouse(hit: Hit, strong: list[str]) -> Hit | None:
     if not genes:
         return None
     note = f"; no mouse ortholog of {';'.join(lost)}" if lost else ""
-    return hit[0], genes, f"{hit[2]}; mouse ortholog{'s' if len(genes) > 1 else ''} (HGNC/MGI): {';'.join(genes)}{note}"
+    said = f"mouse ortholog{'s' if len(genes) > 1 else ''} (HGNC/MGI): {';'.join(genes)}"
+    return hit[0], genes, f"human: {hit[2]}; {said}{note}"
 
 
 def _mouse_lookup(
@@ -271,10 +273,19 @@ def _mouse_lookup(
     strong = [c for c, ok in scored if ok]
     # "mCD4", "mF4/80", "mLy6C": an "m" before a capital names the mouse antigen (guesses, after the whole name)
     weak = [c[1:] for c in strong if re.match(r"^m[A-Z]", c)] + [c for c, ok in scored if not ok]
-    human_curated = _in_curated(strong, cleaned)  # "TTF-1" is NKX2-1 before it is the MGI symbol Ttf1
+    # MGI's synonym names the mouse protein where the human answer's orthologs do not: "CD16" is Fcgr3 (FCGR3A's
+    # ortholog is Fcgr4), "MGL1" is Clec10a (the human alias MGL1 is LLGL1); never for a name that is itself an MGI
+    # symbol ("CD2" is Cd2, whatever gene lists CD2 as a synonym)
+    synonym = None if _mgi(strong, cleaned, "approved") else _mgi(strong, cleaned, "synonym")
+
+    def mouse_view(hit: Hit | None) -> Hit | None:
+        found = _to_mouse(hit, strong) if hit else None
+        return synonym if found and synonym and not set(synonym[1]) & set(found[1]) else found
+
+    # "TTF-1" is NKX2-1 by the human table before it is the MGI symbol Ttf1
     found = (
         _in_curated(strong, cleaned, "mouse")
-        or (_to_mouse(human_curated, strong) if human_curated else None)
+        or mouse_view(_in_curated(strong, cleaned))
         or _mgi(strong, cleaned, "approved")
     )
     if found:
@@ -287,10 +298,7 @@ def _mouse_lookup(
             return "rule", genes, f"combination of {' + '.join(parts)}"
     human = _lookup(cleaned, scored, None)
     if human is not None and human[0] != "ambiguous":
-        found = _to_mouse(human, strong)
-        synonym = _mgi(strong, cleaned, "synonym")
-        if found and synonym and human[2].startswith("HGNC") and not set(synonym[1]) & set(found[1]):
-            return synonym  # "MGL1" is Clec10a to MGI; the human alias MGL1 (LLGL1) names another protein
+        found = mouse_view(human)
         if found:
             return found
     found = _mgi(strong, cleaned, "synonym") or _in_curated(weak, cleaned, "mouse") or _mgi(weak, cleaned, "approved")
@@ -412,8 +420,11 @@ def link_features(
         ``"human"``, ``"mouse"`` or ``"auto"`` (from the case of the RNA gene symbols: ``Cd3e`` is mouse, ``CD3E``
         human; Ensembl IDs and genome prefixes by their species). Mouse panels are looked up in mufuse's mouse table
         (mouse antigens: F4/80 → Adgre1, NK-1.1 → Klrb1c, Ly-6C → Ly6c1/Ly6c2, I-A/I-E → H2-Aa/H2-Ab1/H2-Eb1),
-        then as MGI symbols, then through the human knowledge and HGNC's mouse orthologs (CD3 → Cd3d/Cd3e/Cd3g),
-        then as MGI synonyms. The species used is recorded in ``uns["mufuse"]["params"]["link"]["species"]``.
+        then in the human table carried over by HGNC's mouse orthologs (CD3 → Cd3d/Cd3e/Cd3g), then as MGI
+        symbols, then through the rest of the human lookup by orthology, then as MGI synonyms; MGI's synonym wins
+        where the orthologs name another protein (CD16 → Fcgr3). The species used is recorded in
+        ``uns["mufuse"]["params"]["link"]["species"]``; a panel of mouse antigens beside RNA read as human gets a
+        warning that names ``species="mouse"``.
 
     Returns
     -------
@@ -552,6 +563,7 @@ def compute_links(
     over, excl = _link_arguments(prot_ad, prot, overrides, exclude, multi_gene, species)
     genes = _counts.gene_space(rna_ad, rna) if genes is None else genes
     genes_present = symbol_index(genes)
+    asked = species
     if species == "auto":
         species = detect_species(gene_symbols(genes))
         log.info("    species: %s (from the case of the gene symbols of modality '%s')", species, rna)
@@ -567,6 +579,8 @@ def compute_links(
         )
         for name in map(str, prot_ad.var_names)
     }
+    if species == "human" and asked == "auto":
+        _warn_mouse_antigens(rows, prot, rna)
     links = pd.DataFrame.from_dict(rows, orient="index")[LINK_COLUMNS]
     links.index.name = None
     links["status"] = links["status"].astype(str)
@@ -579,6 +593,29 @@ def compute_links(
         "species": species,
     }
     return links, params
+
+
+def _mouse_only_keys() -> frozenset[str]:
+    """Keys of mouse antigens no human name shares (F4/80, Ly-6C, I-A/I-E, TER-119, CD45.2; not MHCII or TCR)."""
+    hgnc = hgnc_index()
+    human = set(curated_index()) | set(hgnc.approved) | set(hgnc.alias) | set(hgnc.previous)
+    return frozenset(k for k in curated_index("mouse") if k not in human)
+
+
+def _warn_mouse_antigens(rows: dict[str, dict[str, str]], prot: str, rna: str) -> None:
+    """Say so when a panel read beside human RNA names mouse antigens: the RNA may be mouse in upper case."""
+    mouse = _mouse_only_keys()
+    found = [n for n in rows if any(name_key(c) in mouse for c, ok in candidates(n)[1] if ok)]
+    for name in found:
+        rows[name]["reason"] += "; a mouse antigen: pass species='mouse' if the RNA is mouse"
+    if len(found) >= 2:
+        warnings.warn(
+            f"modality '{prot}' names mouse antigens ({', '.join(found[:5])}{', ...' if len(found) > 5 else ''}) "
+            f"but the gene symbols of modality '{rna}' read as human (upper case): if the data are mouse, pass "
+            "species='mouse'",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _names_note(genes, rna: str) -> str:

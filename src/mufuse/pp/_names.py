@@ -127,10 +127,10 @@ _PHOSPHO = re.compile(
 
 # modified forms name their protein: phospho ("pERK", "phospho-S6", "S6_p"), cleaved ("cleaved PARP", "cCASP3"),
 # c- names of proto-oncogene products ("cJUN", "cMYC"). A lower-case "p" before capitals reads as phospho first
-# ("pERK" is phospho-ERK on imaging panels, not PERK/EIF2AK3); the other forms are tried after the whole name.
+# ("pERK", "p-ERK" are phospho-ERK on imaging panels, not PERK/EIF2AK3); the other forms are tried after the whole name.
 # a symbol with its protein's Greek letter written out ("FAPalpha", "TNF-alpha"); "CD3epsilon" is CD3E by its key
 _GREEK_TAIL = re.compile(r"^(?P<sym>[A-Za-z0-9]+?)[ ._-]?(?:alpha|beta|gamma|delta|α|β|γ|δ)$", re.I)
-_PHOSPHO_FIRST = re.compile(r"^p(?P<rest>[A-Z][A-Za-z0-9-]+)$")
+_PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][A-Za-z0-9/-]+)$")
 _MODIFIED = re.compile(
     r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9 -]+)$|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?)$"
     r"|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]p$",
@@ -170,15 +170,25 @@ _FAMILY = (
 )
 _LIGHT = r"light[ ._-]*chain[ ._-]*"  # "Ig light chain k", "Ig.lightChainK"
 _TAIL = r"(?:[ ._-]*light(?:[ ._-]*chain)?)?"  # "IgKappaLight", "kappa light chain", "Igκ"
+
+
+def _light_chain(words: str, letter: str) -> re.Pattern[str]:
+    """One Ig light chain in its spellings: "IgKappaLight", "Ig_light_chain_k", "IgK", "kappa light chain", "Igκ"."""
+    ig = r"(?:ig[ ._-]*)"
+    return re.compile(
+        rf"^(?:ab[ ._-]*)?(?:{ig}?{_LIGHT}(?:{words}|{letter})|{ig}{letter}{_TAIL}|{ig}?(?:{words}){_TAIL})$", re.I
+    )
+
+
 # more spellings of one antigen, each rewritten to the curated key all spellings share
 _SPELLINGS = (
     # Ig light chains: "IgKappaLight", "Ig_light_chain_kappa", "AB_Igkappa", "kappa light chain", "Igκ"
     (
-        re.compile(rf"^(?:ab[ ._-]*)?(?:ig[ ._-]*)?(?:{_LIGHT}(?:kappa|κ|k)|(?:kappa|κ){_TAIL})$", re.I),
+        _light_chain("kappa|κ", "k"),
         "Kappa",
     ),
     (
-        re.compile(rf"^(?:ab[ ._-]*)?(?:ig[ ._-]*)?(?:{_LIGHT}(?:lambda|λ|l)|(?:lambda|λ){_TAIL})$", re.I),
+        _light_chain("lambda|λ", "l"),
         "Lambda",
     ),
     # the invariant NKT TCR ("TCRa24", "TCR Va24-Ja18", "TCRVa24-Jz18"): V alpha 24 with J alpha 18
