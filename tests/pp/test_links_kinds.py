@@ -80,6 +80,7 @@ def _check(links, marker, genes):
         ("CD1d tetramer", ""),  # stains the iNKT TCR, not CD1D
         # a symbol with its Greek letter written out
         ("FAPalpha", "FAP"),
+        ("FceRI", "FCER1A"),  # the receptor named without its chain: panels' clones bind the alpha chain
         ("TNF-alpha", "TNF"),
         # one letter elements only at their masses: S100 is a protein, not sulfur-100
         ("anti-S100", "S100B;S100A1"),

@@ -1,0 +1,166 @@
+"""Matching quality by protein normalization, on every real paired dataset held (issue 19).
+
+Each dataset is split into disjoint halves at several seeds: RNA from one half of the cells, protein from the other
+(no cell in both, as with imaging beside scRNA-seq). Every condition hands MaxFuse arrays built from the same shared
+features (mufuse's links) and runs it with the same parameters (``mufuse.tl.maxfuse_defaults`` for these sizes, the
+split's seed), so only the protein preprocessing differs. Reported: label agreement of the matched pairs, mean and sd
+over the splits, per dataset.
+
+Datasets (labels are the datasets' own, made on the RNA):
+
+- ``pbmc10k``: ``../shared/data/pbmc10k_protein_v3.h5mu`` (10x, 17 antibodies; ``cell_type_derived_coarse``);
+- ``teaseq``: ``benchmarks/data/teaseq_pbmc.h5mu`` (TEA-seq PBMC, 46 antibodies; ``cell_type``), made by
+  ``python scripts/fetch_teaseq.py``.
+
+Conditions: mufuse's ``prot_transform`` options one at a time; (a) the MaxFuse tutorial's recipe (per-cell total
+normalization, log1p, z-score, both modalities); (b) the research notes' recipe (protein z-scored raw, clip 5);
+mufuse's defaults on "pre-scaled" protein (min-max to [0, 1] first); and simulated batches made from the real
+protein half (``--batches``): two batches, the second at half the antibody depth (binomial thinning) and with 70% of
+its T cells removed, harmonized pooled and with ``batch_key`` (per-batch z-scores).
+
+    python benchmarks/quality.py --datasets teaseq --seeds 0 1 2 3 4
+    python benchmarks/quality.py --datasets pbmc10k teaseq --seeds 0 1 2 3 4 --batches
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import mudata
+import numpy as np
+import pandas as pd
+
+import mufuse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from defaults_pbmc10k import _dense, _scanpy_arrays  # the recipes, written with scanpy/sklearn
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = {
+    "pbmc10k": (ROOT.parent / "shared" / "data" / "pbmc10k_protein_v3.h5mu", "cell_type_derived_coarse"),
+    "teaseq": (ROOT / "benchmarks" / "data" / "teaseq_pbmc.h5mu", "cell_type"),
+}
+CONDITIONS: dict[str, dict] = {
+    "mufuse defaults (auto)": {},
+    "arcsinh (cofactor 5)": {"prot_transform": "arcsinh"},
+    "clr across cells": {"prot_transform": "clr"},
+    "clr within cell": {"prot_transform": "clr", "clr_axis": 1},
+    "log1p": {"prot_transform": "log1p"},
+    "z-score of counts": {"prot_transform": "zscore"},
+    "(a) MaxFuse tutorial": {"recipe": "maxfuse_tutorial"},
+    "(b) research notes": {"recipe": "research_notes"},
+    "mufuse defaults, pre-scaled [0,1]": {"prescale": True},
+}
+BATCH_CONDITIONS: dict[str, dict] = {
+    "batches: mufuse defaults, pooled": {"batches": True},
+    "batches: mufuse defaults, batch_key": {"batches": True, "batch_key": "batch"},
+}
+T_CELL = ("T", "CD4", "CD8")
+
+
+def split(mdata: mudata.MuData, seed: int) -> mudata.MuData:
+    """RNA of one random half of the cells, protein of the other half."""
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(mdata.n_obs)
+    half = mdata.n_obs // 2
+    a, b = np.sort(idx[:half]), np.sort(idx[half:])
+    return mudata.MuData({"rna": mdata["rna"][a].copy(), "prot": mdata["prot"][b].copy()})
+
+
+def simulate_batches(m: mudata.MuData, label: str, seed: int) -> mudata.MuData:
+    """Two protein batches from the real half: batch 2 at half the depth and with 70% of its T cells removed."""
+    m = m.copy()
+    prot = m["prot"]
+    rng = np.random.default_rng(seed + 1000)
+    second = rng.random(prot.n_obs) < 0.5
+    is_t = prot.obs[label].astype(str).str.startswith(T_CELL).to_numpy()
+    keep = ~(second & is_t & (rng.random(prot.n_obs) < 0.7))
+    x = _dense(prot.X)
+    x[second] = rng.binomial(x[second].astype(np.int64), 0.5)
+    prot.X = x.astype(np.float32)
+    prot.obs["batch"] = np.where(second, "b2", "b1")
+    return mudata.MuData({"rna": m["rna"], "prot": prot[keep].copy()})
+
+
+def run(m: mudata.MuData, label: str, kwargs: dict, seed: int) -> dict:
+    m = m.copy()
+    recipe = kwargs.pop("recipe", None)
+    if kwargs.pop("batches", False):
+        m = simulate_batches(m, label, seed)
+    if kwargs.pop("prescale", False):
+        p = _dense(m["prot"].X)
+        lo, hi = p.min(0), p.max(0)
+        m["prot"].X = ((p - lo) / np.where(hi > lo, hi - lo, 1)).astype(np.float32)
+    t0 = time.perf_counter()
+    mufuse.pp.harmonize(m, **kwargs)
+    if recipe:
+        shared = m.uns["mufuse"]["shared"]
+        arrays = _scanpy_arrays(m, shared, recipe)
+        for (mod, key), arr in zip(
+            (("rna", "mufuse_shared"), ("prot", "mufuse_shared"), ("rna", "mufuse_active"), ("prot", "mufuse_active")),
+            arrays,
+            strict=True,
+        ):
+            m[mod].obsm[key] = np.ascontiguousarray(arr, dtype=np.float32)
+    prep = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    matching = mufuse.tl.run_maxfuse(m, seed=seed, route="direct")
+    l1 = m["rna"].obs.loc[matching["rna"], label].astype(str).to_numpy()
+    l2 = m["prot"].obs.loc[matching["prot"], label].astype(str).to_numpy()
+    return {
+        "accuracy": float((l1 == l2).mean()),
+        "matched_prot": matching["prot"].nunique() / m["prot"].n_obs,
+        "prep_s": prep,
+        "maxfuse_s": time.perf_counter() - t0,
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    p.add_argument("--batches", action="store_true", help="also the simulated-batch conditions")
+    p.add_argument("--only", nargs="*", help="condition names to run")
+    p.add_argument("--csv", type=Path, help="write every run's row to this file")
+    args = p.parse_args()
+    warnings.simplefilter("ignore")
+    conditions = {**CONDITIONS, **(BATCH_CONDITIONS if args.batches else {})}
+    rows = []
+    for dataset in args.datasets:
+        path, label = DATASETS[dataset]
+        if not path.exists():
+            raise SystemExit(
+                f"{path} is missing" + (": run python scripts/fetch_teaseq.py" if dataset == "teaseq" else "")
+            )
+        full = mudata.read_h5mu(path)
+        for seed in args.seeds:
+            half = split(full, seed)
+            for name, kw in conditions.items():
+                if args.only and name not in args.only:
+                    continue
+                row = {"dataset": dataset, "condition": name, "seed": seed, **run(half, label, dict(kw), seed)}
+                rows.append(row)
+                print(
+                    f"{dataset:<8} seed {seed}  {name:<40} accuracy {row['accuracy']:.3f}  "
+                    f"matched {row['matched_prot']:.3f}  maxfuse {row['maxfuse_s']:.0f}s",
+                    flush=True,
+                )
+                if args.csv:
+                    pd.DataFrame(rows).to_csv(args.csv, index=False)
+    table = (
+        pd.DataFrame(rows)
+        .groupby(["dataset", "condition"], sort=False)["accuracy"]
+        .agg(["mean", "std", "count"])
+        .round(3)
+    )
+    print()
+    print(f"label agreement of matched pairs, disjoint halves, seeds {args.seeds}")
+    print(table.to_string())
+
+
+if __name__ == "__main__":
+    main()
