@@ -10,7 +10,23 @@ from scipy import sparse
 
 from ._errors import MufuseError
 
-PROT_TRANSFORMS = ("auto", "zscore", "clr", "arcsinh", "log1p", "none")
+PROT_TRANSFORMS = ("auto", "zscore", "clr", "arcsinh", "log1p", "total_log1p", "none")
+
+
+def per_cell(transform: str, clr_axis: int = 0) -> bool:
+    """Tell whether a protein transform reads every marker of a cell (per-cell totals or geometric means).
+
+    Such transforms see all markers of the modality, isotype controls and other excluded markers included, as
+    Seurat, muon and scanpy compute them; the others see only the markers used.
+
+    Examples
+    --------
+    >>> per_cell("total_log1p"), per_cell("clr", clr_axis=1), per_cell("clr"), per_cell("arcsinh")
+    (True, True, False, False)
+    """
+    return transform == "total_log1p" or (transform == "clr" and clr_axis == 1)
+
+
 TARGET_SUM = 1e4  # RNA library sizes are normalized to this (scanpy's and Seurat's 1e4)
 
 
@@ -35,7 +51,10 @@ def transform_protein(
         Cells × markers matrix (dense or sparse); only the markers to use.
     transform
         ``"zscore"`` / ``"none"`` (values as given), ``"clr"`` (``log1p(x / exp(mean(log1p(x))))`` along
-        ``clr_axis``, muon's ``seurat`` flavor), ``"arcsinh"`` (``arcsinh(x / cofactor)``) or ``"log1p"``.
+        ``clr_axis``, muon's ``seurat`` flavor), ``"arcsinh"`` (``arcsinh(x / cofactor)``), ``"log1p"`` or
+        ``"total_log1p"`` (each cell's values divided by its total over all markers, times the median total of the
+        cells with any signal, then ``log1p``: scanpy's ``normalize_total`` + ``log1p``, the MaxFuse tutorial's
+        protein preprocessing; it corrects each cell's antibody depth).
     cofactor
         Cofactor of ``arcsinh``.
     clr_axis
@@ -52,6 +71,9 @@ def transform_protein(
     - Stoeckius M. et al. (2017) Simultaneous epitope and transcriptome measurement in single cells. *Nat. Methods*
       14:865. doi:10.1038/nmeth.4380 (CLR of antibody counts), in the form of muon's ``prot.pp.clr``: Bredikhin D. et
       al. (2022) *Genome Biol.* 23:42. doi:10.1186/s13059-021-02577-8.
+    - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked
+      features. *Nat. Biotechnol.* 42:1096. doi:10.1038/s41587-023-01935-0 (MaxFuse; its tutorials normalize each
+      cell's antibody counts by their total, then log1p: ``total_log1p``).
     - Bendall S. C. et al. (2011) *Science* 332:687. doi:10.1126/science.1198704 (arcsinh, cofactor 5 for mass
       cytometry); Nowicka M. et al. (2017) CyTOF workflow. *F1000Research* 6:748.
       doi:10.12688/f1000research.11622.1 (cofactor 5 for mass, 150 for fluorescence cytometry).
@@ -69,7 +91,7 @@ def transform_protein(
         if cofactor <= 0:
             raise MufuseError(f"cofactor must be > 0 for prot_transform='arcsinh' (got {cofactor})")
         return np.arcsinh(arr / cofactor)
-    if transform in ("log1p", "clr"):
+    if transform in ("log1p", "clr", "total_log1p"):
         if np.nanmin(arr, initial=0.0) < 0:
             raise MufuseError(
                 f"prot_transform='{transform}' needs non-negative values, but modality '{modality}' has negative "
@@ -77,6 +99,10 @@ def transform_protein(
             )
         if transform == "log1p":
             return np.log1p(arr)
+        if transform == "total_log1p":
+            totals = arr.sum(axis=1, keepdims=True)
+            target = float(np.median(totals[totals > 0])) if (totals > 0).any() else 1.0
+            return np.log1p(arr * (target / np.where(totals > 0, totals, 1.0)))
         if clr_axis not in (0, 1):
             raise MufuseError(f"clr_axis must be 0 (per marker, across cells) or 1 (per cell); got {clr_axis}")
         logmean = np.log1p(arr).mean(axis=clr_axis, keepdims=True)

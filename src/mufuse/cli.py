@@ -30,7 +30,7 @@ EXIT_BAD_INPUT = 2
 
 _FLAGS = (
     "rna|prot|layer|prot_layer|batch_key|clip|n_top_genes|library_size|prot_transform|cofactor|clr_axis|multi_gene"
-    "|route|sketch_size|species"
+    "|route|sketch_size|species|batch_align"
 )
 
 
@@ -68,6 +68,7 @@ def _harmonize_kwargs(args) -> dict:
         "prot_layer": args.prot_layer,
         "cofactor": args.cofactor,
         "clr_axis": args.clr_axis,
+        "batch_align": args.batch_align,
         "strict": args.strict,
     }
 
@@ -367,7 +368,7 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--prot-transform",
         default="auto",
-        choices=["auto", "zscore", "clr", "arcsinh", "log1p", "none"],
+        choices=["auto", "zscore", "clr", "arcsinh", "log1p", "total_log1p", "none"],
         help="protein transform before the z-score (default: %(default)s, chosen from the detected state)",
     )
     g.add_argument("--cofactor", type=float, default=5.0, help="arcsinh cofactor (default: %(default)s)")
@@ -377,6 +378,12 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
         default=0,
         choices=[0, 1],
         help="CLR across cells per marker (0) or across markers per cell (1) (default: %(default)s)",
+    )
+    g.add_argument(
+        "--batch-align",
+        action="store_true",
+        help="with --batch-key: align the protein batches by each marker's negative and positive peaks, then z-score "
+        "all cells together (instead of z-scoring each batch)",
     )
     g.add_argument("--clip", type=float, default=5.0, help="clip value after the z-score (default: %(default)s)")
     g.add_argument(

@@ -35,6 +35,7 @@ def harmonize(
     prot_layer: str | None = None,
     cofactor: float = 5.0,
     clr_axis: int = 0,
+    batch_align: bool = False,
 ) -> MuData | None:
     """Put the shared features of RNA and protein on one scale and build MaxFuse's shared and active arrays.
 
@@ -65,7 +66,10 @@ def harmonize(
         Names of the two modalities.
     prot_transform
         ``"auto"`` (default: chosen from the detected state of the protein, see below), ``"zscore"`` (values as
-        given, then z-score), ``"clr"``, ``"arcsinh"`` (``arcsinh(x / cofactor)``), ``"log1p"`` or ``"none"``; every
+        given, then z-score), ``"clr"``, ``"arcsinh"`` (``arcsinh(x / cofactor)``), ``"log1p"``, ``"total_log1p"``
+        (each cell's values over its total across all markers, times the median total, then log1p: scanpy's
+        ``normalize_total`` + ``log1p``, the MaxFuse tutorial's protein step; corrects each cell's antibody depth)
+        or ``"none"``; every
         transform is followed by the per-feature z-score and clip. ``"auto"`` uses ``arcsinh`` on raw counts (it
         matched best on real CITE-seq data split into halves, ``benchmarks/defaults_pbmc10k.py``), ``log1p`` on
         library-normalized values, and only the z-score on anything already transformed (log, arcsinh, [0, 1],
@@ -80,6 +84,12 @@ def harmonize(
         fewer. An explicit value larger than the number of genes is an error.
     batch_key
         Column of ``obs`` (of each modality, or of ``mdata.obs``): z-score within each batch.
+    batch_align
+        With ``batch_key``: align the protein batches by the landmarks of each marker (its negative and positive
+        peaks, ADTnorm's landmark registration; Zheng et al. 2024, *Nat. Commun.* 15:5999) instead of z-scoring
+        each batch, then z-score all protein cells together. Per-batch z-scores assume every batch holds the same
+        mix of cells; peaks stay where they are when the mix changes. The landmarks per marker and batch are
+        stored in ``uns["mufuse"]["report"]["batch_align"]``. RNA is still z-scored within its batches.
     strict
         Raise :class:`mufuse.ScaleMismatchError` when the scale check fails, instead of warning.
     copy
@@ -149,6 +159,7 @@ def harmonize(
         prot_layer=prot_layer,
         cofactor=cofactor,
         clr_axis=clr_axis,
+        batch_align=batch_align,
     )
     rna_ad, prot_ad, opts = step.check_arguments(mdata, opts)
     log.info("harmonizing '%s' (%d × %d) and '%s' (%d × %d)", rna, *rna_ad.shape, prot, *prot_ad.shape)
@@ -167,6 +178,8 @@ def harmonize(
     report, issues = step.verify(arrays, p, opts, groups)
     emit(issues, strict=strict, stacklevel=3)
     report.update(step.input_report(opts, r, p, empty, pairing), rna_names=link_params.get("rna_names", ""))
+    if p.alignment is not None:
+        report["batch_align"] = p.alignment
     params = step.record_params(mdata, opts, p.transform, groups, link_params)
     target = mdata.copy() if copy else mdata
     step.store(target, opts, links, arrays, report, params)

@@ -19,22 +19,23 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _chunked, _counts, _kernels, _obs, _store, _validate
+from .. import _chunked, _counts, _kernels, _obs, _store, _transforms, _validate
 from .._errors import MufuseError, StateError
 from .._genes import parse_genes
 from .._report import batch_report, format_issues, scale_report
 from .._version import __version__
-from . import _links, _normalize
+from . import _align, _links, _normalize
 
 log = logging.getLogger("mufuse")
 
 DEFAULT_N_TOP_GENES = 2000
 # transforms that make no sense for a detected protein state -> what to use instead
+_LOG_LIKE = {"clr", "log1p", "arcsinh", "total_log1p"}  # transforms that take counts (or intensities), not logs
 _REFUSED = {
-    "zscored": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (or 'none')"),
-    "unit_scaled": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (min-max values only need z-scoring)"),
-    "log1p": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (the values are already on a log scale)"),
-    "arcsinh": ({"clr", "log1p", "arcsinh"}, "prot_transform='zscore' (the values are already arcsinh-transformed)"),
+    "zscored": (_LOG_LIKE, "prot_transform='zscore' (or 'none')"),
+    "unit_scaled": (_LOG_LIKE, "prot_transform='zscore' (min-max values only need z-scoring)"),
+    "log1p": (_LOG_LIKE, "prot_transform='zscore' (the values are already on a log scale)"),
+    "arcsinh": (_LOG_LIKE, "prot_transform='zscore' (the values are already arcsinh-transformed)"),
 }
 
 EXTREME = 2.0  # a cell beyond EXTREME * clip robust std in most markers at once is an extreme cell
@@ -67,6 +68,7 @@ class ProtResult:
     transform: str
     source: str  # where the values were read: ".X", "layers['counts']", ...
     extreme: pd.DataFrame  # cells far out in most markers (index: cell; columns: n_markers, median_z)
+    alignment: pd.DataFrame | None = None  # landmarks per marker and batch when batch_align=True
 
 
 @dataclass
@@ -98,6 +100,7 @@ class Options:
     prot_layer: str | None
     cofactor: float
     clr_axis: int
+    batch_align: bool = False
 
     def record(self, transform: str, groups: dict[str, Batches]) -> dict[str, Any]:
         """Return the ``params["harmonize"]`` entry: the options as .h5mu stores them, the transform, the batches."""
@@ -114,6 +117,7 @@ class Options:
             "prot_layer": self.prot_layer or "",
             "cofactor": float(self.cofactor),
             "clr_axis": int(self.clr_axis),
+            "batch_align": bool(self.batch_align),
             "batches": json.dumps({self.rna: groups[self.rna][2], self.prot: groups[self.prot][2]}),
         }
 
@@ -137,6 +141,11 @@ def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
         raise MufuseError(f"library_size={opts.library_size!r} is not one of {', '.join(_normalize.LIBRARY_SIZES)}")
     if not (isinstance(opts.cofactor, int | float) and opts.cofactor > 0 and np.isfinite(opts.cofactor)):
         raise MufuseError(f"cofactor (of arcsinh) must be a positive number (e.g. 5 for counts), got {opts.cofactor!r}")
+    if opts.batch_align and opts.batch_key is None:
+        raise MufuseError(
+            f"batch_align=True aligns the protein batches of modality '{prot}': pass batch_key=<obs column with the "
+            "batches>, or leave batch_align out"
+        )
     clip = opts.clip
     if not (isinstance(clip, int | float) and clip > 0 and np.isfinite(clip)):
         raise MufuseError(f"clip must be a positive number (e.g. 5.0), got {clip!r}")
@@ -261,7 +270,7 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
         log.info("    prot_transform='auto': protein looks %s, using '%s'", state, transform)
     _check_transform(transform, state, why, prot)
     cols = marker_names.get_indexer(usable)
-    per_cell = transform == "clr" and opts.clr_axis == 1  # muon's per-cell CLR: geometric mean over every marker
+    per_cell = _transforms.per_cell(transform, opts.clr_axis)  # per-cell totals/means: over every marker
     out = _normalize.transform_protein(
         values if per_cell else values[:, cols],
         transform=transform,
@@ -285,6 +294,16 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
                 else "fix those markers or exclude them (exclude=[...])"
             )
         )
+    alignment = None
+    if opts.batch_align:  # peaks aligned across batches, then one z-score over all cells
+        if batch[0] is None or batch[1] < 2:
+            raise MufuseError(
+                f"batch_align=True needs two or more batches in obs['{opts.batch_key}'] of modality '{prot}' "
+                f"(found {batch[1]}); leave batch_align out, or pass the batch column of the protein cells"
+            )
+        out, alignment = _align.align_batches(out, np.asarray(batch[0]), batch[1], usable)
+        alignment["batch"] = [batch[2][b] for b in alignment["batch"]]
+        batch = (None, 1, [])
     active = np.ascontiguousarray(out, dtype=np.float32)
     extreme = _extreme_cells(active, opts.clip, batch, prot_ad.obs_names)
     keep = None if extreme.empty else ~np.isin(np.asarray(prot_ad.obs_names), extreme.index.to_numpy())
@@ -296,7 +315,7 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
         batch[1],
     )
     _kernels.apply_standardize(active, mean, std, clip=opts.clip, groups=groups)
-    return ProtResult(active, std, usable, values, marker_names, state, why, transform, src.label, extreme)
+    return ProtResult(active, std, usable, values, marker_names, state, why, transform, src.label, extreme, alignment)
 
 
 def _extreme_cells(x: np.ndarray, clip: float, batch: Batches, cells) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from scipy import sparse
 from .. import _chunked, _counts, _obs, _store
 from .._errors import MufuseError
 from .._transforms import TARGET_SUM, transform_protein
+from .._transforms import per_cell as transform_per_cell
 from ._joint import run_blocks, unit_rows
 
 log = logging.getLogger("mufuse")
@@ -164,7 +165,7 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
         x = x.compute()
 
     transform = str(params.get("prot_transform", "none"))  # the one harmonize resolved "auto" to
-    per_cell = transform == "clr" and int(params.get("clr_axis", 0)) == 1  # over every marker, as harmonize did
+    per_cell = transform_per_cell(transform, int(params.get("clr_axis", 0)))  # over every marker, as harmonize did
     out = transform_protein(
         x if per_cell else x[:, pos],
         transform="none" if transform == "auto" else transform,

@@ -1,0 +1,152 @@
+"""Issue 19: protein normalizations: per-cell depth (total_log1p) and batch alignment by landmarks."""
+
+from __future__ import annotations
+
+import anndata as ad
+import mudata
+import numpy as np
+import pytest
+import scanpy as sc
+
+import mufuse
+from conftest import assert_unchanged, snapshot
+from mufuse._transforms import transform_protein
+from mufuse.pp._align import align_batches, landmarks
+
+
+def test_total_log1p_is_scanpy_normalize_total_then_log1p():
+    rng = np.random.default_rng(0)
+    x = rng.poisson(rng.uniform(1, 60, 12), (300, 12)).astype(float)
+    x[7] = 0  # a cell without signal stays zero
+    ref = ad.AnnData(x.copy())
+    sc.pp.normalize_total(ref)
+    sc.pp.log1p(ref)
+    np.testing.assert_allclose(transform_protein(x, transform="total_log1p"), ref.X, rtol=1e-12, atol=1e-12)
+
+
+def test_harmonize_total_log1p_reads_every_marker_of_a_cell():
+    """The per-cell total runs over all markers (isotype controls too, as scanpy would), the z-score over the used."""
+    m = mufuse.datasets.simulated(600, seed=3, prescaled=False)
+    m["prot"].var["isotype_control"] = m["prot"].var_names.str.contains("control", case=False)
+    mufuse.pp.harmonize(m, prot_transform="total_log1p")
+    assert m.uns["mufuse"]["params"]["harmonize"]["prot_transform"] == "total_log1p"
+    ref = ad.AnnData(np.asarray(m["prot"].X, dtype=np.float64).copy(), var=m["prot"].var.copy())
+    sc.pp.normalize_total(ref)
+    sc.pp.log1p(ref)
+    used = list(m.uns["mufuse"]["active"]["prot"]) if "active" in m.uns["mufuse"] else None
+    used = used or [v for v in m["prot"].var_names if not m["prot"].var.loc[v, "isotype_control"]]
+    expect = ref[:, used].X
+    expect = np.clip((expect - expect.mean(0)) / expect.std(0), -5, 5)
+    np.testing.assert_allclose(m["prot"].obsm["mufuse_active"], expect, atol=2e-5)
+
+
+def test_total_log1p_is_refused_on_already_scaled_protein():
+    m = mufuse.datasets.simulated(300, seed=1, prescaled=True)
+    before = snapshot(m)
+    with pytest.raises(mufuse.StateError, match="total_log1p"):
+        mufuse.pp.harmonize(m, prot_transform="total_log1p")
+    assert_unchanged(m, before)
+
+
+def _marker(rng, n, positive_share, depth):
+    """arcsinh(x / 5) of one marker: a negative population at ~2 counts, a positive one at ~80, times a depth."""
+    pos = rng.random(n) < positive_share
+    return np.arcsinh(rng.poisson(np.where(pos, 80.0, 2.0) * depth) / 5.0)
+
+
+def test_landmarks_find_both_peaks_and_ignore_the_mix():
+    rng = np.random.default_rng(0)
+    for share in (0.1, 0.5, 0.9):
+        neg, pos = landmarks(_marker(rng, 4000, share, 1.0))
+        assert pos is not None and abs(pos - np.arcsinh(80 / 5)) < 0.15 and neg < 1.0, (share, neg, pos)
+    neg, pos = landmarks(np.random.default_rng(1).normal(1.0, 0.3, 3000))
+    assert pos is None and abs(neg - 1.0) < 0.1  # one population: one landmark
+
+
+def test_batch_align_matches_peaks_where_per_batch_zscores_move_them():
+    """Two batches of one marker: 70% vs 20% positive cells, the second at half the antibody depth.
+
+    Per-batch z-scores put the positive peak at different places in the two batches (the mix sets each batch's
+    mean and sd); aligning the landmarks puts both peaks of both batches in one place.
+    """
+    rng = np.random.default_rng(2)
+    b1, b2 = _marker(rng, 3000, 0.7, 1.0), _marker(rng, 3000, 0.2, 0.5)
+    groups = np.r_[np.zeros(3000, int), np.ones(3000, int)]
+    x = np.concatenate([b1, b2])[:, None]
+    z = np.concatenate([(b - b.mean()) / b.std() for b in (b1, b2)])
+    z_peaks = [landmarks(z[groups == g])[1] for g in (0, 1)]
+    assert abs(z_peaks[0] - z_peaks[1]) > 0.5  # per-batch z-scoring shifts the positive cells between batches
+    aligned, table = align_batches(x.copy(), groups, 2, ["m"])
+    a = aligned[:, 0]
+    a = (a - a.mean()) / a.std()
+    peaks = [landmarks(a[groups == g]) for g in (0, 1)]
+    assert abs(peaks[0][1] - peaks[1][1]) < 0.1 and abs(peaks[0][0] - peaks[1][0]) < 0.1, peaks
+    assert list(table["mode"]) == ["two peaks", "two peaks"]
+
+
+def _batched_mdata(seed=0):
+    m = mufuse.datasets.simulated(1500, seed=seed, paired=False, prescaled=False)
+    prot = m["prot"]
+    rng = np.random.default_rng(seed)
+    second = rng.random(prot.n_obs) < 0.5
+    x = np.asarray(prot.X, dtype=np.float64)
+    x[second] = rng.binomial(x[second].astype(np.int64), 0.5)  # half the antibody depth in batch b2
+    prot.X = x.astype(np.float32)
+    prot.obs["batch"] = np.where(second, "b2", "b1")
+    return m
+
+
+def test_harmonize_batch_align_end_to_end(tmp_path):
+    m = _batched_mdata()
+    mufuse.pp.harmonize(m, batch_key="batch", batch_align=True)
+    report = m.uns["mufuse"]["report"]
+    table = report["batch_align"]
+    assert set(table["batch"]) == {"b1", "b2"} and set(table["mode"]) <= {"two peaks", "shift", "kept"}
+    assert m.uns["mufuse"]["params"]["harmonize"]["batch_align"] is True
+    active = m["prot"].obsm["mufuse_active"]
+    np.testing.assert_allclose(active.mean(0), 0, atol=0.05)  # one z-score over all protein cells
+    path = tmp_path / "aligned.h5mu"
+    m.write(path)
+    back = mudata.read_h5mu(path)
+    assert len(back.uns["mufuse"]["report"]["batch_align"]) == len(table)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"batch_align": True}, "pass batch_key="),
+        ({"batch_align": True, "batch_key": "one"}, "needs two or more batches"),
+    ],
+)
+def test_batch_align_refuses_what_it_cannot_do(kwargs, match):
+    m = _batched_mdata()
+    m["prot"].obs["one"] = "b"
+    before = snapshot(m)
+    with pytest.raises(mufuse.MufuseError, match=match):
+        mufuse.pp.harmonize(m, **kwargs)
+    assert_unchanged(m, before)
+    assert "mufuse" not in m.uns or "report" not in m.uns.get("mufuse", {})
+
+
+def test_cli_batch_align(tmp_path, capsys):
+    from mufuse.cli import main
+
+    m = _batched_mdata()
+    path, out = tmp_path / "in.h5mu", tmp_path / "out.h5mu"
+    m.write(path)
+    assert main(["harmonize", str(path), "-o", str(out), "--batch-key", "batch", "--batch-align"]) == 0
+    back = mudata.read_h5mu(out)
+    assert back.uns["mufuse"]["params"]["harmonize"]["batch_align"] is True
+
+
+def test_batch_align_reads_a_one_peak_batch_by_where_its_peak_lies():
+    """A batch where nearly every cell carries the marker has one peak, its positive one: it goes to the positive
+    landmark of the other batches, not onto their negative peak."""
+    rng = np.random.default_rng(4)
+    b1, b2 = _marker(rng, 3000, 0.5, 1.0), _marker(rng, 3000, 0.99, 0.7)
+    groups = np.r_[np.zeros(3000, int), np.ones(3000, int)]
+    aligned, table = align_batches(np.concatenate([b1, b2])[:, None].copy(), groups, 2, ["m"])
+    assert table["mode"].tolist() == ["shift", "shift (positive peak)"]
+    pos1 = landmarks(aligned[groups == 0, 0])[1]
+    pos2 = landmarks(aligned[groups == 1, 0])[0]
+    assert pos1 is not None and abs(pos1 - pos2) < 0.15
