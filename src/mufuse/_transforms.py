@@ -5,6 +5,9 @@ Sources are in the References of :func:`transform_protein`.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 import numpy as np
 from scipy import sparse
 
@@ -28,6 +31,47 @@ def per_cell(transform: str, clr_axis: int = 0) -> bool:
 
 
 TARGET_SUM = 1e4  # RNA library sizes are normalized to this (scanpy's and Seurat's 1e4)
+DEFAULT_COFACTOR = 5.0  # arcsinh cofactor of counts (mass cytometry, CITE-seq); imaging intensities need ~150
+
+
+def cofactors(cofactor, markers, modality: str = "prot"):
+    """Resolve ``cofactor`` for the given markers: a number for all, or ``{marker: cofactor}`` (others: 5).
+
+    Returns a float, or a float64 array with one cofactor per marker (in the order of ``markers``).
+
+    Raises
+    ------
+    MufuseError
+        A cofactor that is not a positive finite number, or a marker the modality does not have.
+
+    Examples
+    --------
+    >>> cofactors(150, ["CD3", "CD4"]), cofactors({"CD4": 150}, ["CD3", "CD4"]).tolist()
+    (150.0, [5.0, 150.0])
+    """
+    if isinstance(cofactor, str):  # as stored in params: a number or a JSON object
+        cofactor = json.loads(cofactor) if cofactor.strip().startswith("{") else float(cofactor)
+    if isinstance(cofactor, Mapping):
+        markers = [str(m) for m in markers]
+        bad = {str(k): v for k, v in cofactor.items() if not _positive(v)}
+        if bad:
+            raise MufuseError(f"cofactor must map markers to positive numbers; got {bad}")
+        return np.array([float(cofactor.get(m, DEFAULT_COFACTOR)) for m in markers], dtype=np.float64)
+    if not _positive(cofactor):
+        raise MufuseError(f"cofactor (of arcsinh) must be a positive number (e.g. 5 for counts), got {cofactor!r}")
+    return float(cofactor)
+
+
+def unknown_cofactor_markers(cofactor, markers) -> list[str]:
+    """Markers named in a ``{marker: cofactor}`` mapping that are not among ``markers`` (empty for a number)."""
+    if not isinstance(cofactor, Mapping):
+        return []
+    have = set(map(str, markers))
+    return [str(k) for k in cofactor if str(k) not in have]
+
+
+def _positive(v) -> bool:
+    return bool(isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool) and 0 < v < np.inf)
 
 
 def dense_float(x) -> np.ndarray:
@@ -41,7 +85,7 @@ def dense_float(x) -> np.ndarray:
 
 
 def transform_protein(
-    x, *, transform: str, cofactor: float = 5.0, clr_axis: int = 0, modality: str = "prot"
+    x, *, transform: str, cofactor: float | np.ndarray = 5.0, clr_axis: int = 0, modality: str = "prot"
 ) -> np.ndarray:
     """Apply the protein transform (before z-scoring) and return a dense float64 array.
 
@@ -56,7 +100,7 @@ def transform_protein(
         cells with any signal, then ``log1p``: scanpy's ``normalize_total`` + ``log1p``, the MaxFuse tutorial's
         protein preprocessing; it corrects each cell's antibody depth).
     cofactor
-        Cofactor of ``arcsinh``.
+        Cofactor of ``arcsinh``: one number, or one per column of ``x`` (see :func:`cofactors`).
     clr_axis
         0: across cells, per marker (muon's default); 1: across markers, per cell.
     modality
@@ -88,7 +132,7 @@ def transform_protein(
     if transform in ("zscore", "none"):
         return arr.copy() if arr is x else arr
     if transform == "arcsinh":
-        if cofactor <= 0:
+        if np.any(np.asarray(cofactor) <= 0):
             raise MufuseError(f"cofactor must be > 0 for prot_transform='arcsinh' (got {cofactor})")
         return np.arcsinh(arr / cofactor)
     if transform in ("log1p", "clr", "total_log1p"):

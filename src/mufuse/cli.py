@@ -66,11 +66,32 @@ def _harmonize_kwargs(args) -> dict:
         "batch_key": args.batch_key,
         "layer": args.layer,
         "prot_layer": args.prot_layer,
-        "cofactor": args.cofactor,
+        "cofactor": _cofactor(args.cofactor),
         "clr_axis": args.clr_axis,
         "batch_align": args.batch_align,
         "strict": args.strict,
     }
+
+
+def _cofactor(items: list[str] | None):
+    """``--cofactor 150`` → 150.0; ``--cofactor CD3=150 --cofactor CD4=150`` → ``{"CD3": 150.0, "CD4": 150.0}``."""
+    if not items:
+        return 5.0
+    if len(items) == 1 and "=" not in items[0]:
+        try:
+            return float(items[0])
+        except ValueError:
+            raise _io.BadInput(f"--cofactor takes a number or MARKER=VALUE, got '{items[0]}'") from None
+    out = {}
+    for item in items:
+        marker, sep, value = item.partition("=")
+        try:
+            out[marker.strip()] = float(value)
+        except ValueError:
+            raise _io.BadInput(f"--cofactor takes a number or MARKER=VALUE (e.g. CD3=150), got '{item}'") from None
+        if not sep or not marker.strip():
+            raise _io.BadInput(f"--cofactor takes a number or MARKER=VALUE (e.g. CD3=150), got '{item}'")
+    return out
 
 
 def _link_kwargs(args) -> dict:
@@ -371,7 +392,13 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
         choices=["auto", "zscore", "clr", "arcsinh", "log1p", "total_log1p", "none"],
         help="protein transform before the z-score (default: %(default)s, chosen from the detected state)",
     )
-    g.add_argument("--cofactor", type=float, default=5.0, help="arcsinh cofactor (default: %(default)s)")
+    g.add_argument(
+        "--cofactor",
+        action="append",
+        metavar="VALUE|MARKER=VALUE",
+        help="arcsinh cofactor: one number for every marker (default: 5), or MARKER=VALUE per channel (others keep "
+        "5); repeatable, e.g. --cofactor CD3=150 --cofactor CD4=150",
+    )
     g.add_argument(
         "--clr-axis",
         type=int,

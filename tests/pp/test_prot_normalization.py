@@ -150,3 +150,55 @@ def test_batch_align_reads_a_one_peak_batch_by_where_its_peak_lies():
     pos1 = landmarks(aligned[groups == 0, 0])[1]
     pos2 = landmarks(aligned[groups == 1, 0])[0]
     assert pos1 is not None and abs(pos1 - pos2) < 0.15
+
+
+def test_per_marker_cofactors():
+    """{marker: cofactor}: imaging channels need ~150, counts 5; markers not named keep 5; stored and reused."""
+    m = mufuse.datasets.simulated(600, seed=2, prescaled=False)
+    first, second = map(str, m["prot"].var_names[:2])
+    mufuse.pp.harmonize(m, prot_transform="arcsinh", cofactor={first: 150.0})
+    x = np.asarray(m["prot"].X, dtype=np.float64)
+    used = [str(v) for v in m["prot"].var_names if "control" not in str(v).lower()]
+    for name, c in ((first, 150.0), (second, 5.0)):
+        j = m["prot"].var_names.get_loc(name)
+        v = np.arcsinh(x[:, j] / c)
+        expect = np.clip((v - v.mean()) / v.std(), -5, 5)
+        np.testing.assert_allclose(m["prot"].obsm["mufuse_active"][:, used.index(name)], expect, atol=2e-5)
+    assert m.uns["mufuse"]["params"]["harmonize"]["cofactor"] == f'{{"{first}": 150.0}}'
+    # label/feature transfer reads the stored cofactors back
+    from mufuse.tl._transfer import _source_values
+
+    vals = _source_values(m, "prot", [first])
+    np.testing.assert_allclose(vals[:, 0], np.arcsinh(x[:, m["prot"].var_names.get_loc(first)] / 150.0))
+
+
+@pytest.mark.parametrize(
+    ("cofactor", "match"),
+    [({"NOT_A_MARKER": 150.0}, "not in modality 'prot': NOT_A_MARKER"), ({"FIRST": -1}, "positive"), (0, "positive")],
+)
+def test_bad_cofactors_are_refused_first(cofactor, match):
+    m = mufuse.datasets.simulated(300, seed=2, prescaled=False)
+    if isinstance(cofactor, dict) and "FIRST" in cofactor:  # a real marker with a bad value
+        cofactor = {str(m["prot"].var_names[0]): cofactor["FIRST"]}
+    before = snapshot(m)
+    with pytest.raises(mufuse.MufuseError, match=match):
+        mufuse.pp.harmonize(m, prot_transform="arcsinh", cofactor=cofactor)
+    assert_unchanged(m, before)
+
+
+def test_cli_cofactors(tmp_path, capsys):
+    from mufuse.cli import main
+
+    m = mufuse.datasets.simulated(400, seed=2, prescaled=False)
+    first = str(m["prot"].var_names[0])
+    path = tmp_path / "in.h5mu"
+    m.write(path)
+    out = tmp_path / "out.h5mu"
+    args = ["harmonize", str(path), "-o", str(out), "--prot-transform", "arcsinh"]
+    assert main([*args, "--cofactor", f"{first}=150"]) == 0
+    assert mudata.read_h5mu(out).uns["mufuse"]["params"]["harmonize"]["cofactor"] == f'{{"{first}": 150.0}}'
+    out.unlink()
+    assert main([*args, "--cofactor", "150"]) == 0
+    assert mudata.read_h5mu(out).uns["mufuse"]["params"]["harmonize"]["cofactor"] == 150.0
+    assert main([*args, "--cofactor", "CD3:150"]) == 2
+    assert "MARKER=VALUE" in capsys.readouterr().err

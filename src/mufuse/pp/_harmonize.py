@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 
 from mudata import MuData
@@ -33,7 +34,7 @@ def harmonize(
     copy: bool = False,
     layer: str | None = None,
     prot_layer: str | None = None,
-    cofactor: float = 5.0,
+    cofactor: float | Mapping[str, float] = 5.0,
     clr_axis: int = 0,
     batch_align: bool = False,
 ) -> MuData | None:
@@ -99,7 +100,9 @@ def harmonize(
     prot_layer
         Protein layer to use; default ``.X``.
     cofactor
-        Cofactor for ``prot_transform="arcsinh"``.
+        Cofactor for ``prot_transform="arcsinh"``: one number for every marker (5 for counts), or
+        ``{marker: cofactor}`` for per-channel cofactors (markers not named get 5), as cytometry and imaging
+        panels need them (e.g. 150 for fluorescence intensities; Nowicka et al. 2017).
     clr_axis
         Axis for ``prot_transform="clr"``, as ``muon.prot.pp.clr(axis=...)`` (``seurat`` flavour) computes it and with
         the same result: 0 = per marker across cells (muon's default), 1 = per cell across every marker of the

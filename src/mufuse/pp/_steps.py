@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -98,7 +99,7 @@ class Options:
     batch_key: str | None
     layer: str | None
     prot_layer: str | None
-    cofactor: float
+    cofactor: Any  # a number, or {marker: cofactor}
     clr_axis: int
     batch_align: bool = False
 
@@ -115,7 +116,7 @@ class Options:
             "batch_key": self.batch_key or "",
             "layer": self.layer or "",
             "prot_layer": self.prot_layer or "",
-            "cofactor": float(self.cofactor),
+            "cofactor": json.dumps(dict(self.cofactor)) if isinstance(self.cofactor, Mapping) else float(self.cofactor),
             "clr_axis": int(self.clr_axis),
             "batch_align": bool(self.batch_align),
             "batches": json.dumps({self.rna: groups[self.rna][2], self.prot: groups[self.prot][2]}),
@@ -139,8 +140,13 @@ def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
         )
     if opts.library_size not in _normalize.LIBRARY_SIZES:
         raise MufuseError(f"library_size={opts.library_size!r} is not one of {', '.join(_normalize.LIBRARY_SIZES)}")
-    if not (isinstance(opts.cofactor, int | float) and opts.cofactor > 0 and np.isfinite(opts.cofactor)):
-        raise MufuseError(f"cofactor (of arcsinh) must be a positive number (e.g. 5 for counts), got {opts.cofactor!r}")
+    _transforms.cofactors(opts.cofactor, [], prot)  # a positive number, or markers mapped to positive numbers
+    unknown = _transforms.unknown_cofactor_markers(opts.cofactor, prot_ad.var_names)
+    if unknown:
+        raise MufuseError(
+            f"cofactor names markers that are not in modality '{prot}': {', '.join(unknown)}; markers there are "
+            f"e.g. {', '.join(map(str, prot_ad.var_names[:5]))}"
+        )
     if opts.batch_align and opts.batch_key is None:
         raise MufuseError(
             f"batch_align=True aligns the protein batches of modality '{prot}': pass batch_key=<obs column with the "
@@ -274,7 +280,7 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
     out = _normalize.transform_protein(
         values if per_cell else values[:, cols],
         transform=transform,
-        cofactor=opts.cofactor,
+        cofactor=_transforms.cofactors(opts.cofactor, marker_names if per_cell else usable, prot),
         clr_axis=opts.clr_axis,
         modality=prot,
     )

@@ -18,7 +18,7 @@ from scipy import sparse
 
 from .. import _chunked, _counts, _obs, _store
 from .._errors import MufuseError
-from .._transforms import TARGET_SUM, transform_protein
+from .._transforms import TARGET_SUM, cofactors, transform_protein
 from .._transforms import per_cell as transform_per_cell
 from ._joint import run_blocks, unit_rows
 
@@ -169,7 +169,7 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
     out = transform_protein(
         x if per_cell else x[:, pos],
         transform="none" if transform == "auto" else transform,
-        cofactor=float(params.get("cofactor", 5.0)),
+        cofactor=cofactors(params.get("cofactor", 5.0), names if per_cell else [names[i] for i in pos], source),
         clr_axis=int(params.get("clr_axis", 0)),
     )
     return out[:, pos] if per_cell else out
