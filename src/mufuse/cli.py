@@ -19,7 +19,9 @@ import pandas as pd
 
 from . import _format, _io, _report, _store
 from ._errors import MufuseError
+from ._genes import SPECIES
 from ._io import read_lazy, write_atomic, write_harmonized_copy
+from ._transforms import PROT_TRANSFORMS
 from ._version import __version__
 from .tl._maxfuse import check_run_arguments
 
@@ -378,7 +380,7 @@ def _add_link_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--species",
         default="auto",
-        choices=["auto", "human", "mouse"],
+        choices=list(SPECIES),
         help="species of the panel and the RNA: mouse panels link to MGI genes (F4/80 → Adgre1); auto reads it from "
         "the case of the RNA gene symbols, Cd3e mouse, CD3E human (default: %(default)s)",
     )
@@ -389,7 +391,7 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--prot-transform",
         default="auto",
-        choices=["auto", "zscore", "clr", "arcsinh", "log1p", "total_log1p", "none"],
+        choices=list(PROT_TRANSFORMS),
         help="protein transform before the z-score (default: %(default)s, chosen from the detected state)",
     )
     g.add_argument(
