@@ -23,6 +23,7 @@ SHARED = {
     "_compare",
     "_counts",
     "_transforms",
+    "_dsb",
     "_chunked",
 }
 API = {"pp", "tl", "pl", "datasets"}

@@ -13,7 +13,7 @@ from scipy import sparse
 
 from ._errors import MufuseError
 
-PROT_TRANSFORMS = ("auto", "zscore", "clr", "arcsinh", "log1p", "total_log1p", "none")
+PROT_TRANSFORMS = ("auto", "zscore", "clr", "arcsinh", "log1p", "total_log1p", "dsb", "none")
 
 
 def per_cell(transform: str, clr_axis: int = 0) -> bool:
@@ -27,7 +27,7 @@ def per_cell(transform: str, clr_axis: int = 0) -> bool:
     >>> per_cell("total_log1p"), per_cell("clr", clr_axis=1), per_cell("clr"), per_cell("arcsinh")
     (True, True, False, False)
     """
-    return transform == "total_log1p" or (transform == "clr" and clr_axis == 1)
+    return transform in ("total_log1p", "dsb") or (transform == "clr" and clr_axis == 1)
 
 
 TARGET_SUM = 1e4  # RNA library sizes are normalized to this (scanpy's and Seurat's 1e4)
@@ -85,7 +85,14 @@ def dense_float(x) -> np.ndarray:
 
 
 def transform_protein(
-    x, *, transform: str, cofactor: float | np.ndarray = 5.0, clr_axis: int = 0, modality: str = "prot"
+    x,
+    *,
+    transform: str,
+    cofactor: float | np.ndarray = 5.0,
+    clr_axis: int = 0,
+    modality: str = "prot",
+    isotypes=None,
+    background=None,
 ) -> np.ndarray:
     """Apply the protein transform (before z-scoring) and return a dense float64 array.
 
@@ -98,13 +105,20 @@ def transform_protein(
         ``clr_axis``, muon's ``seurat`` flavor), ``"arcsinh"`` (``arcsinh(x / cofactor)``), ``"log1p"`` or
         ``"total_log1p"`` (each cell's values divided by its total over all markers, times the median total of the
         cells with any signal, then ``log1p``: scanpy's ``normalize_total`` + ``log1p``, the MaxFuse tutorial's
-        protein preprocessing; it corrects each cell's antibody depth).
+        protein preprocessing; it corrects each cell's antibody depth) or ``"dsb"`` (denoised and scaled by
+        background, :func:`mufuse._dsb.dsb`: each marker in standard deviations of its background, the empty
+        droplets' or its negative population's, minus each cell's technical component).
     cofactor
         Cofactor of ``arcsinh``: one number, or one per column of ``x`` (see :func:`cofactors`).
     clr_axis
         0: across cells, per marker (muon's default); 1: across markers, per cell.
     modality
         Modality name for error messages.
+    isotypes
+        ``"dsb"`` only: column indices of the isotype controls in ``x``.
+    background
+        ``"dsb"`` only: counts of the same markers in empty droplets (droplets × markers), or ``(mean, sd)`` of the
+        background per marker from an earlier run; ``None``: each marker's negative population.
 
     Returns
     -------
@@ -135,7 +149,7 @@ def transform_protein(
         if np.any(np.asarray(cofactor) <= 0):
             raise MufuseError(f"cofactor must be > 0 for prot_transform='arcsinh' (got {cofactor})")
         return np.arcsinh(arr / cofactor)
-    if transform in ("log1p", "clr", "total_log1p"):
+    if transform in ("log1p", "clr", "total_log1p", "dsb"):
         if np.nanmin(arr, initial=0.0) < 0:
             raise MufuseError(
                 f"prot_transform='{transform}' needs non-negative values, but modality '{modality}' has negative "
@@ -143,6 +157,12 @@ def transform_protein(
             )
         if transform == "log1p":
             return np.log1p(arr)
+        if transform == "dsb":
+            from ._dsb import dsb
+
+            stats = background if isinstance(background, tuple) else None
+            empty = None if stats is not None or background is None else dense_float(background)
+            return dsb(arr, background=empty, stats=stats, isotypes=isotypes)[0]
         if transform == "total_log1p":
             totals = arr.sum(axis=1, keepdims=True)
             target = float(np.median(totals[totals > 0])) if (totals > 0).any() else 1.0
@@ -152,3 +172,69 @@ def transform_protein(
         logmean = np.log1p(arr).mean(axis=clr_axis, keepdims=True)
         return np.log1p(arr / np.exp(logmean))
     raise MufuseError(f"prot_transform={transform!r} is not one of {', '.join(PROT_TRANSFORMS)}")
+
+
+LATTICE_TOLERANCE = 0.02  # a recovered count lies within this of an integer
+
+
+def recover_scaled_counts(x) -> tuple[np.ndarray | None, str]:
+    """Recover the counts behind min-max scaled ("pre-scaled") values, per marker, when they are still there.
+
+    Min-max scaling ``(x - min) / (max - min)`` of integer counts leaves every value on a grid of step
+    ``1 / (max - min)``: the smallest gap between two distinct values of a marker gives ``max - min``, and
+    ``round(value * (max - min))`` gives ``x - min`` back (divided by the greatest common divisor of the counts'
+    steps, which is 1 in any real panel: some two cells differ by one count). The minimum of a marker's antibody
+    counts is 0 or a few counts, so this puts the marker back on its counts' scale (for a transform such as
+    ``arcsinh``; a per-cell total is then off by the markers' minima, a few counts).
+
+    Parameters
+    ----------
+    x
+        Cells × markers, values in [0, 1].
+
+    Returns
+    -------
+    ``(counts, reason)``: a float64 array of recovered counts, or ``None`` when a marker's values are not on such a
+    grid (intensities scaled, not counts); ``reason`` says what was found.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> counts = np.array([[0.0, 3.0], [1.0, 0.0], [4.0, 1.0]])
+    >>> scaled = counts / counts.max(axis=0)
+    >>> recover_scaled_counts(scaled)[0].tolist()
+    [[0.0, 3.0], [1.0, 0.0], [4.0, 1.0]]
+    """
+    arr = dense_float(x)
+    out = np.empty_like(arr)
+    steps = []
+    for j in range(arr.shape[1]):
+        col = arr[:, j]
+        levels = np.unique(col)
+        if levels.size < 2:
+            out[:, j] = 0.0
+            continue
+        if levels[0] != 0 or abs(levels[-1] - 1) > 1e-6:
+            return (
+                None,
+                f"marker {j}: values run from {levels[0]:.3g} to {levels[-1]:.3g}, not min-max scaled to [0, 1]",
+            )
+        step = float(np.diff(levels).min())
+        for reach in (100, 10_000, np.inf):  # least squares over ever more levels: float32 blurs the smallest gap
+            near = levels[levels <= reach * step]
+            k = np.round(near / step)
+            if not k @ k > 0:  # no level near the smallest gap: the values are not on a grid from 0
+                return None, f"marker {j}: values are not on a grid of equal steps from 0 (not scaled counts)"
+            step = float(k @ near / (k @ k))
+        span = round(1.0 / step)  # max - min of the counts
+        if span > 1_000_000:
+            return None, f"marker {j}: values lie closer than one millionth apart (not scaled counts)"
+        k = col * span
+        if np.abs(k - np.round(k)).max() > LATTICE_TOLERANCE:
+            return None, f"marker {j}: values are not multiples of 1/{span} (not scaled counts)"
+        out[:, j] = np.round(k)
+        steps.append(span)
+    return out, (
+        f"each marker's values are multiples of 1/(max - min) of integer counts (max - min from {min(steps, default=0)}"
+        f" to {max(steps, default=0)}): the counts were recovered"
+    )

@@ -32,7 +32,7 @@ EXIT_BAD_INPUT = 2
 
 _FLAGS = (
     "rna|prot|layer|prot_layer|batch_key|clip|n_top_genes|library_size|prot_transform|cofactor|clr_axis|multi_gene"
-    "|route|sketch_size|species|batch_align"
+    "|route|sketch_size|species|batch_align|empty_droplets"
 )
 
 
@@ -71,8 +71,28 @@ def _harmonize_kwargs(args) -> dict:
         "cofactor": _cofactor(args.cofactor),
         "clr_axis": args.clr_axis,
         "batch_align": args.batch_align,
+        "empty_droplets": _empty_droplets(getattr(args, "empty_droplets", None), args.prot),
         "strict": args.strict,
     }
+
+
+def _empty_droplets(path: str | None, prot: str):
+    """Read the empty droplets' protein counts: an ``.h5ad``, or the protein modality of an ``.h5mu``."""
+    if not path:
+        return None
+    import anndata
+    import mudata
+
+    if not os.path.isfile(path):
+        raise MufuseError(f"--empty-droplets {path}: no such file; give an .h5ad (or .h5mu) of the empty droplets")
+    if str(path).endswith(".h5mu"):
+        mdata = mudata.read_h5mu(path)
+        if prot not in mdata.mod:
+            raise MufuseError(
+                f"--empty-droplets {path} has no modality '{prot}' (it has {', '.join(mdata.mod)}); pass --prot NAME"
+            )
+        return mdata.mod[prot]
+    return anndata.read_h5ad(path)
 
 
 def _cofactor(items: list[str] | None):
@@ -221,6 +241,9 @@ def cmd_harmonize(args) -> int:
     )
     if report.get("rna_names"):
         print(f"  {report['rna_names']}")
+    chosen = dict(report.get("prot_transform", {}))
+    if chosen:
+        print(f"  {args.prot} transform: {chosen['chosen']} ({chosen['reason']})")
     if report["dropped"]:
         print(f"  dropped (no variance): {report['dropped'].replace(chr(10), '; ')}")
     print(_format.before_after(report, _scale_issues(store), args.rna, args.prot, "after mufuse.pp.harmonize:"))
@@ -400,6 +423,13 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
         metavar="VALUE|MARKER=VALUE",
         help="arcsinh cofactor: one number for every marker (default: 5), or MARKER=VALUE per channel (others keep "
         "5); repeatable, e.g. --cofactor CD3=150 --cofactor CD4=150",
+    )
+    g.add_argument(
+        "--empty-droplets",
+        metavar="FILE",
+        help="protein counts of empty droplets (.h5ad, or the protein modality of an .h5mu; e.g. the droplets of "
+        "10x's raw_feature_bc_matrix that are not cells): the background of --prot-transform dsb (auto then "
+        "chooses dsb)",
     )
     g.add_argument(
         "--clr-axis",

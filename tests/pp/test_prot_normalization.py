@@ -5,6 +5,7 @@ from __future__ import annotations
 import anndata as ad
 import mudata
 import numpy as np
+import pandas as pd
 import pytest
 import scanpy as sc
 
@@ -202,3 +203,76 @@ def test_cli_cofactors(tmp_path, capsys):
     assert mudata.read_h5mu(out).uns["mufuse"]["params"]["harmonize"]["cofactor"] == 150.0
     assert main([*args, "--cofactor", "CD3:150"]) == 2
     assert "MARKER=VALUE" in capsys.readouterr().err
+
+
+def _min_max(x):
+    lo, hi = x.min(0), x.max(0)
+    return ((x - lo) / np.where(hi > lo, hi - lo, 1)).astype(np.float32)
+
+
+def test_counts_are_recovered_from_min_max_scaled_values():
+    from mufuse._transforms import recover_scaled_counts
+
+    rng = np.random.default_rng(5)
+    x = rng.poisson(rng.lognormal(2, 1.5, 20), (3000, 20)).astype(np.float64)
+    x[:, 0] += rng.poisson(4000, 3000)  # wide ranges: float32 blurs the smallest gap of 1 / (max - min)
+    back, why = recover_scaled_counts(_min_max(x))
+    np.testing.assert_array_equal(back, x - x.min(0))
+    assert "recovered" in why
+    off_grid = np.array([[0, 0.5], [0.5, 1], [0.5001, 0], [1, 0.2]])  # the smallest gap is not the step from 0
+    for not_counts in (
+        rng.random((500, 4)),
+        _min_max(np.log1p(x))[:, :4],
+        np.round(rng.random((500, 3)), 3) * 0.9,
+        off_grid,
+    ):
+        got, why = recover_scaled_counts(not_counts)
+        assert got is None and "marker 0" in why
+
+
+def test_auto_treats_min_max_scaled_counts_as_their_counts(tmp_path):
+    """'Pre-scaled' protein gets the counts' transform, and the same arrays when each marker's minimum is 0."""
+    m = mufuse.datasets.simulated(600, seed=4, prescaled=False)
+    x = np.asarray(m["prot"].X, dtype=np.float64)
+    cols = np.arange(x.shape[1])
+    x[cols % 2, cols] = 0  # every marker's minimum is 0 (in two cells): min-max scaling loses nothing
+    m["prot"].X = x.astype(np.float32)
+    scaled = m.copy()
+    scaled["prot"].X = _min_max(x)
+    before = snapshot(scaled)
+    mufuse.pp.harmonize(m)
+    mufuse.pp.harmonize(scaled)
+    assert_unchanged(scaled, before, obsm_too=False)
+    chosen = scaled.uns["mufuse"]["report"]["prot_transform"]
+    assert chosen["chosen"] == "total_log1p" and "recovered" in chosen["reason"]
+    assert scaled.uns["mufuse"]["report"]["input_state"]["prot"] == "unit_scaled"  # as detected, and said
+    for key in ("mufuse_shared", "mufuse_active"):
+        np.testing.assert_allclose(scaled["prot"].obsm[key], m["prot"].obsm[key], atol=1e-5)
+    # transfer recomputes the same values from the scaled ones
+    pairs = mudata.MuData({"rna": scaled["rna"], "prot": scaled["prot"]})
+    pairs.uns = scaled.uns
+    mufuse.tl.add_matching(
+        pairs, pd.DataFrame({"rna": pairs["rna"].obs_names, "prot": pairs["prot"].obs_names, "score": 1.0})
+    )
+    got = mufuse.tl.transfer_features(pairs, ["CD4_TotalSeqB"], source="prot", target="rna", n_neighbors=1)
+    expect = transform_protein(x, transform="total_log1p")[:, m["prot"].var_names.get_loc("CD4_TotalSeqB")]
+    np.testing.assert_allclose(got["CD4_TotalSeqB"].to_numpy(), expect, atol=1e-5)
+
+
+def test_auto_states_its_choice_and_reason():
+    m = mufuse.datasets.simulated(400, seed=6, prescaled=False)
+    mufuse.pp.harmonize(m)
+    chosen = dict(m.uns["mufuse"]["report"]["prot_transform"])
+    assert chosen["requested"] == "auto" and chosen["chosen"] == "total_log1p"
+    assert "depth" in chosen["reason"] and "percentile" in chosen["reason"]
+    rng = np.random.default_rng(0)
+    empty = ad.AnnData(rng.poisson(2, (100, m["prot"].n_vars)).astype(np.float32), var=m["prot"].var[[]].copy())
+    m2 = mufuse.datasets.simulated(400, seed=6, prescaled=False)
+    mufuse.pp.harmonize(m2, empty_droplets=empty)  # empty droplets given: auto takes dsb with their background
+    chosen = dict(m2.uns["mufuse"]["report"]["prot_transform"])
+    assert chosen["chosen"] == "dsb" and "empty droplets" in chosen["reason"]
+    assert m2.uns["mufuse"]["report"]["dsb"]["background"] == "empty droplets"
+    with pytest.raises(mufuse.MufuseError, match="prot_transform='dsb'"):  # empty droplets belong to dsb
+        mufuse.pp.harmonize(m2, empty_droplets=empty, prot_transform="arcsinh")
+    mufuse.pp.harmonize(m2, prot_transform="arcsinh")
+    assert dict(m2.uns["mufuse"]["report"]["prot_transform"])["reason"] == "as requested"

@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from datetime import timedelta
 
+from anndata import AnnData
 from mudata import MuData
 
 from .. import _validate
@@ -37,6 +38,7 @@ def harmonize(
     cofactor: float | Mapping[str, float] = 5.0,
     clr_axis: int = 0,
     batch_align: bool = False,
+    empty_droplets: AnnData | None = None,
 ) -> MuData | None:
     """Put the shared features of RNA and protein on one scale and build MaxFuse's shared and active arrays.
 
@@ -91,6 +93,12 @@ def harmonize(
         each batch, then z-score all protein cells together. Per-batch z-scores assume every batch holds the same
         mix of cells; peaks stay where they are when the mix changes. The landmarks per marker and batch are
         stored in ``uns["mufuse"]["report"]["batch_align"]``. RNA is still z-scored within its batches.
+    empty_droplets
+        ``prot_transform="dsb"`` only: an AnnData of the antibody counts in empty droplets (droplets × markers,
+        every marker of the protein modality; e.g. the barcodes of 10x's ``raw_feature_bc_matrix`` with few RNA
+        counts that are not cells, at least 50). Without it, each marker's background is its negative population.
+        The background per marker is stored in ``params["harmonize"]["dsb_background"]``, the isotype controls used
+        in ``report["dsb"]``.
     strict
         Raise :class:`mufuse.ScaleMismatchError` when the scale check fails, instead of warning.
     copy
@@ -163,6 +171,7 @@ def harmonize(
         cofactor=cofactor,
         clr_axis=clr_axis,
         batch_align=batch_align,
+        empty_droplets=empty_droplets,
     )
     rna_ad, prot_ad, opts = step.check_arguments(mdata, opts)
     log.info("harmonizing '%s' (%d × %d) and '%s' (%d × %d)", rna, *rna_ad.shape, prot, *prot_ad.shape)
@@ -183,7 +192,9 @@ def harmonize(
     report.update(step.input_report(opts, r, p, empty, pairing), rna_names=link_params.get("rna_names", ""))
     if p.alignment is not None:
         report["batch_align"] = p.alignment
-    params = step.record_params(mdata, opts, p.transform, groups, link_params)
+    if p.dsb is not None:
+        report["dsb"] = {"background": p.dsb["background"], "isotypes": p.dsb["isotypes"]}
+    params = step.record_params(mdata, opts, p.transform, groups, link_params, p.dsb, p.recovered)
     target = mdata.copy() if copy else mdata
     step.store(target, opts, links, arrays, report, params)
     log.info(

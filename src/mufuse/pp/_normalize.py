@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import _chunked, _kernels, _validate
+from .. import _chunked, _kernels, _transforms, _validate
 from .._errors import MufuseError
 from .._transforms import PROT_TRANSFORMS, TARGET_SUM, dense_float, transform_protein  # noqa: F401 (re-exported)
 
-# what "auto" does for each detected protein state; counts get the log-like transform that matched best on
-# real data (benchmarks/defaults_pbmc10k.py), anything already transformed is only z-scored
-AUTO_FOR_COUNTS = "arcsinh"
+# what "auto" does for each detected protein state; counts get the transform that matched best over the real
+# datasets of benchmarks/quality.py (each cell's depth corrected), anything already transformed is only z-scored
+AUTO_FOR_COUNTS = "total_log1p"
 AUTO = {"counts": AUTO_FOR_COUNTS, "normalized": "log1p"}
 
 
@@ -30,9 +30,68 @@ def resolve_auto(state: str) -> str:
     Examples
     --------
     >>> resolve_auto("counts"), resolve_auto("unit_scaled")
-    ('arcsinh', 'zscore')
+    ('total_log1p', 'zscore')
     """
     return AUTO.get(state, "zscore")
+
+
+def choose_auto(state: str, values, *, empty_droplets: bool = False) -> tuple[str, str, np.ndarray | None]:
+    """Choose the protein transform of ``prot_transform="auto"`` from the data, and say why.
+
+    - min-max scaled ("pre-scaled") values whose counts can be recovered
+      (:func:`mufuse._transforms.recover_scaled_counts`) are treated as those counts;
+    - counts with ``empty_droplets`` given: ``"dsb"`` with their background;
+    - counts: ``"total_log1p"``, each cell's antibody depth corrected (on the real datasets of
+      ``benchmarks/quality.py`` it matched better than ``arcsinh`` without the correction);
+    - library-normalized values: ``"log1p"``; anything already transformed (log, arcsinh, z-scored, scaled
+      intensities): only the z-score.
+
+    Parameters
+    ----------
+    state
+        Output of :func:`mufuse.tl.detect_state` for the protein values.
+    values
+        The protein values (cells × all markers).
+    empty_droplets
+        Whether empty droplets were given.
+
+    Returns
+    -------
+    ``(transform, reason, recovered)``: ``recovered`` holds the recovered counts (cells × all markers) when the
+    values were scaled counts, else ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> counts = np.array([[0.0, 31.0], [1.0, 0.0], [40.0, 30.0]])
+    >>> transform, reason, recovered = choose_auto("unit_scaled", counts / counts.max(axis=0))
+    >>> transform, recovered.tolist()
+    ('total_log1p', [[0.0, 31.0], [1.0, 0.0], [40.0, 30.0]])
+    """
+    recovered = None
+    prefix = ""
+    if state == "unit_scaled":
+        recovered, why = _transforms.recover_scaled_counts(values)
+        if recovered is None:
+            return "zscore", f"min-max scaled values that are not scaled counts ({why}): z-score only", None
+        state, prefix = "counts", f"min-max scaled counts ({why}); "
+    if state == "counts":
+        arr = dense_float(values if recovered is None else recovered)
+        totals = arr.sum(axis=1)
+        totals = totals[totals > 0]
+        lo, hi = np.percentile(totals, [5, 95]) if totals.size else (0.0, 0.0)
+        spread = f"cell totals {lo:.0f} to {hi:.0f} (5th to 95th percentile)"
+        if empty_droplets:
+            return "dsb", prefix + "raw counts with empty droplets given: dsb with their background", recovered
+        return (
+            AUTO_FOR_COUNTS,
+            prefix + f"raw counts: each cell's antibody depth corrected ({spread}; benchmarks/quality.py)",
+            recovered,
+        )
+    transform = resolve_auto(state)
+    if transform == "log1p":
+        return transform, "library-normalized values (equal per-cell sums): log1p", None
+    return transform, f"values look {state}: already transformed, z-score only", None
 
 
 LIBRARY_SIZES = ("all", "shared")

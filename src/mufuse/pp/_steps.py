@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from anndata import AnnData
 from mudata import MuData
 
 from .. import _chunked, _counts, _kernels, _obs, _store, _transforms, _validate
@@ -30,8 +31,9 @@ from . import _align, _links, _normalize
 log = logging.getLogger("mufuse")
 
 DEFAULT_N_TOP_GENES = 2000
+MIN_EMPTY_DROPLETS = 50  # dsb's background from fewer empty droplets is no estimate
 # transforms that make no sense for a detected protein state -> what to use instead
-_LOG_LIKE = {"clr", "log1p", "arcsinh", "total_log1p"}  # transforms that take counts (or intensities), not logs
+_LOG_LIKE = {"clr", "log1p", "arcsinh", "total_log1p", "dsb"}  # transforms that take counts (or intensities), not logs
 _REFUSED = {
     "zscored": (_LOG_LIKE, "prot_transform='zscore' (or 'none')"),
     "unit_scaled": (_LOG_LIKE, "prot_transform='zscore' (min-max values only need z-scoring)"),
@@ -70,6 +72,9 @@ class ProtResult:
     source: str  # where the values were read: ".X", "layers['counts']", ...
     extreme: pd.DataFrame  # cells far out in most markers (index: cell; columns: n_markers, median_z)
     alignment: pd.DataFrame | None = None  # landmarks per marker and batch when batch_align=True
+    dsb: dict | None = None  # prot_transform="dsb": the background per marker, its source, the isotypes used
+    reason: str = ""  # why this transform (the choice of "auto", or "as requested")
+    recovered: bool = False  # the counts behind min-max scaled values were recovered and transformed
 
 
 @dataclass
@@ -102,6 +107,7 @@ class Options:
     cofactor: Any  # a number, or {marker: cofactor}
     clr_axis: int
     batch_align: bool = False
+    empty_droplets: Any = None  # AnnData of protein counts in empty droplets (prot_transform="dsb")
 
     def record(self, transform: str, groups: dict[str, Batches]) -> dict[str, Any]:
         """Return the ``params["harmonize"]`` entry: the options as .h5mu stores them, the transform, the batches."""
@@ -119,6 +125,7 @@ class Options:
             "cofactor": json.dumps(dict(self.cofactor)) if isinstance(self.cofactor, Mapping) else float(self.cofactor),
             "clr_axis": int(self.clr_axis),
             "batch_align": bool(self.batch_align),
+            "empty_droplets": int(self.empty_droplets.n_obs) if self.empty_droplets is not None else 0,
             "batches": json.dumps({self.rna: groups[self.rna][2], self.prot: groups[self.prot][2]}),
         }
 
@@ -147,6 +154,8 @@ def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
             f"cofactor names markers that are not in modality '{prot}': {', '.join(unknown)}; markers there are "
             f"e.g. {', '.join(map(str, prot_ad.var_names[:5]))}"
         )
+    if opts.empty_droplets is not None:
+        _check_empty_droplets(opts.empty_droplets, prot_ad, opts)
     if opts.batch_align and opts.batch_key is None:
         raise MufuseError(
             f"batch_align=True aligns the protein batches of modality '{prot}': pass batch_key=<obs column with the "
@@ -164,6 +173,40 @@ def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
             f"pass n_top_genes<={rna_ad.n_vars}"
         )
     return rna_ad, prot_ad, replace(opts, n_top_genes=int(n_top), clip=float(clip))
+
+
+def _check_empty_droplets(empty, prot_ad, opts: Options) -> None:
+    """Empty droplets are an AnnData with every protein marker, non-negative finite counts, used by ``dsb`` only."""
+    prot = opts.prot
+    if opts.prot_transform not in ("dsb", "auto"):
+        raise MufuseError(
+            f"empty_droplets is the background of prot_transform='dsb' (got prot_transform={opts.prot_transform!r}); "
+            "pass prot_transform='dsb' (or 'auto'), or leave empty_droplets out"
+        )
+    if not isinstance(empty, AnnData):
+        raise MufuseError(
+            f"empty_droplets must be an AnnData of protein counts in empty droplets (droplets × markers of modality "
+            f"'{prot}'), got {type(empty).__name__}; e.g. the droplets of 10x's raw_feature_bc_matrix that are not "
+            "cells"
+        )
+    missing = pd.Index(map(str, prot_ad.var_names)).difference(pd.Index(map(str, empty.var_names)))
+    if len(missing):
+        raise MufuseError(
+            f"empty_droplets lacks {len(missing)} marker(s) of modality '{prot}': {', '.join(missing[:5])}; its "
+            "var_names must hold every protein marker"
+        )
+    if empty.n_obs < MIN_EMPTY_DROPLETS:
+        raise MufuseError(
+            f"empty_droplets holds {empty.n_obs} droplets; dsb's background needs at least {MIN_EMPTY_DROPLETS} "
+            "(raw matrices hold tens of thousands): pass more, or leave empty_droplets out (then each marker's "
+            "negative population is its background)"
+        )
+    x = _transforms.dense_float(empty[:, list(map(str, prot_ad.var_names))].X)
+    if not np.all(np.isfinite(x)) or (x < 0).any():
+        raise MufuseError(
+            "empty_droplets must hold raw antibody counts (non-negative, finite) in .X; it has negative or NaN/Inf "
+            "values"
+        )
 
 
 def sources(rna_ad, prot_ad, opts: Options) -> tuple[_counts.Source, _counts.Source]:
@@ -260,8 +303,9 @@ def _check_transform(transform: str, state: str, why: str, modality: str) -> Non
 def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, batch: Batches) -> ProtResult:
     """Build the protein arrays: every usable (not excluded) marker transformed, z-scored and clipped.
 
-    ``prot_transform="auto"`` is resolved from the detected state of the values; a transform that does not fit them
-    is refused (:class:`mufuse.StateError`).
+    ``prot_transform="auto"`` is chosen from the data (:func:`mufuse.pp._normalize.choose_auto`); a transform that
+    does not fit the values is refused (:class:`mufuse.StateError`). A marker whose values are all equal has no
+    variance, whatever the transform makes of it (a per-cell total would turn it into the cells' depth).
     """
     prot = opts.prot
     usable = [str(m) for m in links.index[links["status"] != "excluded"]]
@@ -269,38 +313,11 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
     if _chunked.is_dask(values):  # protein matrices are small (markers × cells): read them whole
         values = values.compute()
     marker_names = pd.Index(map(str, src.genes.var_names))
-    state, why = src.state, src.why
-    transform = opts.prot_transform
-    if transform == "auto":
-        transform = _normalize.resolve_auto(state)
-        log.info("    prot_transform='auto': protein looks %s, using '%s'", state, transform)
-    _check_transform(transform, state, why, prot)
     cols = marker_names.get_indexer(usable)
-    per_cell = _transforms.per_cell(transform, opts.clr_axis)  # per-cell totals/means: over every marker
-    out = _normalize.transform_protein(
-        values if per_cell else values[:, cols],
-        transform=transform,
-        cofactor=_transforms.cofactors(opts.cofactor, marker_names if per_cell else usable, prot),
-        clr_axis=opts.clr_axis,
-        modality=prot,
-    )
-    out = out[:, cols] if per_cell else out
-    if not np.all(np.isfinite(out)):
-        bad = ~np.isfinite(out)
-        markers = [usable[j] for j in np.flatnonzero(bad.any(axis=0))]
-        cells = np.asarray(prot_ad.obs_names)[bad.any(axis=1)]
-        chosen = f"'{transform}'" + (" (chosen by prot_transform='auto')" if opts.prot_transform == "auto" else "")
-        raise MufuseError(
-            f"modality '{prot}' has {int(bad.sum())} NaN/Inf values (after the protein transform {chosen}) in "
-            f"{len(markers)} marker(s) ({', '.join(markers[:5])}) and {len(cells)} cell(s) "
-            f"({', '.join(map(str, cells[:3]))}): "
-            + (
-                "they are a few cells: filter them out (e.g. mu.pp.filter_obs) or fix their values"
-                if len(cells) <= 0.01 * out.shape[0]
-                else "fix those markers or exclude them (exclude=[...])"
-            )
-        )
+    t = _transform_values(values, marker_names, usable, links, opts, src)
+    _check_finite(t.out, usable, prot_ad, opts, t.transform)
     alignment = None
+    out = t.out
     if opts.batch_align:  # peaks aligned across batches, then one z-score over all cells
         if batch[0] is None or batch[1] < 2:
             raise MufuseError(
@@ -320,8 +337,119 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
         groups if keep is None or groups is None else groups[keep],
         batch[1],
     )
+    std[:, _constant_columns(t.values, cols)] = 0.0
     _kernels.apply_standardize(active, mean, std, clip=opts.clip, groups=groups)
-    return ProtResult(active, std, usable, values, marker_names, state, why, transform, src.label, extreme, alignment)
+    return ProtResult(
+        active,
+        std,
+        usable,
+        t.values,
+        marker_names,
+        src.state,
+        src.why,
+        t.transform,
+        src.label,
+        extreme,
+        alignment,
+        t.dsb,
+        t.reason,
+        t.recovered,
+    )
+
+
+@dataclass
+class _Transformed:
+    out: np.ndarray  # cells × usable markers, transformed
+    values: Any  # the values transformed (the recovered counts of scaled counts)
+    transform: str
+    reason: str
+    recovered: bool
+    dsb: dict | None
+
+
+def _transform_values(values, marker_names: pd.Index, usable: list[str], links, opts: Options, src) -> _Transformed:
+    """Choose the transform ("auto") or check it against the values, and apply it to the usable markers."""
+    transform, reason, recovered = opts.prot_transform, "as requested", None
+    if transform == "auto":
+        transform, reason, recovered = _normalize.choose_auto(
+            src.state, values, empty_droplets=opts.empty_droplets is not None
+        )
+        log.info("    prot_transform='auto' chose '%s': %s", transform, reason)
+    if recovered is not None:
+        values = recovered
+    else:
+        _check_transform(transform, src.state, src.why, opts.prot)
+    cols = marker_names.get_indexer(usable)
+    per_cell = _transforms.per_cell(transform, opts.clr_axis)  # per-cell totals/means: over every marker
+    dsb_info = None
+    if transform == "dsb":
+        out, dsb_info = _dsb_step(values, marker_names, links, opts)
+    else:
+        out = _normalize.transform_protein(
+            values if per_cell else values[:, cols],
+            transform=transform,
+            cofactor=_transforms.cofactors(opts.cofactor, marker_names if per_cell else usable, opts.prot),
+            clr_axis=opts.clr_axis,
+            modality=opts.prot,
+        )
+    return _Transformed(out[:, cols] if per_cell else out, values, transform, reason, recovered is not None, dsb_info)
+
+
+def _constant_columns(values, cols: np.ndarray) -> np.ndarray:
+    """Which of the columns ``cols`` of the protein values hold one value in every cell."""
+    sub = values[:, cols]
+    lo, hi = sub.min(axis=0), sub.max(axis=0)
+    lo = lo.toarray() if hasattr(lo, "toarray") else lo
+    hi = hi.toarray() if hasattr(hi, "toarray") else hi
+    return np.asarray(np.asarray(hi).ravel() == np.asarray(lo).ravel())
+
+
+def _check_finite(out: np.ndarray, usable: list[str], prot_ad, opts: Options, transform: str) -> None:
+    """Refuse NaN/Inf after the transform, naming the markers and cells and what to do."""
+    if np.all(np.isfinite(out)):
+        return
+    bad = ~np.isfinite(out)
+    markers = [usable[j] for j in np.flatnonzero(bad.any(axis=0))]
+    cells = np.asarray(prot_ad.obs_names)[bad.any(axis=1)]
+    chosen = f"'{transform}'" + (" (chosen by prot_transform='auto')" if opts.prot_transform == "auto" else "")
+    raise MufuseError(
+        f"modality '{opts.prot}' has {int(bad.sum())} NaN/Inf values (after the protein transform {chosen}) in "
+        f"{len(markers)} marker(s) ({', '.join(markers[:5])}) and {len(cells)} cell(s) "
+        f"({', '.join(map(str, cells[:3]))}): "
+        + (
+            "they are a few cells: filter them out (e.g. mu.pp.filter_obs) or fix their values"
+            if len(cells) <= 0.01 * out.shape[0]
+            else "fix those markers or exclude them (exclude=[...])"
+        )
+    )
+
+
+def isotype_controls(links: pd.DataFrame) -> list[str]:
+    """Markers the link table excluded as isotype controls (by name or by ``prot.var['isotype_control']``)."""
+    return [str(m) for m, r in zip(links.index, links["reason"], strict=True) if str(r).startswith("isotype control")]
+
+
+def _dsb_step(values, marker_names: pd.Index, links: pd.DataFrame, opts: Options) -> tuple[np.ndarray, dict]:
+    """Run dsb over every marker: the background from the empty droplets or each marker's negative population."""
+    from .. import _dsb
+
+    arr = _transforms.dense_float(values)
+    if arr.size and np.nanmin(arr) < 0:
+        raise MufuseError(
+            f"prot_transform='dsb' needs antibody counts, but modality '{opts.prot}' has negative values (already "
+            "normalized?); pass prot_layer= with the raw counts, or use prot_transform='zscore'"
+        )
+    isotypes = [m for m in isotype_controls(links) if m in marker_names]
+    empty = opts.empty_droplets
+    background = None if empty is None else _transforms.dense_float(empty[:, list(marker_names)].X)
+    out, info = _dsb.dsb(arr, background=background, isotypes=marker_names.get_indexer(isotypes))
+    names = list(marker_names)
+    return out, {
+        "background": info["background"],
+        "isotypes": isotypes,
+        "background_mean": dict(zip(names, map(float, info["background_mean"]), strict=True)),
+        "background_sd": dict(zip(names, map(float, info["background_sd"]), strict=True)),
+    }
 
 
 def _extreme_cells(x: np.ndarray, clip: float, batch: Batches, cells) -> pd.DataFrame:
@@ -477,6 +605,7 @@ def input_report(
     return {
         "input_state": {opts.rna: r.state, opts.prot: p.state},
         "input_state_reason": {opts.rna: r.why, opts.prot: p.why},
+        "prot_transform": {"requested": opts.prot_transform, "chosen": p.transform, "reason": p.reason},
         "counts_source": r.source,
         "prot_source": p.source,
         # non-integer "counts" are accepted (e.g. alevin estimates) but reported: a log or scaling slips through here
@@ -491,11 +620,22 @@ def input_report(
 
 
 def record_params(
-    mdata: MuData, opts: Options, transform: str, groups: dict[str, Batches], link_params: dict[str, str]
+    mdata: MuData,
+    opts: Options,
+    transform: str,
+    groups: dict[str, Batches],
+    link_params: dict[str, str],
+    dsb: dict | None = None,
+    recovered: bool = False,
 ) -> dict[str, Any]:
     """Return the ``params`` entry: the earlier entries, this call's options, the link parameters, the versions."""
     params = dict(dict(_store.uns(mdata).get(_store.PARAMS, {})))
     params["harmonize"] = opts.record(transform, groups)
+    params["harmonize"]["prot_counts_recovered"] = bool(recovered)  # transfer recovers them again
+    if dsb is not None:  # the background per marker, so that transfer recomputes the same values
+        params["harmonize"]["dsb_background"] = json.dumps(
+            {"mean": dsb["background_mean"], "sd": dsb["background_sd"], "isotypes": dsb["isotypes"]}
+        )
     params["link"] = dict(link_params)
     params["versions"] = versions()
     return params

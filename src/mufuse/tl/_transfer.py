@@ -7,6 +7,7 @@ in that space (weight: their correlation with it, MaxFuse's score). Negative wei
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from functools import partial
@@ -165,12 +166,28 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
         x = x.compute()
 
     transform = str(params.get("prot_transform", "none"))  # the one harmonize resolved "auto" to
+    if bool(params.get("prot_counts_recovered", False)):  # min-max scaled counts: transformed as their counts
+        from .._transforms import recover_scaled_counts
+
+        x = recover_scaled_counts(x)[0]
     per_cell = transform_per_cell(transform, int(params.get("clr_axis", 0)))  # over every marker, as harmonize did
+    isotypes, background = None, None
+    if transform == "dsb":  # the background harmonize estimated (or read from empty droplets), per marker
+        stored = json.loads(str(params.get("dsb_background", "{}")) or "{}")
+        if not stored:
+            raise MufuseError(
+                f"the dsb background of modality '{source}' is not stored in params['harmonize']; run "
+                "mufuse.pp.harmonize(mdata, prot_transform='dsb') again"
+            )
+        background = tuple(np.array([stored[k][n] for n in names], dtype=np.float64) for k in ("mean", "sd"))
+        isotypes = names.get_indexer(stored["isotypes"])
     out = transform_protein(
         x if per_cell else x[:, pos],
         transform="none" if transform == "auto" else transform,
         cofactor=cofactors(params.get("cofactor", 5.0), names if per_cell else [names[i] for i in pos], source),
         clr_axis=int(params.get("clr_axis", 0)),
+        isotypes=isotypes,
+        background=background,
     )
     return out[:, pos] if per_cell else out
 
