@@ -24,6 +24,7 @@ SHARED = {
     "_counts",
     "_transforms",
     "_dsb",
+    "_align",
     "_chunked",
 }
 API = {"pp", "tl", "pl", "datasets"}

@@ -11,8 +11,8 @@ import scanpy as sc
 
 import mufuse
 from conftest import assert_unchanged, snapshot
+from mufuse._align import align_batches, landmarks
 from mufuse._transforms import transform_protein
-from mufuse.pp._align import align_batches, landmarks
 
 
 def test_total_log1p_is_scanpy_normalize_total_then_log1p():
@@ -110,6 +110,19 @@ def test_harmonize_batch_align_end_to_end(tmp_path):
     m.write(path)
     back = mudata.read_h5mu(path)
     assert len(back.uns["mufuse"]["report"]["batch_align"]) == len(table)
+    # transfer carries the aligned values (before the z-score), as harmonize aligned them
+    n = min(back["rna"].n_obs, back["prot"].n_obs)
+    pairs = pd.DataFrame({"rna": back["rna"].obs_names[:n], "prot": back["prot"].obs_names[:n], "score": 1.0})
+    mufuse.tl.add_matching(back, pairs)
+    used = list(back.uns["mufuse"]["active"]["prot"])[:3]
+    got = mufuse.tl.transfer_features(back, used, source="prot", target="rna", n_neighbors=1).to_numpy()
+    x = np.asarray(back["prot"].X, dtype=np.float64)
+    values = transform_protein(x, transform="total_log1p")[:, back["prot"].var_names.get_indexer(used)]
+    codes = (back["prot"].obs["batch"].to_numpy() == "b2").astype(np.int64)
+    aligned, _ = align_batches(values.copy(), codes, 2, used)
+    rows = back["prot"].obs_names.get_indexer(pairs["prot"])
+    np.testing.assert_allclose(got, aligned[rows], atol=1e-5)
+    assert np.abs(aligned - values).max() > 0.1  # the alignment moved the values: transfer did not skip it
 
 
 @pytest.mark.parametrize(

@@ -21,12 +21,12 @@ import pandas as pd
 from anndata import AnnData
 from mudata import MuData
 
-from .. import _chunked, _counts, _kernels, _obs, _store, _transforms, _validate
+from .. import _align, _chunked, _counts, _kernels, _obs, _store, _transforms, _validate
 from .._errors import MufuseError, StateError
 from .._genes import parse_genes
 from .._report import batch_report, format_issues, scale_report
 from .._version import __version__
-from . import _align, _links, _normalize
+from . import _links, _normalize
 
 log = logging.getLogger("mufuse")
 

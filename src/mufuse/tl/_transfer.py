@@ -18,6 +18,7 @@ from mudata import MuData
 from scipy import sparse
 
 from .. import _chunked, _counts, _obs, _store
+from .._align import align_batches
 from .._errors import MufuseError
 from .._transforms import TARGET_SUM, cofactors, transform_protein
 from .._transforms import per_cell as transform_per_cell
@@ -189,7 +190,13 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
         isotypes=isotypes,
         background=background,
     )
-    return out[:, pos] if per_cell else out
+    out = out[:, pos] if per_cell else out
+    if bool(params.get("batch_align", False)) and params.get("batch_key"):  # the peaks aligned as harmonize did
+        col = _obs.column(mdata, source, str(params["batch_key"]))
+        if col is not None:
+            cat = pd.Categorical(col.astype(str))
+            out = align_batches(out, cat.codes.astype(np.int64), len(cat.categories), list(features))[0]
+    return out
 
 
 def transfer_features(
