@@ -126,34 +126,42 @@ def cell_background(v: np.ndarray) -> np.ndarray:
 
 
 def _em_rows(v: np.ndarray, *, tied: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Two-component 1-D Gaussian mixture fitted to every row of ``v``: (lower mean, BIC) per row."""
+    """Two-component 1-D Gaussian mixture fitted to every row of ``v``: (lower mean, BIC) per row.
+
+    Each row stops when its log-likelihood changes by less than 1e-3 per value (scikit-learn's tolerance); only the
+    rows still moving are updated, so most of the work stops after a few dozen iterations.
+    """
     n, p = v.shape
     lo, hi = np.quantile(v, 0.25, axis=1), np.quantile(v, 0.75, axis=1)
     mean = np.stack([lo, np.where(hi > lo, hi, lo + 1.0)], axis=1)
     var = np.repeat(v.var(axis=1, keepdims=True) / 4 + REG_VAR, 2, axis=1)
     weight = np.full((n, 2), 0.5)
     loglik = np.full(n, -np.inf)
+    todo = np.arange(n)
     for _ in range(EM_ITERATIONS):
-        logp = _log_density(v, mean, var, weight)
+        if todo.size == 0:
+            break
+        vt = v[todo]
+        logp = _log_density(vt, mean[todo], var[todo], weight[todo])
         top = logp.max(axis=2, keepdims=True)
         total = top[..., 0] + np.log(np.exp(logp - top).sum(axis=2))
         new = total.sum(axis=1)
         resp = np.exp(logp - total[..., None])
         nk = resp.sum(axis=1) + 10 * np.finfo(float).eps
-        weight = nk / p
-        mean = (resp * v[..., None]).sum(axis=1) / nk
-        sq = resp * (v[..., None] - mean[:, None, :]) ** 2
+        weight[todo] = nk / p
+        m = (resp * vt[..., None]).sum(axis=1) / nk
+        mean[todo] = m
+        sq = resp * (vt[..., None] - m[:, None, :]) ** 2
         if tied:
-            var = np.repeat(sq.sum(axis=(1, 2))[:, None] / p, 2, axis=1) + REG_VAR
+            var[todo] = np.repeat(sq.sum(axis=(1, 2))[:, None] / p, 2, axis=1) + REG_VAR
         else:
-            var = sq.sum(axis=1) / nk + REG_VAR
-        done = np.all(np.abs(new - loglik) < 1e-3 * p)
-        loglik = new
-        if done:
-            break
-    loglik = _log_density(v, mean, var, weight)
-    top = loglik.max(axis=2, keepdims=True)
-    ll = (top[..., 0] + np.log(np.exp(loglik - top).sum(axis=2))).sum(axis=1)
+            var[todo] = sq.sum(axis=1) / nk + REG_VAR
+        moving = np.abs(new - loglik[todo]) >= 1e-3 * p
+        loglik[todo] = new
+        todo = todo[moving]
+    logp = _log_density(v, mean, var, weight)
+    top = logp.max(axis=2, keepdims=True)
+    ll = (top[..., 0] + np.log(np.exp(logp - top).sum(axis=2))).sum(axis=1)
     k = 4 if tied else 5  # two means, one or two variances, one free weight
     return mean.min(axis=1), -2 * ll + k * np.log(p)
 
