@@ -378,7 +378,7 @@ def test_batch_report_per_batch(sim):
 
 @pytest.mark.parametrize(
     ("state", "expected"),
-    [("counts", "total_log1p"), ("unit_scaled", "zscore"), ("log1p", "zscore"), ("zscored", "zscore")],
+    [("counts", "arcsinh"), ("unit_scaled", "zscore"), ("log1p", "zscore"), ("zscored", "zscore")],
 )
 def test_auto_transform_follows_the_detected_state(sim, state, expected):
     if state != "counts":

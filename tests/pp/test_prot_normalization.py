@@ -117,7 +117,8 @@ def test_harmonize_batch_align_end_to_end(tmp_path):
     used = list(back.uns["mufuse"]["active"]["prot"])[:3]
     got = mufuse.tl.transfer_features(back, used, source="prot", target="rna", n_neighbors=1).to_numpy()
     x = np.asarray(back["prot"].X, dtype=np.float64)
-    values = transform_protein(x, transform="total_log1p")[:, back["prot"].var_names.get_indexer(used)]
+    chosen = back.uns["mufuse"]["params"]["harmonize"]["prot_transform"]
+    values = transform_protein(x, transform=chosen)[:, back["prot"].var_names.get_indexer(used)]
     codes = (back["prot"].obs["batch"].to_numpy() == "b2").astype(np.int64)
     aligned, _ = align_batches(values.copy(), codes, 2, used)
     rows = back["prot"].obs_names.get_indexer(pairs["prot"])
@@ -257,7 +258,7 @@ def test_auto_treats_min_max_scaled_counts_as_their_counts(tmp_path):
     mufuse.pp.harmonize(scaled)
     assert_unchanged(scaled, before, obsm_too=False)
     chosen = scaled.uns["mufuse"]["report"]["prot_transform"]
-    assert chosen["chosen"] == "total_log1p" and "recovered" in chosen["reason"]
+    assert chosen["chosen"] == m.uns["mufuse"]["report"]["prot_transform"]["chosen"] and "recovered" in chosen["reason"]
     assert scaled.uns["mufuse"]["report"]["input_state"]["prot"] == "unit_scaled"  # as detected, and said
     for key in ("mufuse_shared", "mufuse_active"):
         np.testing.assert_allclose(scaled["prot"].obsm[key], m["prot"].obsm[key], atol=1e-5)
@@ -268,19 +269,44 @@ def test_auto_treats_min_max_scaled_counts_as_their_counts(tmp_path):
         pairs, pd.DataFrame({"rna": pairs["rna"].obs_names, "prot": pairs["prot"].obs_names, "score": 1.0})
     )
     got = mufuse.tl.transfer_features(pairs, ["CD4_TotalSeqB"], source="prot", target="rna", n_neighbors=1)
-    expect = transform_protein(x, transform="total_log1p")[:, m["prot"].var_names.get_loc("CD4_TotalSeqB")]
+    expect = transform_protein(x, transform=chosen["chosen"])[:, m["prot"].var_names.get_loc("CD4_TotalSeqB")]
     np.testing.assert_allclose(got["CD4_TotalSeqB"].to_numpy(), expect, atol=1e-5)
 
 
-def test_auto_states_its_choice_and_reason():
-    m = mufuse.datasets.simulated(400, seed=6, prescaled=False)
+def _panel(n_markers: int, dominant: int, seed: int = 0) -> mudata.MuData:
+    """The simulator's RNA beside a protein panel of ``n_markers`` linked markers, ``dominant`` of them 30x brighter."""
+    m = mufuse.datasets.simulated(400, seed=seed, prescaled=False)
+    rng = np.random.default_rng(seed)
+    names = list(m["prot"].var_names[:n_markers])
+    rates = np.where(np.arange(len(names)) < dominant, 600.0, 20.0)
+    depth = rng.lognormal(0, 0.4, m["prot"].n_obs)[:, None]
+    x = rng.poisson(depth * rates * rng.lognormal(0, 0.5, (m["prot"].n_obs, len(names)))).astype(np.float32)
+    prot = ad.AnnData(x, obs=m["prot"].obs.copy(), var=pd.DataFrame(index=names))
+    return mudata.MuData({"rna": m["rna"], "prot": prot})
+
+
+@pytest.mark.parametrize(
+    ("dominant", "expected", "words"), [(0, "total_log1p", "many markers"), (3, "arcsinh", "a few")]
+)
+def test_auto_corrects_depth_only_when_cell_totals_sum_many_markers(dominant, expected, words):
+    """A total made by three bright markers is the cell's biology: no per-cell division then."""
+    from mufuse.pp._normalize import effective_markers
+
+    m = _panel(16, dominant)
+    eff = effective_markers(np.asarray(m["prot"].X))
+    assert (eff >= 8) == (dominant == 0), eff
     mufuse.pp.harmonize(m)
     chosen = dict(m.uns["mufuse"]["report"]["prot_transform"])
-    assert chosen["requested"] == "auto" and chosen["chosen"] == "total_log1p"
-    assert "depth" in chosen["reason"] and "percentile" in chosen["reason"]
+    assert chosen["requested"] == "auto" and chosen["chosen"] == expected
+    assert words in chosen["reason"] and f"{eff:.1f}" in chosen["reason"]
+    assert m.uns["mufuse"]["params"]["harmonize"]["prot_transform"] == expected
+
+
+def test_auto_takes_dsb_with_empty_droplets_and_an_explicit_transform_as_requested():
+    m = _panel(16, 0)
     rng = np.random.default_rng(0)
     empty = ad.AnnData(rng.poisson(2, (100, m["prot"].n_vars)).astype(np.float32), var=m["prot"].var[[]].copy())
-    m2 = mufuse.datasets.simulated(400, seed=6, prescaled=False)
+    m2 = _panel(16, 0)
     mufuse.pp.harmonize(m2, empty_droplets=empty)  # empty droplets given: auto takes dsb with their background
     chosen = dict(m2.uns["mufuse"]["report"]["prot_transform"])
     assert chosen["chosen"] == "dsb" and "empty droplets" in chosen["reason"]
