@@ -77,7 +77,12 @@ def dsb(
     else:
         mu, sd = negative_population(v, seed=seed)
         source = "negative population"
-    sd = np.where(sd > 0, sd, 1.0)
+    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)  # as muon's dsb with empty droplets
+    if source == "negative population":
+        # at least the log step of one count above zero: the negative component of a marker (or isotype) at zero in
+        # nearly every cell collapses onto the zeros, and dividing by its ~0 spread would put its few positive cells
+        # at thousands of SDs and let it alone make every cell's technical component
+        sd = np.maximum(sd, np.log1p(1.0 / pseudocount))
     v = (v - mu) / sd
     technical = None
     if denoise and v.shape[1] >= 3:

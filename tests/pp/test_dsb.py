@@ -183,3 +183,43 @@ def test_cli_empty_droplets(tmp_path, capsys):
     assert back.uns["mufuse"]["report"]["dsb"]["background"] == "empty droplets"
     assert main(["harmonize", str(path), "-o", str(tmp_path / "x.h5mu"), "--empty-droplets", "nope.h5ad"]) != 0
     assert "--empty-droplets nope.h5ad: no such file" in capsys.readouterr().err
+
+
+def test_a_marker_at_zero_in_nearly_every_cell_keeps_a_sane_scale():
+    """The background of a marker (or isotype) at zero in 95% of the cells collapses onto the zeros: its spread is
+    floored at the log step of one count, so its few positive cells do not reach thousands of SDs or take over the
+    technical component."""
+    rng = np.random.default_rng(7)
+    n = 2000
+    sparse_marker = np.zeros(n)
+    sparse_marker[:100] = rng.poisson(30, 100)
+    isotype = np.where(rng.random(n) < 0.05, rng.poisson(2, n), 0)
+    x = np.column_stack([sparse_marker, rng.poisson(rng.choice([2, 50], (n, 10))), isotype]).astype(float)
+    out, info = dsb(x, isotypes=np.array([11]))
+    assert info["background_sd"].min() >= np.log1p(1 / 10) - 1e-12
+    assert np.abs(out).max() < 100
+    plain, _ = dsb(x, denoise=False)
+    assert abs(np.corrcoef(info["technical"], cell_background(plain))[0, 1]) > 0.3  # not the isotype alone
+
+
+def test_nan_protein_is_refused_with_names_before_dsb():
+    m, _ = _mudata(3)
+    x = np.asarray(m["prot"].X, dtype=np.float32).copy()
+    x[5, 2] = np.nan
+    m["prot"].X = x
+    before = snapshot(m)
+    with pytest.raises(mufuse.MufuseError, match=r"NaN/Inf values \(which the protein transform 'dsb' cannot take\)"):
+        mufuse.pp.harmonize(m, prot_transform="dsb")
+    assert_unchanged(m, before)
+
+
+def test_auto_says_when_the_cofactor_or_the_empty_droplets_are_not_used():
+    m, empty = _mudata(4)
+    prescaled = m.copy()
+    x = np.asarray(m["prot"].X, dtype=np.float64)
+    prescaled["prot"].X = ((x - x.mean(0)) / x.std(0)).astype(np.float32)  # z-scored: not counts
+    with pytest.warns(UserWarning, match="empty_droplets .* is not used"):
+        mufuse.pp.harmonize(prescaled, empty_droplets=empty)
+    assert "empty_droplets not used" in prescaled.uns["mufuse"]["report"]["prot_transform"]["reason"]
+    with pytest.warns(UserWarning, match="cofactor .* is not used"):
+        mufuse.pp.harmonize(prescaled, cofactor=150.0)

@@ -71,12 +71,18 @@ def harmonize(
         ``"auto"`` (default: chosen from the detected state of the protein, see below), ``"zscore"`` (values as
         given, then z-score), ``"clr"``, ``"arcsinh"`` (``arcsinh(x / cofactor)``), ``"log1p"``, ``"total_log1p"``
         (each cell's values over its total across all markers, times the median total, then log1p: scanpy's
-        ``normalize_total`` + ``log1p``, the MaxFuse tutorial's protein step; corrects each cell's antibody depth)
-        or ``"none"``; every
-        transform is followed by the per-feature z-score and clip. ``"auto"`` uses ``arcsinh`` on raw counts (it
-        matched best on real CITE-seq data split into halves, ``benchmarks/defaults_pbmc10k.py``), ``log1p`` on
-        library-normalized values, and only the z-score on anything already transformed (log, arcsinh, [0, 1],
-        z-scored), so "pre-scaled" protein gets the same treatment as its counts would.
+        ``normalize_total`` + ``log1p``, the MaxFuse tutorial's protein step; corrects each cell's antibody depth),
+        ``"dsb"`` (denoised and scaled by background, Mulè et al. 2022, *Nat. Commun.* 13:2099: log(x + 10) in
+        standard deviations of each marker's background, the ``empty_droplets`` or, without them, the marker's
+        negative population in the cells, dsb's ``ModelNegativeADTnorm``; then each cell's technical component, the
+        mean of its own background combined with the isotype controls, is regressed out) or ``"none"``; every
+        transform is followed by the per-feature z-score and clip. ``"auto"`` chooses from the
+        data and states its choice and reason in ``report["prot_transform"]``: raw counts whose cell totals sum many
+        markers (median effective number of markers per cell, exp of the entropy of its counts' shares, >= 8) get
+        ``total_log1p``; counts whose totals a few bright markers make get ``arcsinh`` (the total is then the cell's
+        type, not its depth; ``benchmarks/quality.py``); counts with ``empty_droplets`` get ``dsb``; min-max scaled
+        counts (values on a grid of step 1/(max - min)) get their counts back first; library-normalized values get
+        ``log1p``; anything already transformed (log, arcsinh, z-scored, scaled intensities) only the z-score.
     clip
         Clip value after z-scoring (both modalities).
     library_size
@@ -94,7 +100,8 @@ def harmonize(
         mix of cells; peaks stay where they are when the mix changes. The landmarks per marker and batch are
         stored in ``uns["mufuse"]["report"]["batch_align"]``. RNA is still z-scored within its batches.
     empty_droplets
-        ``prot_transform="dsb"`` only: an AnnData of the antibody counts in empty droplets (droplets × markers,
+        ``prot_transform="dsb"`` (or ``"auto"``, which then takes dsb on counts): an AnnData of the antibody counts
+        in empty droplets (droplets × markers,
         every marker of the protein modality; e.g. the barcodes of 10x's ``raw_feature_bc_matrix`` with few RNA
         counts that are not cells, at least 50). Without it, each marker's background is its negative population.
         The background per marker is stored in ``params["harmonize"]["dsb_background"]``, the isotype controls used

@@ -314,8 +314,8 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
         values = values.compute()
     marker_names = pd.Index(map(str, src.genes.var_names))
     cols = marker_names.get_indexer(usable)
-    t = _transform_values(values, marker_names, usable, links, opts, src)
-    _check_finite(t.out, usable, prot_ad, opts, t.transform)
+    t = _transform_values(values, marker_names, usable, links, opts, src, prot_ad.obs_names)
+    _check_finite(t.out, usable, prot_ad.obs_names, opts, t.transform)
     alignment = None
     out = t.out
     if opts.batch_align:  # peaks aligned across batches, then one z-score over all cells
@@ -367,13 +367,16 @@ class _Transformed:
     dsb: dict | None
 
 
-def _transform_values(values, marker_names: pd.Index, usable: list[str], links, opts: Options, src) -> _Transformed:
+def _transform_values(
+    values, marker_names: pd.Index, usable: list[str], links, opts: Options, src, obs_names
+) -> _Transformed:
     """Choose the transform ("auto") or check it against the values, and apply it to the usable markers."""
     transform, reason, recovered = opts.prot_transform, "as requested", None
     if transform == "auto":
         transform, reason, recovered = _normalize.choose_auto(
             src.state, values, empty_droplets=opts.empty_droplets is not None
         )
+        reason = _unused_auto_inputs(transform, reason, opts)
         log.info("    prot_transform='auto' chose '%s': %s", transform, reason)
     if recovered is not None:
         values = recovered
@@ -383,7 +386,7 @@ def _transform_values(values, marker_names: pd.Index, usable: list[str], links, 
     per_cell = _transforms.per_cell(transform, opts.clr_axis)  # per-cell totals/means: over every marker
     dsb_info = None
     if transform == "dsb":
-        out, dsb_info = _dsb_step(values, marker_names, links, opts)
+        out, dsb_info = _dsb_step(values, marker_names, links, opts, obs_names)
     else:
         out = _normalize.transform_protein(
             values if per_cell else values[:, cols],
@@ -395,6 +398,22 @@ def _transform_values(values, marker_names: pd.Index, usable: list[str], links, 
     return _Transformed(out[:, cols] if per_cell else out, values, transform, reason, recovered is not None, dsb_info)
 
 
+def _unused_auto_inputs(transform: str, reason: str, opts: Options) -> str:
+    """Say (warning and reason) when "auto" chose a transform that does not use the cofactor or the empty droplets."""
+    given = isinstance(opts.cofactor, Mapping) or float(opts.cofactor) != _transforms.DEFAULT_COFACTOR
+    if transform == "arcsinh" and given:
+        reason = reason.replace("arcsinh(x / 5)", "arcsinh(x / cofactor) with the cofactor(s) given")
+    unused = []
+    if given and transform != "arcsinh":
+        unused.append(f"cofactor (used by arcsinh; auto chose '{transform}': pass prot_transform='arcsinh' to use it)")
+    if opts.empty_droplets is not None and transform != "dsb":
+        unused.append(f"empty_droplets (used by dsb, which needs counts; auto chose '{transform}')")
+    for what in unused:
+        warnings.warn(f"modality '{opts.prot}': {what} is not used", UserWarning, stacklevel=5)
+        reason += f"; {what.split(' (')[0]} not used"
+    return reason
+
+
 def _constant_columns(values, cols: np.ndarray) -> np.ndarray:
     """Which of the columns ``cols`` of the protein values hold one value in every cell."""
     sub = values[:, cols]
@@ -404,16 +423,19 @@ def _constant_columns(values, cols: np.ndarray) -> np.ndarray:
     return np.asarray(np.asarray(hi).ravel() == np.asarray(lo).ravel())
 
 
-def _check_finite(out: np.ndarray, usable: list[str], prot_ad, opts: Options, transform: str) -> None:
-    """Refuse NaN/Inf after the transform, naming the markers and cells and what to do."""
+def _check_finite(
+    out: np.ndarray, usable: list[str], obs_names, opts: Options, transform: str, before: bool = False
+) -> None:
+    """Refuse NaN/Inf (after the transform, or ``before`` one that cannot take them), naming markers, cells, a fix."""
     if np.all(np.isfinite(out)):
         return
     bad = ~np.isfinite(out)
     markers = [usable[j] for j in np.flatnonzero(bad.any(axis=0))]
-    cells = np.asarray(prot_ad.obs_names)[bad.any(axis=1)]
+    cells = np.asarray(obs_names)[bad.any(axis=1)]
     chosen = f"'{transform}'" + (" (chosen by prot_transform='auto')" if opts.prot_transform == "auto" else "")
+    when = f"which the protein transform {chosen} cannot take" if before else f"after the protein transform {chosen}"
     raise MufuseError(
-        f"modality '{opts.prot}' has {int(bad.sum())} NaN/Inf values (after the protein transform {chosen}) in "
+        f"modality '{opts.prot}' has {int(bad.sum())} NaN/Inf values ({when}) in "
         f"{len(markers)} marker(s) ({', '.join(markers[:5])}) and {len(cells)} cell(s) "
         f"({', '.join(map(str, cells[:3]))}): "
         + (
@@ -429,11 +451,12 @@ def isotype_controls(links: pd.DataFrame) -> list[str]:
     return [str(m) for m, r in zip(links.index, links["reason"], strict=True) if str(r).startswith("isotype control")]
 
 
-def _dsb_step(values, marker_names: pd.Index, links: pd.DataFrame, opts: Options) -> tuple[np.ndarray, dict]:
+def _dsb_step(values, marker_names: pd.Index, links: pd.DataFrame, opts: Options, obs_names) -> tuple[np.ndarray, dict]:
     """Run dsb over every marker: the background from the empty droplets or each marker's negative population."""
     from .. import _dsb
 
     arr = _transforms.dense_float(values)
+    _check_finite(arr, list(marker_names), obs_names, opts, "dsb", before=True)
     if arr.size and np.nanmin(arr) < 0:
         raise MufuseError(
             f"prot_transform='dsb' needs antibody counts, but modality '{opts.prot}' has negative values (already "

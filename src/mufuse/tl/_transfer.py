@@ -168,20 +168,9 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
 
     transform = str(params.get("prot_transform", "none"))  # the one harmonize resolved "auto" to
     if bool(params.get("prot_counts_recovered", False)):  # min-max scaled counts: transformed as their counts
-        from .._transforms import recover_scaled_counts
-
-        x = recover_scaled_counts(x)[0]
+        x = _recovered_counts(x, source)
     per_cell = transform_per_cell(transform, int(params.get("clr_axis", 0)))  # over every marker, as harmonize did
-    isotypes, background = None, None
-    if transform == "dsb":  # the background harmonize estimated (or read from empty droplets), per marker
-        stored = json.loads(str(params.get("dsb_background", "{}")) or "{}")
-        if not stored:
-            raise MufuseError(
-                f"the dsb background of modality '{source}' is not stored in params['harmonize']; run "
-                "mufuse.pp.harmonize(mdata, prot_transform='dsb') again"
-            )
-        background = tuple(np.array([stored[k][n] for n in names], dtype=np.float64) for k in ("mean", "sd"))
-        isotypes = names.get_indexer(stored["isotypes"])
+    isotypes, background = _dsb_background(params, names, source) if transform == "dsb" else (None, None)
     out = transform_protein(
         x if per_cell else x[:, pos],
         transform="none" if transform == "auto" else transform,
@@ -197,6 +186,37 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
             cat = pd.Categorical(col.astype(str))
             out = align_batches(out, cat.codes.astype(np.int64), len(cat.categories), list(features))[0]
     return out
+
+
+def _recovered_counts(x, source: str) -> np.ndarray:
+    """Recover the counts behind min-max scaled values again, as harmonize did."""
+    from .._transforms import recover_scaled_counts
+
+    recovered, why = recover_scaled_counts(x)
+    if recovered is None:
+        raise MufuseError(
+            f"the counts behind the min-max scaled values of modality '{source}' could not be recovered again "
+            f"({why}; were cells removed since harmonize?): run mufuse.pp.harmonize(mdata) again"
+        )
+    return recovered
+
+
+def _dsb_background(params: dict, names: pd.Index, source: str) -> tuple[np.ndarray, tuple]:
+    """Return the isotype columns and the per-marker dsb background (mean, sd) that harmonize stored."""
+    stored = json.loads(str(params.get("dsb_background", "{}")) or "{}")
+    if not stored:
+        raise MufuseError(
+            f"the dsb background of modality '{source}' is not stored in params['harmonize']; run "
+            "mufuse.pp.harmonize(mdata, prot_transform='dsb') again"
+        )
+    missing = [n for n in names if n not in stored["mean"]]
+    if missing:
+        raise MufuseError(
+            f"the dsb background stored for modality '{source}' lacks markers {', '.join(missing[:5])} (were "
+            "markers added since harmonize?): run mufuse.pp.harmonize(mdata, prot_transform='dsb') again"
+        )
+    background = tuple(np.array([stored[k][n] for n in names], dtype=np.float64) for k in ("mean", "sd"))
+    return names.get_indexer([i for i in stored["isotypes"] if i in names]), background
 
 
 def transfer_features(
