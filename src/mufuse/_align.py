@@ -10,7 +10,9 @@ integration of single-cell protein measurement across CITE-seq datasets. *Nat. C
 doi:10.1038/s41467-024-50331-0), here with a smoothed histogram and :func:`scipy.signal.find_peaks` instead of
 ADTnorm's R code: piecewise-linear (affine between the two landmarks) when every batch shows both peaks, a shift of
 the negative peak otherwise (or of the positive peak, for a batch whose one peak lies nearer the other batches'
-positive peaks: a marker nearly every cell of that batch carries).
+positive peaks: a marker nearly every cell of that batch carries). At low counts a batch that lost its positive cells
+shows the spike of cells at zero and its negative population; when its "negative peak" is that spike and its
+"positive peak" lies nearer the other batches' negative peaks, the latter is read as its negative peak.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ def align_batches(
                 for b in range(n_groups)
             ]
             continue
+        found = _relabel_spikes(found, {b: float(x[groups == b, j].min()) for b in found}, x[:, j])
         two = {b: lm for b, lm in found.items() if lm[1] is not None}
         ref = list(two.values()) or list(found.values())
         target_neg = float(np.mean([neg for neg, _ in ref]))
@@ -138,3 +141,29 @@ def align_batches(
                 mode = "shift"
             rows.append({"marker": marker, "batch": b, "negative": neg, "positive": pos, "mode": mode})
     return x, pd.DataFrame(rows)
+
+
+def _relabel_spikes(
+    found: dict[int, tuple[float, float | None]], minima: dict[int, float], values: np.ndarray
+) -> dict[int, tuple[float, float | None]]:
+    """Read a batch's two peaks again when its negative peak is the spike at its minimum (cells with zero counts).
+
+    At low counts, a batch that lost the positive population (a 4:1 mix) shows the zero spike and its negative
+    population: the spike passes for the negative peak and the negative population for the positive one. When such a
+    batch's positive peak lies nearer the other batches' negative peaks than their positive peaks, it is read as the
+    batch's negative peak, and the batch as one without a positive population.
+    """
+    width = 2 * float(np.ptp(values)) / BINS if values.size else 0.0
+    spiky = {b for b, (neg, pos) in found.items() if pos is not None and neg <= minima[b] + width}
+    others = [lm for b, lm in found.items() if b not in spiky and lm[1] is not None]
+    if not spiky or not others:
+        return found
+    other_neg = float(np.mean([neg for neg, _ in others]))
+    other_pos = float(np.mean([pos for _, pos in others]))
+    out = dict(found)
+    for b in spiky:
+        pos = found[b][1]
+        assert pos is not None
+        if abs(pos - other_neg) < abs(pos - other_pos):
+            out[b] = (pos, None)
+    return out

@@ -315,3 +315,23 @@ def test_auto_takes_dsb_with_empty_droplets_and_an_explicit_transform_as_request
         mufuse.pp.harmonize(m2, empty_droplets=empty, prot_transform="arcsinh")
     mufuse.pp.harmonize(m2, prot_transform="arcsinh")
     assert dict(m2.uns["mufuse"]["report"]["prot_transform"])["reason"] == "as requested"
+
+
+def test_batch_align_reads_a_zero_spike_as_a_spike():
+    """Low counts: a batch that lost its positive cells shows the zero spike and its negative population. The spike
+    must not pass for the negative peak (and the negative population for the positive one)."""
+    rng = np.random.default_rng(11)
+    n = 1500
+    pos1 = rng.random(n) < 0.4
+    b1 = np.log1p(rng.poisson(np.where(pos1, 60.0, 6.0)))
+    pos2 = rng.random(n) < 0.02  # a 20:1 mix, and half the depth: many negative cells at zero counts
+    b2 = np.log1p(rng.poisson(np.where(pos2, 30.0, 3.0)))
+    assert (b2 == 0).mean() > 0.04
+    x = np.concatenate([b1, b2])[:, None].copy()
+    groups = np.repeat([0, 1], n)
+    neg1 = landmarks(b1)[0]
+    aligned, table = align_batches(x, groups, 2, ["m"])
+    assert table.loc[table["batch"] == 1, "mode"].item() == "shift"
+    # batch 2's negative population (not its zero spike) lands on batch 1's negative peak
+    moved = aligned[n:, 0][~pos2 & (b2 > 0)]
+    assert abs(np.median(moved) - neg1) < 0.35, (np.median(moved), neg1)
