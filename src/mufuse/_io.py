@@ -22,20 +22,22 @@ class BadInput(Exception):
 
 
 def read(path: str):
-    """Read a whole ``.h5mu`` file, or raise :class:`BadInput` saying why it cannot be read."""
+    """Read a whole ``.h5mu`` file (an ``.h5ad`` when the name ends so), or raise :class:`BadInput` saying why not."""
+    import anndata
     import mudata
 
     p = Path(path)
+    kind, reader = (".h5ad", anndata.read_h5ad) if p.suffix == ".h5ad" else (".h5mu", mudata.read_h5mu)
     if not p.exists():
         raise BadInput(f"input file '{path}' does not exist")
     if p.is_dir():
-        raise BadInput(f"input '{path}' is a directory, not an .h5mu file")
+        raise BadInput(f"input '{path}' is a directory, not an {kind} file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return mudata.read_h5mu(str(p))
+            return reader(str(p))
     except Exception as err:  # h5py/anndata raise many types on corrupt or foreign files
-        raise BadInput(f"cannot read '{path}' as an .h5mu file ({type(err).__name__}: {err})") from None
+        raise BadInput(f"cannot read '{path}' as an {kind} file ({type(err).__name__}: {err})") from None
 
 
 def read_lazy(path: str, *, rna: str, chunks: int):

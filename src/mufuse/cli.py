@@ -80,19 +80,14 @@ def _empty_droplets(path: str | None, prot: str):
     """Read the empty droplets' protein counts: an ``.h5ad``, or the protein modality of an ``.h5mu``."""
     if not path:
         return None
-    import anndata
-    import mudata
-
-    if not os.path.isfile(path):
-        raise MufuseError(f"--empty-droplets {path}: no such file; give an .h5ad (or .h5mu) of the empty droplets")
-    if str(path).endswith(".h5mu"):
-        mdata = mudata.read_h5mu(path)
-        if prot not in mdata.mod:
-            raise MufuseError(
-                f"--empty-droplets {path} has no modality '{prot}' (it has {', '.join(mdata.mod)}); pass --prot NAME"
+    data = _io.read(path)
+    if hasattr(data, "mod"):
+        if prot not in data.mod:
+            raise _io.BadInput(
+                f"--empty-droplets {path} has no modality '{prot}' (it has {', '.join(data.mod)}); pass --prot NAME"
             )
-        return mdata.mod[prot]
-    return anndata.read_h5ad(path)
+        return data.mod[prot]
+    return data
 
 
 def _cofactor(items: list[str] | None):

@@ -182,7 +182,11 @@ def test_cli_empty_droplets(tmp_path, capsys):
     back = mudata.read_h5mu(out)
     assert back.uns["mufuse"]["report"]["dsb"]["background"] == "empty droplets"
     assert main(["harmonize", str(path), "-o", str(tmp_path / "x.h5mu"), "--empty-droplets", "nope.h5ad"]) != 0
-    assert "--empty-droplets nope.h5ad: no such file" in capsys.readouterr().err
+    assert "input file 'nope.h5ad' does not exist" in capsys.readouterr().err
+    broken = tmp_path / "broken.h5ad"
+    broken.write_text("not hdf5")
+    assert main(["harmonize", str(path), "-o", str(tmp_path / "y.h5mu"), "--empty-droplets", str(broken)]) != 0
+    assert "as an .h5ad file" in capsys.readouterr().err
 
 
 def test_a_marker_at_zero_in_nearly_every_cell_keeps_a_sane_scale():

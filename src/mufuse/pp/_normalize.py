@@ -13,31 +13,10 @@ from .._transforms import PROT_TRANSFORMS, TARGET_SUM, dense_float, transform_pr
 # datasets of benchmarks/quality.py (each cell's depth corrected), anything already transformed is only z-scored
 AUTO_FOR_COUNTS = "total_log1p"
 AUTO_FOR_FEW_MARKER_TOTALS = "arcsinh"
-AUTO = {"counts": AUTO_FOR_COUNTS, "normalized": "log1p"}
 # a cell's total measures its antibody depth only when it sums many markers: with the total made by a few markers
 # (CD3, CD4, CD45RA in a 17-antibody panel) it is the cell's biology, and dividing by it moves the cell
 MIN_EFFECTIVE_MARKERS = 8.0
 _EFFECTIVE_SAMPLE = 20_000  # cells the effective number of markers is measured on
-
-
-def resolve_auto(state: str) -> str:
-    """Return the transform that ``prot_transform="auto"`` uses for a detected protein state.
-
-    Parameters
-    ----------
-    state
-        Output of :func:`mufuse.tl.detect_state`.
-
-    Returns
-    -------
-    A concrete transform name.
-
-    Examples
-    --------
-    >>> resolve_auto("counts"), resolve_auto("unit_scaled")
-    ('total_log1p', 'zscore')
-    """
-    return AUTO.get(state, "zscore")
 
 
 def choose_auto(state: str, values, *, empty_droplets: bool = False) -> tuple[str, str, np.ndarray | None]:
@@ -108,10 +87,9 @@ def choose_auto(state: str, values, *, empty_droplets: bool = False) -> tuple[st
             "arcsinh(x / 5) without a per-cell correction",
             recovered,
         )
-    transform = resolve_auto(state)
-    if transform == "log1p":
-        return transform, "library-normalized values (equal per-cell sums): log1p", None
-    return transform, f"values look {state}: already transformed, z-score only", None
+    if state == "normalized":
+        return "log1p", "library-normalized values (equal per-cell sums): log1p", None
+    return "zscore", f"values look {state}: already transformed, z-score only", None
 
 
 def effective_markers(counts: np.ndarray) -> float:
