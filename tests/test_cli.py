@@ -61,6 +61,56 @@ def test_harmonize_check_links_round_trip(sim_file, tmp_path, capsys):
     assert any(line.startswith("CD3_TotalSeqB\tlinked\tCD3D;CD3E;CD3G") for line in tsv)
 
 
+def _compressed(path: Path) -> set:
+    """The compressions of a file's arrays (scalars cannot be compressed)."""
+    import h5py
+
+    found = set()
+    with h5py.File(path, "r") as fh:
+        fh.visititems(lambda _, obj: found.add(obj.compression) if isinstance(obj, h5py.Dataset) and obj.ndim else None)
+    return found
+
+
+@pytest.mark.parametrize("chunks", [[], ["--chunks", "200"]])
+def test_output_is_compressed_and_said_where_and_how_large(sim_file, tmp_path, capsys, chunks):
+    packed, plain = tmp_path / "packed.h5mu", tmp_path / "plain.h5mu"
+    assert main(["harmonize", str(sim_file), "-o", str(packed), *chunks]) == 0
+    text = capsys.readouterr().out
+    assert f"written: {packed.resolve()} ({packed.stat().st_size / 1e6:.1f} MB, gzip-compressed)" in text
+    assert main(["harmonize", str(sim_file), "-o", str(plain), "--no-compress", *chunks]) == 0
+    assert "uncompressed)" in capsys.readouterr().out
+    written = "mod/prot/obsm/mufuse_shared"
+    import h5py
+
+    with h5py.File(packed) as a, h5py.File(plain) as b:
+        assert a[written].compression == "gzip" and b[written].compression is None
+        np.testing.assert_array_equal(a[written][()], b[written][()])
+    if not chunks:  # the in-memory path writes every array itself: all compressed; the lazy path copies the counts
+        assert _compressed(packed) == {"gzip"} and None not in _compressed(packed)
+        assert packed.stat().st_size < 0.75 * plain.stat().st_size  # 0.52 here (simulated noise); pbmc10k 0.17
+
+
+@pytest.mark.parametrize("command", ["harmonize", "match", "demo"])
+def test_existing_output_is_refused_without_force(sim_file, tmp_path, command):
+    out = tmp_path / "exists.h5mu"
+    out.write_bytes(b"keep me")
+    args = [command] + ([] if command == "demo" else [str(sim_file)]) + ["-o", str(out)]
+    res = _run(*args)
+    assert res.returncode == 2 and "exists; pass --force" in res.stderr and "Traceback" not in res.stderr
+    assert out.read_bytes() == b"keep me"
+    if command == "harmonize":
+        assert main([*args, "--force"]) == 0
+        assert read_quiet(out)["prot"].obsm["mufuse_shared"].shape[0] == 600
+
+
+@pytest.mark.parametrize("name", ["out.txt", "out", "out.h5ad"])
+def test_output_must_be_an_h5mu_name(sim_file, tmp_path, name, capsys):
+    assert main(["harmonize", str(sim_file), "-o", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert "ends in .h5mu" in err and "out.h5mu" in err
+    assert sorted(os.listdir(tmp_path)) == ["sim.h5mu"]
+
+
 def test_check_strict_exit_code(tmp_path, capsys):
     m = mufuse.datasets.simulated(600, n_genes=500, prescaled=True, seed=1)
     mufuse.pp.harmonize(m)
@@ -205,8 +255,12 @@ def test_match_on_a_file(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "label agreement of matched pairs (cell_type)" in res.stdout
     assert "route: direct (MaxFuse fitted on 600 rna x 500 prot cells)" in res.stdout
-    agreement = float(res.stdout.strip().split()[-1])
-    assert agreement > 0.8
+    line = next(x for x in res.stdout.splitlines() if x.startswith("label agreement of matched pairs"))
+    assert float(line.split()[-1]) > 0.8
+    assert (
+        res.stdout.strip().splitlines()[-1]
+        == f"written: {out.resolve()} ({out.stat().st_size / 1e6:.1f} MB, gzip-compressed)"
+    )
     back = read_quiet(out)
     table = back.uns["mufuse"]["matching"]
     assert {"rna", "prot", "score", "stage"} <= set(table.columns)
@@ -296,3 +350,53 @@ def test_links_of_a_mouse_panel_from_the_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as refused:  # argparse refuses it with its usage message
         main(["links", str(path), "--species", "rat"])
     assert refused.value.code == 2 and "--species" in capsys.readouterr().err
+
+
+def _subparsers():
+    import argparse
+
+    from mufuse.cli import build_parser
+
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return parser, action.choices
+
+
+def test_help_is_complete_for_every_option():
+    """Every argument of every command says what it does, and every option that takes a value says its default."""
+    parser, commands = _subparsers()
+    assert set(commands) == {"demo", "harmonize", "check", "match", "links"}
+    for name, sub in [("mufuse", parser), *commands.items()]:
+        for action in sub._actions:
+            if action.dest in ("help", "version", "command"):
+                continue
+            where = f"{name} {'/'.join(action.option_strings) or action.dest}"
+            assert action.help and len(action.help) > 10, where
+            if action.option_strings and action.nargs != 0 and not action.required:
+                assert "default" in action.help, where
+            if not action.option_strings:
+                assert action.metavar == "IN.h5mu", where
+
+
+def test_help_examples_are_valid_commands():
+    """Each command's --help ends with examples, and each example parses with the real parser."""
+    import shlex
+
+    parser, commands = _subparsers()
+    for name, sub in commands.items():
+        examples = [line.split("#")[0].strip() for line in sub.epilog.splitlines()[1:]]
+        assert sub.epilog.startswith("examples:") and len(examples) >= 2, name
+        for line in examples:
+            words = shlex.split(line.replace(">", "#").split("#")[0])
+            assert words[:2] == ["mufuse", name], line
+            assert parser.parse_args(words[1:]).command == name, line
+    res = _run("harmonize", "--help")
+    assert "examples:\n  mufuse harmonize pbmc.h5mu -o harmonized.h5mu" in res.stdout
+
+
+def test_verbose_after_the_command():
+    from mufuse.cli import build_parser
+
+    assert build_parser().parse_args(["check", "x.h5mu", "-v"]).verbose is True
+    assert build_parser().parse_args(["-v", "check", "x.h5mu"]).verbose is True
+    assert build_parser().parse_args(["check", "x.h5mu"]).verbose is False

@@ -483,7 +483,7 @@ def test_output_files_have_the_normal_mode(sim, tmp_path, umask):
     finally:
         os.umask(old)
     os.chmod(out, 0o640)  # an existing file keeps its mode when rewritten
-    assert main(["harmonize", str(path), "-o", str(out)]) == 0
+    assert main(["harmonize", str(path), "-o", str(out), "--force"]) == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o640
 
 

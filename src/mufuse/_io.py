@@ -16,6 +16,8 @@ import numpy as np
 
 from . import _store
 
+COMPRESSION = "gzip"  # HDF5 compression of the files written (h5py's level 4); None writes them uncompressed
+
 
 class BadInput(Exception):
     """Raised for CLI-level problems (files, paths); reported like a MufuseError."""
@@ -162,7 +164,7 @@ def _finish(tmp: str, target: Path, write) -> None:
         raise
 
 
-def write_atomic(mdata, out: str, *, inputs: Sequence[str] = ()) -> None:
+def write_atomic(mdata, out: str, *, inputs: Sequence[str] = (), compression: str | None = COMPRESSION) -> None:
     """Write ``mdata`` to ``out`` through a temporary file in the same folder and an atomic rename.
 
     A failed or interrupted write leaves no half file and never touches the input.
@@ -175,6 +177,9 @@ def write_atomic(mdata, out: str, *, inputs: Sequence[str] = ()) -> None:
         Target ``.h5mu`` path.
     inputs
         Input paths that must not be overwritten.
+    compression
+        HDF5 compression of every array (``"gzip"``, the default: pbmc10k harmonized is 13 MB against 78 MB
+        uncompressed, written in 0.9 s against 0.3 s), or ``None``.
 
     Examples
     --------
@@ -190,12 +195,18 @@ def write_atomic(mdata, out: str, *, inputs: Sequence[str] = ()) -> None:
     def write(path: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mdata.write_h5mu(path)
+            mdata.write_h5mu(path, **_dataset_kwargs(compression))
 
     _finish(tmp, target, write)
 
 
-def write_harmonized_copy(mdata, src: str, out: str, *, rna: str, prot: str) -> None:
+def _dataset_kwargs(compression: str | None) -> dict:
+    return {"compression": compression} if compression else {}
+
+
+def write_harmonized_copy(
+    mdata, src: str, out: str, *, rna: str, prot: str, compression: str | None = COMPRESSION
+) -> None:
     """Write ``src`` with the results of ``harmonize`` to ``out``, without reading the counts into memory.
 
     The out-of-core path: the input file is copied byte for byte (the counts stay as they are on disk), then the
@@ -212,6 +223,8 @@ def write_harmonized_copy(mdata, src: str, out: str, *, rna: str, prot: str) -> 
         Target ``.h5mu`` path (not ``src``).
     rna, prot
         Modality names.
+    compression
+        HDF5 compression of the arrays written (``"gzip"`` or ``None``); the copied counts keep their own.
 
     Examples
     --------
@@ -254,15 +267,17 @@ def write_harmonized_copy(mdata, src: str, out: str, *, rna: str, prot: str) -> 
                     if key in obsm:
                         del obsm[key]
                     if _chunked.is_dask(arr):
-                        ds = obsm.create_dataset(key, shape=arr.shape, dtype=arr.dtype)
+                        ds = obsm.create_dataset(key, shape=arr.shape, dtype=arr.dtype, **_dataset_kwargs(compression))
                         ds.attrs["encoding-type"], ds.attrs["encoding-version"] = "array", "0.2.0"
                         _chunked.store(arr, ds, desc=f"writing {mod} {key}")
                     else:
-                        write_elem(obsm, key, np.asarray(arr))
+                        write_elem(obsm, key, np.asarray(arr), dataset_kwargs=_dataset_kwargs(compression))
             if "uns" not in fh:
                 write_elem(fh, "uns", {})
             if _store.UNS_KEY in fh["uns"]:
                 del fh["uns"][_store.UNS_KEY]
-            write_elem(fh["uns"], _store.UNS_KEY, mdata.uns[_store.UNS_KEY])
+            write_elem(
+                fh["uns"], _store.UNS_KEY, mdata.uns[_store.UNS_KEY], dataset_kwargs=_dataset_kwargs(compression)
+            )
 
     _finish(tmp, target, write)

@@ -13,6 +13,7 @@ import re
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -159,6 +160,31 @@ def _maxfuse_kwargs(args) -> dict:
     return out
 
 
+def _check_output(args, inputs: Sequence[str] = ()) -> None:
+    """Check ``-o`` before any work: an ``.h5mu`` name, not an input, in a writable folder, new unless ``--force``."""
+    out = _io.check_target(args.output, inputs)
+    if out.suffix != ".h5mu":
+        raise _io.BadInput(
+            f"-o {args.output}: mufuse writes a MuData file, whose name ends in .h5mu; "
+            f"give e.g. -o {out.with_suffix('.h5mu') if out.suffix else str(out) + '.h5mu'}"
+        )
+    if out.exists() and not args.force:
+        raise _io.BadInput(f"-o {args.output} exists; pass --force to replace it, or give another name")
+
+
+def _write(mdata, args, inputs: Sequence[str] = ()) -> str:
+    """Write ``mdata`` to ``-o`` atomically (gzip unless ``--no-compress``); return where and how large."""
+    compression = None if args.no_compress else _io.COMPRESSION
+    _io.write_atomic(mdata, args.output, inputs=inputs, compression=compression)
+    return _written(args)
+
+
+def _written(args) -> str:
+    size = Path(args.output).stat().st_size
+    how = "uncompressed" if args.no_compress else "gzip-compressed"
+    return f"written: {Path(args.output).resolve()} ({size / 1e6:.1f} MB, {how})"
+
+
 def _scale_issues(store) -> str:
     return str(store[_store.REPORT].get("issues", ""))
 
@@ -167,6 +193,8 @@ def cmd_demo(args) -> int:
     """Run ``mufuse demo``: simulate, link, harmonize, print the scales before and after."""
     from . import datasets, pp
 
+    if args.output:
+        _check_output(args)
     mdata = datasets.simulated(args.n_cells, paired=not args.unpaired, prescaled=not args.raw_protein, seed=args.seed)
     kind = "paired" if not args.unpaired else "unpaired (disjoint cells)"
     prot_state = "raw antibody counts" if args.raw_protein else "pre-scaled to [0, 1] (the research notes' failure)"
@@ -197,8 +225,7 @@ def cmd_demo(args) -> int:
         f"active {act['rna']} / {act['prot']}"
     )
     if args.output:
-        _io.write_atomic(mdata, args.output)
-        print(f"   written to {args.output}")
+        print(f"   {_write(mdata, args)}")
     return 0
 
 
@@ -212,16 +239,20 @@ def cmd_harmonize(args) -> int:
     else:
         mdata = _io.read(args.input)
     try:
-        _io.check_target(args.output, [args.input])  # fail before the work, not after it
+        _check_output(args, [args.input])  # fail before the work, not after it
         _link_kwargs(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             _link_if_asked(mdata, args)
             pp.harmonize(mdata, **_harmonize_kwargs(args))
         if fh is None:
-            _io.write_atomic(mdata, args.output, inputs=[args.input])
+            written = _write(mdata, args, [args.input])
         else:  # the counts stay on disk: copy the file, add the results, compute the active array block by block
-            _io.write_harmonized_copy(mdata, args.input, args.output, rna=args.rna, prot=args.prot)
+            compression = None if args.no_compress else _io.COMPRESSION
+            _io.write_harmonized_copy(
+                mdata, args.input, args.output, rna=args.rna, prot=args.prot, compression=compression
+            )
+            written = _written(args)
     finally:
         if fh is not None:
             fh.close()
@@ -242,6 +273,7 @@ def cmd_harmonize(args) -> int:
     if report["dropped"]:
         print(f"  dropped (no variance): {report['dropped'].replace(chr(10), '; ')}")
     print(_format.before_after(report, _scale_issues(store), args.rna, args.prot, "after mufuse.pp.harmonize:"))
+    print(written)
     for w in caught:
         if not str(w.message).startswith("mufuse scale check"):
             print(f"warning: {cli_words(str(w.message))}", file=sys.stderr)
@@ -315,7 +347,7 @@ def cmd_match(args) -> int:
     from . import _obs, pp, tl
 
     mdata = _io.read(args.input)
-    _io.check_target(args.output, [args.input])
+    _check_output(args, [args.input])
     order = {"prot": (2, 1), "rna": (1, 2), "both": None}[args.every]
     maxfuse_params = _maxfuse_kwargs(args)
     _link_kwargs(args)  # parsed now: a malformed --override fails before any work
@@ -342,7 +374,7 @@ def cmd_match(args) -> int:
     )
     if args.labels:
         ev = tl.evaluate_matching(mdata, label_key=args.labels, rna=args.rna, prot=args.prot, n_perms=200)
-    _io.write_atomic(mdata, args.output, inputs=[args.input])
+    written = _write(mdata, args, [args.input])
     n1, n2 = mdata.mod[args.rna].n_obs, mdata.mod[args.prot].n_obs
     print(
         f"matched {args.input} -> {args.output}: {len(matching)} pairs "
@@ -356,6 +388,7 @@ def cmd_match(args) -> int:
     )
     if args.labels:
         print(_format.label_agreement(ev, args.labels))
+    print(written)
     return 0
 
 
@@ -374,9 +407,68 @@ def cmd_links(args) -> int:
     return 0
 
 
+VERBOSE_HELP = "log each step and its time (default: quiet)"
+EXAMPLES = {
+    "demo": """examples:
+  mufuse demo                          # 3,000 simulated cells, protein pre-scaled: the failure, then the fix (~10 s)
+  mufuse demo --raw-protein --unpaired # antibody counts on other cells than the RNA
+  mufuse demo -o demo.h5mu             # also write the harmonized MuData""",
+    "harmonize": """examples:
+  mufuse harmonize pbmc.h5mu -o harmonized.h5mu
+  mufuse harmonize cite.h5mu -o out.h5mu --rna RNA --prot ADT --batch-key sample
+  mufuse harmonize codex.h5mu -o out.h5mu --prot-transform arcsinh --cofactor 150
+  mufuse harmonize atlas.h5mu -o out.h5mu --chunks 20000   # RNA counts stay on disk""",
+    "check": """examples:
+  mufuse check pbmc.h5mu               # not harmonized: a dry run of harmonize, nothing written
+  mufuse check harmonized.h5mu         # the stored arrays, checked as they are now
+  mufuse check matched.h5mu --strict   # exit 2 when a scale rule is broken (for pipelines)""",
+    "match": """examples:
+  mufuse match harmonized.h5mu -o matched.h5mu
+  mufuse match pbmc.h5mu -o matched.h5mu --labels cell_type_derived_coarse   # harmonizes first
+  mufuse match codex.h5mu -o matched.h5mu --route sketch --sketch-size 20000""",
+    "links": """examples:
+  mufuse links pbmc.h5mu
+  mufuse links panel.h5mu --override PanCK=KRT8/KRT18 --exclude DAPI
+  mufuse links mouse.h5mu --species mouse --tsv > links.tsv""",
+}
+
+
+def _sub(sub, name: str, help_text: str) -> argparse.ArgumentParser:
+    """Add a sub-command's parser, with its examples below the options (line breaks kept)."""
+    p = sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=EXAMPLES[name],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(  # also after the command: `mufuse harmonize x.h5mu -o y.h5mu -v`
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+    )
+    return p
+
+
 def _add_modalities(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rna", default="rna", help="name of the RNA modality (default: %(default)s)")
     p.add_argument("--prot", default="prot", help="name of the protein modality (default: %(default)s)")
+
+
+def _add_output(p: argparse.ArgumentParser, required: bool = True) -> None:
+    g = p.add_argument_group("output")
+    g.add_argument(
+        "-o",
+        "--output",
+        required=required,
+        metavar="OUT.h5mu",
+        help="MuData file to write (written atomically: complete or not at all; never the input)"
+        + ("" if required else "; default: nothing is written"),
+    )
+    g.add_argument("--force", action="store_true", help="replace OUT.h5mu if it exists (default: refuse)")
+    g.add_argument(
+        "--no-compress",
+        action="store_true",
+        help="write the arrays uncompressed: about 6x larger, 3x faster to write (default: gzip)",
+    )
 
 
 def _add_link_options(p: argparse.ArgumentParser) -> None:
@@ -385,9 +477,10 @@ def _add_link_options(p: argparse.ArgumentParser) -> None:
         "--override",
         action="append",
         metavar="MARKER=GENES",
-        help="link MARKER to these genes, wins over everything (GENES separated by / ; or ,); repeatable",
+        help="link MARKER to these genes, wins over everything (GENES separated by / ; or ,); repeatable "
+        "(default: none)",
     )
-    g.add_argument("--exclude", action="append", metavar="MARKER", help="never link MARKER; repeatable")
+    g.add_argument("--exclude", action="append", metavar="MARKER", help="never link MARKER; repeatable (default: none)")
     g.add_argument(
         "--multi-gene",
         default="sum",
@@ -410,7 +503,7 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
         "--prot-transform",
         default="auto",
         choices=list(PROT_TRANSFORMS),
-        help="protein transform before the z-score (default: %(default)s, chosen from the detected state)",
+        help="protein transform before the z-score (default: %(default)s, chosen from the data; the reason is printed)",
     )
     g.add_argument(
         "--cofactor",
@@ -424,7 +517,7 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="protein counts of empty droplets (.h5ad, or the protein modality of an .h5mu; e.g. the droplets of "
         "10x's raw_feature_bc_matrix that are not cells): the background of --prot-transform dsb (auto then "
-        "chooses dsb)",
+        "chooses dsb; default: none)",
     )
     g.add_argument(
         "--clr-axis",
@@ -437,48 +530,77 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
         "--batch-align",
         action="store_true",
         help="with --batch-key: align the protein batches by each marker's negative and positive peaks, then z-score "
-        "all cells together (instead of z-scoring each batch)",
+        "all cells together (default: z-score each batch)",
     )
-    g.add_argument("--clip", type=float, default=5.0, help="clip value after the z-score (default: %(default)s)")
+    g.add_argument(
+        "--clip",
+        type=float,
+        default=5.0,
+        metavar="X",
+        help="clip both modalities to [-X, X] after the z-score (default: %(default)s)",
+    )
     g.add_argument(
         "--library-size",
         default="all",
         choices=["all", "shared"],
         help="RNA library size from all genes or from the shared genes only (default: %(default)s)",
     )
-    g.add_argument("--n-top-genes", type=int, default=None, help="highly variable genes (default: 2000 or all)")
-    g.add_argument("--batch-key", default=None, help="obs column: z-score within each batch (default: none)")
+    g.add_argument(
+        "--n-top-genes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="highly variable genes in the RNA's active array (default: 2000, or every gene when fewer)",
+    )
+    g.add_argument(
+        "--batch-key",
+        default=None,
+        metavar="KEY",
+        help="obs column with the batch of each cell: z-score within each batch (default: none, all cells together)",
+    )
     g.add_argument(
         "--layer",
         default=None,
+        metavar="LAYER",
         help="RNA layer with raw counts, 'X' for .X or 'raw' for .raw.X (default: found where the counts are)",
     )
     g.add_argument(
         "--prot-layer",
         default=None,
+        metavar="LAYER",
         help="protein layer to use, 'X' for .X or 'raw' for .raw.X (default: counts found by the RNA's rule, else .X)",
     )
-    g.add_argument("--strict", action="store_true", help="fail (exit 2) when the scale check fails")
+    g.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 2, nothing written) when the scale check fails (default: warn and go on)",
+    )
 
 
 def _demo_parser(sub) -> None:
-    p = sub.add_parser("demo", help="simulate data, link, harmonize and show the scales before/after (offline)")
-    p.add_argument("--n-cells", type=int, default=3000, help="number of simulated cells (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--unpaired", action="store_true", help="protein measured on other cells than the RNA")
+    p = _sub(sub, "demo", "simulate data, link, harmonize and show the scales before/after (offline)")
+    p.add_argument(
+        "--n-cells", type=int, default=3000, metavar="N", help="number of simulated cells (default: %(default)s)"
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the simulation (default: %(default)s)")
+    p.add_argument(
+        "--unpaired",
+        action="store_true",
+        help="protein measured on other cells than the RNA (default: the same cells)",
+    )
     p.add_argument(
         "--raw-protein",
         action="store_true",
-        help="keep protein as raw counts (default: pre-scaled to [0, 1], the research notes' failure)",
+        help="simulate protein as raw counts (default: pre-scaled to [0, 1], the research notes' failure)",
     )
-    p.add_argument("-o", "--output", help="also write the harmonized MuData to this .h5mu")
+    _add_output(p, required=False)
     p.set_defaults(func=cmd_demo)
 
 
 def _harmonize_parser(sub) -> None:
-    p = sub.add_parser("harmonize", help="harmonize IN.h5mu and write OUT.h5mu")
-    p.add_argument("input", help="input .h5mu with RNA counts and protein")
-    p.add_argument("-o", "--output", required=True, help="output .h5mu (written atomically; never the input)")
+    p = _sub(sub, "harmonize", "put RNA and protein of IN.h5mu on one scale for MaxFuse and write OUT.h5mu")
+    p.add_argument("input", metavar="IN.h5mu", help="MuData with RNA counts and protein (modalities --rna, --prot)")
+    _add_output(p)
     _add_modalities(p)
     _add_link_options(p)
     _add_harmonize_options(p)
@@ -486,15 +608,16 @@ def _harmonize_parser(sub) -> None:
         "--chunks",
         type=int,
         default=None,
-        help="read the RNA counts lazily in blocks of this many rows "
-        "(files larger than memory; any active dask scheduler runs the blocks)",
+        metavar="ROWS",
+        help="read the RNA counts lazily in blocks of ROWS cells, for files larger than memory; any active dask "
+        "scheduler runs the blocks (default: read the whole file into memory)",
     )
     p.set_defaults(func=cmd_harmonize)
 
 
 def _check_parser(sub) -> None:
-    p = sub.add_parser("check", help="print input states and the scale report; --strict exits 2 on a broken rule")
-    p.add_argument("input", help="input .h5mu (harmonized or not)")
+    p = _sub(sub, "check", "print input states and the scale report; --strict exits 2 on a broken rule")
+    p.add_argument("input", metavar="IN.h5mu", help="MuData, harmonized or not (nothing is written)")
     _add_modalities(p)
     _add_link_options(p)
     _add_harmonize_options(p)
@@ -502,9 +625,9 @@ def _check_parser(sub) -> None:
 
 
 def _match_parser(sub) -> None:
-    p = sub.add_parser("match", help="run MaxFuse on IN.h5mu (harmonizing first if needed) and write OUT.h5mu")
-    p.add_argument("input", help="input .h5mu (harmonized or not)")
-    p.add_argument("-o", "--output", required=True, help="output .h5mu (written atomically; never the input)")
+    p = _sub(sub, "match", "run MaxFuse on IN.h5mu (harmonizing first if needed) and write OUT.h5mu")
+    p.add_argument("input", metavar="IN.h5mu", help="MuData, harmonized or not (then harmonized first)")
+    _add_output(p)
     _add_modalities(p)
     g = p.add_argument_group("matching (mufuse.tl.run_maxfuse)")
     g.add_argument(
@@ -522,9 +645,17 @@ def _match_parser(sub) -> None:
         "--maxfuse",
         action="append",
         metavar="STAGE.PARAM=VALUE",
-        help="override a MaxFuse stage parameter, e.g. refine_pivots.cca_components=10; repeatable",
+        help="override a MaxFuse stage parameter, e.g. refine_pivots.cca_components=10; repeatable (default: "
+        "chosen from the data's sizes, mufuse.tl.maxfuse_defaults)",
     )
-    g.add_argument("--seed", type=int, default=0, help="seed of MaxFuse's batching and clustering (default: 0)")
+    g.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of MaxFuse's batching, clustering and SVDs: a seed gives the same matching every run "
+        "(default: %(default)s)",
+    )
     g.add_argument(
         "--route",
         default="auto",
@@ -536,10 +667,13 @@ def _match_parser(sub) -> None:
         "--sketch-size",
         type=int,
         default=10_000,
+        metavar="N",
         help="protein cells of the sketch; the RNA sketch holds half as many (default: %(default)s)",
     )
     g.add_argument(
-        "--labels", metavar="KEY", help="obs column with cell labels: evaluate the matching (label agreement)"
+        "--labels",
+        metavar="KEY",
+        help="obs column with cell labels: evaluate the matching (label agreement; default: no evaluation)",
     )
     _add_link_options(p)
     _add_harmonize_options(p)
@@ -547,11 +681,13 @@ def _match_parser(sub) -> None:
 
 
 def _links_parser(sub) -> None:
-    p = sub.add_parser("links", help="print how each protein marker links to RNA genes, and why")
-    p.add_argument("input", help="input .h5mu")
+    p = _sub(sub, "links", "print how each protein marker links to RNA genes, and why")
+    p.add_argument("input", metavar="IN.h5mu", help="MuData with an RNA and a protein modality")
     _add_modalities(p)
     _add_link_options(p)
-    p.add_argument("--tsv", action="store_true", help="tab-separated output")
+    p.add_argument(
+        "--tsv", action="store_true", help="tab-separated table, one marker per row (default: aligned columns)"
+    )
     p.set_defaults(func=cmd_links)
 
 
@@ -569,10 +705,13 @@ def build_parser() -> argparse.ArgumentParser:
     'check'
     """
     parser = argparse.ArgumentParser(
-        prog="mufuse", description="Put RNA and protein of a MuData on one scale for MaxFuse: link, harmonize, verify."
+        prog="mufuse",
+        description="Put RNA and protein of a MuData on one scale for MaxFuse: link, harmonize, verify, match.",
+        epilog="start with `mufuse demo` (offline, ~10 s); `mufuse COMMAND --help` shows each command's options "
+        "and examples",
     )
     parser.add_argument("--version", action="version", version=f"mufuse {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what is done")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     for add in (_demo_parser, _harmonize_parser, _check_parser, _match_parser, _links_parser):
         add(sub)

@@ -209,10 +209,9 @@ def test_cli_cofactors(tmp_path, capsys):
     path = tmp_path / "in.h5mu"
     m.write(path)
     out = tmp_path / "out.h5mu"
-    args = ["harmonize", str(path), "-o", str(out), "--prot-transform", "arcsinh"]
+    args = ["harmonize", str(path), "-o", str(out), "--force", "--prot-transform", "arcsinh"]
     assert main([*args, "--cofactor", f"{first}=150"]) == 0
     assert mudata.read_h5mu(out).uns["mufuse"]["params"]["harmonize"]["cofactor"] == f'{{"{first}": 150.0}}'
-    out.unlink()
     assert main([*args, "--cofactor", "150"]) == 0
     assert mudata.read_h5mu(out).uns["mufuse"]["params"]["harmonize"]["cofactor"] == 150.0
     assert main([*args, "--cofactor", "CD3:150"]) == 2

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -136,6 +138,24 @@ def test_run_maxfuse_end_to_end(matched):
     best = m["prot"].obs["mufuse_match"]
     assert best.dropna().isin(m["rna"].obs_names).all() and not (best.astype(object) == "").any()
     assert m.uns["mufuse"]["params"]["maxfuse"]["refine_pivots"]["cca_components"] >= 1
+
+
+@pytest.mark.maxfuse
+def test_a_seed_gives_one_matching_and_leaves_numpy_state_alone(matched):
+    """MaxFuse's SVDs are its randomized ones, seeded: the same seed repeats the matching (ARPACK's unseeded start
+    made runs of one seed differ), and the caller's global NumPy random state is what it was."""
+    m, first = matched
+    again = m.copy()
+    np.random.seed(7)  # noqa: NPY002 - the caller's global state, which run_maxfuse must leave as it was
+    want = np.random.random(3)  # noqa: NPY002
+    np.random.seed(7)  # noqa: NPY002
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        second = mufuse.tl.run_maxfuse(again, seed=0)
+    np.testing.assert_array_equal(np.random.random(3), want)  # noqa: NPY002
+    pd.testing.assert_frame_equal(second, first)
+    np.testing.assert_array_equal(again["prot"].obsm["X_mufuse"], m["prot"].obsm["X_mufuse"])
+    assert all(m.uns["mufuse"]["params"]["maxfuse"][s]["randomized_svd"] for s in ("construct_graphs", "propagate"))
 
 
 @pytest.mark.maxfuse
