@@ -400,3 +400,47 @@ def test_verbose_after_the_command():
     assert build_parser().parse_args(["check", "x.h5mu", "-v"]).verbose is True
     assert build_parser().parse_args(["-v", "check", "x.h5mu"]).verbose is True
     assert build_parser().parse_args(["check", "x.h5mu"]).verbose is False
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """Split a printout into its scale blocks: a table header, its rows, its '!' lines, its verdict (and note)."""
+    lines = [x.strip() for x in text.splitlines()]
+    starts = [i for i, x in enumerate(lines) if x.startswith("modality  state")]
+    return [lines[i : (starts[k + 1] if k + 1 < len(starts) else len(lines))] for k, i in enumerate(starts)]
+
+
+def _check_block(block: list[str]) -> None:
+    rows = [x.split() for x in block[1:] if x.split() and x.split()[1] in ("zscored", "counts", "unit_scaled")]
+    bangs = [x for x in block if x.startswith("! [")]
+    verdict = next(x for x in block if x.startswith("verdict"))
+    for r in rows:  # the share at the clip only for z-scored values
+        assert (r[-1] == "-") == (r[1] != "zscored"), r
+    if bangs:
+        assert f"FAIL — {len(bangs)} rule" in verdict, block
+        assert verdict.split("(")[-1].rstrip(")").split(", ") == [b[3:].split("]")[0] for b in bangs]
+        return
+    assert "OK —" in verdict, block
+    std = [float(r[3]) for r in rows]
+    widths = [float(r[5]) - float(r[4]) for r in rows]
+    said_ratio = float(verdict.split("std ratio ")[1].split()[0])
+    said_widths = [float(w) for w in verdict.split("range widths ")[1].split(" within")[0].split(", ")]
+    assert abs(said_ratio - max(std) / min(std)) < 0.01, verdict
+    np.testing.assert_allclose(said_widths, widths, atol=0.06)
+    assert said_ratio <= 2 and max(widths) / min(widths) <= 2 and all(abs(float(r[2])) <= 0.1 for r in rows)
+
+
+def test_printouts_say_only_what_is_true(sim_file, tmp_path, capsys):
+    """check (raw and harmonized), harmonize and demo: each verdict follows from the lines above it."""
+    out = tmp_path / "h.h5mu"
+    texts = []
+    for args in (["check", str(sim_file)], ["harmonize", str(sim_file), "-o", str(out)], ["check", str(out)]):
+        assert main(args) == 0
+        texts.append(capsys.readouterr().out)
+    texts.append(_run("demo", "--n-cells", "600").stdout)
+    for text in texts:
+        blocks = _blocks(text)
+        assert len(blocks) == 2, text
+        for block in blocks:
+            _check_block(block)
+        assert "verdict as given: FAIL" in blocks[0][-1] or any(x.startswith("verdict as given") for x in blocks[0])
+    assert ".X looks like counts: non-negative integers (max " in texts[0]

@@ -12,37 +12,85 @@ def _num(v: float) -> str:
 def summary(table: pd.DataFrame, states: dict[str, str] | None = None, indent: str = "  ") -> str:
     """Summarize a scale report, one line per modality: its state, mean, std, min, max and share of values at the clip.
 
+    The share at the clip is given for z-scored arrays only ("-" for counts or other unscaled values, where the clip
+    has no meaning).
+
     Examples
     --------
     >>> t = pd.DataFrame([{"modality": "rna", "feature": "(all)", "mean": 0.0, "std": 1.0, "min": -2.0, "max": 5.0,
-    ...                    "frac_clipped": 0.001}])
-    >>> print(summary(t, {"rna": "zscored"}, indent=""))
+    ...                    "frac_clipped": 0.001}, {"modality": "prot", "feature": "(all)", "mean": 310.0,
+    ...                    "std": 900.0, "min": 0.0, "max": 12908.0, "frac_clipped": 0.94}])
+    >>> print(summary(t, {"rna": "zscored", "prot": "counts"}, indent=""))
     modality  state             mean      std      min      max  |x|>=clip
     rna       zscored          0.000    1.000   -2.000    5.000       0.1%
+    prot      counts         310.000  900.000    0.000 1.29e+04          -
     """
     rows = table.loc[table["feature"] == "(all)"]
     head = f"{indent}{'modality':<10}{'state':<13}{'mean':>9}{'std':>9}{'min':>9}{'max':>9}{'|x|>=clip':>11}"
     lines = [head]
     for r in rows.itertuples(index=False):
         state = (states or {}).get(r.modality, "")
+        clipped = f"{100 * r.frac_clipped:>10.1f}%" if state in ("", "zscored") else f"{'-':>11}"
         lines.append(
-            f"{indent}{r.modality:<10}{state:<13}{_num(r.mean)}{_num(r.std)}{_num(r.min)}{_num(r.max)}"
-            f"{100 * r.frac_clipped:>10.1f}%"
+            f"{indent}{r.modality:<10}{state:<13}{_num(r.mean)}{_num(r.std)}{_num(r.min)}{_num(r.max)}{clipped}"
         )
     return "\n".join(lines)
 
 
-def verdict(issues: str, indent: str = "  ") -> str:
-    """List the broken rules (one ``[rule] message`` per line), or give the verdict OK when there are none.
+def verdict(issues: str, indent: str = "  ", table: pd.DataFrame | None = None, *, as_given: bool = False) -> str:
+    """List the broken rules (one ``[rule] message`` per line) and end with the verdict that follows from them.
+
+    OK states the numbers each rule was checked on (from ``table``, the scale report); per-feature flags of the
+    table, which are not rules, are said in a note. ``as_given``: the arrays are the input before mufuse scaled it.
 
     Examples
     --------
     >>> print(verdict("[std] prot: std 0.080", indent=""))
     ! [std] prot: std 0.080
+    verdict: FAIL — 1 rule broken (std)
+    >>> t = pd.DataFrame([{"modality": m, "feature": "(all)", "mean": 0.0, "std": s, "min": lo, "max": 5.0,
+    ...                    "flag": ""} for m, s, lo in (("rna", 0.89, -1.0), ("prot", 0.99, -5.0))])
+    >>> print(verdict("", indent="", table=t))
+    verdict: OK — |mean| ≤ 0.1, std in [0.5, 1.5] (both); std ratio 1.11 ≤ 2; range widths 6.0, 10.0 within 2x
     """
-    if not issues:
-        return f"{indent}verdict: OK — both modalities have mean≈0, std≈1 and the same range"
-    return "\n".join(f"{indent}! {line}" for line in issues.splitlines())
+    from ._report import MEAN_TOL, RANGE_RATIO, STD_RANGE, STD_RATIO
+
+    if issues:
+        lines = [f"{indent}! {line}" for line in issues.splitlines()]
+        rules = [line.split("]")[0].lstrip("[") for line in issues.splitlines() if line.startswith("[")]
+        n = len(rules) or len(lines)
+        what = "verdict as given" if as_given else "verdict"
+        lines.append(f"{indent}{what}: FAIL — {n} rule{'s' if n != 1 else ''} broken ({', '.join(rules)})")
+        return "\n".join(lines)
+    text = f"{indent}{'verdict as given' if as_given else 'verdict'}: OK"
+    if table is None:
+        return text
+    rows = table.loc[table["feature"] == "(all)"]
+    std, width = rows["std"].to_numpy(float), (rows["max"] - rows["min"]).to_numpy(float)
+    text += (
+        f" — |mean| ≤ {MEAN_TOL:g}, std in [{STD_RANGE[0]:g}, {STD_RANGE[1]:g}] (both); "
+        f"std ratio {std.max() / std.min():.2f} ≤ {STD_RATIO:g}; range widths "
+        f"{', '.join(f'{w:.1f}' for w in width)} within {RANGE_RATIO:g}x"
+    )
+    return text + _feature_note(table, indent)
+
+
+def _feature_note(table: pd.DataFrame, indent: str) -> str:
+    """Say how many features carry a per-feature flag (``mean``/``std``, not rules), and what that means."""
+    if "flag" not in table:
+        return ""
+    feats = table.loc[table["feature"] != "(all)"]
+    flagged = feats.loc[feats["flag"].fillna("").str.contains(r"\b(?:mean|std)\b")]
+    if flagged.empty:
+        return ""
+    low = flagged.nsmallest(3, "std")
+    names = ", ".join(f"{r.modality} {r.feature} (std {r.std:.2f})" for r in low.itertuples(index=False))
+    return (
+        f"\n{indent}note: {len(flagged)} of {len(feats)} feature columns {'is' if len(flagged) == 1 else 'are'} "
+        f"flagged in report['table'] (std outside [0.5, 1.5] or |mean| > 0.1; lowest: {names}): sparse features "
+        "whose long tail the clip cut weigh less in the correlation distance; the rules apply to each modality "
+        "as a whole"
+    )
 
 
 def before_after(report, issues_after: str, rna: str, prot: str, after_title: str) -> str:
@@ -50,13 +98,13 @@ def before_after(report, issues_after: str, rna: str, prot: str, after_title: st
     states = dict(report["input_state"])
     return "\n".join(
         [
-            f"as given ({rna} normalized and z-scored by mufuse, {prot} untransformed: what MaxFuse sees without "
-            "a protein transform):",
+            f"before: {rna} z-scored by mufuse (from its counts), {prot} as given ({states.get(prot, '?')}): what "
+            "MaxFuse would see without a protein transform",
             summary(report["before"], {rna: "zscored", prot: states.get(prot, "")}),
-            verdict(str(report["before_issues"])),
+            verdict(str(report["before_issues"]), table=report["before"], as_given=True),
             after_title,
             summary(report["table"], {rna: "zscored", prot: "zscored"}),
-            verdict(issues_after),
+            verdict(issues_after, table=report["table"]),
         ]
     )
 

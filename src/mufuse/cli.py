@@ -212,12 +212,15 @@ def cmd_demo(args) -> int:
     report = store[_store.REPORT]
     states = dict(report["input_state"])
     before = report["before"]
-    print("\n2. before: RNA z-scored, protein as given (what MaxFuse would see without mufuse)")
+    print(
+        f"\n2. before: RNA z-scored by mufuse, protein as given ({states['prot']}): what MaxFuse would see "
+        "without a protein transform"
+    )
     print(_format.summary(before, {"rna": "zscored", "prot": states["prot"]}, indent="     "))
-    print(_format.verdict(str(report["before_issues"]), indent="     "))
+    print(_format.verdict(str(report["before_issues"]), indent="     ", table=before, as_given=True))
     print("\n3. after mufuse.pp.harmonize: both modalities z-scored per feature and clipped to [-5, 5]")
     print(_format.summary(report["table"], {"rna": "zscored", "prot": "zscored"}, indent="     "))
-    print(_format.verdict(_scale_issues(store), indent="     "))
+    print(_format.verdict(_scale_issues(store), indent="     ", table=report["table"]))
     shapes = {k: mdata[k].obsm[_store.SHARED_KEY].shape for k in ("rna", "prot")}
     act = {k: mdata[k].obsm[_store.ACTIVE_KEY].shape for k in ("rna", "prot")}
     print(
@@ -331,7 +334,7 @@ def cmd_check(args) -> int:
     for name in (args.rna, args.prot):
         state, why = tl.detect_state(mdata.mod[name], return_reason=True)
         ad = mdata.mod[name]
-        print(f"  {name}: {ad.n_obs} cells × {ad.n_vars} features; .X looks {state} ({why})")
+        print(f"  {name}: {ad.n_obs} cells × {ad.n_vars} features; .X looks like {state}: {why}")
     report, issues, title = _scales_now(mdata, args, harmonized)
     print(_format.before_after(report, issues, args.rna, args.prot, title))
     if harmonized and _store.MATCHING in _store.uns(mdata):
