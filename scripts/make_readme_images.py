@@ -1,10 +1,12 @@
 """Redraw the README's pictures from the real pbmc10k data (developer-only; needs ../shared/data and MaxFuse).
 
-python scripts/make_readme_images.py
+python scripts/make_readme_images.py                 # all three (MaxFuse runs: ~2 min)
+python scripts/make_readme_images.py --scales-only   # only docs/images/scales_prescaled.png (seconds)
 """
 
 from __future__ import annotations
 
+import argparse
 import warnings
 from pathlib import Path
 
@@ -23,6 +25,9 @@ OUT = ROOT / "docs" / "images"
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales-only", action="store_true", help="draw only the pl.scales picture")
+    args = parser.parse_args()
     warnings.simplefilter("ignore")
     OUT.mkdir(parents=True, exist_ok=True)
     full = mudata.read_h5mu(DATA)
@@ -32,6 +37,8 @@ def main() -> None:
     m["prot"].X = ((p - p.min(0)) / (p.max(0) - p.min(0))).astype(np.float32)
     mufuse.pp.harmonize(m)
     mufuse.pl.scales(m, save=OUT / "scales_prescaled.png")
+    if args.scales_only:
+        return
     # 2. a matching of disjoint halves (RNA from one half of the cells, protein from the other)
     idx = np.random.default_rng(0).permutation(full.n_obs)
     half = full.n_obs // 2

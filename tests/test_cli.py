@@ -444,3 +444,17 @@ def test_printouts_say_only_what_is_true(sim_file, tmp_path, capsys):
             _check_block(block)
         assert "verdict as given: FAIL" in blocks[0][-1] or any(x.startswith("verdict as given") for x in blocks[0])
     assert ".X looks like counts: non-negative integers (max " in texts[0]
+
+
+def test_first_run_says_numba_compiled_and_later_runs_use_the_cache(sim_file, tmp_path):
+    """A fresh numba cache (NUMBA_CACHE_DIR): the first run compiles and says so on stderr; the second is silent."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    exe = Path(sys.executable).parent / "mufuse"
+    runs = []
+    for name in ("a", "b"):
+        args = [str(exe), "harmonize", str(sim_file), "-o", str(tmp_path / f"{name}.h5mu")]
+        runs.append(subprocess.run(args, capture_output=True, text=True, timeout=600, env=env))
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    assert "numba compiled mufuse's kernels on their first use" in runs[0].stderr
+    assert str(tmp_path / "numba") in runs[0].stderr
+    assert "numba compiled" not in runs[1].stderr

@@ -22,6 +22,7 @@ from . import _format, _io, _report, _store
 from ._errors import MufuseError
 from ._genes import SPECIES
 from ._io import read_lazy, write_atomic, write_harmonized_copy
+from ._kernels import CompileWatch
 from ._transforms import PROT_TRANSFORMS
 from ._version import __version__
 from .tl._maxfuse import check_run_arguments
@@ -747,7 +748,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("ignore", module=r"mudata\..*")
         warnings.filterwarnings("ignore", module=r"anndata\..*")
         try:
-            return int(args.func(args))
+            with CompileWatch() as watch:
+                code = int(args.func(args))
+            if watch.compiled:
+                print(
+                    f"note: numba compiled mufuse's kernels on their first use in this environment (this run: "
+                    f"{watch.seconds:.0f} s); they are cached in {watch.cache_dir()}, later runs skip this",
+                    file=sys.stderr,
+                )
+            return code
         except (MufuseError, _io.BadInput) as err:
             print(f"mufuse: error: {cli_words(str(err))}", file=sys.stderr)
             return EXIT_BAD_INPUT

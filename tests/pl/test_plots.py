@@ -69,3 +69,29 @@ def test_plots_need_their_inputs(sim):
     mufuse.pp.harmonize(sim)
     with pytest.raises(mufuse.MufuseError, match="evaluate_matching"):
         mufuse.pl.marker_agreement(sim)
+
+
+def test_scales_shows_the_zero_count_share_of_sparse_genes(tmp_path):
+    """Each feature's cells at its minimum are a dot sized by their share, which is the share of zero counts."""
+    from matplotlib.collections import PathCollection
+
+    m = mufuse.datasets.simulated(600, n_genes=400, seed=4)
+    mufuse.pp.harmonize(m)
+    fig = mufuse.pl.scales(m, save=tmp_path / "s.png")
+    _drawn(tmp_path / "s.png")
+    legend = " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    assert "cells above the feature's minimum" in legend and "share of cells there" in legend
+    shared = m.uns["mufuse"]["shared"]
+    rna = m["rna"]
+    counts = [np.asarray(rna[:, genes.split(";")].X.sum(axis=1)).ravel() for genes in shared["genes"].astype(str)]
+    zero_share = np.array([(c == 0).mean() for c in counts])
+    assert zero_share.max() > 0.3  # sparse genes are there
+    dots = [c for c in fig.axes[1].collections if isinstance(c, PathCollection)]
+    assert len(dots) == 2  # RNA, protein
+    drawn = (dots[0].get_sizes() - 8) / 120
+    has_zeros = zero_share > 0
+    np.testing.assert_allclose(drawn[has_zeros], zero_share[has_zeros], atol=1e-6)
+    assert (drawn[~has_zeros] < 0.05).all()  # no zero counts: the minimum is the few cells with the lowest count
+    y = dots[0].get_offsets()[:, 1]
+    np.testing.assert_allclose(y, m["rna"].obsm["mufuse_shared"].min(axis=0), atol=1e-5)
+    plt.close(fig)

@@ -13,6 +13,77 @@ from .. import _store
 from ._utils import finish, pyplot
 
 
+def floor_split(col: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Split one feature's values into its floor (the minimum), the share of cells at it, and the values above it.
+
+    Cells with zero counts all get the same value from a normalization, a log, a z-score: the feature's minimum.
+    In scRNA-seq that is most cells of most genes, so quartiles and whiskers of all cells are flat lines there; the
+    cells above the floor show the feature's spread.
+
+    Examples
+    --------
+    >>> floor_split(np.array([-0.3, -0.3, -0.3, 2.0, 4.0]))
+    (-0.3, 0.6, array([2., 4.]))
+    """
+    col = np.asarray(col, dtype=np.float64)
+    col = col[np.isfinite(col)]
+    if not col.size:
+        return np.nan, 0.0, col
+    lo = float(col.min())
+    at = np.abs(col - lo) <= 1e-6 * max(1.0, abs(lo))
+    return lo, float(at.mean()), col[~at]
+
+
+COLORS = ("#4C72B0", "#DD8452")
+
+
+def _panel(ax, arrays: tuple[np.ndarray, np.ndarray], pos: np.ndarray) -> None:
+    """One panel: per feature and modality a violin of the cells above the floor, the floor sized by its share."""
+    for arr, shift, color in zip(arrays, (-0.2, 0.2), COLORS, strict=True):
+        floors, shares, rests, where = [], [], [], []
+        for j in range(arr.shape[1]):
+            lo, share, rest = floor_split(arr[:, j])
+            floors.append(lo)
+            shares.append(share)
+            if rest.size >= 2 and np.ptp(rest) > 0:
+                rests.append(rest)
+                where.append(pos[j] + shift)
+        if rests:
+            parts = ax.violinplot(rests, positions=where, widths=0.36, showextrema=False, showmedians=True)
+            for body in parts["bodies"]:
+                body.set_facecolor(color)
+                body.set_edgecolor(color)
+                body.set_alpha(0.75)
+            parts["cmedians"].set_color("black")
+            parts["cmedians"].set_linewidth(0.8)
+        shares_arr = np.asarray(shares)
+        ax.scatter(pos + shift, floors, s=8 + 120 * shares_arr, color=color, edgecolor="black", linewidth=0.4, zorder=3)
+        for x, y, share in zip(pos + shift, floors, shares_arr, strict=True):
+            if share >= 0.05:
+                ax.annotate(f"{share:.0%}", (x, y), xytext=(0, -9), textcoords="offset points", ha="center", fontsize=6)
+
+
+def _legend(ax, rna: str, prot: str) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=COLORS[0], alpha=0.75, label=f"{rna}: cells above the feature's minimum"),
+        Patch(facecolor=COLORS[1], alpha=0.75, label=f"{prot}: cells above the feature's minimum"),
+        Line2D([], [], color="black", lw=0.8, label="median of those cells"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color="grey",
+            markeredgecolor="black",
+            label="the minimum (zero counts); size and % = share of cells there",
+        ),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+
+
 def scales(
     mdata: MuData,
     *,
@@ -24,10 +95,13 @@ def scales(
 ):
     """Draw the shared features' distributions before and after :func:`mufuse.pp.harmonize`.
 
-    Boxes show the quartiles, whiskers the 1st and 99th percentiles. Top row: RNA (z-scored) beside the protein
-    as given, as MaxFuse would see them without a protein transform; bottom row: both after harmonizing. A
-    "pre-scaled" protein shows as flat boxes inside [0, 1] beside RNA spanning [-1, 5]: the research notes' failure
-    at a glance.
+    Each feature's cells at its minimum (zero counts, which normalization, log and z-score all map to one value) are
+    drawn as a dot whose size and label give their share; the cells above it as a violin with its median. Sparse
+    genes, with most cells at the minimum, so stay readable: box plots of all cells are flat lines for them. Top
+    panel: RNA (z-scored) beside the protein as given, as MaxFuse would see them without a protein transform;
+    bottom panel: both after harmonizing. A "pre-scaled" protein shows as violins inside [0, 1] beside RNA violins
+    reaching 5: the research notes' failure at a glance. The titles give both modalities' standard deviations over
+    all values and their ratio.
 
     Parameters
     ----------
@@ -44,7 +118,12 @@ def scales(
 
     Returns
     -------
-    The matplotlib Figure (``None`` when shown).
+    The matplotlib Figure with two axes (before, after; ``None`` when shown).
+
+    Raises
+    ------
+    MufuseError
+        When ``mdata`` is not harmonized.
 
     Examples
     --------
@@ -66,26 +145,21 @@ def scales(
     p_after = np.asarray(mdata.mod[prot].obsm[_store.SHARED_KEY])[:, :k]
     pmat = mdata.mod[prot].X[:, mdata.mod[prot].var_names.get_indexer(shared["prot"])]
     p_before = np.asarray(pmat.toarray() if sparse.issparse(pmat) else pmat, dtype=np.float64)
-    fig, axes = plt.subplots(2, 1, figsize=(max(6.0, 0.55 * k + 2), 7), sharex=True)
-    pos = np.arange(k)
+    fig, axes = plt.subplots(2, 1, figsize=(max(7.0, 0.55 * k + 4.5), 7.5), sharex=True)
+    pos = np.arange(k, dtype=np.float64)
     for ax, r, p, title in (
         (axes[0], r_after, p_before, f"before: {rna} z-scored, {prot} as given"),
         (axes[1], r_after, p_after, "after mufuse.pp.harmonize"),
     ):
-        kw = {"widths": 0.35, "showfliers": False, "patch_artist": True, "whis": (1, 99)}
-        b1 = ax.boxplot([r[:, j] for j in range(k)], positions=pos - 0.2, **kw)
-        b2 = ax.boxplot([p[:, j] for j in range(k)], positions=pos + 0.2, **kw)
-        for box in b1["boxes"]:
-            box.set_facecolor("#4C72B0")
-        for box in b2["boxes"]:
-            box.set_facecolor("#DD8452")
+        _panel(ax, (r, p), pos)
         sd_r, sd_p = float(r.std()), float(p.std())
         ax.set_title(
-            f"{title}  (std {rna} {sd_r:.2f}, {prot} {sd_p:.2f}; ratio {max(sd_r, sd_p) / min(sd_r, sd_p):.1f}x)"
+            f"{title}  (std {rna} {sd_r:.2f}, {prot} {sd_p:.2f}; ratio {max(sd_r, sd_p) / min(sd_r, sd_p):.1f}x)",
+            fontsize=10,
         )
         ax.axhline(0, color="grey", lw=0.6)
         ax.set_ylabel("value")
-        ax.legend([b1["boxes"][0], b2["boxes"][0]], [rna, prot], loc="upper right", fontsize=8)
+    _legend(axes[0], rna, prot)
     axes[1].set_xticks(pos)
     axes[1].set_xticklabels(feats, rotation=60, ha="right", fontsize=8)
     fig.tight_layout()
