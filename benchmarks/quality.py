@@ -12,9 +12,10 @@ Datasets (labels are the datasets' own, made on the RNA):
 - ``teaseq``: ``benchmarks/data/teaseq_pbmc.h5mu`` (TEA-seq PBMC, 46 antibodies; ``cell_type``), made by
   ``python scripts/fetch_teaseq.py``.
 
-MaxFuse's results vary from run to run (its clusterings and its SVDs start at random), by as much as 0.1 on one
-631-cell split, so each split is matched ``--runs`` times (MaxFuse seeds ``100 * split + run``) and the runs are
-averaged before the mean and sd over the splits are taken.
+MaxFuse's results vary from seed to seed (its batches, clusterings and SVDs start at random; ``run_maxfuse`` seeds
+them all, so one seed repeats its result), by as much as 0.1 on one 631-cell split, so each split is matched
+``--runs`` times (MaxFuse seeds ``100 * split + run``) and the runs are averaged before the mean and sd over the
+splits are taken.
 
 Conditions: mufuse's ``prot_transform`` options one at a time; (a) the MaxFuse tutorial's recipe (per-cell total
 normalization, log1p, z-score, both modalities); (b) the research notes' recipe (protein z-scored raw, clip 5);

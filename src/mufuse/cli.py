@@ -536,6 +536,11 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
         help="with --batch-key: align the protein batches by each marker's negative and positive peaks, then z-score "
         "all cells together (default: z-score each batch)",
     )
+    _add_scaling_options(g)
+
+
+def _add_scaling_options(g) -> None:
+    """Add the options of harmonize beside the protein transform: clip, RNA features, batches, layers, strict."""
     g.add_argument(
         "--clip",
         type=float,
