@@ -237,13 +237,13 @@ def cmd_harmonize(args) -> int:
     """Run ``mufuse harmonize IN -o OUT``."""
     from . import pp
 
+    _check_output(args, [args.input])  # fail before reading and working, not after
     fh = None
     if args.chunks is not None:  # out of core: the RNA counts stay on disk, read block by block
         mdata, fh = _io.read_lazy(args.input, rna=args.rna, chunks=args.chunks)
     else:
         mdata = _io.read(args.input)
     try:
-        _check_output(args, [args.input])  # fail before the work, not after it
         _link_kwargs(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -350,8 +350,8 @@ def cmd_match(args) -> int:
     """Run ``mufuse match IN -o OUT``: harmonize if needed, run MaxFuse, store the matching by obs name."""
     from . import _obs, pp, tl
 
-    mdata = _io.read(args.input)
     _check_output(args, [args.input])
+    mdata = _io.read(args.input)
     order = {"prot": (2, 1), "rna": (1, 2), "both": None}[args.every]
     maxfuse_params = _maxfuse_kwargs(args)
     _link_kwargs(args)  # parsed now: a malformed --override fails before any work
