@@ -458,3 +458,33 @@ def test_first_run_says_numba_compiled_and_later_runs_use_the_cache(sim_file, tm
     assert "numba compiled mufuse's kernels on their first use" in runs[0].stderr
     assert str(tmp_path / "numba") in runs[0].stderr
     assert "numba compiled" not in runs[1].stderr
+
+
+def test_check_says_what_it_uses(sim_file, tmp_path, capsys):
+    """A dry run says which protein transform harmonize would use; a harmonized file, which options it ignores."""
+    assert main(["check", str(sim_file)]) == 0
+    out = capsys.readouterr()
+    assert "prot transform harmonize would use: " in out.out and "warning" not in out.err
+    harmonized = tmp_path / "h.h5mu"
+    assert main(["harmonize", str(sim_file), "-o", str(harmonized)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(harmonized)]) == 0
+    out = capsys.readouterr()
+    assert "is harmonized" not in out.err and "would use" not in out.out
+    assert main(["check", str(harmonized), "--clip", "3", "--prot-transform", "clr"]) == 0
+    err = capsys.readouterr().err
+    assert "is harmonized: its stored arrays are checked as they are, so --prot-transform, --clip are not used" in err
+
+
+@pytest.mark.maxfuse
+def test_match_on_paired_data_reports_foscttm(tmp_path, capsys):
+    src = tmp_path / "paired.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.datasets.simulated(500, n_genes=400, seed=6).write(src)
+    assert main(["match", str(src), "-o", str(tmp_path / "m.h5mu"), "--labels", "cell_type"]) == 0
+    text = capsys.readouterr().out
+    line = next(x for x in text.splitlines() if x.startswith("paired data"))
+    foscttm = float(line.split("FOSCTTM ")[1].split()[0])
+    assert 0 <= foscttm < 0.25  # far from random (0.5); the simulated types are well separated
+    assert "(--every prot: every prot cell with signal gets a partner" in text

@@ -125,6 +125,21 @@ def test_partly_overlapping_labels_count_only_what_compares(matched_sim):
     assert mufuse.tl.evaluate_matching(m, label_key="lab", n_perms=50)["label_agreement"] < 0.5
 
 
+def test_a_label_no_pair_has_is_said_so(matched_sim):
+    """A protein-only label on a cell without a pair: every pair is counted, and the warning says so."""
+    m = matched_sim
+    lab = m["rna"].obs["cell_type"].astype(str).to_numpy()
+    m["rna"].obs["lab"] = lab
+    m["prot"].obs["lab"] = np.where(np.arange(m["prot"].n_obs) == 0, "HSC", lab)
+    n = m["rna"].n_obs
+    mufuse.tl.add_matching(m, [list(range(1, n)), list(range(1, n)), [1.0] * (n - 1)])  # cell 0 has no pair
+    ev = mufuse.tl.evaluate_matching(m, label_key="lab", n_perms=20)
+    assert ev["label_overlap"]["pairs_compared"] == 1.0
+    warning = next(w for w in ev["warnings"] if "occur in both" in w)
+    assert "prot only: HSC" in warning and "no matched pair has one of the others" in warning
+    assert "counts the 100" not in warning
+
+
 def test_cluster_names_of_two_clusterings_need_not_match(matched_sim):
     m = matched_sim
     codes = m["rna"].obs["cell_type"].cat.codes.to_numpy()

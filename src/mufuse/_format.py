@@ -30,11 +30,16 @@ def summary(table: pd.DataFrame, states: dict[str, str] | None = None, indent: s
     lines = [head]
     for r in rows.itertuples(index=False):
         state = (states or {}).get(r.modality, "")
-        clipped = f"{100 * r.frac_clipped:>10.1f}%" if state in ("", "zscored") else f"{'-':>11}"
+        clipped = f"{_share(r.frac_clipped):>11}" if state in ("", "zscored") else f"{'-':>11}"
         lines.append(
             f"{indent}{r.modality:<10}{state:<13}{_num(r.mean)}{_num(r.std)}{_num(r.min)}{_num(r.max)}{clipped}"
         )
     return "\n".join(lines)
+
+
+def _share(frac: float) -> str:
+    """``0.0%`` only when nothing is there: a share below 0.05% reads ``<0.1%``."""
+    return "<0.1%" if 0 < frac < 0.0005 else f"{100 * frac:.1f}%"
 
 
 def verdict(issues: str, indent: str = "  ", table: pd.DataFrame | None = None, *, as_given: bool = False) -> str:
@@ -84,10 +89,11 @@ def _feature_note(table: pd.DataFrame, indent: str) -> str:
     if flagged.empty:
         return ""
     low = flagged.nsmallest(3, "std")
-    names = ", ".join(f"{r.modality} {r.feature} (std {r.std:.2f})" for r in low.itertuples(index=False))
+    names = ", ".join(f"{r.feature} ({r.modality}, std {r.std:.2f})" for r in low.itertuples(index=False))
     return (
         f"\n{indent}note: {len(flagged)} of {len(feats)} feature columns {'is' if len(flagged) == 1 else 'are'} "
-        f"flagged in report['table'] (std outside [0.5, 1.5] or |mean| > 0.1; lowest: {names}): sparse features "
+        f"flagged in the per-feature table (mufuse.tl.check_scales(mdata); std outside [0.5, 1.5] or |mean| > 0.1; "
+        f"lowest: {names}): sparse features "
         "whose long tail the clip cut weigh less in the correlation distance; the rules apply to each modality "
         "as a whole"
     )

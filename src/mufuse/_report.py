@@ -200,8 +200,9 @@ def _pair_issues(
                 (
                     "std_ratio",
                     f"std differs {ratio:.1f}x between modalities ({names[0]} {a['std']:.3f}, "
-                    f"{names[1]} {b['std']:.3f}; limit {STD_RATIO}x): the one with the larger std will "
-                    f"dominate the correlation distance; "
+                    f"{names[1]} {b['std']:.3f}; limit {STD_RATIO}x): the two were scaled differently, and the "
+                    f"per-feature offsets and spreads that come with it shift each cell's correlation across the "
+                    f"shared features; "
                     + _fix("std_ratio" if context is None or context is _BEFORE else "std", low, context),
                 )
             )

@@ -336,7 +336,12 @@ def cmd_check(args) -> int:
         state, why = tl.detect_state(mdata.mod[name], return_reason=True)
         ad = mdata.mod[name]
         print(f"  {name}: {ad.n_obs} cells × {ad.n_vars} features; .X looks like {state}: {why}")
+    if harmonized:
+        _warn_unused_options(args)
     report, issues, title = _scales_now(mdata, args, harmonized)
+    chosen = dict(report.get("prot_transform", {}))
+    if chosen and not harmonized:
+        print(f"  {args.prot} transform harmonize would use: {chosen['chosen']} ({chosen['reason']})")
     print(_format.before_after(report, issues, args.rna, args.prot, title))
     if harmonized and _store.MATCHING in _store.uns(mdata):
         _print_diagnosis(mdata, args)
@@ -344,6 +349,26 @@ def cmd_check(args) -> int:
         print(f"mufuse: error: scale check failed for {args.input} (--strict)", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
+
+
+def _warn_unused_options(args) -> None:
+    """``check`` of a harmonized file checks its stored arrays: say so for any harmonize or link option given."""
+    defaults = build_parser().parse_args(["check", args.input])
+    given = [
+        "--" + dest.replace("_", "-")
+        for dest in (*_harmonize_kwargs(defaults), "override", "exclude", "multi_gene", "species")
+        if dest not in ("rna", "prot", "strict", "empty_droplets")
+        and hasattr(args, dest)
+        and getattr(args, dest) != getattr(defaults, dest)
+    ]
+    if given or getattr(args, "empty_droplets", None):
+        given += ["--empty-droplets"] if getattr(args, "empty_droplets", None) else []
+        print(
+            f"warning: {args.input} is harmonized: its stored arrays are checked as they are, so {', '.join(given)} "
+            f"{'is' if len(given) == 1 else 'are'} not used (run mufuse harmonize again to apply "
+            f"{'it' if len(given) == 1 else 'them'})",
+            file=sys.stderr,
+        )
 
 
 def cmd_match(args) -> int:
@@ -383,7 +408,9 @@ def cmd_match(args) -> int:
     print(
         f"matched {args.input} -> {args.output}: {len(matching)} pairs "
         f"({(matching['stage'] == 'pivot').mean():.0%} pivots); cells with a match: "
-        f"{args.rna} {matching[args.rna].nunique() / n1:.1%}, {args.prot} {matching[args.prot].nunique() / n2:.1%}"
+        f"{args.rna} {matching[args.rna].nunique() / n1:.1%}, {args.prot} {matching[args.prot].nunique() / n2:.1%} "
+        f"(--every {args.every}: every {args.every} cell with signal gets a partner; the other side's cells may be "
+        "used several times or not at all)"
     )
     route = dict(_store.uns(mdata)[_store.PARAMS]["maxfuse"]["route"])
     print(
@@ -392,6 +419,11 @@ def cmd_match(args) -> int:
     )
     if args.labels:
         print(_format.label_agreement(ev, args.labels))
+        if ev.get("foscttm") is not None:
+            print(
+                f"paired data (cells in both modalities): FOSCTTM {ev['foscttm']:.3f} (0 perfect, 0.5 random), "
+                f"pairs that are the same cell {ev['identity_accuracy']:.1%}"
+            )
     print(written)
     return 0
 

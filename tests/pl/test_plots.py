@@ -79,8 +79,8 @@ def test_scales_shows_the_zero_count_share_of_sparse_genes(tmp_path):
     mufuse.pp.harmonize(m)
     fig = mufuse.pl.scales(m, save=tmp_path / "s.png")
     _drawn(tmp_path / "s.png")
-    legend = " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
-    assert "cells above the feature's minimum" in legend and "share of cells there" in legend
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    assert "cells above the feature's minimum" in legend and "share of cells" in legend
     shared = m.uns["mufuse"]["shared"]
     rna = m["rna"]
     counts = [np.asarray(rna[:, genes.split(";")].X.sum(axis=1)).ravel() for genes in shared["genes"].astype(str)]

@@ -63,7 +63,7 @@ def _panel(ax, arrays: tuple[np.ndarray, np.ndarray], pos: np.ndarray) -> None:
                 ax.annotate(f"{share:.0%}", (x, y), xytext=(0, -9), textcoords="offset points", ha="center", fontsize=6)
 
 
-def _legend(ax, rna: str, prot: str) -> None:
+def _legend(fig, rna: str, prot: str) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -78,10 +78,11 @@ def _legend(ax, rna: str, prot: str) -> None:
             ls="",
             color="grey",
             markeredgecolor="black",
-            label="the minimum (zero counts); size and % = share of cells there",
+            label="the feature's minimum (zero counts, if any): size = share of cells (% from 5%)",
         ),
+        Line2D([], [], color="grey", lw=0.6, label="0"),
     ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 1.0))
 
 
 def scales(
@@ -145,7 +146,7 @@ def scales(
     p_after = np.asarray(mdata.mod[prot].obsm[_store.SHARED_KEY])[:, :k]
     pmat = mdata.mod[prot].X[:, mdata.mod[prot].var_names.get_indexer(shared["prot"])]
     p_before = np.asarray(pmat.toarray() if sparse.issparse(pmat) else pmat, dtype=np.float64)
-    fig, axes = plt.subplots(2, 1, figsize=(max(7.0, 0.55 * k + 4.5), 7.5), sharex=True)
+    fig, axes = plt.subplots(2, 1, figsize=(max(8.0, 0.55 * k + 2), 8), sharex=True)
     pos = np.arange(k, dtype=np.float64)
     for ax, r, p, title in (
         (axes[0], r_after, p_before, f"before: {rna} z-scored, {prot} as given"),
@@ -158,9 +159,10 @@ def scales(
             fontsize=10,
         )
         ax.axhline(0, color="grey", lw=0.6)
+        ax.margins(y=0.08)  # violins at the clip stay off the frame
         ax.set_ylabel("value")
-    _legend(axes[0], rna, prot)
+    _legend(fig, rna, prot)
     axes[1].set_xticks(pos)
     axes[1].set_xticklabels(feats, rotation=60, ha="right", fontsize=8)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     return finish(fig, show=show, save=save)

@@ -73,10 +73,15 @@ def _label_warnings(out: dict[str, Any], rna: str, prot: str) -> list[str]:
             f"no label occurs in both modalities ({lists}): label agreement is not comparable and is not reported; "
             "pass label_map={'<label>': '<common label>', ...} to map them to common names"
         ]
+    counted = (
+        "no matched pair has one of the others, so label_agreement counts every pair"
+        if ov["pairs_compared"] >= 1.0
+        else f"label_agreement counts the {ov['pairs_compared']:.1%} of pairs whose two labels both occur in both; "
+        "pass label_map= to compare the others"
+    )
     return [
         f"only {k} of the {n1} {rna} labels and {k} of the {n2} {prot} labels occur in both modalities ({lists}); "
-        f"label_agreement counts the {ov['pairs_compared']:.0%} of pairs whose two labels both occur in both; "
-        "pass label_map= to compare the others"
+        + counted
     ]
 
 
