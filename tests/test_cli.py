@@ -488,3 +488,14 @@ def test_match_on_paired_data_reports_foscttm(tmp_path, capsys):
     foscttm = float(line.split("FOSCTTM ")[1].split()[0])
     assert 0 <= foscttm < 0.25  # far from random (0.5); the simulated types are well separated
     assert "(--every prot: every prot cell with signal gets a partner" in text
+
+
+def test_chunks_without_dask_says_how_to_install_it(sim_file, tmp_path, capsys, monkeypatch):
+    """--chunks on an install without the dask extra: exit 2, one line naming the extra (not a traceback)."""
+    for name in [m for m in sys.modules if m == "dask" or m.startswith("dask.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "dask", None)  # `import dask...` now raises ImportError, as without the extra
+    assert main(["harmonize", str(sim_file), "-o", str(tmp_path / "c.h5mu"), "--chunks", "200"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and 'pip install "mufuse[dask]"' in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "c.h5mu").exists()

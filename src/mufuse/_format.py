@@ -91,9 +91,9 @@ def _feature_note(table: pd.DataFrame, indent: str) -> str:
     low = flagged.nsmallest(3, "std")
     names = ", ".join(f"{r.feature} ({r.modality}, std {r.std:.2f})" for r in low.itertuples(index=False))
     return (
-        f"\n{indent}note: {len(flagged)} of {len(feats)} feature columns {'is' if len(flagged) == 1 else 'are'} "
-        f"flagged in the per-feature table (mufuse.tl.check_scales(mdata); std outside [0.5, 1.5] or |mean| > 0.1; "
-        f"lowest: {names}): sparse features "
+        f"\n{indent}note: {len(flagged)} of the {len(feats)} columns (each shared feature in each modality) "
+        f"{'is' if len(flagged) == 1 else 'are'} flagged in the per-feature table (mufuse.tl.check_scales(mdata); "
+        f"std outside [0.5, 1.5] or |mean| > 0.1; lowest std: {names}): sparse features "
         "whose long tail the clip cut weigh less in the correlation distance; the rules apply to each modality "
         "as a whole"
     )
@@ -104,8 +104,8 @@ def before_after(report, issues_after: str, rna: str, prot: str, after_title: st
     states = dict(report["input_state"])
     return "\n".join(
         [
-            f"before: {rna} z-scored by mufuse (from its counts), {prot} as given ({states.get(prot, '?')}): what "
-            "MaxFuse would see without a protein transform",
+            f"before, on the {_n_shared(report)} shared features: {rna} z-scored by mufuse (from its counts), {prot} "
+            f"as given ({states.get(prot, '?')}): what MaxFuse would see without a protein transform",
             summary(report["before"], {rna: "zscored", prot: states.get(prot, "")}),
             verdict(str(report["before_issues"]), table=report["before"], as_given=True),
             after_title,
@@ -113,6 +113,11 @@ def before_after(report, issues_after: str, rna: str, prot: str, after_title: st
             verdict(issues_after, table=report["table"]),
         ]
     )
+
+
+def _n_shared(report) -> int:
+    table = report["table"]
+    return int((table["feature"] != "(all)").sum() // max(1, (table["feature"] == "(all)").sum()))
 
 
 def link_table(links: pd.DataFrame) -> str:

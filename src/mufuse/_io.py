@@ -85,6 +85,13 @@ def read_lazy(path: str, *, rna: str, chunks: int):
         from anndata.experimental import read_elem
     if chunks < 1:
         raise BadInput(f"--chunks must be a positive number of rows, got {chunks}")
+    try:
+        import dask.array  # noqa: F401 - the lazy arrays are dask arrays
+    except ImportError:
+        raise BadInput(
+            'reading the RNA counts in blocks (--chunks) needs dask: pip install "mufuse[dask]", or leave out '
+            "--chunks to read the whole file into memory"
+        ) from None
     p = Path(path)
     if not p.is_file():
         raise BadInput(f"input file '{path}' does not exist")

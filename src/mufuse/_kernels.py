@@ -35,7 +35,7 @@ class CompileWatch:
 
     The kernels are compiled on their first use in an environment and cached (``cache=True``) in the package's
     ``__pycache__`` (or numba's per-user cache folder when that is not writable): the first ``harmonize`` of
-    pbmc10k takes ~20 s, later ones, in any process, ~1 s. The command line says so when it happens.
+    pbmc10k takes 20-30 s, later ones, in any process, ~1 s. The command line says so when it happens.
 
     Examples
     --------

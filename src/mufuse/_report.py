@@ -153,14 +153,17 @@ def _fix(rule: str, name: str, context: dict[str, Any] | None) -> str:
     )
 
 
+def _also(text: str, before: str, after: str = "") -> str:
+    return f"{before}{text}{after}" if text else ""
+
+
 def _moment_issues(
     names: Sequence[str], overall: dict[str, dict[str, Any]], context: dict[str, Any] | None
 ) -> list[Issue]:
     """Overall mean ≈ 0 and std in range, per modality, each message with the other modality's number."""
 
     def others(name: str, key: str) -> str:
-        rest = [f"{n} {overall[n][key]:.3f}" for n in names if n != name]
-        return f" ({', '.join(rest)})" if rest else ""
+        return ", ".join(f"{n} {overall[n][key]:.3f}" for n in names if n != name)
 
     issues = []
     for name in names:
@@ -169,16 +172,16 @@ def _moment_issues(
             issues.append(
                 (
                     "mean",
-                    f"{name}: mean {ov['mean']:.3f} is not ≈0 (|mean| > {MEAN_TOL}){others(name, 'mean')}; "
-                    + _fix("mean", name, context),
+                    f"{name}: mean {ov['mean']:.3f} is not ≈0 "
+                    f"(|mean| > {MEAN_TOL}{_also(others(name, 'mean'), '; ')}); " + _fix("mean", name, context),
                 )
             )
         if np.isfinite(ov["std"]) and not STD_RANGE[0] <= ov["std"] <= STD_RANGE[1]:
             issues.append(
                 (
                     "std",
-                    f"{name}: std {ov['std']:.3f} is outside [{STD_RANGE[0]}, {STD_RANGE[1]}]{others(name, 'std')}; "
-                    + _fix("std", name, context),
+                    f"{name}: std {ov['std']:.3f} is outside [{STD_RANGE[0]}, {STD_RANGE[1]}]"
+                    f"{_also(others(name, 'std'), ' (', ')')}; " + _fix("std", name, context),
                 )
             )
     return issues
@@ -213,7 +216,8 @@ def _pair_issues(
             (
                 "range",
                 f"ranges differ: {names[0]} [{a['min']:.2f}, {a['max']:.2f}] vs {names[1]} "
-                f"[{b['min']:.2f}, {b['max']:.2f}]; "
+                f"[{b['min']:.2f}, {b['max']:.2f}] (widths {ra:.2f} and {rb:.2f}: {max(ra, rb) / min(ra, rb):.1f}x, "
+                f"limit {RANGE_RATIO}x); "
                 + _fix("range" if context is None or context is _BEFORE else "std", narrow, context),
             )
         )

@@ -614,7 +614,8 @@ def _add_scaling_options(g) -> None:
     g.add_argument(
         "--strict",
         action="store_true",
-        help="fail (exit 2, nothing written) when the scale check fails (default: warn and go on)",
+        help="fail (exit 2, nothing written) when the harmonized arrays break a scale rule; the input as given is "
+        "shown for comparison and never fails (default: warn and go on)",
     )
 
 
@@ -651,13 +652,15 @@ def _harmonize_parser(sub) -> None:
         default=None,
         metavar="ROWS",
         help="read the RNA counts lazily in blocks of ROWS cells, for files larger than memory; any active dask "
-        "scheduler runs the blocks (default: read the whole file into memory)",
+        'scheduler runs the blocks; needs pip install "mufuse[dask]" (default: read the whole file into memory)',
     )
     p.set_defaults(func=cmd_harmonize)
 
 
 def _check_parser(sub) -> None:
-    p = _sub(sub, "check", "print input states and the scale report; --strict exits 2 on a broken rule")
+    p = _sub(
+        sub, "check", "print input states and the scale report; --strict exits 2 when harmonized arrays break a rule"
+    )
     p.add_argument("input", metavar="IN.h5mu", help="MuData, harmonized or not (nothing is written)")
     _add_modalities(p)
     _add_link_options(p)

@@ -80,18 +80,36 @@ def test_scales_shows_the_zero_count_share_of_sparse_genes(tmp_path):
     fig = mufuse.pl.scales(m, save=tmp_path / "s.png")
     _drawn(tmp_path / "s.png")
     legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
-    assert "cells above the feature's minimum" in legend and "share of cells" in legend
+    assert "violin: cells above the minimum" in legend and "cells at the feature's minimum" in legend
     shared = m.uns["mufuse"]["shared"]
     rna = m["rna"]
     counts = [np.asarray(rna[:, genes.split(";")].X.sum(axis=1)).ravel() for genes in shared["genes"].astype(str)]
     zero_share = np.array([(c == 0).mean() for c in counts])
     assert zero_share.max() > 0.3  # sparse genes are there
     dots = [c for c in fig.axes[1].collections if isinstance(c, PathCollection)]
-    assert len(dots) == 2  # RNA, protein
-    drawn = (dots[0].get_sizes() - 8) / 120
-    has_zeros = zero_share > 0
-    np.testing.assert_allclose(drawn[has_zeros], zero_share[has_zeros], atol=1e-6)
-    assert (drawn[~has_zeros] < 0.05).all()  # no zero counts: the minimum is the few cells with the lowest count
+    assert len(dots) in (1, 2)  # RNA (it has zero counts), then protein where ≥ 1% of its cells share a minimum
+    feature = np.rint(dots[0].get_offsets()[:, 0] + 0.2).astype(int)  # RNA dots sit 0.2 left of their feature
+    np.testing.assert_array_equal(feature, np.flatnonzero(zero_share >= 0.01))  # a dot where ≥ 1% have no count
+    np.testing.assert_allclose((dots[0].get_sizes() - 8) / 120, zero_share[feature], atol=1e-6)
     y = dots[0].get_offsets()[:, 1]
-    np.testing.assert_allclose(y, m["rna"].obsm["mufuse_shared"].min(axis=0), atol=1e-5)
+    np.testing.assert_allclose(y, m["rna"].obsm["mufuse_shared"].min(axis=0)[feature], atol=1e-5)
+    plt.close(fig)
+
+
+def test_scales_panel_draws_every_group_of_cells():
+    """Cells above the minimum that all sit at the clip get a bar (no violin can be drawn); a minimum held by one
+    cell is no zero-count group: no dot, its cell joins the violin."""
+    from matplotlib.collections import LineCollection, PathCollection
+
+    from mufuse.pl._scales import _panel
+
+    n = 1000
+    at_clip = np.where(np.arange(n) < 10, 5.0, -0.1)  # 99% at the minimum, 1% all at the clip
+    spread = np.random.default_rng(0).normal(size=n)  # a minimum held by one cell
+    fig, ax = plt.subplots()
+    _panel(ax, (np.c_[at_clip, spread], np.c_[spread, spread]), np.arange(2, dtype=float))
+    bars = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_linewidth()[0] > 2]  # not medians
+    assert len(bars) == 1 and np.allclose(bars[0].get_segments()[0][:, 1], 5.0)
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(dots) == 1 and dots[0].get_offsets().shape[0] == 1  # only the 99% minimum gets a dot
     plt.close(fig)

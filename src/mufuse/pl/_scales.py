@@ -37,30 +37,46 @@ def floor_split(col: np.ndarray) -> tuple[float, float, np.ndarray]:
 COLORS = ("#4C72B0", "#DD8452")
 
 
+MIN_FLOOR = 0.01  # a minimum shared by fewer cells is no zero-count group: those cells join the violin
+
+
 def _panel(ax, arrays: tuple[np.ndarray, np.ndarray], pos: np.ndarray) -> None:
-    """One panel: per feature and modality a violin of the cells above the floor, the floor sized by its share."""
+    """Draw one panel: per feature and modality, the minimum's cells as a dot, the others as a violin.
+
+    The dot is sized by the share of cells at the minimum (drawn from 1%); the violin is as wide as the share above
+    it, or a bar when those cells all hold one value (e.g. the clip).
+    """
     for arr, shift, color in zip(arrays, (-0.2, 0.2), COLORS, strict=True):
-        floors, shares, rests, where = [], [], [], []
+        dots, rests, where, widths = [], [], [], []
         for j in range(arr.shape[1]):
             lo, share, rest = floor_split(arr[:, j])
-            floors.append(lo)
-            shares.append(share)
+            if share < MIN_FLOOR:
+                share, rest = 0.0, np.asarray(arr[:, j], dtype=np.float64)[np.isfinite(arr[:, j])]
+            else:
+                dots.append((pos[j] + shift, lo, share))
+            width = 0.36 * max(0.2, 1.0 - share)
             if rest.size >= 2 and np.ptp(rest) > 0:
                 rests.append(rest)
                 where.append(pos[j] + shift)
+                widths.append(width)
+            elif rest.size:
+                ax.hlines(rest[0], pos[j] + shift - width / 2, pos[j] + shift + width / 2, color=color, lw=2.5)
         if rests:
-            parts = ax.violinplot(rests, positions=where, widths=0.36, showextrema=False, showmedians=True)
+            parts = ax.violinplot(rests, positions=where, widths=widths, showextrema=False, showmedians=True)
             for body in parts["bodies"]:
                 body.set_facecolor(color)
                 body.set_edgecolor(color)
                 body.set_alpha(0.75)
             parts["cmedians"].set_color("black")
             parts["cmedians"].set_linewidth(0.8)
-        shares_arr = np.asarray(shares)
-        ax.scatter(pos + shift, floors, s=8 + 120 * shares_arr, color=color, edgecolor="black", linewidth=0.4, zorder=3)
-        for x, y, share in zip(pos + shift, floors, shares_arr, strict=True):
-            if share >= 0.05:
-                ax.annotate(f"{share:.0%}", (x, y), xytext=(0, -9), textcoords="offset points", ha="center", fontsize=6)
+        if dots:
+            x, y, shares = (np.asarray(v) for v in zip(*dots, strict=True))
+            ax.scatter(x, y, s=8 + 120 * shares, color=color, edgecolor="black", linewidth=0.4, zorder=3)
+            for xi, yi, si in dots:
+                if si >= 0.05:
+                    ax.annotate(
+                        f"{si:.0%}", (xi, yi), xytext=(0, -9), textcoords="offset points", ha="center", fontsize=6
+                    )
 
 
 def _legend(fig, rna: str, prot: str) -> None:
@@ -68,8 +84,12 @@ def _legend(fig, rna: str, prot: str) -> None:
     from matplotlib.patches import Patch
 
     handles = [
-        Patch(facecolor=COLORS[0], alpha=0.75, label=f"{rna}: cells above the feature's minimum"),
-        Patch(facecolor=COLORS[1], alpha=0.75, label=f"{prot}: cells above the feature's minimum"),
+        Patch(facecolor=COLORS[0], alpha=0.75, label=rna),
+        Patch(facecolor=COLORS[1], alpha=0.75, label=prot),
+        Patch(
+            facecolor="lightgrey",
+            label="violin: cells above the minimum, width ∝ their share (a bar: all at one value)",
+        ),
         Line2D([], [], color="black", lw=0.8, label="median of those cells"),
         Line2D(
             [],
@@ -78,7 +98,7 @@ def _legend(fig, rna: str, prot: str) -> None:
             ls="",
             color="grey",
             markeredgecolor="black",
-            label="the feature's minimum (zero counts, if any): size = share of cells (% from 5%)",
+            label="cells at the feature's minimum (zero counts), when ≥ 1%: size = share (% from 5%)",
         ),
         Line2D([], [], color="grey", lw=0.6, label="0"),
     ]
@@ -97,8 +117,9 @@ def scales(
     """Draw the shared features' distributions before and after :func:`mufuse.pp.harmonize`.
 
     Each feature's cells at its minimum (zero counts, which normalization, log and z-score all map to one value) are
-    drawn as a dot whose size and label give their share; the cells above it as a violin with its median. Sparse
-    genes, with most cells at the minimum, so stay readable: box plots of all cells are flat lines for them. Top
+    drawn as a dot whose size and label give their share, when they are at least 1% of the cells; the cells above
+    it as a violin with its median, as wide as their share (a bar when they all hold one value, such as the clip).
+    Sparse genes, with most cells at the minimum, so stay readable: box plots of all cells are flat lines for them. Top
     panel: RNA (z-scored) beside the protein as given, as MaxFuse would see them without a protein transform;
     bottom panel: both after harmonizing. A "pre-scaled" protein shows as violins inside [0, 1] beside RNA violins
     reaching 5: the research notes' failure at a glance. The titles give both modalities' standard deviations over
