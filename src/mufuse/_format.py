@@ -82,6 +82,8 @@ def verdict(issues: str, indent: str = "  ", table: pd.DataFrame | None = None, 
 
 def _feature_note(table: pd.DataFrame, indent: str) -> str:
     """Say how many features carry a per-feature flag (``mean``/``std``, not rules), and what that means."""
+    from ._report import MEAN_TOL, STD_RANGE
+
     if "flag" not in table:
         return ""
     feats = table.loc[table["feature"] != "(all)"]
@@ -93,9 +95,9 @@ def _feature_note(table: pd.DataFrame, indent: str) -> str:
     return (
         f"\n{indent}note: {len(flagged)} of the {len(feats)} columns (each shared feature in each modality) "
         f"{'is' if len(flagged) == 1 else 'are'} flagged in the per-feature table (mufuse.tl.check_scales(mdata); "
-        f"std outside [0.5, 1.5] or |mean| > 0.1; lowest std: {names}): sparse features "
-        "whose long tail the clip cut weigh less in the correlation distance; the rules apply to each modality "
-        "as a whole"
+        f"std outside [{STD_RANGE[0]:g}, {STD_RANGE[1]:g}] or |mean| > {MEAN_TOL:g}; lowest std: {names}): "
+        "sparse features whose long tail the clip cut weigh less in the correlation distance; the rules apply to "
+        "each modality as a whole"
     )
 
 

@@ -175,9 +175,12 @@ def _check_output(args, inputs: Sequence[str] = ()) -> None:
 
 def _write(mdata, args, inputs: Sequence[str] = ()) -> str:
     """Write ``mdata`` to ``-o`` atomically (gzip unless ``--no-compress``); return where and how large."""
-    compression = None if args.no_compress else _io.COMPRESSION
-    _io.write_atomic(mdata, args.output, inputs=inputs, compression=compression)
+    _io.write_atomic(mdata, args.output, inputs=inputs, compression=_compression(args))
     return _written(args)
+
+
+def _compression(args) -> str | None:
+    return None if args.no_compress else _io.COMPRESSION
 
 
 def _written(args) -> str:
@@ -252,9 +255,8 @@ def cmd_harmonize(args) -> int:
         if fh is None:
             written = _write(mdata, args, [args.input])
         else:  # the counts stay on disk: copy the file, add the results, compute the active array block by block
-            compression = None if args.no_compress else _io.COMPRESSION
             _io.write_harmonized_copy(
-                mdata, args.input, args.output, rna=args.rna, prot=args.prot, compression=compression
+                mdata, args.input, args.output, rna=args.rna, prot=args.prot, compression=_compression(args)
             )
             written = _written(args)
     finally:
