@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = {
     "pbmc10k": (ROOT.parent / "shared" / "data" / "pbmc10k_protein_v3.h5mu", "cell_type_derived_coarse"),
     "teaseq": (ROOT / "benchmarks" / "data" / "teaseq_pbmc.h5mu", "cell_type"),
+    "bmmc": (ROOT / "benchmarks" / "data" / "bmmc_cite.h5mu", "cell_type"),
 }
 CONDITIONS: dict[str, dict] = {
     "mufuse defaults (auto)": {},
@@ -73,6 +74,7 @@ BATCH_CONDITIONS: dict[str, dict] = {
     "batches: mufuse defaults, batch_key": {"batches": True, "batch_key": "batch"},
     "batches: batch_align": {"batches": True, "batch_key": "batch", "batch_align": True},
 }
+FETCH = {"teaseq": "fetch_teaseq.py", "bmmc": "fetch_bmmc_cite.py"}
 T_CELL = ("T", "CD4", "CD8")
 
 
@@ -124,6 +126,16 @@ def batch_shift(m: mudata.MuData, label: str) -> float:
     return float(np.mean(shifts))
 
 
+def set_arrays(m: mudata.MuData, arrays) -> None:
+    """Put a recipe's (shared RNA, shared protein, active RNA, active protein) arrays where MaxFuse reads them."""
+    for (mod, key), arr in zip(
+        (("rna", "mufuse_shared"), ("prot", "mufuse_shared"), ("rna", "mufuse_active"), ("prot", "mufuse_active")),
+        arrays,
+        strict=True,
+    ):
+        m[mod].obsm[key] = np.ascontiguousarray(arr, dtype=np.float32)
+
+
 def run(m: mudata.MuData, label: str, kwargs: dict, seed: int, run_seed: int | None = None) -> dict:
     m = m.copy()
     recipe = kwargs.pop("recipe", None)
@@ -138,13 +150,7 @@ def run(m: mudata.MuData, label: str, kwargs: dict, seed: int, run_seed: int | N
     mufuse.pp.harmonize(m, **kwargs)
     if recipe:
         shared = m.uns["mufuse"]["shared"]
-        arrays = _scanpy_arrays(m, shared, recipe)
-        for (mod, key), arr in zip(
-            (("rna", "mufuse_shared"), ("prot", "mufuse_shared"), ("rna", "mufuse_active"), ("prot", "mufuse_active")),
-            arrays,
-            strict=True,
-        ):
-            m[mod].obsm[key] = np.ascontiguousarray(arr, dtype=np.float32)
+        set_arrays(m, _scanpy_arrays(m, shared, recipe))
     prep = time.perf_counter() - t0
     shift = batch_shift(m, label) if batched else np.nan
     t0 = time.perf_counter()
@@ -180,7 +186,7 @@ def main() -> None:
         path, label = DATASETS[dataset]
         if not path.exists():
             raise SystemExit(
-                f"{path} is missing" + (": run python scripts/fetch_teaseq.py" if dataset == "teaseq" else "")
+                f"{path} is missing" + (f": run python scripts/{FETCH[dataset]}" if dataset in FETCH else "")
             )
         full = mudata.read_h5mu(path)
         for seed in args.seeds:

@@ -45,17 +45,30 @@ FILES = {
 OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "teaseq_pbmc.h5mu"
 
 
-def _get(path: str, mirror: Path | None) -> bytes:
+def get_file(repo: str, commit: str, path: str, sha256: str, mirror: Path | None) -> bytes:
+    """One file of a public GitHub repository at a commit (or of a local git mirror of it), checked by its sha256."""
     if mirror is not None:
-        cmd = ["git", "-C", str(mirror), "cat-file", "-p", f"{COMMIT}:{path}"]
+        cmd = ["git", "-C", str(mirror), "cat-file", "-p", f"{commit}:{path}"]
         raw = subprocess.run(cmd, check=True, capture_output=True).stdout
     else:
-        with urllib.request.urlopen(f"https://raw.githubusercontent.com/{REPO}/{COMMIT}/{path}", timeout=120) as r:
+        with urllib.request.urlopen(f"https://raw.githubusercontent.com/{repo}/{commit}/{path}", timeout=120) as r:
             raw = r.read()
     digest = hashlib.sha256(raw).hexdigest()
-    if digest != FILES[path]:
-        raise SystemExit(f"{path}: sha256 {digest} is not the expected {FILES[path]}")
+    if digest != sha256:
+        raise SystemExit(f"{path}: sha256 {digest} is not the expected {sha256}")
     return raw
+
+
+def write_atomic(mdata: mudata.MuData, out: Path) -> None:
+    """Write the MuData to ``out`` through a temporary file beside it: a failed write leaves no partial file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp.h5mu")
+    mdata.write(tmp)
+    tmp.replace(out)
+
+
+def _get(path: str, mirror: Path | None) -> bytes:
+    return get_file(REPO, COMMIT, path, FILES[path], mirror)
 
 
 def _matrix(raw: bytes) -> tuple[np.ndarray, list[str], list[str]]:
@@ -84,10 +97,7 @@ def build(mirror: Path | None, out: Path) -> mudata.MuData:
         f"TEA-seq PBMC (Swanson et al. 2021, eLife 10:e63632, GSE158013), 1,262-cell subset of {REPO}@{COMMIT} "
         "data/TEAseq/train_*; labels: the authors' cell types (RNA-based)"
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp.h5mu")
-    mdata.write(tmp)
-    tmp.replace(out)
+    write_atomic(mdata, out)
     return mdata
 
 

@@ -15,6 +15,7 @@ SHARED_KEY = "mufuse_shared"
 ACTIVE_KEY = "mufuse_active"
 MATCH_KEY = "mufuse_match"
 SCORE_KEY = "mufuse_score"
+CONFIDENCE_KEY = "mufuse_confidence"  # label-free confidence of the cell's best pair (tl._confidence)
 EMBEDDING_KEY = "X_mufuse"  # MaxFuse's canonical-correlation space, same columns in both modalities
 TRANSFERRED_KEY = "mufuse_transferred"  # features carried through the matching, a DataFrame per modality
 
@@ -81,7 +82,7 @@ def write_harmonized(
         mod = mdata.mod[mod_name]
         mod.obsm.pop(EMBEDDING_KEY, None)
         mod.obsm.pop(TRANSFERRED_KEY, None)
-        stale = [c for c in (MATCH_KEY, SCORE_KEY) if c in mod.obs.columns]
+        stale = [c for c in (MATCH_KEY, SCORE_KEY, CONFIDENCE_KEY) if c in mod.obs.columns]
         if stale:
             mod.obs = mod.obs.drop(columns=stale)
     update(mdata, entries, drop=(MATCHING, EVALUATION))

@@ -127,7 +127,8 @@ def test_empty_cells_are_left_out_of_the_matching(matched):
 @pytest.mark.maxfuse
 def test_run_maxfuse_end_to_end(matched):
     m, matching = matched
-    assert list(matching.columns) == ["rna", "prot", "score", "stage"]
+    assert list(matching.columns) == ["rna", "prot", "score", "stage", "confidence"]
+    assert matching["confidence"].between(0, 1).all()
     assert set(matching["stage"]) <= {"pivot", "propagated"} and (matching["stage"] == "pivot").any()
     assert matching["rna"].isin(m["rna"].obs_names).all() and matching["prot"].isin(m["prot"].obs_names).all()
     assert matching["prot"].nunique() / m["prot"].n_obs > 0.9  # order=(2, 1): (almost) every protein cell
@@ -139,6 +140,31 @@ def test_run_maxfuse_end_to_end(matched):
     best = m["prot"].obs["mufuse_match"]
     assert best.dropna().isin(m["rna"].obs_names).all() and not (best.astype(object) == "").any()
     assert m.uns["mufuse"]["params"]["maxfuse"]["refine_pivots"]["cca_components"] >= 1
+    top = matching.sort_values("score", ascending=False, kind="stable").drop_duplicates("prot").set_index("prot")
+    has = best.notna().to_numpy()
+    np.testing.assert_array_equal(
+        m["prot"].obs["mufuse_confidence"].to_numpy()[has], top["confidence"].reindex(m["prot"].obs_names[has])
+    )
+
+
+@pytest.mark.maxfuse
+def test_confidence_ranks_planted_wrong_pairs_below_right_ones(matched):
+    """In the fitted joint space, pairs of cells of the same type get a higher confidence than pairs of cells of
+    different types (the confidence uses no label)."""
+    from mufuse.tl._confidence import pair_confidence
+
+    m, _ = matched
+    rna, prot = m["rna"], m["prot"]
+    t1, t2 = rna.obs["cell_type"].to_numpy(), prot.obs["cell_type"].to_numpy()
+    rng = np.random.default_rng(1)
+    p = rng.choice(prot.n_obs, 300, replace=False)
+    same = np.array([rng.choice(np.flatnonzero(t1 == t2[i])) for i in p])
+    other = np.array([rng.choice(np.flatnonzero(t1 != t2[i])) for i in p])
+    args = (rna.obsm["X_mufuse"], prot.obsm["X_mufuse"], rna.obsm["mufuse_active"], prot.obsm["mufuse_active"])
+    right = pair_confidence(*args, same, p)
+    wrong = pair_confidence(*args, other, p)
+    assert right.mean() > wrong.mean() + 0.3
+    assert (right > np.median(wrong)).mean() > 0.8
 
 
 @pytest.mark.maxfuse

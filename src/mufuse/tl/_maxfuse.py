@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from .. import _obs, _progress, _store
 from .._errors import MufuseError
+from ._confidence import pair_confidence
 from ._joint import best_partners, embed
 from ._sketch import ROUTES, SKETCH_SIZE, SKETCH_STAGES, choose_route, clusters, sketch, sketch_params, sketch_sizes
 
@@ -99,12 +100,20 @@ def _svd(n_features: int, n_cells: int, want: int) -> int | None:
     return None if n_features <= want or limit < 2 else min(want, limit)
 
 
+SMALL_DATA = 500  # cells of a modality up to which MaxFuse's pivot stages smooth less (maxfuse_defaults)
+
+
 def maxfuse_defaults(n1: int, n2: int, n_shared: int, n_active1: int, n_active2: int, *, seed: int = 0) -> dict:
     """MaxFuse parameters per stage, chosen from the sizes of the data.
 
     SVD and CCA components never exceed what the arrays allow (a 12-feature shared array gets no SVD, CCA
     components are below the smaller active dimension); batches hold at most 8,000 RNA cells; the matching ratio
-    follows the number of protein cells per RNA metacell; neighbours shrink for very small data. The SVDs are
+    follows the number of protein cells per RNA metacell; neighbours shrink for very small data. Before the pivots,
+    MaxFuse shrinks each cell towards its graph neighbours, keeping a weight ``wt`` on its own values: 0.3 for a
+    modality of more than :data:`SMALL_DATA` (500) cells, 0.7 for fewer, where 15 neighbours span whole small
+    populations (measured on disjoint halves of three real CITE-seq/TEA-seq datasets at 300 to 3,410 cells a side:
+    0.7 gained 4.3 and 4.8 points of label agreement at 300 cells and lost 1.4 at 631; ``benchmarks/paths.py``,
+    ``benchmarks/README.md``). The SVDs are
     MaxFuse's randomized ones (``randomized_svd=True``; scikit-learn's, which :func:`run_maxfuse` seeds from
     ``seed``) rather than ARPACK's, whose start vector is not seeded: with them a seed gives the same matching on
     every run. Every value can be overridden in :func:`run_maxfuse`.
@@ -137,6 +146,11 @@ def maxfuse_defaults(n1: int, n2: int, n_shared: int, n_active1: int, n_active2:
     (None, 13)
     """
     metacell = 2  # MaxFuse's default; metacell_size=1 with matching_ratio=1 fails inside propagate (0.0.2)
+    # smoothing towards each cell's graph neighbours before the pivots: the weight on the cell's own values is 0.3 (the
+    # MaxFuse tutorials' tonsil CODEX setting) on data of more than SMALL_DATA cells, 0.7 (its CITE-seq tutorial's) on
+    # fewer, where 15 neighbours span whole small populations (benchmarks/README.md, "MaxFuse settings")
+    wt1 = 0.7 if n1 <= SMALL_DATA else 0.3
+    wt2 = 0.7 if n2 <= SMALL_DATA else 0.3
     ratio = max(1, round(n2 * metacell / max(n1, 1)))
     nn1 = max(2, min(15, n1 // 20))
     nn2 = max(2, min(15, n2 // 20))
@@ -163,15 +177,15 @@ def maxfuse_defaults(n1: int, n2: int, n_shared: int, n_active1: int, n_active2:
             "randomized_svd": True,
         },
         "find_initial_pivots": {
-            "wt1": 0.3,
-            "wt2": 0.3,
+            "wt1": wt1,
+            "wt2": wt2,
             "svd_components1": _svd(n_shared, n1, 25),
             "svd_components2": _svd(n_shared, n2, 20),
             "randomized_svd": True,
         },
         "refine_pivots": {
-            "wt1": 0.3,
-            "wt2": 0.3,
+            "wt1": wt1,
+            "wt2": wt2,
             "svd_components1": act1,
             "svd_components2": act2,
             "cca_components": cca,
@@ -261,7 +275,12 @@ def run_maxfuse(
     The matching: one row per matched pair with columns named after the modalities (obs names), ``score`` (Pearson
     correlation of the two cells in MaxFuse's canonical-correlation space) and ``stage`` (``"pivot"``,
     ``"propagated"`` or ``"embedding"``: MaxFuse's filtered pivots, its propagated pairs (direct route), mufuse's
-    matching in MaxFuse's joint space). Cells that :func:`mufuse.pp.harmonize` found without any signal
+    matching in MaxFuse's joint space) and ``confidence`` (0 to 1, no labels needed: of the protein cell's 30 nearest
+    RNA cells in the joint space, the share in its partner's RNA cluster, and the same from the RNA cell's side,
+    averaged over Leiden clusters of each modality's own active features at resolutions 0.5, 1 and 2; a ranking
+    within one matching, not a probability: keep the pairs above a threshold to trade coverage for agreement, see
+    ``benchmarks/README.md``). Each cell's best pair also gives ``obs["mufuse_confidence"]``. Cells that
+    :func:`mufuse.pp.harmonize` found without any signal
     (``report["empty_cell_names"]``) are left out of MaxFuse's input, so they get no match. The joint embedding of
     every cell (MaxFuse's CCA space, the same columns in both modalities) is stored in ``obsm["X_mufuse"]`` of both
     modalities: ``sc.pp.neighbors(adata, use_rep="X_mufuse")`` and ``sc.tl.umap`` run on both together.
@@ -280,7 +299,7 @@ def run_maxfuse(
     >>> mufuse.pp.harmonize(mdata)
     >>> matching = mufuse.tl.run_maxfuse(mdata)  # doctest: +SKIP
     >>> matching.columns.tolist()  # doctest: +SKIP
-    ['rna', 'prot', 'score', 'stage']
+    ['rna', 'prot', 'score', 'stage', 'confidence']
     """
     check_run_arguments(order, maxfuse_params, seed, route, sketch_size)
     t_all = time.perf_counter()
@@ -300,6 +319,13 @@ def run_maxfuse(
     matching = _matching_table(fusor, fit_names, rna, prot, order, full=route == "direct")
     embedding = embed(fusor, *every)
     matching = _complete(mdata, matching, embedding, names, rna, prot, order)
+    matching["confidence"] = pair_confidence(
+        *embedding,
+        *every,
+        mdata.mod[rna].obs_names.get_indexer(matching[rna]),
+        mdata.mod[prot].obs_names.get_indexer(matching[prot]),
+        seed=seed,
+    )
     _warn_unmatched(mdata, matching, rna, prot, order)
     params["route"] = {"route": route, "fitted_rna_cells": n1, "fitted_prot_cells": n2}
     add_matching(mdata, matching, rna=rna, prot=prot, params=params)
@@ -567,7 +593,8 @@ def add_matching(
     mdata
         The MuData the matching belongs to.
     matching
-        A DataFrame with columns named after the two modalities (obs names) and ``score`` (``stage`` optional), or
+        A DataFrame with columns named after the two modalities (obs names) and ``score`` (``stage`` and
+        ``confidence`` optional; a ``confidence`` column also gives ``obs["mufuse_confidence"]``), or
         the raw output of ``Fusor.get_matching`` (``[rna_positions, prot_positions, scores]``), whose positions are
         rows of the modalities as they are now.
     rna, prot
@@ -599,7 +626,11 @@ def add_matching(
         table["stage"] = "unknown"
     table["stage"] = table["stage"].astype(str)
     table["score"] = table["score"].astype(np.float64)
-    table = table[[rna, prot, "score", "stage"]].reset_index(drop=True)
+    columns = [rna, prot, "score", "stage"]
+    if "confidence" in table.columns:
+        table["confidence"] = table["confidence"].astype(np.float64)
+        columns.append("confidence")
+    table = table[columns].reset_index(drop=True)
     best = {
         name: _best_per_cell(table, name, other, adata) for name, other, adata in ((rna, prot, a1), (prot, rna, a2))
     }
@@ -607,6 +638,10 @@ def add_matching(
     for name, adata in ((rna, a1), (prot, a2)):
         adata.obs[_store.MATCH_KEY] = best[name][0]
         adata.obs[_store.SCORE_KEY] = best[name][1]
+        if best[name][2] is not None:
+            adata.obs[_store.CONFIDENCE_KEY] = best[name][2]
+        elif _store.CONFIDENCE_KEY in adata.obs.columns:  # a confidence of an earlier matching no longer holds
+            adata.obs = adata.obs.drop(columns=[_store.CONFIDENCE_KEY])
     _store.update(
         mdata,
         {_store.MATCHING: table},
@@ -658,13 +693,22 @@ def _table_from_positions(matching: Sequence, mods: dict) -> pd.DataFrame:
     )
 
 
-def _best_per_cell(table: pd.DataFrame, name: str, other: str, adata) -> tuple[pd.Categorical, np.ndarray]:
-    """For each cell of modality ``name``: its best-scoring partner and that score (missing when it has none)."""
-    top = table.sort_values("score", ascending=False).drop_duplicates(name).set_index(name)
+def _best_per_cell(
+    table: pd.DataFrame, name: str, other: str, adata
+) -> tuple[pd.Categorical, np.ndarray, np.ndarray | None]:
+    """For each cell of modality ``name``: its best-scoring partner, that score and that pair's confidence.
+
+    Missing values for cells without a partner; the confidence is ``None`` when the table has none.
+    """
+    top = table.sort_values("score", ascending=False, kind="stable").drop_duplicates(name).set_index(name)
     partner = top[other].reindex(adata.obs_names)
+    confidence = None
+    if "confidence" in top.columns:
+        confidence = top["confidence"].reindex(adata.obs_names).to_numpy(dtype=np.float64)
     return (
         pd.Categorical(partner.to_numpy(dtype=object)),  # a missing value, never a fake name such as ''
         top["score"].reindex(adata.obs_names).to_numpy(dtype=np.float64),
+        confidence,
     )
 
 

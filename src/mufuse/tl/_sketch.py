@@ -115,29 +115,47 @@ def clusters(arr: np.ndarray, n_neighbors: int, svd_components: int | None, reso
     -------
     Cluster label per row (strings).
     """
+    x = np.asarray(arr, dtype=np.float32)
+    if svd_components and x.shape[1] > svd_components:
+        x = PCA(n_components=int(svd_components), svd_solver="randomized", random_state=seed).fit_transform(x)
+    return leiden(x, n_neighbors, (resolution,), seed)[:, 0].astype(str)
+
+
+def leiden(x: np.ndarray, n_neighbors: int, resolutions: tuple[float, ...], seed: int) -> np.ndarray:
+    """Leiden clusters of the rows at each resolution: one correlation k-nearest-neighbour graph, cut several times.
+
+    The graph is an exact scikit-learn search on rows centred and scaled to unit norm (Euclidean neighbours are then
+    correlation neighbours), symmetrized; scanpy's Leiden (igraph) cuts it.
+
+    Returns
+    -------
+    int64 array, rows × ``len(resolutions)``.
+    """
     import anndata as ad
+    import pandas as pd
     import scanpy as sc
     from sklearn.neighbors import kneighbors_graph
 
     from ._joint import unit_rows
 
-    x = np.asarray(arr, dtype=np.float32)
-    if svd_components and x.shape[1] > svd_components:
-        x = PCA(n_components=int(svd_components), svd_solver="randomized", random_state=seed).fit_transform(x)
     k = max(1, min(int(n_neighbors), x.shape[0] - 1))
     graph = kneighbors_graph(unit_rows(x), k, mode="connectivity", include_self=False)
     graph = ((graph + graph.T) > 0).astype(np.float32)
     holder = ad.AnnData(np.zeros((x.shape[0], 1), dtype=np.float32))
-    sc.tl.leiden(
-        holder,
-        adjacency=graph,
-        resolution=resolution,
-        flavor="igraph",
-        n_iterations=2,
-        random_state=seed,
-        directed=False,
-    )
-    return holder.obs["leiden"].to_numpy(dtype=str)
+    out = np.empty((x.shape[0], len(resolutions)), dtype=np.int64)
+    for j, resolution in enumerate(resolutions):
+        sc.tl.leiden(
+            holder,
+            adjacency=graph,
+            resolution=resolution,
+            flavor="igraph",
+            n_iterations=2,
+            random_state=seed,
+            directed=False,
+            key_added="c",
+        )
+        out[:, j] = pd.factorize(holder.obs["c"])[0]
+    return out
 
 
 def sketch_params(params: dict, n1: int, n2: int) -> dict:
