@@ -167,13 +167,19 @@ def tutorial_arrays(m: mudata.MuData, shared: pd.DataFrame) -> tuple[np.ndarray,
     return out[0], out[1], a1[:, a1.std(0) > 1e-5], a2[:, a2.std(0) > 1e-5]
 
 
+# "route": what run_maxfuse is asked for; the default path asks for nothing (route="auto", whatever it chooses)
 PATHS: dict[str, dict] = {
-    "default": {"prep": "mufuse", "settings": None},
-    "tutorial": {"prep": "tutorial", "settings": TUTORIAL},
-    "mufuse prep + tutorial settings": {"prep": "mufuse", "settings": TUTORIAL},
-    "tutorial prep + mufuse settings": {"prep": "tutorial", "settings": None},
-    "research notes": {"prep": "research_notes", "settings": None},
+    "default": {"prep": "mufuse", "settings": None, "route": "auto"},
+    "tutorial": {"prep": "tutorial", "settings": TUTORIAL, "route": "direct"},
+    "mufuse prep + tutorial settings": {"prep": "mufuse", "settings": TUTORIAL, "route": "direct"},
+    "tutorial prep + mufuse settings": {"prep": "tutorial", "settings": None, "route": "direct"},
+    "research notes": {"prep": "research_notes", "settings": None, "route": "auto"},
+    "default, direct route": {"prep": "mufuse", "settings": None, "route": "direct"},
+    "default, sketch 2000": {"prep": "mufuse", "settings": None, "route": "sketch", "sketch_size": 2000},
+    "default, sketch 4000": {"prep": "mufuse", "settings": None, "route": "sketch", "sketch_size": 4000},
+    "default, sketch 10000": {"prep": "mufuse", "settings": None, "route": "sketch", "sketch_size": 10000},
 }
+ROUTE_PATHS = ("default, direct route", "default, sketch 2000", "default, sketch 4000", "default, sketch 10000")
 BASELINE = "tutorial"
 CANDIDATES = False  # --candidates: also the confidences screened before the package's was chosen
 FINE = {"cell_type_derived_coarse": "cell_type_derived"}  # a dataset's finer labels, where it has them
@@ -215,7 +221,8 @@ def run(half: mudata.MuData, label: str, path: dict, overrides: dict, run_seed: 
         "active2": m["prot"].obsm["mufuse_active"].shape[1],
     }
     t0 = time.perf_counter()
-    matching = mufuse.tl.run_maxfuse(m, seed=run_seed, route="direct", **fitted(settings, widths))
+    route = {k: path[k] for k in ("route", "sketch_size") if k in path}
+    matching = mufuse.tl.run_maxfuse(m, seed=run_seed, **route, **fitted(settings, widths))
     maxfuse_s = time.perf_counter() - t0
     prot = m["prot"]
     partner = prot.obs["mufuse_match"].astype(object)
@@ -242,6 +249,7 @@ def run(half: mudata.MuData, label: str, path: dict, overrides: dict, run_seed: 
         "accuracy_native": float(right[native].mean()) if native.any() else np.nan,
         "n_rna": m["rna"].n_obs,
         "n_prot": prot.n_obs,
+        "route": m.uns["mufuse"]["params"]["maxfuse"]["route"]["route"],
         "prep_s": prep_s,
         "maxfuse_s": maxfuse_s,
     }
@@ -397,10 +405,14 @@ def main() -> None:
     warnings.simplefilter("ignore")
     global CANDIDATES
     CANDIDATES = args.candidates
-    conditions = [(name, path, {}) for name, path in PATHS.items() if not args.paths or name in args.paths]
+    conditions = [
+        (name, path, {})
+        for name, path in PATHS.items()
+        if (name in args.paths if args.paths else name not in ROUTE_PATHS)
+    ]
     if args.settings or args.only_settings:
         conditions += [
-            (f"default, {name}", PATHS["default"], o)
+            (f"default, {name}", {**PATHS["default"], "route": "direct"}, o)
             for name, o in SETTINGS.items()
             if not args.only_settings or name in args.only_settings
         ]

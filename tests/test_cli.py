@@ -263,8 +263,14 @@ def test_match_on_a_file(tmp_path):
     )
     back = read_quiet(out)
     table = back.uns["mufuse"]["matching"]
-    assert {"rna", "prot", "score", "stage"} <= set(table.columns)
+    assert {"rna", "prot", "score", "stage", "confidence"} <= set(table.columns)
     assert back["prot"].obs["mufuse_match"].isin([*back["rna"].obs_names, ""]).all()
+    assert back["prot"].obs["mufuse_confidence"].between(0, 1).all()
+    text = res.stdout
+    median = float(text.split("pair confidence (0-1, label-free")[1].split("median ")[1].split(";")[0])
+    assert median == pytest.approx(table["confidence"].median(), abs=0.005)
+    ranked = next(x for x in text.splitlines() if "label agreement of the most confident 50% of pairs" in x)
+    assert float(ranked.split()[-1]) == pytest.approx(float(line.split()[-1]), abs=0.0015)  # "all" = the agreement
 
 
 def test_match_checks_the_sketch_size_before_any_work(sim_file, tmp_path, capsys):

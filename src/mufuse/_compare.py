@@ -64,3 +64,46 @@ def label_agreement(
         "only2": sorted(set2 - set1),
         "pairs_compared": float(compared.mean()) if len(compared) else 0.0,
     }
+
+
+COVERAGES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def agreement_by_confidence(
+    labels1: np.ndarray,
+    labels2: np.ndarray,
+    i1: np.ndarray,
+    i2: np.ndarray,
+    confidence: np.ndarray,
+    label_map: dict[str, str] | None = None,
+) -> dict[str, float] | None:
+    """Label agreement of the most confident pairs: for each coverage q, the top q of the compared pairs.
+
+    Pairs are ranked by ``confidence`` (highest first; ties keep the table's order) among those whose labels
+    compare (:func:`label_agreement`). ``None`` when no pair compares.
+
+    Returns
+    -------
+    ``{"0.1": agreement of the top 10%, ..., "1.0": agreement of all}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lab = np.array(["A", "B"] * 5, dtype=object)
+    >>> i = np.arange(10)
+    >>> wrong_last = np.r_[i[:8], 9, 8]  # the two least confident pairs swap their partners' labels
+    >>> out = agreement_by_confidence(lab, lab, i, wrong_last, np.linspace(1, 0, 10))
+    >>> out["0.8"], out["1.0"]
+    (1.0, 0.8)
+    """
+    mapping = dict(label_map or {})
+    l1 = pd.Series(np.asarray(labels1, dtype=object)).replace(mapping).to_numpy(dtype=object)
+    l2 = pd.Series(np.asarray(labels2, dtype=object)).replace(mapping).to_numpy(dtype=object)
+    shared = sorted(set(l1) & set(l2))
+    a, b = l1[i1], l2[i2]
+    compared = np.isin(a, shared) & np.isin(b, shared)
+    if not compared.any():
+        return None
+    conf = np.nan_to_num(np.asarray(confidence, dtype=np.float64)[compared], nan=-np.inf)
+    right = (a[compared] == b[compared])[np.argsort(-conf, kind="stable")]
+    return {f"{q:.1f}": float(right[: max(1, round(q * len(right)))].mean()) for q in COVERAGES}

@@ -168,3 +168,36 @@ def label_agreement(ev: dict, key: str) -> str:
     if ov and float(ov.get("pairs_compared", 1.0)) < 1.0:
         text += f" (over the {float(ov['pairs_compared']):.0%} of pairs whose labels occur in both modalities)"
     return text
+
+
+CONFIDENCE_STEPS = (0.25, 0.5, 0.75)
+
+
+def confidence(matching, ev: dict | None = None) -> str:
+    """Say how confident the pairs of a matching are.
+
+    The median, the share of pairs at or above a few thresholds and, with an evaluation on labels, the agreement of
+    the most confident half and of all pairs.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(confidence(pd.DataFrame({"confidence": [0.9, 0.8, 0.6, 0.3, 0.1]})))
+    pair confidence (0-1, label-free; keep pairs above a threshold to trade coverage for agreement): median 0.60;
+      pairs >= 0.25: 80%, >= 0.5: 60%, >= 0.75: 40%
+    """
+    if "confidence" not in matching:
+        return "pair confidence: none stored (a matching added from elsewhere)"
+    c = matching["confidence"].astype(float)
+    steps = ", ".join(f">= {t:g}: {(c >= t).mean():.0%}" for t in CONFIDENCE_STEPS)
+    text = (
+        "pair confidence (0-1, label-free; keep pairs above a threshold to trade coverage for agreement): "
+        f"median {c.median():.2f};\n  pairs {steps}"
+    )
+    by = (ev or {}).get("agreement_by_confidence")
+    if by:
+        text += (
+            f"\n  label agreement of the most confident 50% of pairs {float(by['0.5']):.3f}, 80% "
+            f"{float(by['0.8']):.3f}, all {float(by['1.0']):.3f}"
+        )
+    return text

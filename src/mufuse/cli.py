@@ -419,6 +419,7 @@ def cmd_match(args) -> int:
         f"route: {route['route']} (MaxFuse fitted on {route['fitted_rna_cells']} {args.rna} x "
         f"{route['fitted_prot_cells']} {args.prot} cells)"
     )
+    print(_format.confidence(matching, ev if args.labels else None))
     if args.labels:
         print(_format.label_agreement(ev, args.labels))
         if ev.get("foscttm") is not None:

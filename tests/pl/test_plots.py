@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 
 import mufuse
@@ -54,6 +55,34 @@ def test_matching_plot_with_labels_and_basis(matched_sim, tmp_path):
     plt.close(fig)
     with pytest.raises(mufuse.MufuseError, match="basis 'X_nope'"):
         mufuse.pl.matching(matched_sim, basis="X_nope")
+
+
+def test_matching_plot_shows_every_stage_and_the_confidence(matched_sim, tmp_path):
+    """Pairs of the embedding stage are drawn; a stored confidence adds its panel with the agreement by coverage."""
+    from mufuse.tl._maxfuse import add_matching
+
+    m = matched_sim
+    n = m["prot"].n_obs
+    conf = np.linspace(1, 0, n)
+    stage = np.where(np.arange(n) < n // 2, "pivot", "embedding")
+    table = pd.DataFrame(
+        {
+            "rna": m["rna"].obs_names,
+            "prot": m["prot"].obs_names,
+            "score": np.ones(n),
+            "stage": stage,
+            "confidence": conf,
+        }
+    )
+    add_matching(m, table)
+    fig = mufuse.pl.matching(m, label_key="cell_type", save=tmp_path / "c.png")
+    _drawn(tmp_path / "c.png")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == [f"pivot ({n // 2})", f"embedding ({n - n // 2})"]
+    assert "confidence: half the pairs at or above 0.50" == fig.axes[1].get_title()
+    red = [line for ax in fig.axes for line in ax.get_lines() if line.get_color() == "#C44E52"]
+    assert len(red) == 1 and np.allclose(red[0].get_ydata(), 1.0)  # the true pairs agree at every coverage
+    plt.close(fig)
 
 
 def test_marker_agreement_plot(matched_sim, tmp_path):

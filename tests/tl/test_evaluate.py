@@ -27,6 +27,29 @@ def test_true_pairing_on_simulated_data(sim):
     assert stored["p_value"] == ev["p_value"] and stored["label_key"] == "cell_type"
 
 
+def test_agreement_by_confidence_ranks_the_stored_confidence(sim):
+    """A matching's own confidence column orders the agreement: planted wrong pairs at the bottom come last."""
+    mufuse.pp.harmonize(sim)
+    n = sim["rna"].n_obs
+    rna_names, prot_names = sim["rna"].obs_names, sim["prot"].obs_names
+    partner = np.arange(n)
+    types = sim["rna"].obs["cell_type"].to_numpy()
+    wrong = np.arange(n) >= n - n // 4  # the last quarter get a partner of another type
+    for i in np.flatnonzero(wrong):
+        partner[i] = np.flatnonzero(types != types[i])[0]
+    confidence = np.where(wrong, 0.1, 0.9)
+    table = pd.DataFrame({"rna": rna_names[partner], "prot": prot_names, "score": np.ones(n), "confidence": confidence})
+    mufuse.tl.add_matching(sim, table)
+    np.testing.assert_array_equal(sim["prot"].obs["mufuse_confidence"].to_numpy(), confidence)
+    ev = mufuse.tl.evaluate_matching(sim, label_key="cell_type", n_perms=50)
+    by = ev["agreement_by_confidence"]
+    assert by["0.7"] == 1.0 and by["1.0"] == pytest.approx(ev["label_agreement"]) and by["1.0"] < 0.8
+    assert dict(sim.uns["mufuse"]["evaluation"]["agreement_by_confidence"]) == by
+    mufuse.tl.add_matching(sim, table.drop(columns="confidence"))  # a matching without one: none left behind
+    assert "mufuse_confidence" not in sim["prot"].obs
+    assert mufuse.tl.evaluate_matching(sim, label_key="cell_type", n_perms=50)["agreement_by_confidence"] is None
+
+
 def test_random_pairing_is_not_significant(sim):
     mufuse.pp.harmonize(sim)
     n = sim["rna"].n_obs

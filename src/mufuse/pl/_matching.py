@@ -61,19 +61,24 @@ def matching(
     """
     plt = pyplot()
     table, i1, i2 = _store.matched_positions(mdata, rna, prot)
-    panels = 1 + (label_key is not None) + (basis is not None)
+    has_conf = "confidence" in table.columns
+    panels = 1 + has_conf + (label_key is not None) + (basis is not None)
     fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.6))
     axes = np.atleast_1d(axes)
     ax = axes[0]
-    for stage, color in (("pivot", "#4C72B0"), ("propagated", "#DD8452"), ("unknown", "grey")):
+    stages = (("pivot", "#4C72B0"), ("propagated", "#DD8452"), ("embedding", "#55A868"), ("unknown", "grey"))
+    for stage, color in stages:
         sc = table.loc[table["stage"].astype(str) == stage, "score"]
         if len(sc):
             ax.hist(sc, bins=40, alpha=0.7, color=color, label=f"{stage} ({len(sc)})")
-    ax.set_xlabel("matching score")
+    ax.set_xlabel("matching score (correlation in the joint space)")
     ax.set_ylabel("pairs")
-    ax.set_title(f"{len(table)} matched pairs")
+    ax.set_title(f"{len(table)} matched pairs, by stage")
     ax.legend(fontsize=8)
     nxt = 1
+    if has_conf:
+        _confidence_panel(axes[nxt], mdata, table, i1, i2, label_key, rna, prot)
+        nxt += 1
     if label_key is not None:
         all1, all2 = _obs.labels(mdata, rna, label_key), _obs.labels(mdata, prot, label_key)
         agreement = label_agreement(all1, all2, i1, i2)
@@ -116,6 +121,29 @@ def matching(
         ax.set_ylabel(f"{basis} 2")
     fig.tight_layout()
     return finish(fig, show=show, save=save)
+
+
+def _confidence_panel(ax, mdata: MuData, table: pd.DataFrame, i1, i2, label_key, rna: str, prot: str) -> None:
+    """Draw the pairs' confidence as a histogram; with labels, the agreement of the most confident pairs by coverage."""
+    from .._compare import COVERAGES, agreement_by_confidence
+
+    conf = table["confidence"].to_numpy(dtype=float)
+    ax.hist(conf, bins=30, range=(0, 1), color="#8172B3", alpha=0.8)
+    ax.set_xlabel("pair confidence (label-free)")
+    ax.set_ylabel("pairs")
+    half = np.nanmedian(conf)
+    ax.axvline(half, color="k", lw=0.8, ls="--")
+    ax.set_title(f"confidence: half the pairs at or above {half:.2f}")
+    if label_key is None:
+        return
+    by = agreement_by_confidence(_obs.labels(mdata, rna, label_key), _obs.labels(mdata, prot, label_key), i1, i2, conf)
+    if not by:
+        return
+    twin = ax.twinx()
+    cut = [np.nanquantile(conf, 1 - q) for q in COVERAGES]  # the confidence above which the top q of pairs lie
+    twin.plot(cut, [by[f"{q:.1f}"] for q in COVERAGES], "o-", color="#C44E52", ms=3)
+    twin.set_ylabel("label agreement of the pairs above (red)", color="#C44E52")
+    twin.set_ylim(0, 1.02)
 
 
 def marker_agreement(

@@ -15,7 +15,7 @@ from mudata import MuData
 from sklearn.metrics import adjusted_mutual_info_score
 
 from .. import _obs, _store
-from .._compare import label_agreement
+from .._compare import agreement_by_confidence, label_agreement
 from .._errors import MufuseError
 from ._metrics import (
     FIT_MAX,
@@ -32,16 +32,19 @@ CCA_OVERFIT = 0.99
 
 
 def _agreement(
-    mdata: MuData, rna: str, prot: str, i1, i2, label_key, label_map, cluster_key, seed: int
+    mdata: MuData, rna: str, prot: str, i1, i2, label_key, label_map, cluster_key, seed: int, confidence=None
 ) -> dict[str, Any]:
     """Compute label agreement where labels compare, and cluster agreement over the pairs.
 
     Clusters are compared as partitions (purity and AMI), given ones or k-means on each modality's active array.
     """
-    out: dict[str, Any] = {"label_agreement": None, "label_overlap": None}
+    out: dict[str, Any] = {"label_agreement": None, "label_overlap": None, "agreement_by_confidence": None}
     if label_key is not None:
         k1, k2 = (label_key, label_key) if isinstance(label_key, str) else tuple(label_key)
-        res = label_agreement(_obs.labels(mdata, rna, k1), _obs.labels(mdata, prot, k2), i1, i2, label_map)
+        labels1, labels2 = _obs.labels(mdata, rna, k1), _obs.labels(mdata, prot, k2)
+        res = label_agreement(labels1, labels2, i1, i2, label_map)
+        if confidence is not None:
+            out["agreement_by_confidence"] = agreement_by_confidence(labels1, labels2, i1, i2, confidence, label_map)
         out["label_agreement"] = res["value"]
         out["label_overlap"] = {
             "shared": res["shared"],
@@ -194,7 +197,9 @@ def evaluate_matching(
     -------
     Dict with ``n_matched``, ``matched_fraction`` (per modality), ``label_agreement`` (``None`` without labels or
     when no label occurs in both modalities), ``label_overlap`` (``shared`` labels, labels ``only_<modality>``,
-    ``pairs_compared``),
+    ``pairs_compared``), ``agreement_by_confidence`` (with labels and a matching that has a ``confidence``, as
+    :func:`run_maxfuse` stores: ``{"0.1": agreement of the 10% most confident pairs, ..., "1.0": of all}``, else
+    ``None``),
     ``within_cluster`` (purity), ``cluster_ami``, ``marker_corr`` (pd.Series per shared feature),
     ``mean_marker_corr``, ``p_value``, ``foscttm`` and ``identity_accuracy`` (paired data, else ``None``),
     ``top_canonical_corr``, ``warnings`` (list of str) and ``not_checked`` (list of str). Also stored in
@@ -235,7 +240,7 @@ def evaluate_matching(
     out: dict[str, Any] = {
         "n_matched": len(table),
         "matched_fraction": {rna: len(np.unique(i1)) / a1.n_obs, prot: len(np.unique(i2)) / a2.n_obs},
-        **_agreement(mdata, rna, prot, i1, i2, label_key, label_map, cluster_key, seed),
+        **_agreement(mdata, rna, prot, i1, i2, label_key, label_map, cluster_key, seed, table.get("confidence")),
     }
     out["marker_corr"] = pd.Series(marker_agreement(x, y), index=pd.Index(features, name="feature"), name="marker_corr")
     out["mean_marker_corr"], out["p_value"] = permutation_test(x, y, n_perms=int(n_perms), seed=seed)
