@@ -263,6 +263,7 @@ def run(half: mudata.MuData, label: str, path: dict, overrides: dict, run_seed: 
         conf = np.nan_to_num(prot.obs["mufuse_confidence"].to_numpy(float), nan=-np.inf)
         curves["confidence"] = curve(right, conf)
         row["accuracy_at_native_by_confidence"] = curve_at(right, conf, row["coverage_native"])
+        row.update({f"top_{q}": v for q, v in curves["confidence"].items()})
         row["auc_confidence"] = auc(right, conf)
     row["accuracy_at_native_by_score"] = curve_at(
         right, np.nan_to_num(prot.obs["mufuse_score"].to_numpy(float), nan=-np.inf), row["coverage_native"]
@@ -344,45 +345,65 @@ def interval(diffs: np.ndarray) -> tuple[float, float, float]:
     return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
 
 
+def at_coverage(per_split: pd.DataFrame, coverage: pd.Series) -> pd.Series:
+    """A path's agreement of its most confident cells at another path's coverage, per split (linear between deciles).
+
+    Without a stored confidence (``top_*`` columns) the path's agreement at 100% is used.
+    """
+    tops = sorted((float(c[4:]), c) for c in per_split if c.startswith("top_"))
+    if not tops:
+        return per_split["accuracy"]
+    qs = np.array([0.0] + [q for q, _ in tops])
+    out = {}
+    for split, row in per_split.iterrows():
+        ys = np.array([row[tops[0][1]]] + [row[c] for _, c in tops])
+        out[split] = float(np.interp(coverage.loc[split], qs, ys))
+    return pd.Series(out)
+
+
 def tables(rows: pd.DataFrame) -> str:
-    """Per dataset and path: mean ± sd over splits, and the paired difference to the tutorial path with its 95% CI."""
+    """Markdown tables per dataset: each path's agreement (mean ± sd over splits) and its paired difference to the
+    tutorial path (95% t-interval over splits), at 100% coverage and at the tutorial's own coverage."""
     out = []
-    metrics = [c for c in ("accuracy", "accuracy_fine", "accuracy_coarse") if c in rows] + [
-        "coverage_native",
-        "accuracy_native",
-        "accuracy_at_native_by_score",
-    ]
-    if "accuracy_at_native_by_confidence" in rows:
-        metrics.append("accuracy_at_native_by_confidence")
     for dataset, d in rows.groupby("dataset", sort=False):
-        per_split = d.groupby(["path", "seed"], sort=False)[[*metrics, "maxfuse_s"]].mean()
+        cols = [c for c in ("accuracy", "accuracy_fine", "coverage_native", "accuracy_native") if c in d]
+        cols += [c for c in ("auc_confidence", "auc_score", "maxfuse_s") if c in d]
+        cols += [c for c in d if c.startswith("top_")]
+        per_split = d.groupby(["path", "seed"], sort=False)[cols].mean()
         n_runs = d.groupby(["path", "seed"]).size().max()
         out.append(
             f"\n{dataset}: {d['n_rna'].iloc[0]} RNA x {d['n_prot'].iloc[0]} protein cells, "
-            f"{d['seed'].nunique()} splits x {n_runs} run(s)"
+            f"{d['seed'].nunique()} splits x {n_runs} run(s)\n"
         )
-        lines = []
+        head = "| path | agreement | MaxFuse's own coverage | vs tutorial at 100% | vs tutorial at its coverage |"
+        head += " AUC confidence / score | MaxFuse s |"
+        out += [head, "|" + "---|" * 7]
+        base = per_split.loc[BASELINE] if BASELINE in per_split.index.get_level_values("path") else None
         for path, p in per_split.groupby(level="path", sort=False):
-            line = {"path": path}
-            for k in [*metrics, "maxfuse_s"]:
-                line[k] = f"{p[k].mean():.3f} ± {p[k].std():.3f}" if k != "maxfuse_s" else f"{p[k].mean():.0f}"
-            if path != BASELINE and BASELINE in per_split.index.get_level_values("path"):
-                base = per_split.loc[BASELINE]
-                mine = p.droplevel("path")
-                common = mine.index.intersection(base.index)
-                mean, lo, hi = interval((mine.loc[common, "accuracy"] - base.loc[common, "accuracy"]).to_numpy())
-                line["vs tutorial at 100%"] = f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-                # equal coverage: this path's top cells (by score) at the tutorial's own coverage
-                col = (
-                    "accuracy_at_native_by_confidence"
-                    if "accuracy_at_native_by_confidence" in mine
-                    and mine["accuracy_at_native_by_confidence"].notna().all()
-                    else "accuracy_at_native_by_score"
+            p = p.droplevel("path")
+            cells = [
+                path,
+                f"{p['accuracy'].mean():.3f} ± {p['accuracy'].std():.3f}",
+                f"{p['coverage_native'].mean():.2f}",
+            ]
+            if base is not None and path != BASELINE:
+                common = p.index.intersection(base.index)
+                mean, lo, hi = interval((p.loc[common, "accuracy"] - base.loc[common, "accuracy"]).to_numpy())
+                cells.append(f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+                mean, lo, hi = interval(
+                    (
+                        at_coverage(p.loc[common], base.loc[common, "coverage_native"])
+                        - base.loc[common, "accuracy_native"]
+                    ).to_numpy()
                 )
-                mean, lo, hi = interval((mine.loc[common, col] - base.loc[common, "accuracy_native"]).to_numpy())
-                line["vs tutorial at its coverage"] = f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-            lines.append(line)
-        out.append(pd.DataFrame(lines).set_index("path").to_string())
+                cells.append(f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+            else:
+                cells += ["", ""]
+            aucs = [
+                f"{p[c].mean():.2f}" if c in p and p[c].notna().any() else "-" for c in ("auc_confidence", "auc_score")
+            ]
+            cells += [" / ".join(aucs), f"{p['maxfuse_s'].mean():.0f}"]
+            out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 

@@ -65,16 +65,7 @@ def matching(
     panels = 1 + has_conf + (label_key is not None) + (basis is not None)
     fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.6))
     axes = np.atleast_1d(axes)
-    ax = axes[0]
-    stages = (("pivot", "#4C72B0"), ("propagated", "#DD8452"), ("embedding", "#55A868"), ("unknown", "grey"))
-    for stage, color in stages:
-        sc = table.loc[table["stage"].astype(str) == stage, "score"]
-        if len(sc):
-            ax.hist(sc, bins=40, alpha=0.7, color=color, label=f"{stage} ({len(sc)})")
-    ax.set_xlabel("matching score (correlation in the joint space)")
-    ax.set_ylabel("pairs")
-    ax.set_title(f"{len(table)} matched pairs, by stage")
-    ax.legend(fontsize=8)
+    _score_panel(axes[0], table)
     nxt = 1
     if has_conf:
         _confidence_panel(axes[nxt], mdata, table, i1, i2, label_key, rna, prot)
@@ -121,6 +112,19 @@ def matching(
         ax.set_ylabel(f"{basis} 2")
     fig.tight_layout()
     return finish(fig, show=show, save=save)
+
+
+def _score_panel(ax, table: pd.DataFrame) -> None:
+    """Draw the pairs' scores as one histogram per stage (pivot, propagated, embedding)."""
+    stages = (("pivot", "#4C72B0"), ("propagated", "#DD8452"), ("embedding", "#55A868"), ("unknown", "grey"))
+    for stage, color in stages:
+        sc = table.loc[table["stage"].astype(str) == stage, "score"]
+        if len(sc):
+            ax.hist(sc, bins=40, alpha=0.7, color=color, label=f"{stage} ({len(sc)})")
+    ax.set_xlabel("matching score (correlation in the joint space)")
+    ax.set_ylabel("pairs")
+    ax.set_title(f"{len(table)} matched pairs, by stage")
+    ax.legend(fontsize=8)
 
 
 def _confidence_panel(ax, mdata: MuData, table: pd.DataFrame, i1, i2, label_key, rna: str, prot: str) -> None:
