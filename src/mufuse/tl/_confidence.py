@@ -17,9 +17,10 @@ Measured (``benchmarks/paths.py``, disjoint halves of three real datasets): it r
 more often than MaxFuse's pair score does (see ``benchmarks/README.md``).
 
 Large data: each modality is clustered on a uniform sample of at most :data:`CLUSTER_SAMPLE` cells and every other
-cell takes the cluster of its nearest sampled cell; the neighbours are searched among at most
-:data:`NEIGHBOUR_SAMPLE` cells of each modality, block by block on the active dask scheduler: time and memory grow
-linearly with the cells.
+cell takes the cluster whose sampled cells' mean it correlates with best; the neighbours are searched among at most
+:data:`NEIGHBOUR_SAMPLE` cells of each modality (fewer, down to :data:`MIN_POOL`, when more than 200,000 cells are
+queried: a million protein cells vote among 2,000 RNA cells), block by block on the active dask scheduler: time and
+memory grow linearly with the cells.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ RESOLUTIONS = (0.5, 1.0, 2.0)  # Leiden resolutions of each modality's clusters:
 N_NEIGHBORS = 15  # neighbours of the graph the clusters are cut from
 N_PCS = 30  # principal components the graph is built on
 CLUSTER_SAMPLE = 20_000  # cells clustered by Leiden at most; the others take their nearest sampled cell's cluster
-NEIGHBOUR_SAMPLE = 50_000  # cells of a modality the joint-space neighbours are searched among at most
+NEIGHBOUR_SAMPLE = 10_000  # cells of a modality the joint-space neighbours are searched among at most
+SIMILARITY_BUDGET = 2e9  # query x pool similarities at most: a million queried cells search 2,000 cells, not 10,000
+MIN_POOL = 2_000  # the pool never shrinks below this
 
 
 def _pcs(arr: np.ndarray, seed: int) -> np.ndarray:
@@ -76,8 +79,12 @@ def own_clusters(active: np.ndarray, seed: int = 0) -> np.ndarray:
     labels = leiden(x[sample], N_NEIGHBORS, RESOLUTIONS, seed)
     if n <= CLUSTER_SAMPLE:
         return labels
-    nearest, _ = nearest_rows(x, x[sample], 1)
-    return labels[nearest[:, 0]]
+    out = np.empty((n, labels.shape[1]), dtype=np.int64)
+    for j in range(labels.shape[1]):  # every other cell: the cluster whose sampled cells' mean correlates best
+        centroids = np.stack([x[sample][labels[:, j] == c].mean(axis=0) for c in range(labels[:, j].max() + 1)])
+        out[:, j] = nearest_rows(x, centroids, 1)[0][:, 0]
+    out[sample] = labels
+    return out
 
 
 def nearest_rows(query: np.ndarray, target: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -156,10 +163,11 @@ def pair_confidence(
     out = np.zeros(len(pos1))
     # share_rna: neighbours of each paired protein cell among (a sample of) the RNA cells, in r's RNA cluster
     for emb_q, emb_t, cl_t, q_pos, t_pos in ((emb2, emb1, cl1, pos2, pos1), (emb1, emb2, cl2, pos1, pos2)):
-        pool = np.arange(emb_t.shape[0])
-        if len(pool) > NEIGHBOUR_SAMPLE:
-            pool = np.sort(rng.choice(len(pool), NEIGHBOUR_SAMPLE, replace=False))
         cells, inverse = np.unique(q_pos, return_inverse=True)  # each queried cell once
+        pool = np.arange(emb_t.shape[0])
+        size = min(NEIGHBOUR_SAMPLE, max(MIN_POOL, int(SIMILARITY_BUDGET // max(len(cells), 1))))
+        if len(pool) > size:
+            pool = np.sort(rng.choice(len(pool), size, replace=False))
         nbrs, _ = nearest_rows(emb_q[cells], emb_t[pool], K)
         for j in range(cl_t.shape[1]):
             votes = cl_t[pool, j][nbrs]  # queried cells × K clusters
