@@ -10,7 +10,12 @@ Datasets (labels are the datasets' own, made on the RNA):
 
 - ``pbmc10k``: ``../shared/data/pbmc10k_protein_v3.h5mu`` (10x, 17 antibodies; ``cell_type_derived_coarse``);
 - ``teaseq``: ``benchmarks/data/teaseq_pbmc.h5mu`` (TEA-seq PBMC, 46 antibodies; ``cell_type``), made by
-  ``python scripts/fetch_teaseq.py``.
+  ``python scripts/fetch_teaseq.py``;
+- ``bmmc``: ``benchmarks/data/bmmc_cite.h5mu`` (bone marrow CITE-seq, 600 cells, 134 antibodies, 41 author labels;
+  ``cell_type``), made by ``python scripts/fetch_bmmc_cite.py``.
+
+The whole default path against the whole MaxFuse-tutorial path, with MaxFuse's settings varied too, is
+``benchmarks/paths.py``.
 
 MaxFuse's results vary from seed to seed (its batches, clusterings and SVDs start at random; ``run_maxfuse`` seeds
 them all, so one seed repeats its result), by as much as 0.1 on one 631-cell split, so each split is matched

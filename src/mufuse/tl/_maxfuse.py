@@ -111,9 +111,9 @@ def maxfuse_defaults(n1: int, n2: int, n_shared: int, n_active1: int, n_active2:
     follows the number of protein cells per RNA metacell; neighbours shrink for very small data. Before the pivots,
     MaxFuse shrinks each cell towards its graph neighbours, keeping a weight ``wt`` on its own values: 0.3 for a
     modality of more than :data:`SMALL_DATA` (500) cells, 0.7 for fewer, where 15 neighbours span whole small
-    populations (measured on disjoint halves of three real CITE-seq/TEA-seq datasets at 300 to 3,410 cells a side:
-    0.7 gained 4.3 and 4.8 points of label agreement at 300 cells and lost 1.4 at 631; ``benchmarks/paths.py``,
-    ``benchmarks/README.md``). The SVDs are
+    populations (measured on disjoint halves of three real CITE-seq/TEA-seq datasets, 8 splits each: 0.7 gained 2.6
+    points of label agreement, 95% CI +0.5 to +4.8, at 300 cells a side, and lost 1.4 at 631 and 0.9 at 1,500;
+    ``benchmarks/paths.py``, ``benchmarks/README.md``). The SVDs are
     MaxFuse's randomized ones (``randomized_svd=True``; scikit-learn's, which :func:`run_maxfuse` seeds from
     ``seed``) rather than ARPACK's, whose start vector is not seeded: with them a seed gives the same matching on
     every run. Every value can be overridden in :func:`run_maxfuse`.
