@@ -50,6 +50,26 @@ def test_agreement_by_confidence_ranks_the_stored_confidence(sim):
     assert mufuse.tl.evaluate_matching(sim, label_key="cell_type", n_perms=50)["agreement_by_confidence"] is None
 
 
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("confidence", ["high"] * 3, "must hold finite numbers"),
+        ("confidence", [0.5, 1.5, 0.2], "must lie in \\[0, 1\\]"),
+        ("confidence", [0.5, -0.1, 0.2], "must lie in \\[0, 1\\]"),
+        ("score", [0.5, np.inf, 0.2], "must hold finite numbers"),
+        ("score", ["a", "b", "c"], "must hold finite numbers"),
+    ],
+)
+def test_a_matching_table_with_unusable_numbers_is_refused_and_nothing_changes(sim, column, values, message):
+    names = sim["rna"].obs_names[:3]
+    table = pd.DataFrame({"rna": names, "prot": sim["prot"].obs_names[:3], "score": [0.9, 0.8, 0.7]})
+    table[column] = values
+    before = sim.uns.get("mufuse")
+    with pytest.raises(mufuse.MufuseError, match=message):
+        mufuse.tl.add_matching(sim, table)
+    assert sim.uns.get("mufuse") is before and "mufuse_match" not in sim["prot"].obs
+
+
 def test_random_pairing_is_not_significant(sim):
     mufuse.pp.harmonize(sim)
     n = sim["rna"].n_obs

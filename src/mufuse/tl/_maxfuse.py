@@ -669,6 +669,23 @@ def _table_from_frame(matching: pd.DataFrame, mods: dict) -> pd.DataFrame:
                 f"'{name}' (e.g. {', '.join(bad)})"
             )
         table[name] = table[name].astype(str)
+    for column in ("score", "confidence"):
+        if column not in table.columns:
+            continue
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = values.isna() & table[column].notna() | ~np.isfinite(values.fillna(0.0))
+        if bad.any():
+            example = table.loc[bad, column].head(3).tolist()
+            raise MufuseError(
+                f"column '{column}' of the matching table must hold finite numbers; {int(bad.sum())} do not "
+                f"(e.g. {example}): convert it with pd.to_numeric, or drop the column"
+            )
+        if column == "confidence" and not values.dropna().between(0.0, 1.0).all():
+            raise MufuseError(
+                "column 'confidence' of the matching table must lie in [0, 1] (mufuse's pair confidence); "
+                f"it runs from {values.min():g} to {values.max():g}: rescale it, or name it otherwise"
+            )
+        table[column] = values
     return table
 
 
