@@ -58,6 +58,7 @@ def test_agreement_by_confidence_ranks_the_stored_confidence(sim):
         ("confidence", [0.5, -0.1, 0.2], "must lie in \\[0, 1\\]"),
         ("score", [0.5, np.inf, 0.2], "must hold finite numbers"),
         ("score", ["a", "b", "c"], "must hold finite numbers"),
+        ("confidence", [0.5, np.nan, 0.2], "must hold finite numbers"),
     ],
 )
 def test_a_matching_table_with_unusable_numbers_is_refused_and_nothing_changes(sim, column, values, message):
@@ -68,6 +69,13 @@ def test_a_matching_table_with_unusable_numbers_is_refused_and_nothing_changes(s
     with pytest.raises(mufuse.MufuseError, match=message):
         mufuse.tl.add_matching(sim, table)
     assert sim.uns.get("mufuse") is before and "mufuse_match" not in sim["prot"].obs
+
+
+def test_an_empty_matching_table_is_refused(sim):
+    empty = pd.DataFrame({"rna": [], "prot": [], "score": [], "confidence": []})
+    with pytest.raises(mufuse.MufuseError, match="has no pairs; nothing to store"):
+        mufuse.tl.add_matching(sim, empty)
+    assert "mufuse_match" not in sim["prot"].obs
 
 
 def test_random_pairing_is_not_significant(sim):

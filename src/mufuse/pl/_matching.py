@@ -24,7 +24,12 @@ def matching(
     show: bool | None = None,
     save: str | Path | None = None,
 ):
-    """Draw a matching: label confusion across pairs, scores by stage, and optionally the pairs on an embedding.
+    """Draw a matching: scores by stage, the pair confidence, label confusion, and optionally an embedding.
+
+    Panels, left to right: the pairs' scores, one histogram per stage (pivot, propagated, embedding); the pairs'
+    ``confidence`` as a histogram with its median, and, with ``label_key``, the label agreement of the pairs above
+    each confidence that keeps the top 10%, 20%, ... 100% of pairs (red dots, right axis; drawn only when the stored
+    matching has a ``confidence``, as :func:`mufuse.tl.run_maxfuse` stores); the label confusion; the embedding.
 
     Parameters
     ----------

@@ -96,7 +96,7 @@ def nearest_rows(query: np.ndarray, target: np.ndarray, k: int) -> tuple[np.ndar
     """
     tq = unit_rows(target)
     k = max(1, min(int(k), tq.shape[0]))
-    size = max(256, min(65_536, int(1e8 // max(tq.shape[0], 1))))
+    size = max(256, min(65_536, int(2.5e7 // max(tq.shape[0], 1))))  # a block x targets <= 100 MB (float32)
     parts = list(run_blocks(partial(_top_block, k=k), query, tq, size, "neighbours in the joint space"))
     if not parts:
         return np.empty((0, k), dtype=np.int64), np.empty((0, k))

@@ -653,6 +653,11 @@ def add_matching(
 def _table_from_frame(matching: pd.DataFrame, mods: dict) -> pd.DataFrame:
     """Check a matching table by obs name: the columns are there and every name is a cell of its modality."""
     rna, prot = mods
+    if matching.empty:
+        raise MufuseError(
+            "the matching table has no pairs; nothing to store (a filter such as "
+            "matching[matching['confidence'] >= t] with t above every confidence keeps none: lower t)"
+        )
     missing = [c for c in (rna, prot, "score") if c not in matching.columns]
     if missing:
         raise MufuseError(
@@ -673,7 +678,7 @@ def _table_from_frame(matching: pd.DataFrame, mods: dict) -> pd.DataFrame:
         if column not in table.columns:
             continue
         values = pd.to_numeric(table[column], errors="coerce")
-        bad = values.isna() & table[column].notna() | ~np.isfinite(values.fillna(0.0))
+        bad = ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
         if bad.any():
             example = table.loc[bad, column].head(3).tolist()
             raise MufuseError(
