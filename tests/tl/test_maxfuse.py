@@ -168,6 +168,19 @@ def test_confidence_ranks_planted_wrong_pairs_below_right_ones(matched):
 
 
 @pytest.mark.maxfuse
+def test_confidence_false_leaves_it_out_and_keeps_the_pairs(matched):
+    m, first = matched
+    again = m.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        second = mufuse.tl.run_maxfuse(again, seed=0, confidence=False)
+    assert "confidence" not in second and "mufuse_confidence" not in again["prot"].obs
+    pd.testing.assert_frame_equal(second, first.drop(columns="confidence"))
+    with pytest.raises(mufuse.MufuseError, match="confidence must be True or False"):
+        mufuse.tl.run_maxfuse(again, confidence="no")
+
+
+@pytest.mark.maxfuse
 def test_a_seed_gives_one_matching_and_leaves_numpy_state_alone(matched):
     """MaxFuse's SVDs are its randomized ones, seeded: the same seed repeats the matching (ARPACK's unseeded start
     made runs of one seed differ), and the caller's global NumPy random state is what it was."""

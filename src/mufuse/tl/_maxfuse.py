@@ -224,6 +224,7 @@ def run_maxfuse(
     verbose: bool = False,
     route: str = "auto",
     sketch_size: int = SKETCH_SIZE,
+    confidence: bool = True,
     **maxfuse_params: dict,
 ) -> pd.DataFrame:
     """Run MaxFuse on a harmonized MuData and write the matching back by obs name.
@@ -266,6 +267,9 @@ def run_maxfuse(
     sketch_size
         Protein cells of the sketch MaxFuse is fitted on in the sketched route (RNA: half as many; MaxFuse's pivot
         assignment takes 13 s for 5,000 × 10,000 cells and 216 s for 10,000 × 10,000 on two cores).
+    confidence
+        Give every pair its label-free ``confidence`` (see Returns). It costs 1-2 s for a few thousand cells and about
+        50 s for 1,000,000 × 50,000 cells (``benchmarks/README.md``); ``False`` leaves the column out.
     **maxfuse_params
         Per-stage overrides, e.g. ``refine_pivots={"cca_components": 10}``,
         ``filter_bad_matches_pivot={"filter_prop": 0.3}``; stage names are in :data:`STAGES`.
@@ -302,6 +306,8 @@ def run_maxfuse(
     ['rna', 'prot', 'score', 'stage', 'confidence']
     """
     check_run_arguments(order, maxfuse_params, seed, route, sketch_size)
+    if not isinstance(confidence, bool | np.bool_):
+        raise MufuseError(f"confidence must be True or False, got {confidence!r}")
     t_all = time.perf_counter()
     inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
     every = (inputs["active_arr1"], inputs["active_arr2"])  # all cells, empty ones too: each gets an embedding
@@ -319,13 +325,14 @@ def run_maxfuse(
     matching = _matching_table(fusor, fit_names, rna, prot, order, full=route == "direct")
     embedding = embed(fusor, *every)
     matching = _complete(mdata, matching, embedding, names, rna, prot, order)
-    matching["confidence"] = pair_confidence(
-        *embedding,
-        *every,
-        mdata.mod[rna].obs_names.get_indexer(matching[rna]),
-        mdata.mod[prot].obs_names.get_indexer(matching[prot]),
-        seed=seed,
-    )
+    if confidence:
+        matching["confidence"] = pair_confidence(
+            *embedding,
+            *every,
+            mdata.mod[rna].obs_names.get_indexer(matching[rna]),
+            mdata.mod[prot].obs_names.get_indexer(matching[prot]),
+            seed=seed,
+        )
     _warn_unmatched(mdata, matching, rna, prot, order)
     params["route"] = {"route": route, "fitted_rna_cells": n1, "fitted_prot_cells": n2}
     add_matching(mdata, matching, rna=rna, prot=prot, params=params)
