@@ -347,7 +347,13 @@ def test_every_harmonize_and_link_parameter_has_a_flag(command):
 
 def test_every_run_maxfuse_parameter_has_a_flag():
     flags = _flags("match")
-    options = {"labels": "--cluster-labels", "order": "--every", "maxfuse_params": "--maxfuse", "verbose": "-v"}
+    options = {
+        "labels": "--cluster-labels",
+        "order": "--every",
+        "maxfuse_params": "--maxfuse",
+        "verbose": "-v",
+        "confidence": "--no-confidence",
+    }
     for name in inspect.signature(mufuse.tl.run_maxfuse).parameters:
         if name == "mdata":
             continue
