@@ -110,7 +110,7 @@ def maxfuse_defaults(n1: int, n2: int, n_shared: int, n_active1: int, n_active2:
     components are below the smaller active dimension); batches hold at most 8,000 RNA cells; the matching ratio
     follows the number of protein cells per RNA metacell; neighbours shrink for very small data. Before the pivots,
     MaxFuse shrinks each cell towards its graph neighbours, keeping a weight ``wt`` on its own values: 0.3 for a
-    modality of more than :data:`SMALL_DATA` (500) cells, 0.7 for fewer, where 15 neighbours span whole small
+    modality of more than :data:`SMALL_DATA` (500) cells, 0.7 for 500 or fewer, where 15 neighbours span whole small
     populations (measured on disjoint halves of three real CITE-seq/TEA-seq datasets, 8 splits each: 0.7 gained 2.6
     points of label agreement, 95% CI +0.5 to +4.8, at 300 cells a side, and lost 1.4 at 631 and 0.9 at 1,500;
     ``benchmarks/paths.py``, ``benchmarks/README.md``). The SVDs are
@@ -147,8 +147,8 @@ def maxfuse_defaults(n1: int, n2: int, n_shared: int, n_active1: int, n_active2:
     """
     metacell = 2  # MaxFuse's default; metacell_size=1 with matching_ratio=1 fails inside propagate (0.0.2)
     # smoothing towards each cell's graph neighbours before the pivots: the weight on the cell's own values is 0.3 (the
-    # MaxFuse tutorials' tonsil CODEX setting) on data of more than SMALL_DATA cells, 0.7 (its CITE-seq tutorial's) on
-    # fewer, where 15 neighbours span whole small populations (benchmarks/README.md, "MaxFuse settings")
+    # MaxFuse tutorials' tonsil CODEX setting) on data of more than SMALL_DATA cells, 0.7 (its CITE-seq tutorial's) up
+    # to it, where 15 neighbours span whole small populations (benchmarks/README.md, "MaxFuse settings")
     wt1 = 0.7 if n1 <= SMALL_DATA else 0.3
     wt2 = 0.7 if n2 <= SMALL_DATA else 0.3
     ratio = max(1, round(n2 * metacell / max(n1, 1)))
@@ -282,8 +282,8 @@ def run_maxfuse(
     matching in MaxFuse's joint space) and ``confidence`` (0 to 1, no labels needed: of the protein cell's 30 nearest
     RNA cells in the joint space, the share in its partner's RNA cluster, and the same from the RNA cell's side,
     averaged over Leiden clusters of each modality's own active features at resolutions 0.5, 1 and 2; a ranking
-    within one matching, not a probability: keep the pairs above a threshold to trade coverage for agreement, see
-    ``benchmarks/README.md``). Each cell's best pair also gives ``obs["mufuse_confidence"]``. Cells that
+    within one matching, not a probability: keep the pairs above a quantile of it to trade coverage for agreement,
+    see ``benchmarks/README.md``). Each cell's best pair also gives ``obs["mufuse_confidence"]``. Cells that
     :func:`mufuse.pp.harmonize` found without any signal
     (``report["empty_cell_names"]``) are left out of MaxFuse's input, so they get no match. The joint embedding of
     every cell (MaxFuse's CCA space, the same columns in both modalities) is stored in ``obsm["X_mufuse"]`` of both
