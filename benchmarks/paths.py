@@ -262,12 +262,8 @@ def run(half: mudata.MuData, label: str, path: dict, overrides: dict, run_seed: 
     if "mufuse_confidence" in prot.obs:
         conf = np.nan_to_num(prot.obs["mufuse_confidence"].to_numpy(float), nan=-np.inf)
         curves["confidence"] = curve(right, conf)
-        row["accuracy_at_native_by_confidence"] = curve_at(right, conf, row["coverage_native"])
         row.update({f"top_{q}": v for q, v in curves["confidence"].items()})
         row["auc_confidence"] = auc(right, conf)
-    row["accuracy_at_native_by_score"] = curve_at(
-        right, np.nan_to_num(prot.obs["mufuse_score"].to_numpy(float), nan=-np.inf), row["coverage_native"]
-    )
     return row, curves
 
 
@@ -328,11 +324,6 @@ def candidates(m: mudata.MuData, k: int = 20) -> dict[str, np.ndarray]:
     out["neighbourhood"] = np.where(ok, share, -np.inf)
     out["vote+margin"] = np.where(ok, stats.rankdata(out["cluster_vote"]) + stats.rankdata(out["margin"]), -np.inf)
     return out
-
-
-def curve_at(right: np.ndarray, confidence: np.ndarray, q: float) -> float:
-    order = np.lexsort((np.random.default_rng(0).random(len(right)), -confidence))
-    return float(right[order][: max(1, round(q * len(right)))].mean())
 
 
 def interval(diffs: np.ndarray) -> tuple[float, float, float]:

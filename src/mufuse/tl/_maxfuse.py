@@ -268,8 +268,8 @@ def run_maxfuse(
         Protein cells of the sketch MaxFuse is fitted on in the sketched route (RNA: half as many; MaxFuse's pivot
         assignment takes 13 s for 5,000 × 10,000 cells and 216 s for 10,000 × 10,000 on two cores).
     confidence
-        Give every pair its label-free ``confidence`` (see Returns). It costs 1-2 s for a few thousand cells and about
-        50 s for 1,000,000 × 50,000 cells (``benchmarks/README.md``); ``False`` leaves the column out.
+        Give every pair its label-free ``confidence`` (see Returns). It costs a few seconds for a few thousand cells and
+        about 50 s for 1,000,000 × 50,000 cells (``benchmarks/README.md``); ``False`` leaves the column out.
     **maxfuse_params
         Per-stage overrides, e.g. ``refine_pivots={"cca_components": 10}``,
         ``filter_bad_matches_pivot={"filter_prop": 0.3}``; stage names are in :data:`STAGES`.
