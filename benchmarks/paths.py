@@ -104,6 +104,8 @@ SETTINGS: dict[str, dict] = {
     "n_neighbors 30": {"construct_graphs": {"n_neighbors1": 30, "n_neighbors2": 30}},
     "resolution 1": {"construct_graphs": {"resolution1": 1, "resolution2": 1}},
     "cca 10": {"refine_pivots": {"cca_components": 10}},
+    "resolution_tol 5": {"construct_graphs": {"resolution_tol": 5}},
+    "resolution_tol 20": {"construct_graphs": {"resolution_tol": 20}},
 }
 
 
@@ -170,16 +172,46 @@ def tutorial_arrays(m: mudata.MuData, shared: pd.DataFrame) -> tuple[np.ndarray,
 # "route": what run_maxfuse is asked for; the default path asks for nothing (route="auto", whatever it chooses)
 PATHS: dict[str, dict] = {
     "default": {"prep": "mufuse", "settings": None, "route": "auto"},
-    "tutorial": {"prep": "tutorial", "settings": TUTORIAL, "route": "direct"},
-    "mufuse prep + tutorial settings": {"prep": "mufuse", "settings": TUTORIAL, "route": "direct"},
+    "tutorial": {"prep": "tutorial", "settings": TUTORIAL, "route": "direct", "metacells": "maxfuse"},
+    "mufuse prep + tutorial settings": {
+        "prep": "mufuse",
+        "settings": TUTORIAL,
+        "route": "direct",
+        "metacells": "maxfuse",
+    },
     "tutorial prep + mufuse settings": {"prep": "tutorial", "settings": None, "route": "direct"},
     "research notes": {"prep": "research_notes", "settings": None, "route": "auto"},
     "default, direct route": {"prep": "mufuse", "settings": None, "route": "direct"},
     "default, sketch 2000": {"prep": "mufuse", "settings": None, "route": "sketch", "sketch_size": 2000},
     "default, sketch 4000": {"prep": "mufuse", "settings": None, "route": "sketch", "sketch_size": 4000},
     "default, sketch 10000": {"prep": "mufuse", "settings": None, "route": "sketch", "sketch_size": 10000},
+    # the direct route as it was before mufuse made the RNA metacells (issue 27, speed): MaxFuse's own metacells and
+    # graphs; with mufuse's clusters for MaxFuse's smoothing ("clusters"), with or without MaxFuse's metacells
+    "default, MaxFuse metacells": {"prep": "mufuse", "settings": None, "route": "direct", "metacells": "maxfuse"},
+    "default, direct, mufuse clusters": {
+        "prep": "mufuse",
+        "settings": None,
+        "route": "direct",
+        "metacells": "maxfuse",
+        "clusters": True,
+    },
+    "default, direct, mufuse clusters, no metacells": {
+        "prep": "mufuse",
+        "settings": {"split_into_batches": {"metacell_size": 1}},
+        "route": "direct",
+        "metacells": "maxfuse",
+        "clusters": True,
+    },
 }
-ROUTE_PATHS = ("default, direct route", "default, sketch 2000", "default, sketch 4000", "default, sketch 10000")
+ROUTE_PATHS = (
+    "default, direct route",
+    "default, sketch 2000",
+    "default, sketch 4000",
+    "default, sketch 10000",
+    "default, direct, mufuse clusters",
+    "default, direct, mufuse clusters, no metacells",
+    "default, MaxFuse metacells",
+)
 BASELINE = "tutorial"
 CANDIDATES = False  # --candidates: also the confidences screened before the package's was chosen
 FINE = {"cell_type_derived_coarse": "cell_type_derived"}  # a dataset's finer labels, where it has them
@@ -221,7 +253,9 @@ def run(half: mudata.MuData, label: str, path: dict, overrides: dict, run_seed: 
         "active2": m["prot"].obsm["mufuse_active"].shape[1],
     }
     t0 = time.perf_counter()
-    route = {k: path[k] for k in ("route", "sketch_size") if k in path}
+    route = {k: path[k] for k in ("route", "sketch_size", "metacells") if k in path}
+    if path.get("clusters"):
+        route["labels"] = own_clusters(m, run_seed)
     matching = mufuse.tl.run_maxfuse(m, seed=run_seed, **route, **fitted(settings, widths))
     maxfuse_s = time.perf_counter() - t0
     prot = m["prot"]
@@ -265,6 +299,17 @@ def run(half: mudata.MuData, label: str, path: dict, overrides: dict, run_seed: 
         row.update({f"top_{q}": v for q, v in curves["confidence"].items()})
         row["auc_confidence"] = auc(right, conf)
     return row, curves
+
+
+def own_clusters(m: mudata.MuData, seed: int) -> str:
+    """MaxFuse's smoothing clusters made by mufuse (as its sketched route makes them), stored in obs; the key."""
+    from mufuse.tl._sketch import clusters
+
+    for name, svd in (("rna", 40), ("prot", 15)):
+        a = np.asarray(m[name].obsm["mufuse_active"])
+        k = max(2, min(15, a.shape[0] // 20))
+        m[name].obs["own_cluster"] = clusters(a, k, svd if a.shape[1] > svd else None, 2, seed)
+    return "own_cluster"
 
 
 def auc(right: np.ndarray, confidence: np.ndarray) -> float:

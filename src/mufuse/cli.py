@@ -402,6 +402,7 @@ def cmd_match(args) -> int:
         route=args.route,
         sketch_size=args.sketch_size,
         confidence=not args.no_confidence,
+        metacells=args.metacells,
         **maxfuse_params,
     )
     if args.labels:
@@ -717,6 +718,13 @@ def _match_parser(sub) -> None:
         default=10_000,
         metavar="N",
         help="protein cells of the sketch; the RNA sketch holds half as many (default: %(default)s)",
+    )
+    g.add_argument(
+        "--metacells",
+        default="auto",
+        choices=["auto", "pairs", "maxfuse"],
+        help="who makes the RNA metacells of the direct route: mufuse's pairs of nearest neighbours (seconds) or "
+        "MaxFuse's own Leiden search (minutes at thousands of cells) (default: auto, pairs above 2,000 RNA cells)",
     )
     g.add_argument(
         "--labels",
