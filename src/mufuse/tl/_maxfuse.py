@@ -288,7 +288,7 @@ def run_maxfuse(
         smoothing, as in the sketched route. ``"auto"`` (default): ``"pairs"`` above :data:`PAIRS_ABOVE` (2,000)
         RNA cells, ``"maxfuse"`` up to it. Measured (``benchmarks/README.md``, 8 disjoint-half splits each, label
         agreement, difference of pairs to MaxFuse's metacells with its 95% CI): pbmc10k at 3,410 cells a side
-        −0.002 [−0.011, +0.008] in 9 s of MaxFuse instead of 70 s; at 300 cells a side (bone marrow CITE-seq) pairs
+        +0.006 [−0.007, +0.019] in 9 s of MaxFuse instead of 56 s; at 300 cells a side (bone marrow CITE-seq) pairs
         lost 3 points, where MaxFuse's own search costs seconds. A protein cell's pair is the member of its RNA
         metacell whose joint embedding correlates best with its own; when RNA cells are to be matched (``order``),
         every member of a matched metacell gets the partner. The sketched route uses no metacells.
