@@ -673,6 +673,31 @@ def _check_parser(sub) -> None:
     p.set_defaults(func=cmd_check)
 
 
+def _add_route_options(g) -> None:
+    """How MaxFuse is fitted: all cells or a sketch, and who makes the direct route's RNA metacells."""
+    g.add_argument(
+        "--route",
+        default="auto",
+        choices=["auto", "direct", "sketch"],
+        help="MaxFuse on all cells, or fitted on a sketch and every cell matched in its joint space (default: auto, "
+        "the sketch above 20,000 cells in a modality)",
+    )
+    g.add_argument(
+        "--sketch-size",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="protein cells of the sketch; the RNA sketch holds half as many (default: %(default)s)",
+    )
+    g.add_argument(
+        "--metacells",
+        default="auto",
+        choices=["auto", "pairs", "maxfuse"],
+        help="who makes the RNA metacells of the direct route: mufuse's pairs of nearest neighbours (seconds) or "
+        "MaxFuse's own Leiden search (minutes at thousands of cells) (default: auto, pairs above 2,000 RNA cells)",
+    )
+
+
 def _match_parser(sub) -> None:
     p = _sub(sub, "match", "run MaxFuse on IN.h5mu (harmonizing first if needed) and write OUT.h5mu")
     p.add_argument("input", metavar="IN.h5mu", help="MuData, harmonized or not (then harmonized first)")
@@ -705,27 +730,7 @@ def _match_parser(sub) -> None:
         help="seed of MaxFuse's batching, clustering and SVDs: a seed gives the same matching every run "
         "(default: %(default)s)",
     )
-    g.add_argument(
-        "--route",
-        default="auto",
-        choices=["auto", "direct", "sketch"],
-        help="MaxFuse on all cells, or fitted on a sketch and every cell matched in its joint space (default: auto, "
-        "the sketch above 20,000 cells in a modality)",
-    )
-    g.add_argument(
-        "--sketch-size",
-        type=int,
-        default=10_000,
-        metavar="N",
-        help="protein cells of the sketch; the RNA sketch holds half as many (default: %(default)s)",
-    )
-    g.add_argument(
-        "--metacells",
-        default="auto",
-        choices=["auto", "pairs", "maxfuse"],
-        help="who makes the RNA metacells of the direct route: mufuse's pairs of nearest neighbours (seconds) or "
-        "MaxFuse's own Leiden search (minutes at thousands of cells) (default: auto, pairs above 2,000 RNA cells)",
-    )
+    _add_route_options(g)
     g.add_argument(
         "--labels",
         metavar="KEY",
