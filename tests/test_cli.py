@@ -254,7 +254,10 @@ def test_match_on_a_file(tmp_path):
     res = _run("match", str(src), "-o", str(out), "--labels", "cell_type")
     assert res.returncode == 0, res.stderr
     assert "label agreement of matched pairs (cell_type)" in res.stdout
-    assert "route: direct (MaxFuse fitted on 600 rna x 500 prot cells)" in res.stdout
+    assert (
+        "route: direct (MaxFuse fitted on 600 rna x 500 prot cells; MaxFuse's own metacells of two "
+        "(--metacells maxfuse; auto takes them up to 2,000 cells))" in res.stdout
+    )
     line = next(x for x in res.stdout.splitlines() if x.startswith("label agreement of matched pairs"))
     assert float(line.split()[-1]) > 0.8
     assert (

@@ -201,3 +201,23 @@ def confidence(matching, ev: dict | None = None) -> str:
             f"{float(by['0.8']):.3f}, all {float(by['1.0']):.3f}"
         )
     return text
+
+
+def metacells(route: dict, rna: str) -> str:
+    """How the direct route's RNA metacells were made, for the route line of ``mufuse match`` (empty otherwise).
+
+    Examples
+    --------
+    >>> print(metacells({"route": "direct", "metacells": "pairs", "rna_metacells": 1800}, "rna"))
+    ; 1800 rna metacells of up to two cells made by mufuse (--metacells pairs; auto takes them above 2,000 cells)
+    >>> metacells({"route": "sketch"}, "rna")
+    ''
+    """
+    if route.get("route") != "direct" or "metacells" not in route:
+        return ""
+    if route["metacells"] == "pairs":
+        return (
+            f"; {route['rna_metacells']} {rna} metacells of up to two cells made by mufuse (--metacells pairs; auto "
+            "takes them above 2,000 cells)"
+        )
+    return "; MaxFuse's own metacells of two (--metacells maxfuse; auto takes them up to 2,000 cells)"

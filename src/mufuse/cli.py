@@ -419,7 +419,7 @@ def cmd_match(args) -> int:
     route = dict(_store.uns(mdata)[_store.PARAMS]["maxfuse"]["route"])
     print(
         f"route: {route['route']} (MaxFuse fitted on {route['fitted_rna_cells']} {args.rna} x "
-        f"{route['fitted_prot_cells']} {args.prot} cells)"
+        f"{route['fitted_prot_cells']} {args.prot} cells{_format.metacells(route, args.rna)})"
     )
     print(_format.confidence(matching, ev if args.labels else None))
     if args.labels:
