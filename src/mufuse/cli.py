@@ -693,8 +693,9 @@ def _add_route_options(g) -> None:
         "--metacells",
         default="auto",
         choices=["auto", "pairs", "maxfuse"],
-        help="who makes the RNA metacells of the direct route: mufuse's pairs of nearest neighbours (seconds) or "
-        "MaxFuse's own Leiden search (minutes at thousands of cells) (default: auto, pairs above 2,000 RNA cells)",
+        help="who makes the RNA metacells of the direct route: mufuse's pairs of nearest neighbours or MaxFuse's own "
+        "Leiden search (pbmc10k halves: 9 s against 56 s of MaxFuse, after its ~40 s compile in each new process) "
+        "(default: auto, pairs above 2,000 RNA cells)",
     )
 
 

@@ -75,6 +75,10 @@ def test_auto_takes_pairs_above_2000_rna_cells():
     assert PAIRS_ABOVE == 2000
     assert [choose_metacells("auto", n) for n in (20, 2000, 2001, 20_000)] == ["maxfuse", "maxfuse", "pairs", "pairs"]
     assert choose_metacells("pairs", 20) == "pairs" and choose_metacells("maxfuse", 20_000) == "maxfuse"
+    # a metacell size asked of MaxFuse means its own metacells; a size of 1 does not
+    own = {"split_into_batches": {"metacell_size": 2}}
+    assert choose_metacells("auto", 20_000, own) == "maxfuse"
+    assert choose_metacells("auto", 20_000, {"split_into_batches": {"metacell_size": 1}}) == "pairs"
 
 
 def test_metacell_means():
@@ -129,7 +133,7 @@ def test_bad_metacells_arguments(sim):
     with pytest.raises(mufuse.MufuseError, match="metacells must be one of"):
         mufuse.tl.run_maxfuse(sim, metacells="leiden")
     with pytest.raises(mufuse.MufuseError, match="metacells='maxfuse'"):
-        mufuse.tl.run_maxfuse(sim, split_into_batches={"metacell_size": 3})
+        mufuse.tl.run_maxfuse(sim, metacells="pairs", split_into_batches={"metacell_size": 3})
     assert "mufuse_match" not in sim["prot"].obs  # nothing stored
 
 
@@ -154,6 +158,9 @@ def test_direct_route_with_pairs_and_with_maxfuse_metacells(sim_unpaired):
             got.setdefault(how, []).append(matching)
         route = m.uns["mufuse"]["params"]["maxfuse"]["route"]
         assert m["rna"].n_obs / 2 <= route["rna_metacells"] < m["rna"].n_obs * 0.6
+        assert route["metacells_requested"] == "pairs"
+        with pytest.warns(UserWarning, match="metacells='pairs' is not used: the sketched route"):
+            mufuse.tl.run_maxfuse(m, metacells="pairs", route="sketch", sketch_size=600)
         assert m.uns["mufuse"]["params"]["maxfuse"]["split_into_batches"]["metacell_size"] == 1
     pd.testing.assert_frame_equal(got["pairs"][0], got["pairs"][1])
 

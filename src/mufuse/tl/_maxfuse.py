@@ -280,18 +280,20 @@ def run_maxfuse(
         Protein cells of the sketch MaxFuse is fitted on in the sketched route (RNA: half as many; MaxFuse's pivot
         assignment takes 13 s for 5,000 × 10,000 cells and 216 s for 10,000 × 10,000 on two cores).
     metacells
-        Who makes the RNA metacells (groups of about two cells) MaxFuse matches protein cells to in the direct route.
-        ``"maxfuse"``: MaxFuse itself (``metacell_size=2``: a search of Leiden's resolution for ``n / 2``
+        Who makes the RNA metacells (groups of about two cells) MaxFuse matches protein cells to in the direct
+        route. ``"maxfuse"``: MaxFuse itself (``metacell_size=2``: a search of Leiden's resolution for ``n / 2``
         communities, each run to convergence) on its own graphs. ``"pairs"``: mufuse pairs each RNA cell with its
         nearest free neighbour (correlation on 40 principal components; within a label when ``labels`` are given),
         hands MaxFuse the pairs' means with ``metacell_size=1`` and clusters both modalities itself for MaxFuse's
-        smoothing, as in the sketched route. ``"auto"`` (default): ``"pairs"`` above :data:`PAIRS_ABOVE` (2,000)
-        RNA cells, ``"maxfuse"`` up to it. Measured (``benchmarks/README.md``, 8 disjoint-half splits each, label
-        agreement, difference of pairs to MaxFuse's metacells with its 95% CI): pbmc10k at 3,410 cells a side
-        +0.006 [−0.007, +0.019] in 9 s of MaxFuse instead of 56 s; at 300 cells a side (bone marrow CITE-seq) pairs
-        lost 3 points, where MaxFuse's own search costs seconds. A protein cell's pair is the member of its RNA
-        metacell whose joint embedding correlates best with its own; when RNA cells are to be matched (``order``),
-        every member of a matched metacell gets the partner. The sketched route uses no metacells.
+        smoothing, as in the sketched route. ``"auto"`` (default): ``"pairs"`` above :data:`PAIRS_ABOVE` (2,000) RNA
+        cells, ``"maxfuse"`` up to it or when ``split_into_batches`` sets a ``metacell_size`` above 1; the choice
+        and the request are recorded in ``uns["mufuse"]["params"]["maxfuse"]["route"]``. Measured
+        (``benchmarks/README.md``, 8 disjoint-half splits each, label agreement, difference of pairs to MaxFuse's
+        metacells with its 95% CI): pbmc10k at 3,410 cells a side +0.006 [−0.007, +0.019] in 9 s of MaxFuse instead
+        of 56 s; at 300 cells a side (bone marrow CITE-seq) pairs lost 2.4 points [−5.3, +0.4], where MaxFuse's own
+        search costs seconds. A protein cell's pair is the member of its RNA metacell whose joint embedding
+        correlates best with its own; when RNA cells are to be matched (``order``), every member of a matched
+        metacell gets the partner. The sketched route uses no metacells.
     confidence
         Give every pair its label-free ``confidence`` (see Returns). It costs a few seconds for a few thousand cells and
         about 50 s for 1,000,000 × 50,000 cells (``benchmarks/README.md``); ``False`` leaves the column out.
@@ -342,7 +344,13 @@ def run_maxfuse(
     route = choose_route(route, len(names[1]), len(names[2]), int(sketch_size))
     fit_names = _sketch_inputs(inputs, names, int(sketch_size), seed) if route == "sketch" else names
     n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
-    metacells = choose_metacells(metacells, n1)
+    requested, metacells = metacells, choose_metacells(metacells, n1, maxfuse_params)
+    if route == "sketch" and requested != "auto":
+        warnings.warn(
+            f"metacells={requested!r} is not used: the sketched route fits MaxFuse on sketches without metacells",
+            UserWarning,
+            stacklevel=2,
+        )
     groups = _pair_inputs(inputs, seed) if route == "direct" and metacells == "pairs" else None
     params = _parameters(inputs, maxfuse_params, route, seed, cells1=n1)
     log.info("running MaxFuse (%s route) on %d '%s' × %d '%s' cells", route, n1, rna, n2, prot)
@@ -370,6 +378,7 @@ def run_maxfuse(
     params["route"] = {"route": route, "fitted_rna_cells": n1, "fitted_prot_cells": n2}
     if route == "direct":
         params["route"]["metacells"] = metacells
+        params["route"]["metacells_requested"] = requested
         if groups is not None:
             params["route"]["rna_metacells"] = int(groups.max()) + 1
     add_matching(mdata, matching, rna=rna, prot=prot, params=params)
@@ -406,16 +415,22 @@ def _parameters(inputs: dict, overrides: dict, route: str, seed: int, cells1: in
     return params
 
 
-def choose_metacells(metacells: str, n1: int) -> str:
-    """``"pairs"`` or ``"maxfuse"`` for ``metacells`` (``"auto"``: pairs above :data:`PAIRS_ABOVE` RNA cells).
+def choose_metacells(metacells: str, n1: int, overrides: dict | None = None) -> str:
+    """``"pairs"`` or ``"maxfuse"`` for ``metacells``.
+
+    ``"auto"``: pairs above :data:`PAIRS_ABOVE` RNA cells, and MaxFuse's own metacells when the overrides set their
+    size (``split_into_batches={"metacell_size": k}``, k > 1).
 
     Examples
     --------
     >>> choose_metacells("auto", 2_000), choose_metacells("auto", 2_001), choose_metacells("maxfuse", 9_000)
     ('maxfuse', 'pairs', 'maxfuse')
+    >>> choose_metacells("auto", 9_000, {"split_into_batches": {"metacell_size": 3}})
+    'maxfuse'
     """
     if metacells == "auto":
-        return "pairs" if n1 > PAIRS_ABOVE else "maxfuse"
+        size = (overrides or {}).get("split_into_batches", {}).get("metacell_size")
+        return "pairs" if n1 > PAIRS_ABOVE and size in (None, 1) else "maxfuse"
     return metacells
 
 
@@ -423,10 +438,10 @@ def _check_metacells(metacells: str, overrides: dict) -> None:
     if metacells not in METACELLS:
         raise MufuseError(f"metacells must be one of {', '.join(map(repr, METACELLS))}, got {metacells!r}")
     size = overrides.get("split_into_batches", {}).get("metacell_size")
-    if metacells != "maxfuse" and size not in (None, 1):
+    if metacells == "pairs" and size not in (None, 1):
         raise MufuseError(
-            f"split_into_batches={{'metacell_size': {size!r}}} asks for MaxFuse's own metacells, but metacells="
-            f"{metacells!r} may give MaxFuse mufuse's metacells of two cells: pass metacells='maxfuse' with it"
+            f"split_into_batches={{'metacell_size': {size!r}}} asks for MaxFuse's own metacells, but metacells='pairs' "
+            "gives MaxFuse mufuse's metacells of up to two cells: pass metacells='maxfuse' (or 'auto') with it"
         )
 
 
