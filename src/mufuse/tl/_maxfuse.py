@@ -352,7 +352,7 @@ def run_maxfuse(
             stacklevel=2,
         )
     groups = _pair_inputs(inputs, seed) if route == "direct" and metacells == "pairs" else None
-    params = _parameters(inputs, maxfuse_params, route, seed, cells1=n1)
+    params = _parameters(inputs, maxfuse_params, route, seed, cells1=n1, paired=groups is not None)
     log.info("running MaxFuse (%s route) on %d '%s' × %d '%s' cells", route, n1, rna, n2, prot)
     if route == "sketch" or groups is not None:
         _cluster_for_smoothing(inputs, params)
@@ -388,14 +388,14 @@ def run_maxfuse(
     return matching
 
 
-def _parameters(inputs: dict, overrides: dict, route: str, seed: int, cells1: int) -> dict:
+def _parameters(inputs: dict, overrides: dict, route: str, seed: int, cells1: int, paired: bool = False) -> dict:
     """MaxFuse's parameters per stage for the cells it is fitted on: defaults, the route's changes, the overrides.
 
-    ``cells1`` is the number of RNA cells behind MaxFuse's RNA rows (more when mufuse gives it metacells). The
+    ``cells1`` is the number of RNA cells behind MaxFuse's RNA rows, which are mufuse's metacells when ``paired``. The
     sketched route runs only :data:`SKETCH_STAGES`; overrides of the other stages are said to be unused.
     """
     a1, a2 = inputs["active_arr1"], inputs["active_arr2"]
-    rows = a1.shape[0] if a1.shape[0] != cells1 else None
+    rows = a1.shape[0] if paired else None
     params = maxfuse_defaults(
         cells1, a2.shape[0], inputs["shared_arr1"].shape[1], a1.shape[1], a2.shape[1], seed=seed, rna_rows=rows
     )
