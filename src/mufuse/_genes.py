@@ -379,6 +379,7 @@ def looks_ensembl(names: Iterable[str]) -> bool:
     return bool(names) and sum(bool(ENSEMBL.match(n)) for n in names) >= 0.5 * len(names)
 
 
+@lru_cache(maxsize=200_000)  # called for every gene by several readers of one RNA
 def undecorate(name: str) -> tuple[str, str]:
     """Return a gene name without a genome/species prefix or a joined Ensembl ID, and what was removed.
 

@@ -486,16 +486,21 @@ def _extreme_cells(x: np.ndarray, clip: float, batch: Batches, cells) -> pd.Data
     mean, std = _kernels.robust_moments(x, clip=clip, groups=batch[0], n_groups=batch[1])
     codes = np.zeros(x.shape[0], dtype=np.int64) if batch[0] is None else np.asarray(batch[0])
     usable = (std > 0).any(axis=0)
-    n_far, med = np.zeros(x.shape[0], dtype=np.int64), np.zeros(x.shape[0])
+
+    def robust_z(rows: slice | np.ndarray) -> np.ndarray:
+        sd = std[codes[rows]]
+        return np.where(sd > 0, (x[rows] - mean[codes[rows]]) / np.where(sd > 0, sd, 1.0), 0.0)[:, usable]
+
+    n_far = np.zeros(x.shape[0], dtype=np.int64)
     for start in range(0, x.shape[0], 65_536):  # blocks: no cells × markers float64 temporary at a million cells
-        g, sd = codes[start : start + 65_536], std[codes[start : start + 65_536]]
-        z = np.where(sd > 0, (x[start : start + 65_536] - mean[g]) / np.where(sd > 0, sd, 1.0), 0.0)[:, usable]
-        n_far[start : start + 65_536] = (np.abs(z) > EXTREME * clip).sum(axis=1)
-        med[start : start + 65_536] = np.median(z, axis=1) if z.shape[1] else 0.0
+        n_far[start : start + 65_536] = (np.abs(robust_z(slice(start, start + 65_536))) > EXTREME * clip).sum(axis=1)
     far = n_far >= max(2, 0.5 * int(usable.sum()))
     if far.sum() > MAX_EXTREME * x.shape[0]:
         return pd.DataFrame(columns=["n_markers", "median_z"], index=pd.Index([], name="cell"))
     idx = np.flatnonzero(far)
+    med = np.zeros(x.shape[0])
+    if len(idx) and usable.any():  # the median only where it is reported
+        med[idx] = np.median(robust_z(idx), axis=1)
     return pd.DataFrame(
         {"n_markers": n_far[idx], "median_z": med[idx]}, index=pd.Index(np.asarray(cells)[idx].astype(str), name="cell")
     )
