@@ -2,7 +2,8 @@
 
 Scored as the project's acceptance test: with every approved HGNC symbol present in the RNA, a linkable marker counts
 as right when it is linked to a non-empty subset of its genes; a name that must link to nothing counts as wrong when
-it is linked at all.
+it is linked at all, or matched without a gene (its role a marker and not excluded: it would enter MaxFuse's active
+array).
 
 Two scores:
 
@@ -58,12 +59,17 @@ def score(
     with warnings.catch_warnings(), curated_scope(held_out, used):
         warnings.simplefilter("ignore")
         links = mufuse.pp.link_features(mudata.MuData({"rna": rna, "prot": prot}), species=species)
-    out = table.join(links[["status", "genes", "reason"]].rename(columns={"genes": "got"}))
+    out = table.join(links[["status", "role", "genes", "reason"]].rename(columns={"genes": "got"}))
+    # a name that must link to nothing is right only when it is also not matched: an isotype control left
+    # `not_found` with the role of a marker would enter MaxFuse's active array (issue 28)
+    out["matched"] = (out["role"] == "marker") & (out["status"] != "excluded")
 
     def right(r) -> bool:
         want = {g for g in r.genes.split(";") if g}
         got = {g for g in r.got.split(";") if g}
-        return (r.status != "linked") if not want else (r.status == "linked" and bool(got) and got <= want)
+        if not want:
+            return r.status != "linked" and not r.matched
+        return r.status == "linked" and bool(got) and got <= want
 
     out["right"] = out.apply(right, axis=1)
     return out
@@ -97,7 +103,9 @@ def report(label: str, out: pd.DataFrame) -> None:
         linkable = part[part.genes != ""]
         nothing = part[part.genes == ""]
         print(f"{label}, {species}, {file}: linkable {len(linkable)}, right {linkable.right.mean():.1%}; ", end="")
-        print(f"must link to nothing {len(nothing)}, linked anyway {int((~nothing.right).sum())}")
+        linked = int((nothing.status == "linked").sum())
+        matched = int((nothing.matched & (nothing.status != "linked")).sum())
+        print(f"must link to nothing {len(nothing)}, linked anyway {linked}, matched unlinked {matched}")
         for assay, sub in linkable.groupby("assay"):
             print(f"  {assay:<11}{len(sub):>6} names, right {sub.right.mean():.1%}")
     for species, part in out.groupby("species"):

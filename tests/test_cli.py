@@ -57,8 +57,8 @@ def test_harmonize_check_links_round_trip(sim_file, tmp_path, capsys):
     assert "dry run" in capsys.readouterr().out
     assert main(["links", str(sim_file), "--tsv"]) == 0
     tsv = capsys.readouterr().out.splitlines()
-    assert tsv[0].split("\t")[:4] == ["marker", "status", "genes", "reason"]
-    assert any(line.startswith("CD3_TotalSeqB\tlinked\tCD3D;CD3E;CD3G") for line in tsv)
+    assert tsv[0].split("\t")[:4] == ["marker", "status", "role", "genes"]
+    assert any(line.startswith("CD3_TotalSeqB\tlinked\tmarker\tCD3D;CD3E;CD3G") for line in tsv)
 
 
 def _compressed(path: Path) -> set:

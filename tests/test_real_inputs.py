@@ -644,4 +644,4 @@ def test_a_closed_pipe_is_not_an_error(sim, tmp_path):
         sim.write(path)
     exe = Path(sys.executable).parent / "mufuse"
     res = subprocess.run(f"'{exe}' links '{path}' | head -1", shell=True, capture_output=True, text=True, timeout=300)
-    assert res.stdout.startswith("marker") and "Error" not in res.stderr and "Traceback" not in res.stderr
+    assert res.stdout.startswith("column") and "Error" not in res.stderr and "Traceback" not in res.stderr

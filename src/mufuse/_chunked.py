@@ -63,7 +63,7 @@ def compute_batched(tasks, desc: str):
             yield from parts
 
 
-def count_moments(x, *, target_sum: float, flag: np.ndarray) -> _kernels.CountStats:
+def count_moments(x, *, target_sum: float, flag: np.ndarray, counted: np.ndarray | None = None) -> _kernels.CountStats:
     """:func:`mufuse._kernels.count_moments` over the row blocks of a dask array.
 
     Parameters
@@ -88,7 +88,7 @@ def count_moments(x, *, target_sum: float, flag: np.ndarray) -> _kernels.CountSt
     [4.0, 2.0, 4.0]
     """
     blocks, _, dask = _row_blocks(x)
-    tasks = [dask.delayed(_kernels.count_moments)(b, target_sum=target_sum, flag=flag) for b in blocks]
+    tasks = [dask.delayed(_kernels.count_moments)(b, target_sum=target_sum, flag=flag, counted=counted) for b in blocks]
     parts = list(compute_batched(tasks, "counts: library sizes, gene moments"))
     return _kernels.CountStats(
         lib=np.concatenate([p.lib for p in parts]),

@@ -123,7 +123,7 @@ def _n_shared(report) -> int:
 
 
 def link_table(links: pd.DataFrame) -> str:
-    """Lay the link table out as text: marker, status, genes, reason; then the counts per status.
+    """Lay the link table out as text: column, status, role, genes, reason; then the counts per status and role.
 
     Examples
     --------
@@ -133,11 +133,15 @@ def link_table(links: pd.DataFrame) -> str:
     """
     width = max(8, *(len(str(i)) for i in links.index)) + 2
     gw = max(22, *(len(str(g)) + 2 for g in links["genes"]))  # a long gene list never runs into its reason
-    lines = [f"{'marker':<{width}}{'status':<13}{'genes':<{gw}}reason"]
-    for name, r in links.iterrows():
-        lines.append(f"{name!s:<{width}}{r['status']:<13}{r['genes'] or '-':<{gw}}{r['reason']}")
+    roles = links["role"] if "role" in links.columns else pd.Series("", index=links.index)
+    rw = max(6, *(len(str(r)) for r in roles)) + 2
+    lines = [f"{'column':<{width}}{'status':<13}{'role':<{rw}}{'genes':<{gw}}reason"]
+    for (name, r), role in zip(links.iterrows(), roles, strict=True):
+        lines.append(f"{name!s:<{width}}{r['status']:<13}{role!s:<{rw}}{r['genes'] or '-':<{gw}}{r['reason']}")
     n_linked = int((links["status"] == "linked").sum())
     lines += ["", f"{n_linked} of {len(links)} markers linked ({link_counts(links)})"]
+    if "role" in links.columns and (links["role"] != "marker").any():
+        lines.append(f"roles: {role_counts(links)}; only markers are matched")
     return "\n".join(lines)
 
 
@@ -150,6 +154,17 @@ def link_counts(links: pd.DataFrame) -> str:
     'linked: 2, excluded: 1'
     """
     return ", ".join(f"{k}: {v}" for k, v in links["status"].value_counts().items())
+
+
+def role_counts(links: pd.DataFrame) -> str:
+    """``"marker: 30, morphology: 8, position: 2"``: the number of columns per role.
+
+    Examples
+    --------
+    >>> role_counts(pd.DataFrame({"role": ["marker", "position", "marker"]}))
+    'marker: 2, position: 1'
+    """
+    return ", ".join(f"{k}: {v}" for k, v in links["role"].value_counts().items())
 
 
 def label_agreement(ev: dict, key: str) -> str:

@@ -21,6 +21,8 @@ from importlib import resources
 
 import pandas as pd
 
+from ._errors import MufuseError
+
 _GREEK = str.maketrans(
     {
         "α": "A",
@@ -476,7 +478,13 @@ def symbol_index(rna_ad) -> dict[str, list[str]]:
     >>> symbol_index(ad.AnnData(np.zeros((1, 2)), var=pd.DataFrame(index=["HLA-DRA", "CD8A"])))
     {'HLADRA': ['HLA-DRA'], 'CD8A': ['CD8A']}
     """
-    decorated = [(str(v), *undecorate(raw)) for v, raw in zip(rna_ad.var_names, _raw_symbols(rna_ad), strict=True)]
+    roles, _ = rna_roles(rna_ad.var, rna_ad.var_names)
+    genes = (roles == "gene").to_numpy()  # antibody, guide, hashing rows of a gex_only=False read are no genes
+    decorated = [
+        (str(v), *undecorate(raw))
+        for v, raw, gene in zip(rna_ad.var_names, _raw_symbols(rna_ad), genes, strict=True)
+        if gene
+    ]
     mouse = {v for v, _, kind in decorated if kind and is_mouse_prefix(kind)}
     # mixed-species RNA (a barnyard): a human panel's antibodies bind the human proteins, so only human genes link
     skip = mouse if 0 < len(mouse) < len(decorated) else set()
@@ -503,3 +511,78 @@ def parse_genes(spec: str | Iterable[str]) -> list[str]:
     """
     items = [spec] if isinstance(spec, str) else [str(g) for g in spec]
     return [g for item in items for g in _GENE_SEPARATORS.split(item.strip()) if g]
+
+
+# the role of each RNA row (mufuse.pp.RNA_ROLES): only genes are linked, counted in library sizes and HVGs
+RNA_ROLES: dict[str, str] = {
+    "gene": "gene expression: matched",
+    "antibody_capture": "antibody capture (CITE-seq ADT) row",
+    "crispr_guide": "CRISPR guide capture row",
+    "multiplexing": "multiplexing / hashing capture row",
+    "custom": "custom feature row",
+    "peaks": "chromatin peak",
+    "other": "feature type that is not gene expression",
+}
+
+
+# Cell Ranger's feature_types (features.tsv, third column) and what scanpy/muon call the column
+FEATURE_TYPE_COLUMNS = ("feature_types", "feature_type", "featuretype", "feature_types-0")
+# Cell Ranger's feature types (lib/python/cellranger/rna/library.py of Cell Ranger 10) and their other spellings
+_FEATURE_TYPE_ROLE = {
+    "gene expression": "gene",
+    "antibody capture": "antibody_capture",
+    "protein expression": "antibody_capture",
+    "crispr guide capture": "crispr_guide",
+    "crispr": "crispr_guide",
+    "multiplexing capture": "multiplexing",
+    "multiplexing tag capture": "multiplexing",
+    "featuretest": "multiplexing",
+    "custom": "custom",
+    "peaks": "peaks",
+    "chromatin accessibility": "peaks",
+}
+_PEAK = re.compile(r"^(chr)?[0-9XYMT]{1,2}[:_-]\d+[_-]\d+$", re.I)
+
+
+def rna_roles(var: pd.DataFrame, var_names) -> tuple[pd.Series, str | None]:
+    """Return the role of every RNA row: from a ``feature_types`` column when there is one, else peaks by name.
+
+    Returns the roles (index: ``var_names``) and the column read (``None`` when none).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> var = pd.DataFrame({"feature_types": ["Gene Expression", "Antibody Capture"]}, index=["CD3E", "CD3_TotalSeqB"])
+    >>> rna_roles(var, var.index)[0].tolist()
+    ['gene', 'antibody_capture']
+    """
+    index = pd.Index(map(str, var_names))
+    by_lower = {str(c).lower(): c for c in var.columns}
+    column = next((by_lower[c] for c in FEATURE_TYPE_COLUMNS if c in by_lower), None)
+    if column is not None:
+        kinds = var[column].astype(str).str.strip().str.lower().str.replace("_", " ")
+        roles = kinds.map(lambda k: _FEATURE_TYPE_ROLE.get(k, "gene" if k in ("", "nan", "none") else "other"))
+        return pd.Series(roles.to_numpy(), index=index), str(column)
+    peaks = [bool(_PEAK.match(n)) for n in index]
+    if sum(peaks) > 0.5 * len(index):  # a peak matrix, not genes: left to the caller's checks
+        return pd.Series("gene", index=index), None
+    return pd.Series(["peaks" if p else "gene" for p in peaks], index=index), None
+
+
+def gene_rows(rna_ad, modality: str) -> tuple[pd.Series, str | None]:
+    """:func:`rna_roles` of a modality's rows; :class:`mufuse.MufuseError` when none of them is a gene.
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> a = ad.AnnData(np.zeros((1, 1)), var=pd.DataFrame({"feature_types": ["Gene Expression"]}, index=["CD4"]))
+    >>> gene_rows(a, "rna")[0].tolist()
+    ['gene']
+    """
+    roles, column = rna_roles(rna_ad.var, rna_ad.var_names)
+    if len(roles) and not (roles == "gene").any():
+        raise MufuseError(
+            f"modality '{modality}' has no gene expression rows (var['{column}'] holds "
+            f"{', '.join(sorted(set(map(str, rna_ad.var[column]))))}): put the gene expression counts in '{modality}'"
+        )
+    return roles, column

@@ -77,7 +77,7 @@ def _n_chunks(n: int) -> int:
 
 
 @njit(parallel=True, cache=True)
-def _moments_rows(data, indices, indptr, n_genes, target, flag, n_chunks):  # pragma: no cover - numba
+def _moments_rows(data, indices, indptr, n_genes, target, flag, counted, n_chunks):  # pragma: no cover - numba
     n = indptr.size - 1
     lib = np.zeros(n)
     lib_sh = np.zeros(n)
@@ -99,7 +99,8 @@ def _moments_rows(data, indices, indptr, n_genes, target, flag, n_chunks):  # pr
                     bad[c, 0] += 1
                 if v != np.floor(v):
                     bad[c, 1] += 1
-                tot += v
+                if counted[indices[k]]:
+                    tot += v
                 if flag[indices[k]]:
                     tsh += v
             lib[i] = tot
@@ -116,12 +117,13 @@ def _moments_rows(data, indices, indptr, n_genes, target, flag, n_chunks):  # pr
 
 
 @njit(cache=True)
-def _lib_cols(data, indices, indptr, n_cells, flag):  # pragma: no cover - numba
+def _lib_cols(data, indices, indptr, n_cells, flag, counted):  # pragma: no cover - numba
     lib = np.zeros(n_cells)
     lib_sh = np.zeros(n_cells)
     bad = np.zeros(3, dtype=np.int64)
     for j in range(indptr.size - 1):
         fj = flag[j]
+        cj = counted[j]
         for k in range(indptr[j], indptr[j + 1]):
             v = np.float64(data[k])
             if not np.isfinite(v):
@@ -131,7 +133,8 @@ def _lib_cols(data, indices, indptr, n_cells, flag):  # pragma: no cover - numba
                 bad[0] += 1
             if v != np.floor(v):
                 bad[1] += 1
-            lib[indices[k]] += v
+            if cj:
+                lib[indices[k]] += v
             if fj:
                 lib_sh[indices[k]] += v
     return lib, lib_sh, bad
@@ -157,7 +160,7 @@ def _moments_cols(data, indices, indptr, scale):  # pragma: no cover - numba
 
 
 @njit(parallel=True, cache=True)
-def _moments_dense(x, target, flag, n_chunks):  # pragma: no cover - numba
+def _moments_dense(x, target, flag, counted, n_chunks):  # pragma: no cover - numba
     n, n_genes = x.shape
     lib = np.zeros(n)
     lib_sh = np.zeros(n)
@@ -181,7 +184,8 @@ def _moments_dense(x, target, flag, n_chunks):  # pragma: no cover - numba
                     bad[c, 0] += 1
                 if v != np.floor(v):
                     bad[c, 1] += 1
-                tot += v
+                if counted[g]:
+                    tot += v
                 if flag[g]:
                     tsh += v
             lib[i] = tot
@@ -212,7 +216,7 @@ def _numba_data(data: np.ndarray) -> np.ndarray:
     return data.astype(np.float32) if data.dtype == np.float16 or data.dtype == np.bool_ else data
 
 
-def count_moments(x, *, target_sum: float, flag: np.ndarray) -> CountStats:
+def count_moments(x, *, target_sum: float, flag: np.ndarray, counted: np.ndarray | None = None) -> CountStats:
     """One pass over the counts: library sizes (all genes and flagged genes) and per-gene moments.
 
     Parameters
@@ -223,6 +227,9 @@ def count_moments(x, *, target_sum: float, flag: np.ndarray) -> CountStats:
         Library size the normalized values are scaled to (1e4).
     flag
         Boolean per gene: which genes count towards ``lib_shared``.
+    counted
+        Boolean per column: which columns are genes and count towards ``lib`` (``None``: all). Antibody, guide or
+        hashing rows of an RNA matrix read with Cell Ranger's ``gex_only=False`` are not.
 
     Returns
     -------
@@ -239,19 +246,22 @@ def count_moments(x, *, target_sum: float, flag: np.ndarray) -> CountStats:
     """
     flag = np.ascontiguousarray(flag, dtype=np.bool_)
     n_cells, n_genes = x.shape
+    counted = np.ones(n_genes, dtype=np.bool_) if counted is None else np.ascontiguousarray(counted, dtype=np.bool_)
     if sparse.issparse(x) and x.format == "csr":
         lib, lib_sh, s1, s2, bad = _moments_rows(
-            _numba_data(x.data), x.indices, x.indptr, n_genes, float(target_sum), flag, _n_chunks(n_cells)
+            _numba_data(x.data), x.indices, x.indptr, n_genes, float(target_sum), flag, counted, _n_chunks(n_cells)
         )
     elif sparse.issparse(x) and x.format == "csc":
-        lib, lib_sh, bad = _lib_cols(_numba_data(x.data), x.indices, x.indptr, n_cells, flag)
+        lib, lib_sh, bad = _lib_cols(_numba_data(x.data), x.indices, x.indptr, n_cells, flag, counted)
         scale = np.where(lib > 0, target_sum / np.where(lib > 0, lib, 1.0), 0.0)
         s1, s2 = _moments_cols(_numba_data(x.data), x.indices, x.indptr, scale)
     elif sparse.issparse(x):
-        return count_moments(x.tocsr(), target_sum=target_sum, flag=flag)
+        return count_moments(x.tocsr(), target_sum=target_sum, flag=flag, counted=counted)
     else:
         arr = np.asarray(x)
-        lib, lib_sh, s1, s2, bad = _moments_dense(_numba_data(arr), float(target_sum), flag, _n_chunks(n_cells))
+        lib, lib_sh, s1, s2, bad = _moments_dense(
+            _numba_data(arr), float(target_sum), flag, counted, _n_chunks(n_cells)
+        )
     return CountStats(lib, lib_sh, s1, s2, int(bad[0]), int(bad[1]), int(bad[2]))
 
 

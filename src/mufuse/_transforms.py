@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from ._errors import MufuseError
@@ -238,3 +239,25 @@ def recover_scaled_counts(x) -> tuple[np.ndarray | None, str]:
         f"each marker's values are multiples of 1/(max - min) of integer counts (max - min from {min(steps, default=0)}"
         f" to {max(steps, default=0)}): the counts were recovered"
     )
+
+
+PANEL_ROLES = ("marker", "isotype")  # the antibody panel: what per-cell totals, auto's choice and dsb see
+
+
+def matched_markers(links: pd.DataFrame) -> list[str]:
+    """Return the columns that are matched: role ``marker`` (all, for a table without roles) and not ``excluded``."""
+    role = links["role"] if "role" in links.columns else pd.Series("marker", index=links.index)
+    return [str(m) for m in links.index[(links["status"] != "excluded") & (role == "marker")]]
+
+
+def panel_columns(links: pd.DataFrame, names: pd.Index) -> list[str]:
+    """Return the antibody panel among ``names``: markers and isotype controls (all, for a table without roles).
+
+    Per-cell totals (CLR, total-count normalization), ``auto``'s effective number of markers and dsb see these
+    columns only, never a cell's area, position, stain or hashtag.
+    """
+    if "role" not in links.columns:
+        return list(names)
+    keep = set(map(str, links.index[links["role"].isin(PANEL_ROLES)]))
+    keep |= set(names) - set(map(str, links.index))  # columns the link table does not describe (a .raw's extra)
+    return [n for n in names if n in keep]

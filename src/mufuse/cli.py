@@ -50,6 +50,7 @@ def cli_words(message: str) -> str:
     message = message.replace(" to mufuse.pp.link_features", "")
     message = re.sub(r"overrides=\{'([^']*)': '([^']*)'(?:, \.\.\.)?\}", r"--override \1=\2", message)
     message = re.sub(r"(?:mufuse\.pp\.link_features\()?exclude=\[[^\]]*\]\)?", "--exclude MARKER", message)
+    message = re.sub(r"include=\['([^']*)'\]", r"--include \1", message)
     message = re.sub(
         rf"\b({_FLAGS})=(?:'([^']*)'|<([^>]*)>|([^\s,;)]+))",
         lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2) or m.group(4) or '<' + m.group(3) + '>'}",
@@ -128,6 +129,7 @@ def _link_kwargs(args) -> dict:
         "prot": args.prot,
         "overrides": overrides or None,
         "exclude": args.exclude or None,
+        "include": args.include or None,
         "multi_gene": args.multi_gene,
         "species": args.species,
     }
@@ -137,7 +139,7 @@ def _link_if_asked(mdata, args) -> None:
     """Link with the command line's link options before harmonizing, when any was given."""
     from . import pp
 
-    if args.override or args.exclude or args.multi_gene != "sum" or args.species != "auto":
+    if args.override or args.exclude or args.include or args.multi_gene != "sum" or args.species != "auto":
         pp.link_features(mdata, **_link_kwargs(args))
 
 
@@ -358,7 +360,7 @@ def _warn_unused_options(args) -> None:
     defaults = build_parser().parse_args(["check", args.input])
     given = [
         "--" + dest.replace("_", "-")
-        for dest in (*_harmonize_kwargs(defaults), "override", "exclude", "multi_gene", "species")
+        for dest in (*_harmonize_kwargs(defaults), "override", "exclude", "include", "multi_gene", "species")
         if dest not in ("rna", "prot", "strict", "empty_droplets")
         and hasattr(args, dest)
         and getattr(args, dest) != getattr(defaults, dest)
@@ -521,7 +523,16 @@ def _add_link_options(p: argparse.ArgumentParser) -> None:
         help="link MARKER to these genes, wins over everything (GENES separated by / ; or ,); repeatable "
         "(default: none)",
     )
-    g.add_argument("--exclude", action="append", metavar="MARKER", help="never link MARKER; repeatable (default: none)")
+    g.add_argument(
+        "--exclude", action="append", metavar="MARKER", help="never link nor match MARKER; repeatable (default: none)"
+    )
+    g.add_argument(
+        "--include",
+        action="append",
+        metavar="COLUMN",
+        help="match COLUMN as a marker although its name reads as shape, position, a control or no antigen (its "
+        "role in 'mufuse links'); repeatable (default: none)",
+    )
     g.add_argument(
         "--multi-gene",
         default="sum",

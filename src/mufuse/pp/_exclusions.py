@@ -25,22 +25,50 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         ),
         "isotype control",
     ),
-    (re.compile(r"^(hashtag|hto|cmo|lmo)[ ._-]*\d*|hashtag|^(b\d{4}|c\d{4})$"), "hashtag / sample barcode"),
+    # an isotype named by its rodent subclass alone ("IgG1", "IgG2a-AAGAGG...", "mIgG2b", "IgG1k"): the controls of
+    # CITE-seq panels; an antibody against human IgG is named for IgG or its Fc ("IgG", "IgG Fc"), not a subclass
+    (re.compile(r"^(m|r|ms|rat|mouse|ham)?[ ._-]?igg([1-4]|2[a-c])[ ._-]?(k|kappa|l|lambda)?$"), "isotype control"),
+    # a rodent IgG subclass anywhere ("Rag-IgG2c", "IgG2bKiso"): human IgG has subclasses 1-4 only, so an antibody
+    # named with IgG2a/b/c is a rodent isotype control; an Ig class with a control word anywhere ("IgG1_2_control",
+    # "control_mIgM", "IsoIgG1", "IgG1Kiso")
+    (re.compile(r"igg2[a-c]|ig[gmaed]\d*[a-c]?.*(iso|ctrl|control)|(iso|ctrl|control).*ig[gmaed]"), "isotype control"),
     (
-        re.compile(r"dapi|hoechst|draq[57]|sytox|^dna[ ._-]*\d*$|^ir[ ._-]*19[13]|19[13]ir|^nucle(ar|us)([ ._-]|$)"),
+        re.compile(
+            r"^(hashtag|hto|cmo)[ ._-]*\d*|^lmo[ ._-]+\d+|hashtag|^[abc]0\d{3}([ ._-]|$)|"
+            r"(^|[ ._-])hash[ ._-]*(tag)?[ ._-]*\d+$|"
+            # "Mouse_HTO_3", "HTO28"; MULTI-seq "Bar12"; Singleron "CLindex_TAG_3"; BD Rhapsody "SampleTag05_hs"
+            r"(^|[ ._-])hto([ ._-]|\d|$)|^bar[ ._-]?\d+$|^clindex[ ._-]?tag|^sample[ ._-]?tag[ ._-]?\d+|"
+            # cell lines hashed by name (Stoeckius et al. 2018: "HEK-A", "K562_B", "THP1-C")
+            r"^(hek(293t?)?|k562|kg[ ._-]?1|thp[ ._-]?1|jurkat|hela|a549|mcf[ ._-]?7|u937|hl[ ._-]?60|raji)[ ._-][a-h]$"
+        ),
+        "hashtag / sample barcode",
+    ),
+    (
+        re.compile(
+            r"dapi|hoechst|draq[57]|sytox|^(ds|ss)?dna[ ._-]*\d*$|^ir[ ._-]*19[13]|19[13]ir|"
+            r"^nucle(ar|us)([ ._-]*(stain|dye|marker|channel|\d+))?$|"
+            r"counterstain|^(anti[ ._-]*)?(brdu|edu|idu|cldu|5[ ._-]?h?mc)([ ._-]|$)|^h[ ._-]?(and|&)?[ ._-]?e\d*$"
+        ),
         "DNA / nuclear stain",
     ),
     (
         re.compile(r"^(blank|empty|unused|none|na|n/a|bg|background|control|ctrl)([ ._-]*\d*)?$|blank|empty"),
         "blank / empty channel",
     ),
-    (re.compile(r"background|autofluo|^af\d*$"), "background / autofluorescence channel"),
+    (
+        re.compile(r"background|autofluo|^af\d{0,2}$|(^|\d|[ ._-])(bckg|bkg|bkgd)([ ._-]|\d|$)"),
+        "background / autofluorescence channel",
+    ),
     (
         re.compile(r"viability|cisplatin|^(pt|rh)[ ._-]*1\d\d|^1\d\d(pt|rh)|live[ ._-]*dead|zombie"),
         "viability / elemental channel",
     ),
     (
-        re.compile(r"^(gfp|egfp|yfp|rfp|mcherry|flag|ha[ ._-]*tag|myc[ ._-]*tag|his[ ._-]*tag|v5[ ._-]*tag)$"),
+        re.compile(
+            r"^(gfp|egfp|yfp|rfp|cfp|bfp|mcherry|tdtomato|mneongreen|flag|ha([ ._-]*tag|\.11)?|myc[ ._-]*tag|"
+            r"(6x)?his[ ._-]*tag|v5([ ._-]*tag)?|vsv[ ._-]?g|hsv([ ._-]*tag)?|ollas|t7[ ._-]*tag|strep[ ._-]*tag|"
+            r"avi[ ._-]*tag|halo[ ._-]*tag|snap[ ._-]*tag|spot[ ._-]*tag)$"
+        ),
         "non-human epitope tag",
     ),
     (
@@ -69,7 +97,12 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "secondary antibody (binds other antibodies, no gene)",
     ),
     # segmentation masks and compartments exported as channels
-    (re.compile(r"^(nuclei|nucleus|segmentation|cell[ ._-]?mask|membrane|cytoplasm)$"), "segmentation channel"),
+    (
+        re.compile(
+            r"^(nuclei|nucleus|segmentation|cell[ ._-]?mask|membrane|cytoplasm|mem[ ._-]?\d+)$|membrane[ ._-]?stain"
+        ),
+        "segmentation channel",
+    ),
     # channels summed for segmentation ("sum_PanCK_CD45", "sum_CD45_E-cadherin_Na-K-ATPase")
     (re.compile(r"^sum[ ._-]"), "sum of several channels (a segmentation / membrane channel, no single protein)"),
     # several antibodies stained into one channel ("HLA class I and Na-K-ATPase", "CD45 & E-cadherin")
@@ -87,13 +120,30 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     # negative-control probes and codewords, CosMx's negative probes and system controls
     (
         re.compile(
-            r"^(unmapped|no[ ._-]?match|ambiguous)$|^(neg[ ._-]?control[ ._-]?(probe|codeword)|negprb|"
+            r"^(unmapped|no[ ._-]?match|ambiguous|bad[ ._-]?struct|total[ ._-]?reads)$|"
+            r"^(neg[ ._-]?control[ ._-]?(probe|codeword)|negprb|"
             r"unassigned[ ._-]?codeword|deprecated[ ._-]?codeword|system[ ._-]?control|intergenic[ ._-]?region|"
             r"antisense|false[ ._-]?code)"
         ),
         "technical / control feature (not an antibody)",
     ),
 ]
+
+# a dye, a fluorochrome or a channel index without an antigen: "A488", "Control-488nm", "EMPTY_A488_14", "CH2CY13",
+# "chan_39", "Phycoerythrin" (imaging cycles left empty, spectral controls, detection reagents)
+_DYE = r"(?:a|af|alexa(?:[ ._-]?fluor)?|cy|dy|dylight|atto|cf|bv|buv|opal|ef|efluor)[ ._-]?\d{3}(?:nm)?"
+_EXCLUDE_RULES.append(
+    (
+        re.compile(
+            rf"^(?:(?:control|empty|blank|ch|chan|channel|c)[ ._-]*\d*[ ._-]*)?{_DYE}(?:[ ._-]*\d+)?$"
+            r"|^(?:ch|chan|channel)[ ._-]*\d+(?:[ ._-]*(?:cy\d|a\d{3}|\d+))*$"
+            r"|^(?:control|empty|blank)[ ._-]*\d{3}[ ._-]*nm$"
+            r"|^(?:allophycocyanin|phycoerythrin|fluorescein|streptavidin|biotin|pe|fitc|percp|tritc|"
+            r"cy[357](?:\.5)?)$"
+        ),
+        "dye or channel without an antigen",
+    )
+)
 
 # a channel that is only an element or isotope ("Au", "Si", "80ArAr", "Xe131", "191Ir"), spelt with its case;
 # one-letter elements only with a real isotope mass ("P31", never "P21")
@@ -139,7 +189,39 @@ def _mouse_clone(name: str) -> str | None:
     return None
 
 
+# elements of mass cytometry and MIBI channels, written out ("Iridium191", "100Ru_Ruthenium")
+_ELEMENT_NAMES = (
+    "iridium|ruthenium|rhodium|platinum|barium|lanthanum|cerium|praseodymium|neodymium|samarium|europium|gadolinium|"
+    "terbium|dysprosium|holmium|erbium|thulium|ytterbium|lutetium|xenon|iodine|lead|bismuth|gold|silver|osmium|"
+    "tantalum|indium|yttrium|cadmium|palladium|tellurium|caesium|cesium|hafnium|argon|silicon|sodium|iron|calcium|"
+    "carbon|phosphorus|tin|zinc|copper|aluminium|aluminum|titanium|nickel|cobalt"
+)
+_ELEMENT_WORD = re.compile(rf"^(?:\d{{2,3}})?(?:{_ELEMENT_NAMES})(?:\d{{2,3}})?$", re.IGNORECASE)
+# "Fe-56", "Ir_191": an element and its mass apart; "ArAr80", "80ArAr": the argon dimer of ICP-MS
+_ELEMENT_SPACED = re.compile(
+    rf"^(?:(?P<e>{ELEMENTS})[ ._-](?P<m>\d{{2,3}})|(?P<m2>\d{{2,3}})[ ._-](?P<e2>{ELEMENTS}))$"
+)
+_ARGON = re.compile(r"^\d{0,3}ArAr\d{0,3}$")
+
+
+_IRIDIUM = re.compile(r"^(?:ir[ ._-]*19[13]|19[13][ ._-]*ir|iridium[ ._-]*19[13])(?:di)?$", re.IGNORECASE)
+
+
 def _element_channel(name: str) -> bool:
+    """Tell a channel that is only elements or isotopes, in any of their spellings, parts joined by ``_`` or spaces."""
+    parts = [p for p in re.split(r"[_\s]+", name) if p]
+    return bool(parts) and all(_element_part(p) for p in parts)
+
+
+def _element_part(name: str) -> bool:
+    if _ELEMENT_WORD.match(name) or _ARGON.match(name):
+        return True
+    spaced = _ELEMENT_SPACED.match(name)
+    if spaced:
+        elem, mass = (
+            (spaced.group("e"), spaced.group("m")) if spaced.group("e") else (spaced.group("e2"), spaced.group("m2"))
+        )
+        return len(elem) > 1 or int(mass) in ONE_LETTER_MASSES.get(elem, set())
     m = _ELEMENT_CHANNEL.match(name)
     if not m:
         return False
@@ -179,13 +261,52 @@ def excluded(name: str) -> str | None:
 
     Examples
     --------
-    >>> excluded("IgG1_Rat_k"), excluded("DAPI"), excluded("191Ir"), excluded("CD4") is None
+    >>> excluded("IgG1_Rat_k"), excluded("DAPI"), excluded("Xe131"), excluded("CD4") is None
     ('isotype control', 'DNA / nuclear stain', 'elemental / mass channel', True)
     """
+    if _IRIDIUM.match(name.strip()):  # the DNA intercalator of mass cytometry, before the element channels
+        return "DNA / nuclear stain"
     if _element_channel(name.strip()):
         return "elemental / mass channel"
-    low = name.strip().lower()
+    low = untypo(name.strip().lower())
     for pattern, category in _EXCLUDE_RULES:
         if pattern.search(low):
             return category
     return None
+
+
+# words the rules look for, long enough that one slip of the keyboard leaves them recognisable
+_KEYWORDS = ("empty", "blank", "hoechst", "isotype", "control", "background", "hashtag", "nuclear", "nucleus")
+
+
+def _one_slip(word: str, key: str) -> bool:
+    """Tell whether ``word`` is ``key`` with one letter changed, added, dropped, or two neighbours swapped."""
+    if word == key or abs(len(word) - len(key)) > 1:
+        return word == key
+    if len(word) == len(key):
+        diff = [i for i, (a, b) in enumerate(zip(word, key, strict=True)) if a != b]
+        swapped = (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and word[diff[0]] == key[diff[1]]
+            and word[diff[1]] == key[diff[0]]
+        )
+        return len(diff) == 1 or swapped
+    short, long_ = (word, key) if len(word) < len(key) else (key, word)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def untypo(low: str) -> str:
+    """Spell the rules' keywords right in a lower-case name: ``EMPYT_A488`` → ``empty_a488``.
+
+    Examples
+    --------
+    >>> untypo("empyt_a488_14"), untypo("isoytpe migg1_ab"), untypo("cd45")
+    ('empty_a488_14', 'isotype migg1_ab', 'cd45')
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        return next((k for k in _KEYWORDS if _one_slip(word, k)), word)
+
+    return re.sub(r"[a-z]{5,}", fix, low)

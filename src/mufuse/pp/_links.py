@@ -24,6 +24,7 @@ from .._genes import (
     curated_index,
     decorations,
     detect_species,
+    gene_rows,
     gene_symbols,
     hgnc_index,
     is_mouse_prefix,
@@ -35,11 +36,12 @@ from .._genes import (
 )
 from ._exclusions import excluded, other_species
 from ._names import CD_DESIGNATION, candidates, clean_name, combo_parts
+from ._roles import VOCABULARY_REASON, antigen_like, category_role, vocabulary_role
 
 log = logging.getLogger("mufuse")
 
 MULTI_GENE = ("sum", "first", "all")
-LINK_COLUMNS = ["status", "genes", "reason", "clean_name", "wanted", "source"]
+LINK_COLUMNS = ["status", "role", "genes", "reason", "clean_name", "wanted", "source"]
 
 Hit = tuple[str, list[str], str]  # (source, genes, why); source "ambiguous" lists the candidate genes
 
@@ -308,15 +310,22 @@ def _mouse_lookup(
     return "ambiguous", list(dict.fromkeys(orth)) or human[1], human[2]
 
 
-def _in_rna(gene: str, genes_present: Mapping[str, list[str]]) -> tuple[str | None, str]:
-    """RNA var_name for an approved symbol, also through its previous symbols (older annotations)."""
-    hits = genes_present.get(name_key(gene), [])
+def _in_rna(gene: str, genes_present: Mapping[str, list[str]]) -> tuple[list[str], str]:
+    """RNA var_names for an approved symbol, also through its previous symbols (older annotations).
+
+    A symbol several rows carry (an Ensembl-indexed RNA whose symbol column repeats a name) gives all of them, sorted,
+    and says so: their counts are summed, never one chosen by its position.
+    """
+    hits = sorted(genes_present.get(name_key(gene), []))
+    exact = [h for h in hits if h == gene]
+    if len(hits) > 1 and not exact:
+        return hits, f" ({gene} is carried by {len(hits)} RNA rows, {', '.join(hits[:3])}: all are used)"
     if hits:
-        return next((h for h in hits if h == gene), hits[0]), ""
+        return exact or hits, ""
     old = [o for o in hgnc_index().previous_of.get(gene, ()) if genes_present.get(name_key(o))]
     if len(old) == 1:
-        return genes_present[name_key(old[0])][0], f" ({gene} as its previous symbol {old[0]})"
-    return None, ""
+        return genes_present[name_key(old[0])], f" ({gene} as its previous symbol {old[0]})"
+    return [], ""
 
 
 def _resolve(
@@ -325,11 +334,13 @@ def _resolve(
     """Fill a row from the genes a marker wants: linked to those present in the RNA, else ``gene_absent``."""
     found, missing, notes = [], [], []
     for g in wanted:
-        hit, note = _in_rna(g, genes_present)
-        if hit is None:
+        hits, note = _in_rna(g, genes_present)
+        if not hits:
             missing.append(g)
-        elif hit not in found:
-            found.append(hit)
+            continue
+        new = [h for h in hits if h not in found]
+        found.extend(new)
+        if new:
             notes.append(note)
     row.update(wanted=";".join(wanted), source=source)
     if found:
@@ -348,30 +359,45 @@ def _link_one(
     exclude: set[str],
     flagged_isotype: bool,
     species: str = "human",
+    include: set[str] | frozenset[str] = frozenset(),
+    column: str | None = None,
+    context: str | None = None,
 ) -> dict[str, str]:
-    """One row of the link table: user exclusions → user overrides → exclusion rules → lookup."""
+    """One row of the link table: user exclusions → user overrides → roles and exclusion rules → lookup.
+
+    ``name`` is the antigen's name (from a ``var`` column when the table has one), ``column`` the column's own name
+    (``var_names``); the user's ``exclude``, ``overrides`` and ``include`` may name either.
+    """
     cleaned, scored = candidates(name)
-    row = {"clean_name": cleaned, "genes": "", "wanted": "", "source": "", "status": "", "reason": ""}
-    if name in exclude or cleaned in exclude:
+    names = {name, cleaned, column or name}
+    row = {"clean_name": cleaned, "genes": "", "wanted": "", "source": "", "status": "", "reason": "", "role": "marker"}
+    role = ("hashtag", context) if context else _rule_role(name, cleaned, species, flagged_isotype)
+    if names & exclude:
         row.update(status="excluded", source="user", reason="excluded by the user (exclude=...)")
+        row["role"] = role[0] if role else "marker"
         return row
-    if name in overrides or cleaned in overrides:
-        wanted = list(overrides.get(name, overrides.get(cleaned, [])))
-        return _resolve(row, wanted, "user", "user override", genes_present)
-    category = excluded(name) or excluded(cleaned) or other_species(name, species)
-    if flagged_isotype and category is None:
-        category = "isotype control (prot.var['isotype_control'])"
-    if category:
-        row.update(status="excluded", source="rule", reason=category)
+    given = next((n for n in (column, name, cleaned) if n is not None and n in overrides), None)
+    if given is not None:
+        return _resolve(row, list(overrides[given]), "user", "user override", genes_present)
+    included = bool(names & include)
+    if role and not included:
+        row.update(status="excluded", source="rule", role=role[0], reason=role[1])
         return row
     hit = (
         _mouse_lookup(cleaned, scored, genes_present) if species == "mouse" else _lookup(cleaned, scored, genes_present)
     )
     if hit is None:
+        usable = included or antigen_like(cleaned)
         row.update(
             status="not_found",
-            reason=f"no curated entry, HGNC symbol, alias or RNA gene for '{cleaned}'; pass "
-            f"overrides={{'{name}': '<GENE>'}} if it has one",
+            role="marker" if usable else "unknown",
+            reason=f"no curated entry, HGNC symbol, alias or RNA gene for '{cleaned}'; "
+            + (
+                f"used unlinked, as an active feature (it {'was included' if included else 'reads like an antigen'}); "
+                f"pass overrides={{'{column or name}': '<GENE>'}} if it has one, or exclude=['{column or name}']"
+                if usable
+                else f"it does not read like an antigen and is left out; pass include=['{column or name}'] to use it"
+            ),
         )
     elif hit[0] == "ambiguous":
         row.update(
@@ -382,7 +408,43 @@ def _link_one(
         )
     else:
         _resolve(row, hit[1], hit[0], hit[2], genes_present)
+    if included and role:
+        row["reason"] += f" (included by the user; by its name a {role[0]} column: {role[1]})"
     return row
+
+
+_WELL = re.compile(r"^[A-H](?:0?[1-9]|1[0-2])$")
+PLATE_WELLS = 8  # columns named by plate wells that make a panel a MULTI-seq plate (a real panel has at most 1)
+
+
+def _plate_wells(names: list[str]) -> dict[str, str]:
+    """Columns named by 96-well plate positions, when a panel has :data:`PLATE_WELLS` or more of them.
+
+    MULTI-seq and other lipid/cholesterol-tagged oligos are named by the well they were pipetted from (``A1`` ..
+    ``H12``); one such name alone may be a gene (``C3``, ``F8``, histone ``H3``), eight or more are a plate.
+    """
+    wells = [n for n in names if _WELL.match(n)]
+    if len(wells) < PLATE_WELLS:
+        return {}
+    why = (
+        f"hashtag / sample barcode ({len(wells)} columns are named by 96-well plate positions, as MULTI-seq names them)"
+    )
+    return dict.fromkeys(wells, why)
+
+
+def _rule_role(name: str, cleaned: str, species: str, flagged_isotype: bool) -> tuple[str, str] | None:
+    """Return the role and reason a rule gives a column that must not be linked (``None``: a marker to look up).
+
+    Exclusion categories first (isotype, hashtag, stain, technical, another species' antigen, ...), then
+    ``prot.var['isotype_control']``, then the vocabularies of non-marker columns (morphology, position, ...).
+    """
+    category = excluded(name) or excluded(cleaned) or other_species(name, species)
+    if flagged_isotype and category is None:
+        category = "isotype control (prot.var['isotype_control'])"
+    if category:
+        return category_role(category), category
+    found = vocabulary_role(name) or (vocabulary_role(cleaned) if cleaned != name else None)
+    return (found, VOCABULARY_REASON[found]) if found else None
 
 
 def link_features(
@@ -394,6 +456,7 @@ def link_features(
     exclude: Iterable[str] | None = None,
     multi_gene: str = "sum",
     species: str = "auto",
+    include: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Link every protein marker to the RNA gene(s) that encode it, with a reason per marker.
 
@@ -412,7 +475,7 @@ def link_features(
         ``{marker: "GENE1;GENE2"}`` (or ``"GENE1/GENE2"`` as in MaxFuse's conversion files, or a list): wins over
         everything else. Genes not in the RNA are named in a warning; when none is there, :class:`mufuse.LinkError`.
     exclude
-        Markers never to link.
+        Markers never to link nor to match.
     multi_gene
         How :func:`mufuse.pp.harmonize` turns a multi-gene protein into RNA columns: ``"sum"`` (one column,
         the genes' counts summed), ``"first"`` (the first gene present) or ``"all"`` (one feature per gene).
@@ -425,11 +488,18 @@ def link_features(
         where the orthologs name another protein (CD16 → Fcgr3). The species used is recorded in
         ``uns["mufuse"]["params"]["link"]["species"]``; a panel of mouse antigens beside RNA read as human gets a
         warning that names ``species="mouse"``.
+    include
+        Columns to match as markers whatever their name says: a column that reads as cell shape, a position, a
+        control or a name that is no antigen is otherwise left out (its ``role``); an included column is linked when
+        its name links, else used unlinked as an active feature.
 
     Returns
     -------
     DataFrame indexed by the protein names with columns ``status`` (``linked``, ``excluded``, ``ambiguous``,
-    ``not_found``, ``gene_absent``), ``genes`` (``;``-joined, empty when not linked), ``reason``,
+    ``not_found``, ``gene_absent``), ``role`` (what the column is: ``marker``, ``isotype``, ``hashtag``, ``stain``,
+    ``morphology``, ``position``, ``identifier``, ``channel``, ``technical`` or ``unknown``; only markers that are
+    not ``excluded`` are matched, see :data:`mufuse.pp.PROT_ROLES`), ``genes`` (``;``-joined, empty when not
+    linked), ``reason``,
     ``clean_name``, ``wanted`` and ``source``. Also stored in ``mdata.uns["mufuse"]["links"]``.
 
     References
@@ -450,7 +520,14 @@ def link_features(
     'CD3D;CD3E;CD3G'
     """
     links, params = compute_links(
-        mdata, rna=rna, prot=prot, overrides=overrides, exclude=exclude, multi_gene=multi_gene, species=species
+        mdata,
+        rna=rna,
+        prot=prot,
+        overrides=overrides,
+        exclude=exclude,
+        multi_gene=multi_gene,
+        species=species,
+        include=include,
     )
     _store.update(mdata, {_store.LINKS: links}, params={"link": params})
     n_linked = int((links["status"] == "linked").sum())
@@ -478,8 +555,10 @@ def _link_arguments(
     exclude: Iterable[str] | None,
     multi_gene: str,
     species: str = "auto",
-) -> tuple[dict[str, list[str]], set[str]]:
-    """Check the markers and the user's arguments; return the overrides as gene lists and the exclusions as a set."""
+    include: Iterable[str] | None = None,
+    antigens: Mapping[str, str] | None = None,
+) -> tuple[dict[str, list[str]], set[str], set[str]]:
+    """Check the markers and the user's arguments; return the overrides as gene lists, exclusions and inclusions."""
     if prot_ad.n_vars == 0:
         raise LinkError(f"modality '{prot}' has no markers (n_vars == 0); nothing to link")
     if not prot_ad.var_names.is_unique:
@@ -496,20 +575,31 @@ def _link_arguments(
         raise LinkError("overrides must be a dict such as {'CD3_TotalSeqB': 'CD3E'}")
     over = {str(k): parse_genes(v) for k, v in (overrides or {}).items()}
     excl = {str(e) for e in ([exclude] if isinstance(exclude, str) else (exclude or []))}
+    incl = {str(e) for e in ([include] if isinstance(include, str) else (include or []))}
     unknown = sorted(
-        (set(over) | excl) - set(map(str, prot_ad.var_names)) - {clean_name(n)[0] for n in prot_ad.var_names}
+        (set(over) | excl | incl)
+        - set(map(str, prot_ad.var_names))
+        - {clean_name(n)[0] for n in prot_ad.var_names}
+        - set((antigens or {}).values())
+        - {clean_name(n)[0] for n in (antigens or {}).values()}
     )
     if unknown:
         raise LinkError(
-            f"overrides/exclude name markers that are not in modality '{prot}': {', '.join(unknown)}; "
+            f"overrides/exclude/include name markers that are not in modality '{prot}': {', '.join(unknown)}; "
             f"markers there are e.g. {', '.join(map(str, prot_ad.var_names[:5]))}"
+        )
+    both = sorted(incl & excl)
+    if both:
+        raise LinkError(
+            f"{', '.join(both)} of modality '{prot}' is both included and excluded; name it in one of include= and "
+            "exclude= only"
         )
     for k, genes in over.items():
         if not genes:
             raise LinkError(
                 f"override for marker '{k}' of modality '{prot}' names no gene; use exclude=['{k}'] to drop it"
             )
-    return over, excl
+    return over, excl, incl
 
 
 def _isotype_flags(prot_ad) -> dict[str, bool]:
@@ -553,6 +643,7 @@ def compute_links(
     multi_gene: str,
     genes=None,
     species: str = "auto",
+    include: Iterable[str] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Compute the link table without writing anything (shared by ``link_features`` and ``harmonize``).
 
@@ -560,25 +651,35 @@ def compute_links(
     """
     rna_ad = _store.get_modality(mdata, rna, "rna")
     prot_ad = _store.get_modality(mdata, prot, "prot")
-    over, excl = _link_arguments(prot_ad, prot, overrides, exclude, multi_gene, species)
+    if species not in SPECIES:
+        raise MufuseError(f"species={species!r} is not one of {', '.join(SPECIES)}")
     genes = _counts.gene_space(rna_ad, rna) if genes is None else genes
+    gene_rows(genes, rna)
     genes_present = symbol_index(genes)
     asked = species
     if species == "auto":
         species = detect_species(gene_symbols(genes))
         log.info("    species: %s (from the case of the gene symbols of modality '%s')", species, rna)
+    antigens, column = antigen_names(prot_ad, prot, species)
+    over, excl, incl = _link_arguments(prot_ad, prot, overrides, exclude, multi_gene, species, include, antigens)
     flags = _isotype_flags(prot_ad)
-    rows = {
-        name: _link_one(
-            name,
+    plate = _plate_wells([antigens.get(n, n) for n in map(str, prot_ad.var_names)])
+    rows = {}
+    for name in map(str, prot_ad.var_names):
+        antigen = antigens.get(name, name)
+        rows[name] = _link_one(
+            antigen,
             genes_present=genes_present,
             overrides=over,
             exclude=excl,
             flagged_isotype=flags.get(name, False),
             species=species,
+            include=incl,
+            column=name,
+            context=plate.get(antigen),
         )
-        for name in map(str, prot_ad.var_names)
-    }
+        if antigen != name:
+            rows[name]["reason"] = f"antigen '{antigen}' from var['{column}']; {rows[name]['reason']}"
     if species == "human" and asked == "auto":
         _warn_mouse_antigens(rows, prot, rna)
     links = pd.DataFrame.from_dict(rows, orient="index")[LINK_COLUMNS]
@@ -589,10 +690,87 @@ def compute_links(
         "multi_gene": multi_gene,
         "overrides": json.dumps({k: ";".join(v) for k, v in over.items()}, sort_keys=True),
         "exclude": json.dumps(sorted(excl)),
+        "include": json.dumps(sorted(incl)),
         "rna_names": _names_note(genes, rna),
         "species": species,
+        "antigen_column": column or "",
     }
     return links, params
+
+
+# var columns that hold a marker's antigen when var_names are channels or IDs (readfcs/FlowKit "marker" from $PnS,
+# MCMICRO/steinbock panel "target", CyTOF "desc", spatial tools "antigen"/"protein")
+ANTIGEN_COLUMNS = (
+    "marker", "markers", "marker_name", "antigen", "antigens", "target", "targets", "protein", "protein_name",
+    "antibody", "antibody_name", "desc", "description", "pns", "$pns", "stain", "epitope", "name", "channel_name",
+)  # fmt: skip
+
+
+def antigen_names(prot_ad, prot: str, species: str = "human") -> tuple[dict[str, str], str | None]:
+    """Read each column's antigen from a ``var`` column when the names there link better than ``var_names`` do.
+
+    A flow or mass cytometry file read with readfcs names its columns by channel (``FL1-A``, ``Nd142Di``) and keeps
+    the antigen in ``var["marker"]``; imaging panels keep it in ``target`` or ``antigen``. Every column of
+    :data:`ANTIGEN_COLUMNS` holding text is scored by how many of its names are markers that link (strong lookups
+    only); the one that links the most, and more than ``var_names``, is read, an empty or missing entry falling back
+    to the column's own name. Two columns that link equally many but disagree are said in a warning, and neither is
+    used: the choice never depends on the order of the columns.
+
+    Returns
+    -------
+    ``{var_name: antigen}`` for the columns whose antigen differs from their name, and the column read (or ``None``).
+    """
+    var = prot_ad.var
+    names = [str(n) for n in prot_ad.var_names]
+    by_lower = {str(c).lower(): c for c in var.columns}
+    found = [by_lower[c] for c in ANTIGEN_COLUMNS if c in by_lower]
+    if not found:
+        return {}, None
+    scores: dict[str, tuple[int, dict[str, str]]] = {}
+    for col in found:
+        values = var[col]
+        if not (values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype | pd.StringDtype)):
+            continue
+        text = [
+            ""
+            if v is None or (isinstance(v, float) and v != v) or str(v).strip().lower() in ("", "nan", "none")
+            else str(v).strip()
+            for v in values
+        ]
+        mapping = {n: t for n, t in zip(names, text, strict=True) if t and t != n}
+        if mapping:
+            scores[str(col)] = (_n_linkable([mapping.get(n, n) for n in names], species), mapping)
+    if not scores:
+        return {}, None
+    own = _n_linkable(names, species)
+    best = max(v[0] for v in scores.values())
+    top = sorted(c for c, v in scores.items() if v[0] == best)
+    if best <= own:
+        return {}, None
+    if len(top) > 1 and len({tuple(sorted(scores[c][1].items())) for c in top}) > 1:
+        warnings.warn(
+            f"modality '{prot}' has several var columns that could hold the antigens ({', '.join(top)}), linking "
+            f"equally many markers ({best}) with different names; neither is read: pass overrides= for the markers, "
+            f"or drop the column that does not hold the antigens (mdata['{prot}'].var.drop(columns=[...]))",
+            UserWarning,
+            stacklevel=4,
+        )
+        return {}, None
+    log.info("    antigens of modality '%s' read from var['%s'] (%d link, %d by var_names)", prot, top[0], best, own)
+    return scores[top[0]][1], top[0]
+
+
+def _n_linkable(names: list[str], species: str) -> int:
+    """How many names are not excluded and link by a strong lookup (no RNA needed): a score for a name column."""
+    n = 0
+    for name in names:
+        cleaned, scored = candidates(name)
+        if excluded(name) or excluded(cleaned) or vocabulary_role(name):
+            continue
+        strong: list[tuple[str, bool]] = [(c, ok) for c, ok in scored if ok]
+        hit = _mouse_lookup(cleaned, strong, None) if species == "mouse" else _lookup(cleaned, strong, None)
+        n += hit is not None and hit[0] != "ambiguous"
+    return n
 
 
 def _mouse_only_keys() -> frozenset[str]:

@@ -77,9 +77,46 @@ _ROUND_PREFIX = re.compile(
 )
 
 
+# a marker's intensity column as image-analysis tools name it: the antigen inside a compartment and a statistic
+# (QuPath "Cell: CD3: Mean"; CosMx "Mean.PanCK"; CellProfiler "Intensity_MeanIntensity_CD3"; MCMICRO "CD3_cellMask";
+# HALO "CD3 Cell Intensity"; inForm "Nucleus CD8 (Opal 520) Mean (Normalized Counts, Total Weighting)")
+_STAT = r"(?:mean|median|avg|average|sum|total|max|min|maximum|minimum|std|sd|std\.?[ ]?dev\.?|integrated|intensity)"
+_PLACE = r"(?:cell|cells|nucleus|nuclei|nuclear|cytoplasm|cyto|membrane|entire[ ]cell|whole[ ]cell)"
+_MEASURED = (
+    re.compile(rf"^(?:roi:[^:]*:\s*)?{_PLACE}\s*:\s*(?P<m>.+?)\s*:\s*{_STAT}(?:\s+\S+)?$", re.I),  # QuPath
+    re.compile(rf"^{_STAT}[.](?P<m>.+)$", re.I),  # CosMx
+    re.compile(
+        r"^intensity_(?:mean|median|integrated|max|min|std|mad|lowerquartile|upperquartile|massdisplacement|meanedge|"
+        r"integratededge|maxedge|minedge|stdedge)intensity(?:edge)?_(?P<m>.+)$",
+        re.I,
+    ),  # CellProfiler
+    re.compile(rf"^{_PLACE}\s+(?P<m>.+?)(?:\s*\((?:opal|dapi|cy|af|alexa)[^)]*\))?\s+{_STAT}(?:\s*\(.*\))?$", re.I),
+    re.compile(rf"^(?P<m>.+?)[ _](?:{_PLACE})[ _]?(?:mask|ring|ringmask)?(?:[ _]{_STAT})?$", re.I),  # MCMICRO, HALO
+    re.compile(rf"^(?P<m>.+?)[ _]{_STAT}[ _]?intensity$", re.I),
+)
+
+
+def strip_measurement(name: str) -> str:
+    """Return the antigen of an intensity column named by an image-analysis tool (the name itself when it is not one).
+
+    Examples
+    --------
+    >>> strip_measurement("Cell: CD3: Mean"), strip_measurement("Mean.PanCK"), strip_measurement("CD8_cellMask")
+    ('CD3', 'PanCK', 'CD8')
+    >>> strip_measurement("CD20 Nucleus Intensity"), strip_measurement("Intensity_MeanIntensity_Ki67")
+    ('CD20', 'Ki67')
+    """
+    s = str(name).strip()
+    for pattern in _MEASURED:
+        m = pattern.match(s)
+        if m and m.group("m").strip(" ._:-"):
+            return m.group("m").strip(" ._:-")
+    return s
+
+
 def _clean(name: str) -> tuple[str, list[str]]:
     """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
-    s = str(name).strip()
+    s = strip_measurement(str(name).strip())
     s = _CYCLE.sub("", s)
     if " - " in s:  # "CD8 - cytotoxic T cells"
         s = s.split(" - ", 1)[0]

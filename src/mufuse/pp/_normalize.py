@@ -197,8 +197,12 @@ def rna_arrays(
     n_groups: int,
     modality: str,
     var_names=None,
+    counted: np.ndarray | None = None,
 ) -> dict:
     """Build the RNA shared and active arrays from counts in two passes over the nnz (stats, then needed columns).
+
+    ``counted`` (bool per column, ``None``: all) says which columns are genes: only they enter the library sizes and
+    the highly variable genes.
 
     Returns a dict with ``shared``, ``active`` (float32 arrays; ``active`` is a lazy dask array when ``x`` is one),
     ``hvg`` (gene indices), ``stats`` (:class:`mufuse._kernels.CountStats`) and the per-column ``shared_std`` /
@@ -209,7 +213,7 @@ def rna_arrays(
     for genes in shared_genes:
         flag[genes] = True
     lazy = _chunked.is_dask(x)  # out of core: the same kernels, block by block
-    stats = (_chunked if lazy else _kernels).count_moments(x, target_sum=TARGET_SUM, flag=flag)
+    stats = (_chunked if lazy else _kernels).count_moments(x, target_sum=TARGET_SUM, flag=flag, counted=counted)
     names = var_names if var_names is not None else [str(i) for i in range(n_genes)]
     if stats.n_nonfinite:
         raise MufuseError(
@@ -224,7 +228,14 @@ def rna_arrays(
             "the layer with raw UMI counts)"
         )
     n_top = min(int(n_top_genes), n_genes)
-    hvg_mask = highly_variable_seurat(stats.s1, stats.s2, n_cells, n_top)
+    if counted is not None:
+        n_top = min(n_top, int(np.count_nonzero(counted)))
+    hvg_mask = highly_variable_seurat(
+        stats.s1 if counted is None else np.where(counted, stats.s1, 0.0),
+        stats.s2 if counted is None else np.where(counted, stats.s2, 0.0),
+        n_cells,
+        n_top,
+    )
     hvg = np.flatnonzero(hvg_mask)
     lib_all = stats.lib
     lib = lib_all if library_size == "all" else stats.lib_shared

@@ -23,8 +23,9 @@ from mudata import MuData
 
 from .. import _align, _chunked, _counts, _kernels, _obs, _store, _transforms, _validate
 from .._errors import MufuseError, StateError
-from .._genes import parse_genes
+from .._genes import RNA_ROLES, gene_rows, parse_genes
 from .._report import batch_report, format_issues, scale_report
+from .._state import detect_state
 from .._version import __version__
 from . import _links, _normalize
 
@@ -55,6 +56,7 @@ class RnaResult:
     state: str
     why: str
     source: str
+    roles: dict[str, int]  # RNA rows per role (mufuse.pp.RNA_ROLES): only genes are used
 
 
 @dataclass
@@ -75,6 +77,7 @@ class ProtResult:
     dsb: dict | None = None  # prot_transform="dsb": the background per marker, its source, the isotypes used
     reason: str = ""  # why this transform (the choice of "auto", or "as requested")
     recovered: bool = False  # the counts behind min-max scaled values were recovered and transformed
+    roles: dict[str, int] | None = None  # protein columns per role (mufuse.pp.PROT_ROLES): only markers are matched
 
 
 @dataclass
@@ -225,17 +228,18 @@ def resolve_links(mdata: MuData, rna: str, prot: str, genes) -> tuple[pd.DataFra
     Returns the link table and the link parameters to record.
     """
     store = _store.uns(mdata)
-    params = {"multi_gene": "sum", "overrides": "{}", "exclude": "[]", "rna_names": ""}
+    params = {"multi_gene": "sum", "overrides": "{}", "exclude": "[]", "include": "[]", "rna_names": ""}
     params.update(dict(dict(store.get(_store.PARAMS, {})).get("link", {})))
     multi_gene = str(params["multi_gene"])
     stored = store.get(_store.LINKS)
     prot_names = list(map(str, mdata.mod[prot].var_names))
-    if isinstance(stored, pd.DataFrame) and list(map(str, stored.index)) == prot_names:
+    if isinstance(stored, pd.DataFrame) and "role" in stored and list(map(str, stored.index)) == prot_names:
         linked = [g for spec in stored.loc[stored["status"] == "linked", "genes"] for g in parse_genes(spec)]
         if pd.Index(map(str, genes.var_names)).get_indexer(linked).min(initial=0) >= 0:
             return stored, params
     overrides = json.loads(params.get("overrides", "{}") or "{}")
     exclude = json.loads(params.get("exclude", "[]") or "[]")
+    include = json.loads(params.get("include", "[]") or "[]")
     return _links.compute_links(
         mdata,
         rna=rna,
@@ -245,6 +249,7 @@ def resolve_links(mdata: MuData, rna: str, prot: str, genes) -> tuple[pd.DataFra
         multi_gene=multi_gene,
         genes=genes,
         species=str(params.get("species", "auto")),
+        include=include or None,
     )
 
 
@@ -277,6 +282,10 @@ def batches(mdata: MuData, names: list[str], batch_key: str | None) -> dict[str,
 def rna_step(src: _counts.Source, shared: pd.DataFrame, opts: Options, batch: Batches) -> RnaResult:
     """Build the RNA arrays from counts: shared genes (summed per protein) and HVGs, log-normalized, scaled, clipped."""
     gene_names = pd.Index(map(str, src.genes.var_names))
+    roles, column = gene_rows(src.genes, opts.rna)
+    counted = (roles == "gene").to_numpy()
+    if not counted.all():
+        _say_rna_roles(roles, column, opts.rna)
     arrays = _normalize.rna_arrays(
         src.matrix,
         shared_genes=[gene_names.get_indexer(parse_genes(g)) for g in shared["genes"]],
@@ -287,8 +296,23 @@ def rna_step(src: _counts.Source, shared: pd.DataFrame, opts: Options, batch: Ba
         n_groups=batch[1],
         modality=opts.rna,
         var_names=gene_names,
+        counted=None if counted.all() else counted,
     )
-    return RnaResult(arrays, gene_names, src.state, src.why, src.label)
+    return RnaResult(arrays, gene_names, src.state, src.why, src.label, roles.value_counts().to_dict())
+
+
+def _say_rna_roles(roles: pd.Series, column: str | None, rna: str) -> None:
+    """Warn, naming them, that rows of the RNA which are not genes stay out of library sizes, HVGs and linking."""
+    others = roles[roles != "gene"]
+    kinds = ", ".join(f"{n} {RNA_ROLES[k].split(' (')[0].split(':')[0]}" for k, n in others.value_counts().items())
+    warnings.warn(
+        f"modality '{rna}' holds {len(others)} rows that are not genes ({kinds}; "
+        f"{'var[' + repr(column) + ']' if column else 'by their names'}), e.g. {', '.join(others.index[:4])}: they "
+        "stay out of the library sizes, the highly variable genes and the linking. Put antibody rows in the protein "
+        f"modality (e.g. mdata.mod['prot'] = rna[:, rna.var['{column or 'feature_types'}'] == 'Antibody Capture'])",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _check_transform(transform: str, state: str, why: str, modality: str) -> None:
@@ -308,11 +332,16 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
     variance, whatever the transform makes of it (a per-cell total would turn it into the cells' depth).
     """
     prot = opts.prot
-    usable = [str(m) for m in links.index[links["status"] != "excluded"]]
+    usable = _transforms.matched_markers(links)
     values = src.matrix
     if _chunked.is_dask(values):  # protein matrices are small (markers × cells): read them whole
         values = values.compute()
     marker_names = pd.Index(map(str, src.genes.var_names))
+    panel = marker_names.get_indexer(_transforms.panel_columns(links, marker_names))
+    if len(panel) < len(marker_names):  # shape, position, stains, ...: never in per-cell totals, auto or dsb
+        values, marker_names = values[:, panel], marker_names[panel]
+        state, why = detect_state(values, return_reason=True)  # what the values are, read on the panel alone
+        src = replace(src, state=state, why=f"{why} (on the {len(panel)} antibody columns)")
     cols = marker_names.get_indexer(usable)
     t = _transform_values(values, marker_names, usable, links, opts, src, prot_ad.obs_names)
     _check_finite(t.out, usable, prot_ad.obs_names, opts, t.transform)
@@ -354,7 +383,40 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
         t.dsb,
         t.reason,
         t.recovered,
+        _prot_roles(links, prot),
     )
+
+
+def _prot_roles(links: pd.DataFrame, prot: str) -> dict[str, int]:
+    """Count the protein columns per role; warn, naming them, about columns used unlinked and columns left out."""
+    if "role" not in links.columns:
+        return {"marker": len(links)}
+    unlinked = links.index[(links["role"] == "marker") & (links["status"] == "not_found")]
+    if len(unlinked):
+        warnings.warn(
+            f"{len(unlinked)} columns of modality '{prot}' link to no gene but read as antigens, so they are matched "
+            f"as active features without a gene: {', '.join(map(str, unlinked[:8]))}"
+            f"{', ...' if len(unlinked) > 8 else ''}; pass exclude=[...] to leave them out, or overrides= with "
+            "their genes (mufuse.pp.link_features)",
+            UserWarning,
+            stacklevel=4,
+        )
+    unknown = links.index[links["role"] == "unknown"]
+    if len(unknown):
+        warnings.warn(
+            f"{len(unknown)} columns of modality '{prot}' are neither a known antigen nor a known kind of column "
+            f"and are left out of the matching: {', '.join(map(str, unknown[:8]))}{', ...' if len(unknown) > 8 else ''}"
+            f"; pass include=[{', '.join(repr(str(u)) for u in unknown[:2])}] (mufuse.pp.link_features) to match them",
+            UserWarning,
+            stacklevel=4,
+        )
+    others = links[~links["role"].isin(("marker", "unknown"))]
+    if len(others):
+        log.info(
+            "    left out of the matching by their role: %s",
+            ", ".join(f"{k} {n}" for k, n in others["role"].value_counts().items()),
+        )
+    return {str(k): int(v) for k, v in links["role"].value_counts().items()}
 
 
 @dataclass
@@ -448,6 +510,8 @@ def _check_finite(
 
 def isotype_controls(links: pd.DataFrame) -> list[str]:
     """Markers the link table excluded as isotype controls (by name or by ``prot.var['isotype_control']``)."""
+    if "role" in links.columns:
+        return [str(m) for m in links.index[links["role"] == "isotype"]]
     return [str(m) for m, r in zip(links.index, links["reason"], strict=True) if str(r).startswith("isotype control")]
 
 
@@ -644,6 +708,7 @@ def input_report(
         "extreme_cells": p.extreme,  # protein cells far out in some marker, clipped
         "pairing": pairing[0],
         "n_paired_names": int(pairing[1]),
+        "roles": {opts.rna: {k: int(v) for k, v in r.roles.items()}, opts.prot: p.roles},
     }
 
 

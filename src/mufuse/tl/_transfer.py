@@ -20,7 +20,7 @@ from scipy import sparse
 from .. import _chunked, _counts, _obs, _store
 from .._align import align_batches
 from .._errors import MufuseError
-from .._transforms import TARGET_SUM, cofactors, transform_protein
+from .._transforms import TARGET_SUM, cofactors, panel_columns, transform_protein
 from .._transforms import per_cell as transform_per_cell
 from ._joint import run_blocks, unit_rows
 
@@ -169,7 +169,12 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
     transform = str(params.get("prot_transform", "none"))  # the one harmonize resolved "auto" to
     if bool(params.get("prot_counts_recovered", False)):  # min-max scaled counts: transformed as their counts
         x = _recovered_counts(x, source)
-    per_cell = transform_per_cell(transform, int(params.get("clr_axis", 0)))  # over every marker, as harmonize did
+    per_cell = transform_per_cell(transform, int(params.get("clr_axis", 0)))  # over the panel, as harmonize did
+    links = _store.uns(mdata).get(_store.LINKS)
+    if per_cell and isinstance(links, pd.DataFrame):  # the antibody panel only: no area, position or stain
+        keep = names.get_indexer(panel_columns(links, names))
+        x, names = x[:, keep], names[keep]
+        pos = names.get_indexer(list(features))
     isotypes, background = _dsb_background(params, names, source) if transform == "dsb" else (None, None)
     out = transform_protein(
         x if per_cell else x[:, pos],

@@ -1,0 +1,337 @@
+"""Every column has a role: kinds of non-marker columns from the public tools that write them, never matched.
+
+Each kind is tested over many spellings from several sources (the column names the tools write; the sources are in
+docs/guide/link.md), not over one example: positions, shapes, identifiers, cytometry channels, technical rows,
+isotype controls, hashtags, stains, dyes and elements, typos of the rules' keywords, unknown names; the RNA's
+feature types; antigens read from a var column; the user's include/exclude.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import anndata as ad
+import mudata
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+import mufuse
+from conftest import assert_unchanged, snapshot
+from mufuse._genes import hgnc_index, rna_roles
+from mufuse.pp._names import strip_measurement
+from mufuse.pp._roles import antigen_like, vocabulary_role
+
+
+@pytest.fixture(scope="module")
+def all_genes() -> list[str]:
+    return sorted(set(hgnc_index().approved.values()))
+
+
+def _link(names, genes, var=None, **kwargs) -> pd.DataFrame:
+    var = pd.DataFrame(index=list(names)) if var is None else var
+    m = mudata.MuData(
+        {
+            "rna": ad.AnnData(np.zeros((2, len(genes)), np.float32), var=pd.DataFrame(index=genes)),
+            "prot": ad.AnnData(np.zeros((2, len(var)), np.float32), var=var),
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return mufuse.pp.link_features(m, **kwargs)
+
+
+# column names as the tools write them (MCMICRO quantification, CellProfiler, ark-analysis, QuPath, HALO, inForm,
+# CosMx, Xenium, MERSCOPE, steinbock, scimap, FCS files), with the role each must get
+NON_MARKERS = {
+    "position": [
+        "X_centroid", "Y_centroid", "x_centroid", "Location_Center_X", "Location_Center_Y", "AreaShape_Center_X",
+        "Centroid X µm", "Centroid Y µm", "centroid-0", "centroid-1", "Cell X Position", "Cell Y Position",
+        "CenterX_local_px", "CenterY_global_px", "center_x", "center_y", "min_x", "max_y", "XMin", "YMax", "x", "y",
+        "Z", "X_position", "spatial_x", "global_y", "Xcentroid",
+    ],
+    "morphology": [
+        "Area", "MajorAxisLength", "MinorAxisLength", "Eccentricity", "Solidity", "Extent", "Orientation",
+        "AreaShape_Area", "AreaShape_Perimeter", "AreaShape_FormFactor", "AreaShape_Compactness", "cell_size",
+        "area", "perimeter", "major_axis_length", "minor_axis_length", "convex_area", "equivalent_diameter",
+        "major_minor_axis_ratio", "perim_square_over_area", "num_concavities", "nc_ratio", "Nucleus: Area µm^2",
+        "Nucleus: Perimeter", "Nucleus: Circularity", "Cell: Max caliper", "Cell Area", "Nucleus Area",
+        "Entire Cell Area (pixels)", "AspectRatio", "Width", "Height", "cell_area", "nucleus_area", "volume",
+        "anisotropy", "perimeter_area_ratio", "axis_major_length", "Cytoplasm Area (µm²)", "EulerNumber",
+    ],
+    "identifier": [
+        "CellID", "cell_id", "cell_ID", "Object Id", "ObjectNumber", "ImageNumber", "label", "Unnamed: 0", "fov",
+        "EntityID", "Image", "Name", "Class", "Parent", "Phenotype", "Tissue Category", "Sample Name", "ROI", "index",
+        "segmentation_method", "CD3 Positive Classification", "CD8 Positive Nucleus Classification", "imageid",
+        "Slide ID", "Annotation ID", "barcode", "Cluster", "cell_type",
+    ],
+    "channel": [
+        "FSC-A", "FSC-H", "SSC-A", "SSC-W", "Time", "Event_length", "Offset", "Residual", "beadDist",
+        "FL1-A", "Comp-FITC-A", "B515-A", "V450-A", "Comp-BV421-A", "Ce140Di", "Pd102Di", "Xe131", "80ArAr", "ArAr80",
+        "A488", "A555", "AF647", "Control-488nm", "chan_39", "CH2CY13", "Phycoerythrin", "Allophycocyanin",
+        "Iridium", "Fe-56", "100Ru_Ruthenium",
+    ],
+    "technical": [
+        "transcript_counts", "control_probe_counts", "control_codeword_counts", "unassigned_codeword_counts",
+        "total_counts", "Blank", "blank_1", "EMPTY", "EMPYT_A488_14", "Background", "190BCKG", "unmapped",
+        "NegPrb1", "nCount_ADT", "autofluorescence",
+    ],
+    "isotype": [
+        "IgG1", "IgG2a", "IgG2b", "IgG1-AAGAGGCAGTAG", "IgG2a-CTCTATTCAGAC", "mIgG1", "Rag-IgG2c", "IgG2bKiso",
+        "IsoIgG1", "IgG1_2_control", "control_mIgM", "Isoytpe mIgG1_Ab", "Mouse_IgG1", "Rat IgG2b, k Isotype Ctrl",
+        "IgG1k", "Ctrl_IgG1",
+    ],
+    "hashtag": ["hash1", "hash2", "hash3", "hash4", "Hash-tag1", "HTO_1", "Hashtag1", "CMO301", "hashtag_3"],
+    "stain": [
+        "DAPI", "Hoechst", "HOECSHT2", "DNA1", "dsDNA", "Ir191", "Mem1", "Mean.MembraneStain", "BrdU-488",
+        "Ru Counterstain", "HandE1", "anti-5HMC",
+    ],
+}  # fmt: skip
+MARKERS = {
+    "CD3_cellMask": "CD3E",
+    "Cell: CD8: Mean": "CD8A",
+    "Nucleus: Ki67: Mean": "MKI67",
+    "Mean.PanCK": "KRT8",
+    "Max.CD68": "CD68",
+    "Intensity_MeanIntensity_CD20": "MS4A1",
+    "CD45 Cell Intensity": "PTPRC",
+    "Nucleus FOXP3 (Opal 570) Mean (Normalized Counts, Total Weighting)": "FOXP3",
+    "CD4_nucleiMask": "CD4",
+    "CD56": "NCAM1",
+    "IgM": "IGHM",
+    "HLA-A": "HLA-A",
+}
+
+
+@pytest.mark.parametrize(("role", "name"), [(r, n) for r, names in NON_MARKERS.items() for n in names])
+def test_each_kind_of_non_marker_column_gets_its_role_and_is_never_linked(role, name, all_genes):
+    row = _link([name, "CD4"], all_genes).loc[name]
+    assert (row["role"], row["status"]) == (role, "excluded"), row["reason"]
+    assert row["genes"] == ""
+
+
+@pytest.mark.parametrize(("name", "gene"), list(MARKERS.items()))
+def test_a_marker_inside_a_tools_measurement_name_links(name, gene, all_genes):
+    row = _link([name], all_genes).loc[name]
+    assert row["role"] == "marker" and row["status"] == "linked"
+    assert gene in row["genes"].split(";")
+
+
+def test_measurement_names_give_their_antigen():
+    assert strip_measurement("Cytoplasm: CD3: Std.Dev.") == "CD3"
+    assert strip_measurement("CD3") == "CD3"
+    assert strip_measurement("Cell Area") == "Cell Area"  # not a marker: left to the roles
+
+
+def test_hashtags_never_link_to_the_genes_whose_aliases_they_spell(all_genes):
+    links = _link([f"hash{i}" for i in range(1, 5)], all_genes)  # HGNC: HASH1..4 are aliases of ASCL1..4
+    assert set(links["role"]) == {"hashtag"} and not links["genes"].str.len().any()
+
+
+def test_a_name_of_two_meanings_is_never_a_marker(all_genes):
+    # "Center" is a CyTOF acquisition value and a position, "Width" a FCS value and a shape: never matched
+    links = _link(["Center", "Width", "CD4"], all_genes)
+    assert links.loc["Center", "role"] in ("position", "channel") and links.loc["Width", "role"] != "marker"
+
+
+def test_vocabulary_needs_every_word():
+    # a marker beside a shape or place word is no shape
+    for name in ("Area_CD45", "CD3_Position", "Ki67_index", "CD8_x"):
+        assert vocabulary_role(name) is None, name
+
+
+@pytest.mark.parametrize(
+    ("name", "reads"),
+    [
+        ("Amylase", True), ("integrin", True), ("Synapto", True), ("CD77", True), ("TCRa7", True), ("HLA", True),
+        ("Folate_Receptor", True), ("S6p", True), ("NKG2G", True), ("γδTCR", True),
+        ("Solidity2", False), ("foo_score", False), ("Centroid", False), ("Noodle", False), ("my value", False),
+        ("sample weight", False),
+    ],
+)  # fmt: skip
+def test_antigen_like(name, reads):
+    assert antigen_like(name) is reads
+
+
+def test_unknown_columns_are_left_out_with_a_warning_and_include_brings_them_back():
+    m = mufuse.datasets.simulated(n_cells=200, seed=0)
+    prot = m["prot"]
+    extra = np.random.default_rng(1).normal(10, 1, (prot.n_obs, 3)).astype(np.float32)
+    names = ["Noodle", "Area", "Amylase"]
+    m.mod["prot"] = ad.AnnData(
+        np.hstack([np.asarray(prot.X.todense() if sparse.issparse(prot.X) else prot.X), extra]),
+        obs=prot.obs,
+        var=pd.DataFrame(index=[*prot.var_names, *names]),
+    )
+    m.update()
+    with pytest.warns(UserWarning) as seen:
+        mufuse.pp.harmonize(m)
+    said = " ".join(str(w.message) for w in seen)
+    assert "Noodle" in said and "include=" in said  # left out, with how to use it
+    assert "Amylase" in said and "exclude=" in said  # used unlinked, with how to leave it out
+    active = list(m.uns["mufuse"]["active"]["prot"]) if "active" in m.uns["mufuse"] else None
+    links = m.uns["mufuse"]["links"]
+    assert links.loc["Noodle", "role"] == "unknown" and links.loc["Area", "role"] == "morphology"
+    assert m["prot"].obsm["mufuse_active"].shape[1] == int(
+        ((links["role"] == "marker") & (links["status"] != "excluded")).sum()
+    ), active
+    report = m.uns["mufuse"]["report"]["roles"]["prot"]
+    assert report["morphology"] == 1 and report["unknown"] == 1
+    mufuse.pp.link_features(m, include=["Noodle", "Area"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(m)
+    links = m.uns["mufuse"]["links"]
+    assert links.loc["Noodle", "role"] == "marker" and links.loc["Area", "role"] == "marker"
+    assert "included by the user" in links.loc["Area", "reason"]
+
+
+def test_include_and_exclude_cannot_name_one_column():
+    m = mufuse.datasets.simulated(n_cells=50, seed=0)
+    name = str(m["prot"].var_names[0])
+    with pytest.raises(mufuse.MufuseError, match="both included and excluded"):
+        mufuse.pp.link_features(m, include=[name], exclude=[name])
+
+
+def _imaging(with_extra: bool) -> mudata.MuData:
+    m = mufuse.datasets.simulated(n_cells=300, paired=False, seed=2)
+    prot = m["prot"]
+    x = np.asarray(prot.X.todense() if sparse.issparse(prot.X) else prot.X, dtype=np.float32)
+    var = list(map(str, prot.var_names))
+    if with_extra:
+        rng = np.random.default_rng(0)
+        extra = {
+            "CellID": np.arange(prot.n_obs, dtype=np.float32),
+            "X_centroid": rng.uniform(0, 5000, prot.n_obs),
+            "Y_centroid": rng.uniform(0, 5000, prot.n_obs),
+            "Area": rng.gamma(20, 10, prot.n_obs),
+            "Eccentricity": rng.uniform(0, 1, prot.n_obs),
+            "Orientation": rng.uniform(-90, 90, prot.n_obs),
+        }
+        x = np.hstack([x, np.column_stack(list(extra.values())).astype(np.float32)])
+        var += list(extra)
+    m.mod["prot"] = ad.AnnData(x, obs=prot.obs, var=pd.DataFrame(index=var))
+    m.update()
+    return m
+
+
+@pytest.mark.parametrize("transform", ["total_log1p", "clr", "arcsinh"])
+def test_shape_and_position_columns_change_nothing_of_the_matching_inputs(transform):
+    plain, messy = _imaging(False), _imaging(True)
+    for m in (plain, messy):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mufuse.pp.harmonize(m, prot_transform=transform)
+    for key in ("mufuse_shared", "mufuse_active"):
+        np.testing.assert_allclose(messy["prot"].obsm[key], plain["prot"].obsm[key], atol=1e-5)
+
+
+def _with_antibody_rows() -> tuple[mudata.MuData, mudata.MuData]:
+    """The simulated data, and the same with its antibody counts also as rows of the RNA (gex_only=False)."""
+    clean = mufuse.datasets.simulated(n_cells=300, seed=3)
+    rna, prot = clean["rna"], clean["prot"]
+    x = sparse.hstack([sparse.csr_matrix(rna.X), sparse.csr_matrix(prot.X) * 50]).tocsr().astype(np.float32)
+    kinds = ["Gene Expression"] * rna.n_vars + ["Antibody Capture"] * prot.n_vars
+    names = ad.utils.make_index_unique(pd.Index([*rna.var_names, *prot.var_names]))  # "CD4", "CD4-1", as scanpy
+    var = pd.DataFrame({"feature_types": kinds}, index=names)
+    both = mudata.MuData({"rna": ad.AnnData(x, obs=rna.obs, var=var), "prot": prot.copy()})
+    return clean, both
+
+
+def test_rna_rows_that_are_not_genes_stay_out_of_library_size_hvgs_and_links():
+    clean, both = _with_antibody_rows()
+    before = snapshot(both)  # the user's matrices: harmonize adds obsm only
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(clean)
+    with pytest.warns(UserWarning, match="not genes"):
+        mufuse.pp.harmonize(both)
+    assert_unchanged(both, before, obsm_too=False)
+    np.testing.assert_allclose(both["rna"].obsm["mufuse_shared"], clean["rna"].obsm["mufuse_shared"], atol=1e-5)
+    assert list(both.uns["mufuse"]["active"]["rna"]) == list(clean.uns["mufuse"]["active"]["rna"])
+    assert both.uns["mufuse"]["report"]["roles"]["rna"] == {"gene": clean["rna"].n_vars, "antibody_capture": 19}
+
+
+@pytest.mark.parametrize(
+    ("kind", "role"),
+    [
+        ("Gene Expression", "gene"), ("Antibody Capture", "antibody_capture"), ("CRISPR Guide Capture", "crispr_guide"),
+        ("Multiplexing Capture", "multiplexing"), ("Custom", "custom"), ("Peaks", "peaks"), ("VDJ", "other"),
+    ],
+)  # fmt: skip
+def test_feature_types_give_rna_roles(kind, role):
+    var = pd.DataFrame({"feature_types": [kind]}, index=["x"])
+    assert rna_roles(var, var.index)[0].iloc[0] == role
+
+
+def test_an_rna_without_gene_rows_is_refused():
+    m = mufuse.datasets.simulated(n_cells=50, seed=0)
+    m["rna"].var["feature_types"] = "Antibody Capture"
+    with pytest.raises(mufuse.MufuseError, match="no gene expression rows"):
+        mufuse.pp.harmonize(m)
+
+
+def test_antigens_are_read_from_the_var_column_that_holds_them(all_genes):
+    chan = ["FSC-A", "FL1-A", "FL2-A", "Nd142Di", "Ir191Di", "Time"]
+    var = pd.DataFrame({"marker": ["", "CD3", "CD4", "CD19", "DNA1", None]}, index=chan)
+    links = _link(chan, all_genes, var=var)
+    assert links.loc["FL1-A", "genes"] == "CD3D;CD3E;CD3G" and links.loc["Nd142Di", "genes"] == "CD19"
+    assert links.loc["Ir191Di", "role"] == "stain" and links.loc["FSC-A", "role"] == "channel"
+    assert "var['marker']" in links.loc["FL2-A", "reason"]
+
+
+def test_two_columns_that_disagree_are_said_and_neither_is_read(all_genes):
+    chan = ["Q001", "Q002", "Q003"]
+    var = pd.DataFrame({"marker": ["CD3", "CD4", "CD19"], "target": ["CD8", "CD14", "CD20"]}, index=chan)
+    m = mudata.MuData(
+        {
+            "rna": ad.AnnData(np.zeros((2, len(all_genes)), np.float32), var=pd.DataFrame(index=all_genes)),
+            "prot": ad.AnnData(np.zeros((2, 3), np.float32), var=var),
+        }
+    )
+    with pytest.warns(UserWarning, match="several var columns"):
+        links = mufuse.pp.link_features(m)
+    assert (links["status"] != "linked").all()
+    for order in (["marker", "target"], ["target", "marker"]):  # the column order never decides
+        m["prot"].var = var[order]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert (mufuse.pp.link_features(m)["status"] != "linked").all()
+
+
+def test_links_prints_roles(tmp_path):
+    m = _imaging(True)
+    path = tmp_path / "m.h5mu"
+    m.write(path)
+    import contextlib
+    import io
+
+    from mufuse.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["links", str(path), "--include", "Area"])
+    text = out.getvalue()
+    assert code == 0
+    assert "role" in text.splitlines()[0] and "position" in text and "roles:" in text
+    assert next(ln for ln in text.splitlines() if ln.startswith("Area ")).split()[2] == "marker"
+
+
+def test_a_symbol_under_several_ids_links_to_all_of_them_whatever_their_order():
+    ids = [f"ENSG{i:011d}" for i in range(1, 6)]
+    var = pd.DataFrame({"gene_symbols": ["CD4", "CD8A", "CD4", "CD3E", "MS4A1"]}, index=ids)
+    seen = []
+    for order in (slice(None), slice(None, None, -1)):
+        m = mudata.MuData(
+            {
+                "rna": ad.AnnData(np.ones((3, 5), np.float32), var=var.iloc[order]),
+                "prot": ad.AnnData(np.ones((3, 2), np.float32), var=pd.DataFrame(index=["CD4", "CD8"])),
+            }
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            links = mufuse.pp.link_features(m)
+        seen.append(links.loc["CD4", "genes"])
+        assert "carried by 2 RNA rows" in links.loc["CD4", "reason"]
+    assert seen[0] == seen[1] == f"{ids[0]};{ids[2]}"
