@@ -335,3 +335,29 @@ def test_a_symbol_under_several_ids_links_to_all_of_them_whatever_their_order():
         seen.append(links.loc["CD4", "genes"])
         assert "carried by 2 RNA rows" in links.loc["CD4", "reason"]
     assert seen[0] == seen[1] == f"{ids[0]};{ids[2]}"
+
+
+def _names_file(name: str) -> pd.DataFrame:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / name
+    return pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False)
+
+
+def test_real_hashing_isotype_and_counting_rows_are_never_matched(all_genes):
+    """Every name of the held-out CITE-seq feature file gets its role; markers among them link to their genes."""
+    table = _names_file("feature_names_citeseq.tsv").set_index("name")
+    links = _link(list(table.index), all_genes)
+    matched = (links["role"] == "marker") & (links["status"] != "excluded")
+    wrong = []
+    for name, want in table.iterrows():
+        row = links.loc[name]
+        if want["role"] == "marker":
+            ok = row["status"] == "linked" and set(row["genes"].split(";")) <= set(want["genes"].split(";"))
+        elif want["role"] == "not matched":
+            ok = not matched[name] and row["status"] != "linked"
+        else:
+            ok = row["role"] == want["role"] and row["status"] == "excluded"
+        if not ok:
+            wrong.append((name, want["role"], row["role"], row["status"], row["genes"]))
+    assert not wrong, wrong
