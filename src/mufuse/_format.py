@@ -156,6 +156,29 @@ def link_counts(links: pd.DataFrame) -> str:
     return ", ".join(f"{k}: {v}" for k, v in links["status"].value_counts().items())
 
 
+def rna_roles(rna_ad, name: str) -> str:
+    """Say what the RNA rows are: ``"rna: 2000 genes"``, and the rows that are not genes (left out of everything).
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np
+    >>> var = pd.DataFrame({"feature_types": ["Gene Expression", "Antibody Capture"]}, index=["CD4", "CD4-1"])
+    >>> rna_roles(ad.AnnData(np.zeros((1, 2)), var=var), "rna").split("; ")[0]
+    'rna: 1 genes'
+    """
+    from ._genes import rna_roles as roles_of
+
+    roles, column = roles_of(rna_ad.var, rna_ad.var_names)
+    counts = roles.value_counts()
+    text = f"{name}: {int(counts.get('gene', 0))} genes"
+    others = counts.drop("gene", errors="ignore")
+    if len(others):
+        kinds = ", ".join(f"{n} {k}" for k, n in others.items())
+        text += f"; {int(others.sum())} rows that are not genes, left out of library sizes, HVGs and links: {kinds}"
+        text += f" (var['{column}'])" if column else ""
+    return text
+
+
 def role_counts(links: pd.DataFrame) -> str:
     """``"marker: 30, morphology: 8, position: 2"``: the number of columns per role.
 

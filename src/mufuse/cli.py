@@ -447,6 +447,7 @@ def cmd_links(args) -> int:
         print(_format.link_table(links))
         species = _store.uns(mdata)[_store.PARAMS]["link"]["species"]
         print(f"species: {species}" + (" (from the case of the RNA gene symbols)" if args.species == "auto" else ""))
+        print(_format.rna_roles(mdata[args.rna], args.rna))
     return 0
 
 
@@ -472,7 +473,8 @@ EXAMPLES = {
     "links": """examples:
   mufuse links pbmc.h5mu
   mufuse links panel.h5mu --override PanCK=KRT8/KRT18 --exclude DAPI
-  mufuse links mouse.h5mu --species mouse --tsv > links.tsv""",
+  mufuse links mouse.h5mu --species mouse --tsv > links.tsv
+  mufuse links cells.h5mu --include Area          # match a column its name would leave out""",
 }
 
 

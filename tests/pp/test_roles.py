@@ -361,3 +361,26 @@ def test_real_hashing_isotype_and_counting_rows_are_never_matched(all_genes):
         if not ok:
             wrong.append((name, want["role"], row["role"], row["status"], row["genes"]))
     assert not wrong, wrong
+
+
+def test_the_messy_dataset_is_matched_on_its_markers_only(tmp_path):
+    import contextlib
+    import io
+
+    from mufuse.cli import main
+
+    m = mufuse.datasets.messy(n_cells=300, seed=1)
+    path = tmp_path / "messy.h5mu"
+    m.write(path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["links", str(path)]) == 0
+    assert "19 antibody_capture" in out.getvalue()  # the RNA's antibody rows are said
+    with pytest.warns(UserWarning, match="not genes"):
+        mufuse.pp.harmonize(m)
+    links = m.uns["mufuse"]["links"]
+    markers = links.index[links["role"] == "marker"]
+    assert list(m.uns["mufuse"]["active"]["prot"]) == list(markers)  # 16 markers, no shape, position, ID or stain
+    assert len(markers) == 16 and (links.loc[markers, "status"] == "linked").all()
+    assert not any("-1" in str(g) for g in links["genes"])  # never an antibody row of the RNA
