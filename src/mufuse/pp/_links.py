@@ -498,7 +498,7 @@ def link_features(
     DataFrame indexed by the protein names with columns ``status`` (``linked``, ``excluded``, ``ambiguous``,
     ``not_found``, ``gene_absent``), ``role`` (what the column is: ``marker``, ``isotype``, ``hashtag``, ``stain``,
     ``morphology``, ``position``, ``identifier``, ``channel``, ``technical`` or ``unknown``; only markers that are
-    not ``excluded`` are matched, see :data:`mufuse.pp.PROT_ROLES`), ``genes`` (``;``-joined, empty when not
+    not ``excluded`` are matched, see ``mufuse.pp.PROT_ROLES``), ``genes`` (``;``-joined, empty when not
     linked), ``reason``,
     ``clean_name``, ``wanted`` and ``source``. Also stored in ``mdata.uns["mufuse"]["links"]``.
 
