@@ -101,6 +101,27 @@ def test_links_real_panel_names(marker, genes):
         "Hashtag3",
         "GFP",
         "Cisplatin",
+        # epitope tags of Pro-Code panels (Wroblewska et al. 2018) and vendors' tag antibodies
+        "NWS",
+        "Ollas",
+        "VSV-G",
+        "HSV",
+        "V5",
+        "AU1",
+        "AU5",
+        "S-tag",
+        "E_tag",
+        "KT3",
+        "Strep-tag II",
+        "StrepII",
+        "Twin-Strep",
+        "ALFA-tag",
+        "HPC4",
+        "Xpress",
+        "GST-tag",
+        "AGFP",
+        "a-mCherry",
+        "aFLAG",
     ],
 )
 def test_names_that_must_link_to_nothing(marker):
@@ -428,3 +449,10 @@ def test_real_panel_names_benchmark():
             assert part.loc[~linkable, "right"].all(), part.loc[~linkable & ~part["right"], ["status", "got"]]
     original = in_sample[in_sample["file"] == "panel_names.tsv"]
     assert original.loc[original["genes"] != "", "right"].mean() >= 0.982  # the score before issue 18
+
+
+@pytest.mark.parametrize(("marker", "gene"), [("NE", "ELANE"), ("MBP", "MBP"), ("Myc", "MYC")])
+def test_tag_words_that_are_genes_stay_genes(marker, gene):
+    """Short names shared by an epitope tag and a gene (neutrophil elastase, myelin basic protein) keep the gene."""
+    links = mufuse.pp.link_features(_mdata([marker], genes=[gene, "CD3E", "CD19"]))
+    assert links.loc[marker, "genes"] == gene, links.loc[marker].to_dict()

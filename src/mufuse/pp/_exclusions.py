@@ -65,9 +65,16 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"^(gfp|egfp|yfp|rfp|cfp|bfp|mcherry|tdtomato|mneongreen|flag|ha([ ._-]*tag|\.11)?|myc[ ._-]*tag|"
+            # reporters also written with a one-letter "a" for anti (CyCIF "AGFP", "a-mCherry")
+            r"^(a[ ._-]?(gfp|egfp|yfp|rfp|cfp|bfp|mcherry|tdtomato|mneongreen|flag)|"
+            r"gfp|egfp|yfp|rfp|cfp|bfp|mcherry|tdtomato|mneongreen|flag|ha([ ._-]*tag|\.11)?|myc[ ._-]*tag|"
             r"(6x)?his[ ._-]*tag|v5([ ._-]*tag)?|vsv[ ._-]?g|hsv([ ._-]*tag)?|ollas|t7[ ._-]*tag|strep[ ._-]*tag|"
-            r"avi[ ._-]*tag|halo[ ._-]*tag|snap[ ._-]*tag|spot[ ._-]*tag)$"
+            r"avi[ ._-]*tag|halo[ ._-]*tag|snap[ ._-]*tag|spot[ ._-]*tag|"
+            # Pro-Code and commercial epitope tags (Wroblewska et al. 2018, Cell 175:1141; vendor tag lists): NWS is
+            # the Strep-tag variant NWSHPQFEK; bare "NE" (ELANE), "MBP" and "C-tag"/"CTAG" (CTAG1B) stay genes
+            r"nws|[es][ ._-]*tag|au[15]([ ._-]*tag)?|kt3|ty1|ee[ ._-]*tag|glu[ ._-]*glu|sbp([ ._-]*tag)?|"
+            r"gst[ ._-]*tag|mbp[ ._-]*tag|ne[ ._-]*tag|xpress|alfa([ ._-]*tag)?|hpc4|softag[ ._-]*\d?|"
+            r"(twin[ ._-]*)?strep([ ._-]*tag)?([ ._-]*(ii|2))?)$"
         ),
         "non-human epitope tag",
     ),
