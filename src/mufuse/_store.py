@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,10 @@ REPORT = "report"
 PARAMS = "params"
 MATCHING = "matching"
 EVALUATION = "evaluation"
+CELLS = "cells"  # what the stored results were computed on: {"harmonize": {mod: fingerprint}, "matching": {...}}
+
+# the call that writes each stage's results, named in the message when they no longer fit the data
+_RERUN = {"harmonize": "mufuse.pp.harmonize(mdata)", "matching": "mufuse.tl.run_maxfuse(mdata) (or tl.add_matching)"}
 
 
 def get_modality(mdata: MuData, name: str, role: str):
@@ -50,8 +55,82 @@ def uns(mdata: MuData) -> dict[str, Any]:
     return mdata.uns.get(UNS_KEY, {})
 
 
+def _names_hash(index: pd.Index) -> str:
+    """Hash a set of names regardless of order: a reordering keeps it, a rename, a subset or an addition changes it."""
+    if len(index) == 0:
+        return "0"
+    h = pd.util.hash_pandas_object(pd.Series(np.asarray(index, dtype=str)), index=False).to_numpy()
+    return format(int(h.sum(dtype=np.uint64)), "016x")
+
+
+def fingerprint(adata) -> dict[str, Any]:
+    """Return what a stored result depends on in one modality: its cells (count and names) and its features.
+
+    Recorded by each writing step in ``uns['mufuse']['cells']`` and compared by :func:`require_current`.
+    """
+    return {
+        "n_obs": int(adata.n_obs),
+        "obs": _names_hash(adata.obs_names),
+        "n_vars": int(adata.n_vars),
+        "var": _names_hash(adata.var_names),
+    }
+
+
+def record(mdata: MuData, rna: str, prot: str, stage: str) -> dict[str, Any]:
+    """Return the ``cells`` entry after ``stage`` wrote its results (the later stages' records dropped)."""
+    kept = {} if stage == "harmonize" else dict(uns(mdata).get(CELLS, {}))
+    kept.pop("matching", None)
+    kept[stage] = {name: fingerprint(mdata.mod[name]) for name in (rna, prot)}
+    return kept
+
+
+def require_current(mdata: MuData, rna: str, prot: str, *, stage: str, what: str) -> None:
+    """Raise a :class:`MufuseError` when the cells of a modality changed since ``stage`` stored its results.
+
+    A subset, an addition or a rename of cells after ``harmonize`` (or after the matching) leaves stored results that
+    describe other cells: z-scores of another population, pairs of cells that are gone. Results written by a mufuse
+    that recorded nothing are taken as they are.
+    """
+    recorded = dict(uns(mdata).get(CELLS, {})).get(stage)
+    if not recorded:
+        return
+    for name in (rna, prot):
+        then = dict(dict(recorded).get(name, {}))
+        if not then or name not in mdata.mod:
+            continue
+        now = fingerprint(mdata.mod[name])
+        if int(then["n_obs"]) == now["n_obs"] and str(then["obs"]) == now["obs"]:
+            continue
+        change = (
+            f"{int(then['n_obs'])} cells then, {now['n_obs']} now"
+            if int(then["n_obs"]) != now["n_obs"]
+            else f"the same number of cells ({now['n_obs']}) under other obs_names"
+        )
+        raise MufuseError(
+            f"modality '{name}' changed since its cells were used by {stage} ({change}): the stored results describe "
+            f"other cells. Run {_RERUN[stage]} again before {what} (subset or rename cells before harmonize, not after)"
+        )
+
+
+def _used_features(mdata: MuData, name: str, rna: str) -> list[str]:
+    """Return the features the harmonized arrays of modality ``name`` were built from (var names)."""
+    store = uns(mdata)
+    used = [str(f) for f in dict(store.get(ACTIVE, {})).get(name, [])]
+    shared = pd.DataFrame(store.get(SHARED, {}))
+    if name == rna and "genes" in shared.columns:
+        used += [g for genes in shared["genes"].astype(str) for g in genes.split(";") if g]
+    elif name != rna and "prot" in shared.columns:
+        used += [str(f) for f in shared["prot"]]
+    return list(dict.fromkeys(used))
+
+
 def require_harmonized(mdata: MuData, rna: str, prot: str, *, what: str) -> None:
-    """Raise a clear error when ``harmonize`` has not been run on ``mdata``."""
+    """Raise a clear error when ``harmonize`` has not been run on ``mdata``, or its arrays no longer fit the data.
+
+    The arrays no longer fit when cells were subset, added or renamed since (:func:`require_current`), or when a
+    feature they were built from is no longer in ``var`` (a marker dropped or renamed after harmonize). Other changes
+    of ``var`` (a column added, a non-marker column dropped) leave the arrays as they were, with a warning.
+    """
     mods = {name: get_modality(mdata, name, role) for name, role in ((rna, "rna"), (prot, "prot"))}
     for name, mod in mods.items():
         if SHARED_KEY not in mod.obsm or ACTIVE_KEY not in mod.obsm or SHARED not in uns(mdata):
@@ -59,6 +138,28 @@ def require_harmonized(mdata: MuData, rna: str, prot: str, *, what: str) -> None
                 f"{what} needs harmonized arrays, but modality '{name}' has no obsm['{SHARED_KEY}']/"
                 f"obsm['{ACTIVE_KEY}']: run mufuse.pp.harmonize(mdata, rna='{rna}', prot='{prot}') first"
             )
+    require_current(mdata, rna, prot, stage="harmonize", what=what)
+    recorded = dict(dict(uns(mdata).get(CELLS, {})).get("harmonize", {}))
+    for name, mod in mods.items():
+        then = dict(recorded.get(name, {}))
+        if not then or str(then.get("var")) == _names_hash(mod.var_names):
+            continue
+        gone = [f for f in _used_features(mdata, name, rna) if f not in mod.var_names]
+        if gone:
+            shown = ", ".join(repr(f) for f in gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+            raise MufuseError(
+                f"modality '{name}' no longer has {len(gone)} feature(s) its harmonized arrays were built from "
+                f"({shown}): they were dropped or renamed after harmonize, and obsm['{SHARED_KEY}']/"
+                f"obsm['{ACTIVE_KEY}'] still hold them. Run mufuse.pp.harmonize(mdata) again before {what} (to leave "
+                "a marker out of the matching, pass exclude=[...] to harmonize)"
+            )
+        warnings.warn(
+            f"modality '{name}' has other features than when it was harmonized ({int(then['n_vars'])} then, "
+            f"{mod.n_vars} now); the harmonized arrays keep the features they were built from. Run "
+            "mufuse.pp.harmonize(mdata) again to use the new ones",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def write_harmonized(
@@ -85,7 +186,7 @@ def write_harmonized(
         stale = [c for c in (MATCH_KEY, SCORE_KEY, CONFIDENCE_KEY) if c in mod.obs.columns]
         if stale:
             mod.obs = mod.obs.drop(columns=stale)
-    update(mdata, entries, drop=(MATCHING, EVALUATION))
+    update(mdata, {**entries, CELLS: record(mdata, rna, prot, "harmonize")}, drop=(MATCHING, EVALUATION))
 
 
 def update(
@@ -109,6 +210,7 @@ def matched_positions(mdata: MuData, rna: str, prot: str) -> tuple[pd.DataFrame,
     store = uns(mdata)
     if MATCHING not in store:
         raise MufuseError("no matching stored: run mufuse.tl.run_maxfuse(mdata) (or mufuse.tl.add_matching) first")
+    require_current(mdata, rna, prot, stage="matching", what="using the stored matching")
     table = pd.DataFrame(store[MATCHING])
     if table.empty:
         raise MufuseError("the stored matching has no pairs; nothing to evaluate")

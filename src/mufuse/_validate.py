@@ -7,6 +7,7 @@ before anything is computed or written.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from typing import Any
 
@@ -139,6 +140,38 @@ def bad_features(x, var_names, which: str) -> str:
     return _examples(names[cols])
 
 
+_ROW_NUMBER = re.compile(r"\d+(\.0)?")
+
+
+def positional(names: pd.Index) -> bool:
+    """Tell whether obs names are row numbers rather than cell names (no evidence of which cell is which).
+
+    Row numbers are what a table gets when nobody named its cells: anndata's default ``'0', '1', ...`` for an
+    AnnData built from an array, pandas' RangeIndex, a CSV's 1-based row number or an imaging tool's ``CellID``,
+    read back as ``'1.0'`` after a float conversion. Two modalities sharing such names share positions, not cells.
+    """
+    if len(names) == 0:
+        return False
+    return bool(pd.Series(np.asarray(names, dtype=str)).str.fullmatch(_ROW_NUMBER).all())
+
+
+def same_cells(a: pd.Index, b: pd.Index) -> pd.Index:
+    """Return the obs names that stand for the same cell in two modalities: the common names, unless positional.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> list(same_cells(pd.Index(["AAAC-1", "AAAG-1"]), pd.Index(["AAAG-1", "TTTC-1"])))
+    ['AAAG-1']
+    >>> len(same_cells(pd.Index(["0", "1", "2"]), pd.Index(["0", "1", "2"])))  # row numbers are not cells
+    0
+    """
+    common = a.intersection(b)
+    if len(common) and positional(a) and positional(b):
+        return common[:0]
+    return common
+
+
 def pairing(mdata, rna: str, prot: str) -> tuple[str, int]:
     """Classify the cells of two modalities: ``"paired"``, ``"unpaired"`` or ``"partial"`` (with a warning).
 
@@ -156,8 +189,16 @@ def pairing(mdata, rna: str, prot: str) -> tuple[str, int]:
     ('paired', 50)
     """
     a, b = mdata.mod[rna].obs_names, mdata.mod[prot].obs_names
-    n = len(a.intersection(b))
+    n = len(same_cells(a, b))
     if n == 0:
+        if len(a.intersection(b)):
+            warnings.warn(
+                f"the obs_names of '{rna}' and '{prot}' are row numbers ('{a[0]}', '{a[min(1, len(a) - 1)]}', ...), "
+                "not cell names: the modalities are taken as different cells (no FOSCTTM or identity accuracy). If "
+                "they are the same cells, give both the cells' barcodes (adata.obs_names = barcodes) before harmonize",
+                UserWarning,
+                stacklevel=3,
+            )
         return "unpaired", 0
     if n == len(a) and n == len(b):
         return "paired", n

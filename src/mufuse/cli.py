@@ -294,6 +294,7 @@ def _scales_now(mdata, args, harmonized: bool) -> tuple[dict, str, str]:
 
     store = _store.uns(mdata)
     if harmonized and _store.REPORT in store and _store.SHARED in store:
+        _store.require_harmonized(mdata, args.rna, args.prot, what="mufuse check")
         report = dict(store[_store.REPORT])
         features = [str(f) for f in pd.DataFrame(store[_store.SHARED]).index]
         clip = float(dict(dict(store.get(_store.PARAMS, {})).get("harmonize", {})).get("clip", 5.0))

@@ -14,7 +14,7 @@ import pandas as pd
 from mudata import MuData
 from sklearn.metrics import adjusted_mutual_info_score
 
-from .. import _obs, _store
+from .. import _obs, _store, _validate
 from .._compare import agreement_by_confidence, label_agreement
 from .._errors import MufuseError
 from ._metrics import (
@@ -95,7 +95,7 @@ def _paired(mdata: MuData, rna: str, prot: str, table: pd.DataFrame, sh1, sh2) -
     matched to themselves.
     """
     a1, a2 = mdata.mod[rna], mdata.mod[prot]
-    paired = a1.obs_names.intersection(a2.obs_names)
+    paired = _validate.same_cells(a1.obs_names, a2.obs_names)
     if len(paired) < 10:
         return {"foscttm": None, "identity_accuracy": None}
     j1, j2 = a1.obs_names.get_indexer(paired), a2.obs_names.get_indexer(paired)
@@ -257,7 +257,10 @@ def evaluate_matching(
         what
         for what, missing in (
             ("label agreement (pass label_key=<obs column with cell types>)", label_key is None),
-            ("FOSCTTM and identity accuracy (the modalities share no cells)", out["foscttm"] is None),
+            (
+                "FOSCTTM and identity accuracy (the modalities share no cell names; row numbers are not names)",
+                out["foscttm"] is None,
+            ),
         )
         if missing
     ]

@@ -781,7 +781,7 @@ def add_matching(
             adata.obs = adata.obs.drop(columns=[_store.CONFIDENCE_KEY])
     _store.update(
         mdata,
-        {_store.MATCHING: table},
+        {_store.MATCHING: table, _store.CELLS: _store.record(mdata, rna, prot, "matching")},
         drop=(_store.EVALUATION,),
         params={"maxfuse": _flatten_params(params)} if params is not None else None,
     )

@@ -36,6 +36,7 @@ def _voters(mdata: MuData, source: str, target: str, n_neighbors: int) -> sparse
             f"no matching between '{source}' and '{target}' is stored: run mufuse.tl.run_maxfuse(mdata) (or "
             "mufuse.tl.add_matching) first"
         )
+    _store.require_current(mdata, source, target, stage="matching", what="a transfer")
     rows = a_t.obs_names.get_indexer(table[target].astype(str))
     cols = a_s.obs_names.get_indexer(table[source].astype(str))
     ok = (rows >= 0) & (cols >= 0)

@@ -1,0 +1,104 @@
+"""Pairing evidence (issue 29): cells are the same only when their names say so; row numbers are no names.
+
+The kind: every way a table gets obs names that number its rows instead of naming its cells (anndata's default for an
+AnnData built from an array, pandas' RangeIndex, a CSV's 1-based row numbers, an imaging tool's CellID, the same read
+back as floats), against real cell names (10x barcodes, prefixed barcodes, imaging cell names).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import anndata as ad
+import mudata
+import numpy as np
+import pandas as pd
+import pytest
+
+import mufuse
+from mufuse._validate import pairing, positional, same_cells
+
+
+def _rows(kind: str, n: int, rng) -> list[str]:
+    return {
+        "anndata default": [str(i) for i in range(n)],
+        "RangeIndex": list(pd.RangeIndex(n).astype(str)),
+        "CSV row numbers": [str(i + 1) for i in range(n)],
+        "imaging CellID, filtered": [str(i) for i in np.sort(rng.choice(5 * n, n, replace=False)) + 1],
+        "CellID read as float": [f"{float(i + 1)}" for i in range(n)],
+    }[kind]
+
+
+ROW_KINDS = ["anndata default", "RangeIndex", "CSV row numbers", "imaging CellID, filtered", "CellID read as float"]
+NAME_KINDS = {
+    "10x barcodes": lambda i: f"{'ACGT'[i % 4] * 4}{i:012d}-1",
+    "prefixed barcodes": lambda i: f"donor1_AAACCTG{i:06d}",
+    "imaging cell names": lambda i: f"reg001_cell{i}",
+    "numbers inside names": lambda i: f"{i}_1",
+}
+
+
+@pytest.mark.parametrize("kind", ROW_KINDS)
+def test_row_numbers_are_recognised(kind):
+    assert positional(pd.Index(_rows(kind, 300, np.random.default_rng(0))))
+
+
+@pytest.mark.parametrize("kind", list(NAME_KINDS))
+def test_cell_names_are_not_row_numbers(kind):
+    names = pd.Index([NAME_KINDS[kind](i) for i in range(300)])
+    assert not positional(names)
+    assert len(same_cells(names, names)) == 300
+
+
+def _mdata(rna_names, prot_names, seed=0):
+    sim = mufuse.datasets.simulated(300, n_genes=300, paired=False, n_prot_cells=300, seed=seed)
+    rna = ad.AnnData(sim["rna"].X, obs=pd.DataFrame(index=rna_names), var=sim["rna"].var)
+    prot = ad.AnnData(sim["prot"].X, obs=pd.DataFrame(index=prot_names), var=sim["prot"].var)
+    rna.obs["cell_type"] = sim["rna"].obs["cell_type"].to_numpy()
+    prot.obs["cell_type"] = sim["prot"].obs["cell_type"].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return mudata.MuData({"rna": rna, "prot": prot})
+
+
+@pytest.mark.parametrize("kind", ROW_KINDS)
+def test_unrelated_modalities_with_row_numbers_are_unpaired(kind):
+    """Two unrelated modalities numbered 0..n (or 1..n, or by CellID) are other cells: no identity metrics."""
+    rng = np.random.default_rng(1)
+    m = _mdata(_rows(kind, 300, rng), _rows(kind, 300, rng))
+    with pytest.warns(UserWarning, match=r"row numbers .*taken as different cells.*barcodes"):
+        assert pairing(m, "rna", "prot") == ("unpaired", 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(m)
+    assert m.uns["mufuse"]["report"]["pairing"] == "unpaired"
+    n = m["rna"].n_obs
+    mufuse.tl.add_matching(m, [np.arange(n), np.arange(n), np.ones(n)])  # positions match: names must not count
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ev = mufuse.tl.evaluate_matching(m, label_key="cell_type", n_perms=20)
+    assert ev["foscttm"] is None and ev["identity_accuracy"] is None
+
+
+def test_row_numbers_of_different_lengths_are_not_partly_paired():
+    m = _mdata([str(i) for i in range(300)], [str(i) for i in range(150, 450)])
+    with pytest.warns(UserWarning, match="row numbers") as caught:
+        assert pairing(m, "rna", "prot") == ("unpaired", 0)
+    assert not any("share" in str(w.message) and "obs_names" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("kind", list(NAME_KINDS))
+def test_the_same_cell_names_stay_paired(kind):
+    names = [NAME_KINDS[kind](i) for i in range(300)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # paired by name: nothing to warn about
+        assert pairing(_mdata(names, names), "rna", "prot") == ("paired", 300)
+
+
+def test_row_numbers_beside_barcodes_are_unpaired_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kind = pairing(
+            _mdata([str(i) for i in range(300)], [NAME_KINDS["10x barcodes"](i) for i in range(300)]), "rna", "prot"
+        )
+    assert kind == ("unpaired", 0)
