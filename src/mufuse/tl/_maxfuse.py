@@ -101,6 +101,29 @@ def _svd(n_features: int, n_cells: int, want: int) -> int | None:
     return None if n_features <= want or limit < 2 else min(want, limit)
 
 
+def _metacell_size(n1: int, n2: int, rna_rows: int | None) -> int:
+    """RNA cells per MaxFuse metacell: 2 (MaxFuse's default), or 1 when mufuse made them (``rna_rows``).
+
+    MaxFuse's propagation indexes the refined pivots by RNA row and fails when RNA rows outnumber the protein cells:
+    with fewer protein cells than half the RNA cells, metacells of ``ceil(n1 / n2) + 1`` (measured: 16 of 18 runs
+    failed with 2, none with this rule; 60-3,000 RNA cells, 20-1,000 protein cells, 3 seeds;
+    ``tests/tl/test_maxfuse_sizes.py``).
+    """
+    if rna_rows is not None:
+        return 1
+    return 2 if 2 * n2 >= n1 else -(-n1 // max(n2, 1)) + 1
+
+
+def _cca_components(dim1: int, dim2: int, rows: int) -> int:
+    """CCA components of MaxFuse's pivot refinement: at most 20, below both active dimensions and ``rows // 8``.
+
+    The pivot CCA is fitted on the initial pivots, about a quarter of the smaller modality's ``rows``: above an eighth
+    of them it fails in scikit-learn ("n_components upper bound") or gives NaN scores (measured on 20-90 cells a side,
+    4 seeds each); from 160 rows on the cap of 20 holds.
+    """
+    return max(1, min(20, dim1 - 1, dim2 - 1, max(2, rows // 8)))
+
+
 METACELLS = ("auto", "pairs", "maxfuse")  # run_maxfuse(metacells=...): who makes the direct route's RNA metacells
 PAIRS_ABOVE = 2_000  # metacells="auto": mufuse's pairs above this many RNA cells, MaxFuse's own metacells up to it
 SMALL_DATA = 500  # cells of a modality up to which MaxFuse's pivot stages smooth less (maxfuse_defaults)
@@ -155,7 +178,7 @@ def maxfuse_defaults(
     >>> p["find_initial_pivots"]["svd_components1"], p["refine_pivots"]["cca_components"]
     (None, 13)
     """
-    metacell = 2  # MaxFuse's default: each RNA row of its pivots stands for two cells on average
+    metacell = _metacell_size(n1, n2, rna_rows)
     rows1 = n1 if rna_rows is None else rna_rows
     # smoothing towards each cell's graph neighbours before the pivots: the weight on the cell's own values is 0.3 (the
     # MaxFuse tutorials' tonsil CODEX setting) on data of more than SMALL_DATA cells, 0.7 (its CITE-seq tutorial's) up
@@ -169,7 +192,7 @@ def maxfuse_defaults(
     act2 = _svd(n_active2, n2, 40)
     dim1 = act1 or n_active1
     dim2 = act2 or n_active2
-    cca = max(1, min(20, dim1 - 1, dim2 - 1))
+    cca = _cca_components(dim1, dim2, min(rows1, n2))
     return {
         "split_into_batches": {  # batches of at most 8,000 RNA cells, in MaxFuse's metacells or in mufuse's
             "max_outward_size": min(8000, n1) if rna_rows is None else max(1, round(min(8000, n1) * rna_rows / n1)),
@@ -216,11 +239,53 @@ def maxfuse_defaults(
     }
 
 
-def _import_maxfuse():
+GRAPH_CELLS = 4096  # from this many cells scanpy's neighbour graph goes through pynndescent
+
+
+def graph_conflict(pynndescent_version: str, csr_has_getnnz: bool, n_cells: int) -> str:
+    """Say why MaxFuse's graph step cannot run in this environment on ``n_cells`` cells ("" when it can).
+
+    pynndescent 0.7 returns ``scipy.sparse.csr_array`` graphs; scanpy 1.11 calls ``.getnnz()`` on them, which scipy
+    1.17 removed from the array classes, so MaxFuse's ``construct_graphs`` dies once a batch holds
+    :data:`GRAPH_CELLS` cells (below that, scanpy computes the neighbours itself).
+
+    Examples
+    --------
+    >>> graph_conflict("0.6.0", False, 10_000)
+    ''
+    >>> graph_conflict("0.7.0", False, 10_000)[:40]
+    'pynndescent 0.7.0 with this scipy (its c'
+    """
+    try:
+        major_minor = tuple(int(p) for p in pynndescent_version.split(".")[:2])
+    except ValueError:
+        return ""
+    if major_minor < (0, 7) or csr_has_getnnz or n_cells < GRAPH_CELLS:
+        return ""
+    return (
+        f"pynndescent {pynndescent_version} with this scipy (its csr_array has no getnnz) breaks MaxFuse's graph step "
+        f"in scanpy on {GRAPH_CELLS:,} cells or more ({n_cells:,} here): install 'pynndescent<0.7' (pip install "
+        '"mufuse[maxfuse]" pins it), or match fewer than 4,096 cells per modality'
+    )
+
+
+def _import_maxfuse(n_cells: int = 0):
+    """Import MaxFuse's ``Fusor``, first checking that this environment can run it on ``n_cells`` cells."""
     try:
         from maxfuse.model import Fusor
     except ImportError as err:  # pragma: no cover - depends on the environment
         raise MufuseError(f'MaxFuse is not installed ({err}); install it with: pip install "mufuse[maxfuse]"') from None
+    from importlib.metadata import PackageNotFoundError, version
+
+    from scipy import sparse
+
+    try:
+        nnd = version("pynndescent")
+    except PackageNotFoundError:  # pragma: no cover - scanpy then computes neighbours itself
+        nnd = "0"
+    conflict = graph_conflict(nnd, hasattr(sparse.csr_array((1, 1)), "getnnz"), n_cells)
+    if conflict:
+        raise MufuseError(conflict)
     return Fusor
 
 
@@ -340,11 +405,12 @@ def run_maxfuse(
     inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
     every = (inputs["active_arr1"], inputs["active_arr2"])  # all cells, empty ones too: each gets an embedding
     names = _leave_out_empty(mdata, inputs, rna, prot)
-    fusor_cls = _import_maxfuse()
     route = choose_route(route, len(names[1]), len(names[2]), int(sketch_size))
+    fit_cells = min(int(sketch_size), max(len(names[1]), len(names[2]))) if route == "sketch" else None
+    fusor_cls = _import_maxfuse(fit_cells or max(len(names[1]), len(names[2])))
     fit_names = _sketch_inputs(inputs, names, int(sketch_size), seed) if route == "sketch" else names
     n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
-    requested, metacells = metacells, choose_metacells(metacells, n1, maxfuse_params)
+    requested, metacells = metacells, choose_metacells(metacells, n1, maxfuse_params, n2)
     if route == "sketch" and requested != "auto":
         warnings.warn(
             f"metacells={requested!r} is not used: the sketched route fits MaxFuse on sketches without metacells",
@@ -359,6 +425,7 @@ def run_maxfuse(
     fusor = fusor_cls(**inputs)
     _run_stages(fusor, params, verbose, seed)
     embedding = embed(fusor, *every)
+    _check_finite(embedding, params)
     if groups is None:
         matching = _matching_table(fusor, fit_names, rna, prot, order, full=route == "direct")
     else:
@@ -415,11 +482,12 @@ def _parameters(inputs: dict, overrides: dict, route: str, seed: int, cells1: in
     return params
 
 
-def choose_metacells(metacells: str, n1: int, overrides: dict | None = None) -> str:
+def choose_metacells(metacells: str, n1: int, overrides: dict | None = None, n2: int | None = None) -> str:
     """``"pairs"`` or ``"maxfuse"`` for ``metacells``.
 
     ``"auto"``: pairs above :data:`PAIRS_ABOVE` RNA cells, and MaxFuse's own metacells when the overrides set their
-    size (``split_into_batches={"metacell_size": k}``, k > 1).
+    size (``split_into_batches={"metacell_size": k}``, k > 1) or when the ``n2`` protein cells are fewer than half
+    the RNA cells (MaxFuse's propagation then needs larger metacells than pairs; :func:`maxfuse_defaults`).
 
     Examples
     --------
@@ -430,7 +498,8 @@ def choose_metacells(metacells: str, n1: int, overrides: dict | None = None) -> 
     """
     if metacells == "auto":
         size = (overrides or {}).get("split_into_batches", {}).get("metacell_size")
-        return "pairs" if n1 > PAIRS_ABOVE and size in (None, 1) else "maxfuse"
+        few_prot = n2 is not None and 2 * n2 < n1
+        return "pairs" if n1 > PAIRS_ABOVE and size in (None, 1) and not few_prot else "maxfuse"
     return metacells
 
 
@@ -696,7 +765,48 @@ def _each_stage(stages: list, params: dict, verbose: bool) -> None:
                 method(**params[name], verbose=verbose)
         except TypeError as err:
             raise MufuseError(f"MaxFuse stage {name} rejected its parameters ({err}); check {name}={{...}}") from None
+        except (MemoryError, KeyboardInterrupt, MufuseError):
+            raise
+        except Exception as err:  # whatever fails inside MaxFuse reaches the user as a MufuseError
+            raise MufuseError(_stage_failure(name, params, err)) from err
         log.info("    %s finished (%.1fs)", name, time.perf_counter() - t0)
+
+
+def _check_finite(embedding, params: dict) -> None:
+    """Refuse a joint space with NaN (MaxFuse's CCA on too few pivots for its components), saying what to change."""
+    bad = [int((~np.isfinite(e).all(axis=1)).sum()) for e in embedding]
+    if any(bad):
+        cca = params.get("refine_pivots", {}).get("cca_components")
+        half = max(1, (cca or 2) // 2)
+        raise MufuseError(
+            f"MaxFuse's joint space has no finite value for {bad[0]} RNA and {bad[1]} protein cells: its CCA of "
+            f"{cca} components found too few pivots to fit. Pass refine_pivots={{'cca_components': {half}}}, or match "
+            "more cells"
+        )
+
+
+def _stage_failure(name: str, params: dict, err: Exception) -> str:
+    """Say what failed inside MaxFuse and what to change, from the error and the stage's parameters."""
+    what = f"MaxFuse failed in its {name} stage ({type(err).__name__}: {err})"
+    text = str(err)
+    if "getnnz" in text:
+        return (
+            f"{what}: pynndescent >= 0.7 gives scanpy graphs it cannot read with this scipy; install "
+            "'pynndescent<0.7' (pip install \"mufuse[maxfuse]\" pins it)"
+        )
+    sizes = [k for k in params.get(name, {}) if "components" in k and params[name][k]]
+    if "components" in text or (isinstance(err, AssertionError) and sizes):
+        keys = [k for k in params.get(name, {}) if "components" in k]
+        return (
+            f"{what}: the data are too small for {', '.join(f'{k}={params[name][k]}' for k in keys) or 'its SVDs'}; "
+            f"pass smaller values ({name}={{...}}) or match more cells"
+        )
+    if name == "propagate" and isinstance(err, IndexError):
+        return (
+            f"{what}: MaxFuse's propagation fails when its RNA rows outnumber the protein cells; pass "
+            "metacells='maxfuse' (mufuse then sizes MaxFuse's metacells to fit), or match more protein cells"
+        )
+    return f"{what}; parameters of that stage: {params.get(name, {})}. Check them, or match more cells"
 
 
 def _matching_table(fusor, names: dict[int, np.ndarray], rna: str, prot: str, order, full: bool) -> pd.DataFrame:
