@@ -107,3 +107,15 @@ def test_the_graph_conflict_is_named_before_any_work():
 def test_the_getnnz_failure_names_its_fix():
     err = AttributeError("'csr_array' object has no attribute 'getnnz'")
     assert "pynndescent<0.7" in _stage_failure("construct_graphs", {"construct_graphs": {}}, err)
+
+
+@pytest.mark.maxfuse
+def test_too_many_cca_components_for_the_pivots_are_refused_with_a_fix():
+    """At 60 cells a side the pivot CCA of 15 components (the cap before this rule) fails or gives NaN: refused."""
+    m = _data(60, 60, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(m)
+    with pytest.raises(mufuse.MufuseError, match=r"(MaxFuse gave NaN .*cca_components|too small for .*cca_components)"):
+        mufuse.tl.run_maxfuse(m, seed=0, refine_pivots={"cca_components": 15})
+    assert "matching" not in m.uns["mufuse"]

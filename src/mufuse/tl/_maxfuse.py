@@ -135,8 +135,10 @@ def maxfuse_defaults(
     """MaxFuse parameters per stage, chosen from the sizes of the data.
 
     SVD and CCA components never exceed what the arrays allow (a 12-feature shared array gets no SVD, CCA
-    components are below the smaller active dimension); batches hold at most 8,000 RNA cells; the matching ratio
-    follows the number of protein cells per RNA metacell; neighbours shrink for very small data. Before the pivots,
+    components are below the smaller active dimension and an eighth of the smaller modality's rows); batches hold at
+    most 8,000 RNA cells; MaxFuse's metacells hold two RNA cells, or ``ceil(n1 / n2) + 1`` when the protein cells are
+    fewer than half the RNA cells (its propagation fails otherwise); the matching ratio follows the number of protein
+    cells per RNA metacell; neighbours shrink for very small data. Before the pivots,
     MaxFuse shrinks each cell towards its graph neighbours, keeping a weight ``wt`` on its own values: 0.3 for a
     modality of more than :data:`SMALL_DATA` (500) cells, 0.7 for 500 or fewer, where 15 neighbours span whole small
     populations (measured on disjoint halves of three real CITE-seq/TEA-seq datasets, 8 splits each: 0.7 gained 2.6
@@ -197,7 +199,7 @@ def maxfuse_defaults(
         "split_into_batches": {  # batches of at most 8,000 RNA cells, in MaxFuse's metacells or in mufuse's
             "max_outward_size": min(8000, n1) if rna_rows is None else max(1, round(min(8000, n1) * rna_rows / n1)),
             "matching_ratio": ratio,
-            "metacell_size": metacell if rna_rows is None else 1,
+            "metacell_size": metacell,
             "seed": seed,
         },
         "construct_graphs": {
@@ -381,6 +383,15 @@ def run_maxfuse(
     every cell (MaxFuse's CCA space, the same columns in both modalities) is stored in ``obsm["X_mufuse"]`` of both
     modalities: ``sc.pp.neighbors(adata, use_rep="X_mufuse")`` and ``sc.tl.umap`` run on both together.
 
+    Raises
+    ------
+    MufuseError
+        Before any work: arrays that are missing or no longer fit the MuData (cells subset or renamed, markers
+        dropped after :func:`mufuse.pp.harmonize`), a parameter of the wrong name or type, MaxFuse not installed, or
+        pynndescent >= 0.7 with a scipy that breaks MaxFuse's graph step on 4,096 cells or more. During the run:
+        anything that fails inside MaxFuse or its libraries (the message names the stage and what to change), or NaN
+        pair scores or joint-space values. Nothing is stored then.
+
     References
     ----------
     - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked features.
@@ -406,8 +417,8 @@ def run_maxfuse(
     every = (inputs["active_arr1"], inputs["active_arr2"])  # all cells, empty ones too: each gets an embedding
     names = _leave_out_empty(mdata, inputs, rna, prot)
     route = choose_route(route, len(names[1]), len(names[2]), int(sketch_size))
-    fit_cells = min(int(sketch_size), max(len(names[1]), len(names[2]))) if route == "sketch" else None
-    fusor_cls = _import_maxfuse(fit_cells or max(len(names[1]), len(names[2])))
+    fitted = max(len(names[1]), len(names[2]))  # the most cells MaxFuse's graph step sees in one modality
+    fusor_cls = _import_maxfuse(min(fitted, int(sketch_size)) if route == "sketch" else fitted)
     fit_names = _sketch_inputs(inputs, names, int(sketch_size), seed) if route == "sketch" else names
     n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
     requested, metacells = metacells, choose_metacells(metacells, n1, maxfuse_params, n2)
@@ -425,13 +436,13 @@ def run_maxfuse(
     fusor = fusor_cls(**inputs)
     _run_stages(fusor, params, verbose, seed)
     embedding = embed(fusor, *every)
-    _check_finite(embedding, params)
     if groups is None:
         matching = _matching_table(fusor, fit_names, rna, prot, order, full=route == "direct")
     else:
         rows = np.arange(int(groups.max()) + 1).astype(str)
         matching = _matching_table(fusor, {1: rows, 2: names[2]}, rna, prot, order, full=True)
         matching = _members(mdata, matching, groups, names[1], embedding, rna, prot, order)
+    _check_finite(embedding, matching["score"].to_numpy(), params)
     matching = _complete(mdata, matching, embedding, names, rna, prot, order)
     if confidence:
         matching["confidence"] = pair_confidence(
@@ -772,16 +783,17 @@ def _each_stage(stages: list, params: dict, verbose: bool) -> None:
         log.info("    %s finished (%.1fs)", name, time.perf_counter() - t0)
 
 
-def _check_finite(embedding, params: dict) -> None:
-    """Refuse a joint space with NaN (MaxFuse's CCA on too few pivots for its components), saying what to change."""
+def _check_finite(embedding, scores: np.ndarray, params: dict) -> None:
+    """Refuse NaN in MaxFuse's joint space or pair scores (its CCA on too few pivots), saying what to change."""
     bad = [int((~np.isfinite(e).all(axis=1)).sum()) for e in embedding]
-    if any(bad):
+    n_scores = int((~np.isfinite(scores)).sum())
+    if any(bad) or n_scores:
         cca = params.get("refine_pivots", {}).get("cca_components")
         half = max(1, (cca or 2) // 2)
         raise MufuseError(
-            f"MaxFuse's joint space has no finite value for {bad[0]} RNA and {bad[1]} protein cells: its CCA of "
-            f"{cca} components found too few pivots to fit. Pass refine_pivots={{'cca_components': {half}}}, or match "
-            "more cells"
+            f"MaxFuse gave NaN for {n_scores} pair scores and the joint space of {bad[0]} RNA and {bad[1]} protein "
+            f"cells: its CCA of {cca} components found too few pivots to fit. Pass refine_pivots="
+            f"{{'cca_components': {half}}}, or match more cells"
         )
 
 
@@ -794,9 +806,8 @@ def _stage_failure(name: str, params: dict, err: Exception) -> str:
             f"{what}: pynndescent >= 0.7 gives scanpy graphs it cannot read with this scipy; install "
             "'pynndescent<0.7' (pip install \"mufuse[maxfuse]\" pins it)"
         )
-    sizes = [k for k in params.get(name, {}) if "components" in k and params[name][k]]
-    if "components" in text or (isinstance(err, AssertionError) and sizes):
-        keys = [k for k in params.get(name, {}) if "components" in k]
+    keys = [k for k in params.get(name, {}) if "components" in k and params[name][k]]
+    if "components" in text or (isinstance(err, AssertionError) and keys):
         return (
             f"{what}: the data are too small for {', '.join(f'{k}={params[name][k]}' for k in keys) or 'its SVDs'}; "
             f"pass smaller values ({name}={{...}}) or match more cells"
