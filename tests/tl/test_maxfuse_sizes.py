@@ -27,6 +27,14 @@ def _data(n_rna: int, n_prot: int, seed: int):
         return mudata.MuData({"rna": m["rna"][:n_rna].copy(), "prot": m["prot"][:n_prot].copy()})
 
 
+def _harmonized(n_rna: int, n_prot: int, seed: int):
+    m = _data(n_rna, n_prot, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(m)
+    return m
+
+
 @pytest.mark.parametrize("n", [2, 5, 19])
 def test_below_the_minimum_harmonize_says_so(n):
     m = _data(n, n, seed=0)
@@ -79,10 +87,7 @@ def test_small_data_on_the_other_routes(n):
 @pytest.mark.maxfuse
 def test_a_failure_inside_maxfuse_is_a_mufuse_error():
     """Parameters that cannot fit (more CCA components than pivots, a proportion above 1) fail inside MaxFuse."""
-    m = _data(30, 30, seed=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mufuse.pp.harmonize(m)
+    m = _harmonized(30, 30, seed=2)
     before = dict(m.uns["mufuse"])
     with pytest.raises(mufuse.MufuseError, match=r"MaxFuse failed in its refine_pivots stage .*cca_components=50"):
         mufuse.tl.run_maxfuse(m, refine_pivots={"cca_components": 50})
@@ -112,10 +117,7 @@ def test_the_getnnz_failure_names_its_fix():
 @pytest.mark.maxfuse
 def test_too_many_cca_components_for_the_pivots_are_refused_with_a_fix():
     """At 60 cells a side the pivot CCA of 15 components (the cap before this rule) fails or gives NaN: refused."""
-    m = _data(60, 60, seed=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mufuse.pp.harmonize(m)
+    m = _harmonized(60, 60, seed=0)
     with pytest.raises(mufuse.MufuseError, match=r"(MaxFuse gave NaN .*cca_components|too small for .*cca_components)"):
         mufuse.tl.run_maxfuse(m, seed=0, refine_pivots={"cca_components": 15})
     assert "matching" not in m.uns["mufuse"]
