@@ -9,6 +9,7 @@ feature types; antigens read from a var column; the user's include/exclude.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import anndata as ad
 import mudata
@@ -384,3 +385,166 @@ def test_the_messy_dataset_is_matched_on_its_markers_only(tmp_path):
     assert list(m.uns["mufuse"]["active"]["prot"]) == list(markers)  # 16 markers, no shape, position, ID or stain
     assert len(markers) == 16 and (links.loc[markers, "status"] == "linked").all()
     assert not any("-1" in str(g) for g in links["genes"])  # never an antibody row of the RNA
+
+
+# fluorochromes, fluorescent proteins and detectors as vendors write them (BioLegend, BD Horizon, Thermo Fisher
+# eBioscience/Invitrogen, Miltenyi, Cytek, Bio-Rad, Beckman colour lists; Cytek Aurora, Attune, LSR detector names)
+FLUORS = [
+    "FITC", "PE", "APC", "PerCP", "PE-Cy5", "PE-Cy5.5", "PE-Cy7", "PE/Cyanine7", "PE/Cyanine5", "PE/Dazzle 594",
+    "PE-CF594", "PE-Texas Red", "PE-Fire 640", "PE-Fire 810", "APC-Cy7", "APC/Cyanine7", "APC-H7", "APC-R700",
+    "APC/Fire 750", "APC-eFluor 780", "Alexa Fluor 488", "Alexa Fluor 647", "Alexa Fluor 700", "AF532", "PerCP-Cy5.5",
+    "PerCP/Cyanine5.5", "PerCP-eFluor 710", "Pacific Blue", "Pacific Orange", "eFluor 450", "eFluor 506",
+    "Super Bright 600", "Spark Blue 550", "Spark NIR 685", "Spark YG 570", "NovaFluor Blue 610", "cFluor V420",
+    "cFluor B532", "Qdot 605", "VioBlue", "VioGreen", "Vio515", "PE-Vio770", "APC-Vio770", "StarBright Violet 515",
+    "RB545", "RY586", "Kiravia Blue 520", "Brilliant Violet 421", "BV421", "BV510", "BV605", "BV650", "BV711",
+    "BV785", "BUV395", "BUV496", "BUV563", "BUV615", "BUV661", "BUV737", "BUV805", "BB515", "BB700", "ECD", "PC5.5",
+    "PC7", "KO525", "DyLight 650", "CF568", "ATTO 550", "Cy3", "Cy5", "mCherry", "tdTomato", "ZsGreen", "EGFP",
+    "B2", "V7", "R1", "UV7", "YG3", "BL1", "RL1", "VL1", "YL2", "FL3", "B530/30", "V 450/50", "YG 780/60",
+]  # fmt: skip
+FCS_STYLES = ["{f}-A", "{f}-H", "{f}-W", "Comp-{f}-A", "FJComp-{f}-A", "{f}-Area", "Comp-{f}-A-1"]
+
+
+@pytest.mark.parametrize("style", FCS_STYLES)
+def test_a_channel_named_only_by_its_fluorochrome_or_detector_is_a_channel(style, all_genes):
+    names = [style.format(f=f) for f in FLUORS]
+    links = _link([*names, "CD4"], all_genes)
+    wrong = links.loc[names].query("role != 'channel' or status != 'excluded'")
+    assert wrong.empty, wrong[["role", "status", "genes"]].to_string()
+
+
+@pytest.mark.parametrize(
+    "style", ["CD4 {f}", "{f}-A :: CD4", "Comp-{f}-A (CD4)", "CD4-{f}", "{f} anti-human CD4", "CD4_{f}-A"]
+)
+def test_a_fluorochrome_beside_an_antigen_leaves_the_antigen(style, all_genes):
+    names = [style.format(f=f) for f in ["FITC", "PE-Cy7", "BV421", "Alexa Fluor 647", "APC/Fire 750", "Pacific Blue"]]
+    links = _link(names, all_genes)
+    wrong = links.query("role != 'marker' or status != 'linked' or genes != 'CD4'")
+    assert wrong.empty, wrong[["role", "status", "genes", "reason"]].to_string()
+
+
+# a stain, a dye or a channel number inside the measurement names of imaging tools (QuPath, inForm, CosMx, MERSCOPE,
+# CellProfiler, Akoya CODEX processor): never a marker
+WRAPPED = {
+    "stain": [
+        "Nucleus: Hematoxylin OD mean", "Cell: Haematoxylin OD max", "Cytoplasm: Eosin OD std dev",
+        "Hematoxylin: Nucleus: Mean", "Mean.rRNA", "Max.PolyT", "PolyT_raw", "Cellbound1_raw", "Cellbound3_high_pass",
+        "LIVE/DEAD", "Live-Dead Aqua", "7-AAD-A", "Zombie NIR-A", "Ghost Dye Red 780-A", "FVD eFluor 780-A",
+        "VIVID / CD14", "Propidium Iodide-A", "Intensity_MeanIntensity_DNA", "Intensity_MaxIntensity_DNA_rs",
+        "Fixable Viability Dye eF506",
+    ],
+    "channel": [
+        "Nucleus: DAB OD mean", "Cell: Opal 570 mean", "Cell: Texas Red mean", "Cell: Cy5 bis mean", "Mean.G", "Max.R",
+        "Membrane Cy3 Mean (Normalized Counts, Total Weighting)", "Entire Cell FITC Mean (Normalized Counts, Total "
+        "Weighting)", "reg014_cyc001_ch001_Ch1Cy1", "reg001_cyc004_ch003", "Intensity_MeanIntensity_FullStack_c12",
+        "Intensity_IntegratedIntensity_FullStack_c3", "Intensity_MeanIntensity_Marker1_rs", "Cell: Channel 3 mean",
+        "Nucleus: AF647: Mean", "Cell: BV421: Median",
+    ],
+    "technical": ["Intensity_MeanIntensity_ProbabStack_c1", "bg2a_cellRingMask", "153Eu_Bead2", "175Lu_Bead4"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "name"), [(r, n) for r, names in WRAPPED.items() for n in names])
+def test_a_stain_dye_or_channel_inside_a_measurement_name_is_never_a_marker(role, name, all_genes):
+    row = _link([name, "CD4"], all_genes).loc[name]
+    assert (row["role"], row["status"], row["genes"]) == (role, "excluded", ""), row["reason"]
+
+
+# CellProfiler's measurement categories (cellprofiler_core.constants.measurement), each with an antigen-free feature
+CELLPROFILER = {
+    "position": ["Location_Center_X", "Location_CenterMassIntensity_X_DNA", "Location_MaxIntensity_Y_FullStack_c1",
+                 "AreaShape_BoundingBoxMinimum_X", "Location_Center_Z"],
+    "morphology": ["AreaShape_SurfaceArea", "AreaShape_Zernike_3_1", "Neighbors_FirstClosestDistance_8",
+                   "Neighbors_AngleBetweenNeighbors_Adjacent", "Texture_Contrast_CD3_3_00_256",
+                   "Granularity_1_DNA", "RadialDistribution_FracAtD_CD45_1of4", "Correlation_Correlation_CD3_CD8"],
+    "identifier": ["Metadata_Site", "Metadata_Well", "Metadata_acid", "FileName_DNA", "PathName_FullStack",
+                   "Parent_Cells", "Children_Nuclei_Count", "TrackObjects_Label_50", "ImageNumber", "ObjectNumber",
+                   "Number_Object_Number"],
+    "technical": ["MD5Digest_FullStack", "ExecutionTime_09MeasureObjectSizeShape", "Height_FullStack",
+                  "Width_DNA", "Scaling_FullStack", "ModuleError_05IdentifyPrimaryObjects", "Count_Cells",
+                  "Threshold_FinalThreshold_Nuclei"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "name"), [(r, n) for r, names in CELLPROFILER.items() for n in names])
+def test_cellprofiler_categories_decide_the_role(role, name, all_genes):
+    row = _link([name, "CD4"], all_genes).loc[name]
+    assert (row["role"], row["status"], row["genes"]) == (role, "excluded", ""), row["reason"]
+
+
+def test_cellprofiler_intensity_of_an_antigen_image_is_that_marker(all_genes):
+    names = ["Intensity_MeanIntensity_CD20", "Intensity_MedianIntensity_CD3_rs", "Intensity_MeanIntensityEdge_Ki67"]
+    links = _link(names, all_genes)
+    assert (links["role"] == "marker").all() and (links["status"] == "linked").all(), links.to_string()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Distance to stroma", "Distance from Process Region Edge (pixels)", "Distance from Tissue Category Edge "
+        "(microns)", "Signed distance to annotation Islet µm", "Signed distance to annotation Tissue µm",
+        "distance_to_tumor", "Min distance to CD8 T cell", "dist_to_vessel", "Distance to Tumor Boundary (µm)",
+    ],
+)  # fmt: skip
+def test_a_distance_to_a_region_is_a_position(name, all_genes):
+    row = _link([name, "CD4"], all_genes).loc[name]
+    assert (row["role"], row["status"], row["genes"]) == ("position", "excluded", ""), row["reason"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Rb IgG", "Hmr IgG", "Ms IgG1", "Ms IgG2a", "Rt IgG2b", "Gt IgG", "Dk IgG", "AH IgG", "Rbt IgG", "Rab IgG",
+     "Chk IgY", "GP IgG", "Ms IgM", "Rb IgG kappa", "Ms-IgG1k"],
+)  # fmt: skip
+def test_an_isotype_named_by_its_host_written_short_is_an_isotype(name, all_genes):
+    row = _link([name, "CD4"], all_genes).loc[name]
+    assert (row["role"], row["genes"]) == ("isotype", ""), row["reason"]
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        ("cell", "identifier"), ("Object", "identifier"), ("cells", "identifier"), ("TMA Sector", "identifier"),
+        ("TMA Row", "identifier"), ("TMA_AB", "identifier"), ("TMA core", "identifier"),
+        ("neighbour_4_CellId1", "identifier"), ("neighborhood10", "identifier"), ("fov3", "identifier"),
+        ("array_row", "position"), ("array_col", "position"), ("Z-slice", "position"), ("Area.um2", "morphology"),
+        ("Region Area (μm²)", "identifier"), ("Cell Density (per megapixel)", "technical"),
+        ("nFeature_RNA", "technical"), ("geneCount", "technical"), ("propNegative", "technical"),
+        ("percOfDataFromError", "technical"), ("Detection probability", "technical"), ("Missing core", "technical"),
+        ("image_num_channels", "technical"), ("Delaunay: Max distance", "morphology"),
+        ("Delaunay: Num neighbors", "morphology"), ("Number_Neighbors", "identifier"),
+    ],
+)  # fmt: skip
+def test_layout_numbered_and_mixed_word_columns_get_a_non_marker_role(name, role, all_genes):
+    row = _link([name, "CD4"], all_genes).loc[name]
+    assert (row["role"], row["status"], row["genes"]) == (role, "excluded", ""), row["reason"]
+
+
+@pytest.mark.parametrize("compartment", ["Nucleus", "Cell", "Cytoplasm", "Membrane"])
+def test_a_statistic_word_that_is_a_gene_symbol_never_links(compartment, all_genes):
+    stats = ["max", "min", "mean", "median", "sum", "std dev", "range"]
+    unknown = [f"{compartment}: Zorblin OD {s}" for s in stats] + [
+        f"Delaunay: {s.title()} triangle area" for s in stats
+    ]
+    known = [f"{compartment}: CD3: {s.title()}" for s in stats]
+    links = _link(unknown + known, all_genes)
+    assert (links.loc[unknown, "genes"] == "").all(), links.loc[unknown, ["genes", "reason"]].to_string()
+    assert (links.loc[known, "genes"] == "CD3D;CD3E;CD3G").all(), links.loc[known, ["genes", "reason"]].to_string()
+
+
+def _column_roles() -> pd.DataFrame:
+    path = Path(__file__).resolve().parents[1] / "data/column_roles.tsv"
+    return pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False).drop_duplicates(["name", "tool"])
+
+
+def test_real_column_sets_of_public_tools_match_only_their_markers(all_genes):
+    """tests/data/column_roles.tsv: each tool's columns as one table; markers matched, nothing else ever."""
+    table = _column_roles()
+    assert table["tool"].nunique() >= 25 and len(table) >= 500
+    wrong = []
+    for tool, sub in table.groupby("tool"):
+        links = _link(list(dict.fromkeys(sub["name"])), all_genes)
+        for name, want in zip(sub["name"], sub["role"], strict=True):
+            matched = links.loc[name, "role"] == "marker" and links.loc[name, "status"] != "excluded"
+            if matched != (want == "marker") or (want != "marker" and links.loc[name, "genes"]):
+                wrong.append((tool, name, want, links.loc[name, "role"], links.loc[name, "genes"]))
+    assert not wrong, wrong

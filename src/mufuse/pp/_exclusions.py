@@ -17,6 +17,15 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "isotype control",
     ),
     (re.compile(r"^(mouse|rat|hamster|armenian[ ._-]?hamster)[ ._-]*ig[gmae]"), "isotype control"),
+    # the host written short, as vendors and CosMx/GeoMx panels do ("Rb IgG", "Hmr IgG", "Ms IgG1", "AH IgG", "Gt
+    # IgG"): rabbit, mouse, rat, Armenian/Syrian hamster, goat, donkey, sheep, chicken, guinea pig, llama
+    (
+        re.compile(
+            r"^(rb|rbt|rab|ms|mu|rt|ah|arm[ ._-]?ham|sh|hmr|hm|gt|dk|shp|ck|chk|gp|gpig|llama)[ ._-]*"
+            r"ig[gmaey]\d*[a-c]?([ ._-]*(k|kappa|l|lambda|κ|λ))?$"
+        ),
+        "isotype control",
+    ),
     # an Ig class named with a host species or "iso" is an isotype control: IgG1_Rat_k, Goat IgG, Arm.ham.IgG.iso
     (
         re.compile(
@@ -56,7 +65,7 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "blank / empty channel",
     ),
     (
-        re.compile(r"background|autofluo|^af\d{0,2}$|(^|\d|[ ._-])(bckg|bkg|bkgd)([ ._-]|\d|$)"),
+        re.compile(r"background|autofluo|^af\d{0,2}$|(^|\d|[ ._-])(bckg|bkg|bkgd)([ ._-]|\d|$)|^bg\d+[a-z]?([ ._-]|$)"),
         "background / autofluorescence channel",
     ),
     (

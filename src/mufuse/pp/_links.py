@@ -36,7 +36,15 @@ from .._genes import (
 )
 from ._exclusions import excluded, other_species
 from ._names import CD_DESIGNATION, candidates, clean_name, combo_parts
-from ._roles import VOCABULARY_REASON, antigen_like, category_role, vocabulary_role
+from ._roles import (
+    VOCABULARY_REASON,
+    antigen_like,
+    category_role,
+    measure_only,
+    paren_antigen,
+    structure_role,
+    vocabulary_role,
+)
 
 log = logging.getLogger("mufuse")
 
@@ -197,7 +205,7 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     curated table (guesses) → approved symbol (guesses) → CD designations (guesses) → ambiguous.
     """
     strong = [c for c, ok in scored if ok]
-    weak = [c for c, ok in scored if not ok]
+    weak = [c for c, ok in scored if not ok and not measure_only(c)]  # "Max" of "OD max" is no MAX
     found = _in_curated(strong, cleaned)
     if found:
         return found
@@ -441,9 +449,13 @@ def _rule_role(name: str, cleaned: str, species: str, flagged_isotype: bool) -> 
     category = excluded(name) or excluded(cleaned) or other_species(name, species)
     if flagged_isotype and category is None:
         category = "isotype control (prot.var['isotype_control'])"
-    if category:
+    if category and not (category.startswith("dye or channel") and paren_antigen(name)):
         return category_role(category), category
-    found = vocabulary_role(name) or (vocabulary_role(cleaned) if cleaned != name else None)
+    structured = structure_role(name)
+    if structured:
+        return structured
+    # the cleaned name drops a parenthesised antigen ("Comp-BV421-A (CCR7)"): the channel then names the antigen
+    found = vocabulary_role(name) or (vocabulary_role(cleaned) if cleaned != name and not paren_antigen(name) else None)
     return (found, VOCABULARY_REASON[found]) if found else None
 
 

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from .._genes import curated_index, curated_table, hgnc_index, name_key, name_words, scope
+from ._roles import strip_conjugate
 
 _PREFIX = re.compile(
     r"^(adt|ab|prot|protein|anti[ ._-]*(?:human|mouse)(?:[ /_-]*(?:human|mouse|rat))?|anti(?:human|mouse)|anti|abseq|"
@@ -116,7 +117,10 @@ def strip_measurement(name: str) -> str:
 
 def _clean(name: str) -> tuple[str, list[str]]:
     """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
-    s = strip_measurement(str(name).strip())
+    s = str(name).strip()
+    if "::" in s:  # FlowJo's "$PnN :: $PnS" ("Comp-BV421-A :: CCR7"): the stain's name follows the channel's
+        s = s.rsplit("::", 1)[1].strip() or s
+    s = strip_measurement(strip_conjugate(s))
     s = _CYCLE.sub("", s)
     if " - " in s:  # "CD8 - cytotoxic T cells"
         s = s.split(" - ", 1)[0]

@@ -70,8 +70,9 @@ def category_role(category: str) -> str:
 
 # words that say where in the cell a value was measured, and units: they never decide a role alone
 _COMPARTMENT = {"cell", "cells", "nucleus", "nuclei", "nuclear", "cytoplasm", "cytoplasmic", "cyto", "membrane"}
-_COMPARTMENT |= {"entire", "whole", "object", "objects", "mask", "ring", "expanded", "interior", "boundary"}
+_COMPARTMENT |= {"entire", "whole", "object", "objects", "mask", "ring", "expanded", "interior", "boundary", "nuc"}
 _UNITS = {"px", "pixel", "pixels", "um", "µm", "μm", "micron", "microns", "mm", "nm", "sq", "squared", "in", "of"}
+_UNITS |= {"um2", "µm2", "μm2", "px2", "mm2", "megapixel", "megapixels", "per", "pxl", "fullres", "lowres", "hires"}
 
 # cell shape and size (MCMICRO: Area, MajorAxisLength, MinorAxisLength, Eccentricity, Solidity, Extent, Orientation;
 # CellProfiler AreaShape_*; ark-analysis regionprops features; Xenium cell_area, nucleus_area)
@@ -80,18 +81,20 @@ _MORPH_CORE = {
     "compactness", "convexity", "elongation", "diameter", "feret", "caliper", "volume", "size", "aspect", "euler",
     "formfactor", "concavities", "concavity", "radius", "zernike", "anisotropy", "shape", "axis", "length", "width",
     "height", "thickness", "sphericity", "curvature", "asymmetry", "inertia", "moment", "moments", "hull", "ratio",
+    "surface", "neighbors", "neighbours", "neighbor", "neighbour", "delaunay", "touching", "distance", "triangle",
 }  # fmt: skip
 _MORPH = _MORPH_CORE | {
     "major", "minor", "convex", "equivalent", "equiv", "filled", "bbox", "bounding", "box", "max", "min", "maximum",
     "minimum", "mean", "median", "form", "factor", "number", "num", "resid", "dif", "diff", "square", "over", "nc",
     "to", "per", "by", "euclidean", "tensor", "eigenvalue", "central", "normalized", "hu", "principal", "angle",
     "degrees", "deg", "local", "global", "weighted", "polygon", "fitted", "ellipse", "x", "y", "z", "and",
+    "closest", "first", "second", "third", "between", "percent", "points", "nn", "knn", "dist", "nearest",
 }  # fmt: skip
 # positions (MCMICRO X_centroid; CellProfiler Location_Center_X; Xenium x_centroid; QuPath "Centroid X µm")
 _POS_CORE = {
     "x", "y", "z", "centroid", "center", "centre", "location", "position", "pos", "coord", "coords", "coordinate",
     "coordinates", "xmin", "xmax", "ymin", "ymax", "zmin", "zmax", "bbox", "spatial", "row", "col",
-    "column", "xy",
+    "column", "xy", "array", "slice", "within", "withintile",
 }  # fmt: skip
 _POS = _POS_CORE | {
     "min", "max", "local", "global", "start", "end", "top", "bottom", "left", "right", "image", "slide", "stage",
@@ -106,11 +109,17 @@ _ID_CORE = {
     "batch", "patient", "donor", "acquisition", "file", "filename", "path", "well", "plate", "frame", "field",
     "name", "tissue", "category", "segment", "segmentation", "method", "objectnumber", "number", "lineage", "subject",
     "condition", "group", "timepoint", "replicate", "run", "scene", "section", "block", "spot", "level", "type",
+    "metadata", "pathname", "url", "sector", "target", "groups", "patients", "spots", "samples",
+    "neighborhood", "neighbourhood", "kmeans", "phenograph", "flowsom", "som", "meta", "unique", "source", "recovery",
+    "analysis", "classifier", "inputs", "description", "inform", "final", "neighbor", "neighbour", "neighbors",
+    "neighbours", "parents", "children", "track",
 }  # fmt: skip
 _ID = _ID_CORE | {"cell", "object", "type", "global", "local", "positive", "negative", "of", "the", "num", "no", "nr"}
+_ID |= {"row", "col", "column", "rename", "renamed", "aggregate", "spatial", "number", "x", "y", "tile", "start", "end"}
+_ID |= {"recovered", "acquisition", "new", "old", "ab", "cells", "objects", "mask", "area", "category", "process"}
 # cytometry channels without an antigen (FCS $PnN names: scatter, time, detectors, fluorochromes, acquisition values)
 _CHANNEL_CORE = {
-    "fsc", "ssc", "time", "event", "length", "center", "offset", "width", "residual", "beaddist", "bead", "beads",
+    "fsc", "ssc", "time", "event", "length", "center", "offset", "width", "residual",
     "dist", "fl1", "fl2", "fl3", "fl4", "fl5", "fl6", "fl7", "fl8", "fl9", "fl10", "fl11", "fl12", "comp", "saturated",
     "fitc", "pe", "apc", "percp", "pacific", "blue", "orange", "cy3", "cy5", "cy5.5", "cy7", "bv421", "bv510",
     "bv570", "bv605", "bv650", "bv711", "bv785", "buv395", "buv496", "buv563", "buv661", "buv737", "buv805", "af488",
@@ -124,8 +133,12 @@ _TECH_CORE = {
     "codeword", "codewords", "probe", "probes", "transcript", "transcripts", "counts", "count", "total", "qc",
     "quality", "flag", "flagged", "filter", "filtered", "saturation", "nfeature", "ncount", "genes", "umi", "umis",
     "reads", "percent", "pct", "mito", "mt", "doublet", "score", "scores", "confidence", "snr", "noise",
+    "density", "homogeneity", "probability", "probab", "error", "errors", "complexity", "falsecode", "flags",
+    "feature", "features", "gene", "dnb", "prop", "perc", "detection", "missing", "bead", "beads", "md5", "digest",
+    "execution", "channels", "nfeatures", "ncounts", "ngenes",
 }  # fmt: skip
 _TECH = _TECH_CORE | {"n", "nucleus", "unassigned", "deprecated", "system", "intergenic", "per", "of", "adt", "rna"}
+_TECH |= {"data", "from", "fov", "image", "num", "points", "profile", "time", "cluster", "size", "core", "sum"}
 
 # a shape and a place together ("AreaShape_Center_X", "BoundingBoxMinimum_Y") are the cell's geometry: a position when a
 # coordinate word is among them, else a shape
@@ -147,6 +160,7 @@ VOCABULARY_REASON = {
     "channel": "a cytometry/imaging channel without an antigen (scatter, time, detector or dye)",
     "technical": "a technical / quality value (counts, controls, background)",
     "identifier": "an identifier, index, image or annotation column",
+    "stain": "a nuclear stain",
 }
 
 _SPLIT = re.compile(r"[^0-9A-Za-zµμαβγδεκλ]+")
@@ -223,15 +237,40 @@ def vocabulary_role(name: str) -> str | None:
         return None
     if _ANNOTATION.search(name):
         return "identifier"
-    ws = [w for w in words(name) if not w.isdigit() and w not in _UNITS]
-    ws = [w for w in ws if w not in _COMPARTMENT] or ws
+    if _TMA.match(name):
+        return "identifier"
+    ws = [_stem(w) for w in words(name) if not w.isdigit() and w not in _UNITS]
+    if ws and all(w in _COMPARTMENT for w in ws):
+        return "identifier"  # a column named "cell" or "Object" holds the cell's number (MERSCOPE, steinbock)
+    ws = [w for w in ws if w not in _COMPARTMENT]
     if not ws:
         return None
     present = set(ws)
     for role, core, vocab in _VOCABULARIES:
         if present <= vocab and present & core:
             return role if role != "geometry" else ("position" if present & _WHERE else "morphology")
+    if present <= _ALL_WORDS:  # words of several vocabularies ("Missing core", "Region Area"): the most core words
+        hits = [
+            (len(present & core), -i, role) for i, (role, core, _) in enumerate(_VOCABULARIES) if role != "geometry"
+        ]
+        best = max(hits)
+        return best[2] if best[0] else None
     return None
+
+
+# tissue-microarray layout columns (inForm "TMA Sector", "TMA Row"; CODEX "TMA_AB")
+_TMA = re.compile(r"^tma(?:[ ._-]+\w+)?$", re.IGNORECASE)
+
+
+def _stem(word: str) -> str:
+    """Read a vocabulary word with a number glued on ("bead2", "neighborhood10", "cellbound1") read as the word."""
+    stem = word.rstrip("0123456789")
+    return stem if stem != word and stem in _NUMBERED else word
+
+
+# words tools number ("Bead2", "neighborhood10", "CellId1", "fov3"); never a short word a gene shares ("COL1")
+_NUMBERED = {"bead", "beads", "neighborhood", "neighbourhood", "id", "cellid", "cluster", "region", "tile", "fov"}
+_NUMBERED |= {"image", "roi", "sample", "slide", "label", "object", "objectid", "level", "batch", "group", "spot"}
 
 
 # words of HGNC approved names that describe a place or a kind of measurement, not a protein
@@ -271,3 +310,212 @@ def antigen_like(cleaned: str) -> bool:
         if i < len(specific) and (specific[i] == w or (len(w) >= 5 and specific[i].startswith(w))):
             return True
     return False
+
+
+# --- names with a tool's structure: the measurement, compartment and processing words around a channel's name ---
+# statistics and processing steps tools write around a channel's name (QuPath "Cell: CD3: Mean", "Nucleus:
+# Hematoxylin OD mean"; CosMx "Mean.CD45"; MERSCOPE "Cellbound1_raw"; CellProfiler "MeanIntensity"; FlowJo
+# "_asinh_aligned"; QuPath's "bis" of a repeated channel name)
+_STATISTIC = {
+    "mean", "median", "max", "min", "sum", "std", "stdev", "sd", "dev", "range", "integrated", "intensity", "avg",
+    "average", "mad", "variance", "quartile", "lower", "upper", "edge", "od", "raw", "high", "low", "pass", "asinh",
+    "arcsinh", "aligned", "transformed", "rs", "bis", "total", "maxintensity", "meanintensity", "minintensity",
+    "medianintensity", "stdintensity", "integratedintensity", "massdisplacement", "maxintensityedge", "fullstack",
+    "stack", "full", "filtered", "mass", "displacement", "lowerquartileintensity", "upperquartileintensity",
+}  # fmt: skip
+# fluorochromes, fluorescent proteins, chromogens and detectors (BD, BioLegend, Thermo Fisher, Miltenyi, Cytek, Bio-Rad
+# fluorochrome lists; Attune "BL1", Aurora "B2", LSR "YG 780/60" detector names): a channel with no antigen
+_FLUOR = {
+    "fitc", "pe", "apc", "percp", "tr", "texas", "texasred", "dazzle", "fire", "efluor", "eflour", "fluor", "alexa",
+    "bv", "buv", "bb", "bux", "super", "bright", "superbright", "pacific", "pac", "pacblu", "pacblue", "pacorange",
+    "pacgreen", "qdot", "spark", "nir", "novafluor", "cfluor", "realblue", "realyellow", "vio", "vioblue", "viogreen",
+    "viobright", "kiravia", "starbright", "h7", "zsgreen", "gfp", "egfp", "yfp", "eyfp", "rfp", "cfp", "bfp",
+    "mcherry", "tdtomato", "dsred", "venus", "mkate", "mkate2", "mneongreen", "mcitrine", "cerulean", "dab", "opal",
+    "cy", "dylight", "atto", "ef", "red", "green", "blue", "orange", "violet", "yellow", "far", "ultraviolet", "uv",
+    "bl", "rl", "vl", "yl", "yg", "laser", "fl", "cy3", "cy5", "cy55", "cy7", "petr", "pecy5", "pecy7", "percpcy55",
+    "apccy7", "apch7", "pecf594", "ecd", "aqua", "comp", "fjcomp", "compensated", "fsc",
+    "ssc", "brilliant", "cyanine",
+}  # fmt: skip
+# a channel's number, cycle, region or generic marker slot ("c12", "ch001", "Ch1Cy1", "cyc001", "reg014", "Marker1"),
+# and a fluorochrome or detector with its wavelength ("BV421", "PE-Cy5.5", "AF647", "B515", "Opal570", "Fire810")
+_INDEX_TOKEN = re.compile(r"^(?:(?:ch|chan|channel|cyc|cycle|cy|reg|region|c|marker|stain)\d+){1,3}$")
+_FLUOR_TOKEN = re.compile(
+    r"^(?:(?:bv|buv|bb|bux|sb|qd|qdot|af|a|opal|cf|ef|efluor|eflour|dy|dylight|atto|rb|ry|nfb|nfr|nfy|nfv|vio|pe|apc|"
+    r"fire|dazzle|spark|nir|kiravia|cfluor[a-z]?|r(?=7[01]\d$))\d{3}|(?:cy|cyanine)[357](?:\.?5)?|h7"
+    # Beckman PC5/PC5.5/PC7 and Krome Orange; a laser's detector at an emission wavelength ("B530", "V450", never the
+    # mouse antigen "B220"); Annexin "A1" and HLA "A2" are no dyes (a dye's number has three digits)
+    r"|pc(?:5(?:\.5)?|7)|(?:v|b|r|yg|uv|u|y|g|bl|rl|vl|yl|ko)[3-8]\d\d)$"
+)
+# detectors by laser and number (Cytek Aurora "B2", "UV7"; Attune "BL1"; FACSCalibur "FL3") and CosMx's channel
+# colours ("Mean.G"): only read as channels beside a detector suffix ("-A"), a "Comp-" prefix or a statistic, so that
+# "B7-H3" stays an antigen
+_DETECTOR = re.compile(r"^(?:b|v|r|g|u|yg|uv|bl|rl|vl|yl|fl)\d{0,2}$")  # never "y": "max_y" is a place
+_NUCLEAR = {"dna", "dapi", "hoechst", "nuclear", "nuclei", "ir191", "ir193"}
+# stains that say nothing about one antigen: nuclear and H&E dyes, poly-T and rRNA probes, cell-boundary stains,
+# viability dyes (7-AAD, ViViD, Zombie, Ghost Dye, LIVE/DEAD Fixable, propidium iodide), also in a dump channel
+_STAIN = re.compile(
+    r"h(?:a)?ematoxylin|eosin(?!o)|polyt|poly[ ._-]t(?:[ ._-]|$)|(?:^|[^a-z])r(?:rna)(?:[^a-z]|$)|cellbound|"
+    r"(?:^|[^a-z])vivid(?:[^a-z]|$)|7[ ._-]?aad|zombie|ghost[ ._-]?dye|live[ ._/-]*dead|fixable[ ._-]*viability|"
+    r"propidium|(?:^|[^a-z])fvd(?:[^a-z]|$)"
+)
+# CellProfiler's measurement categories (cellprofiler_core.constants.measurement; the module docs): the category
+# decides the role, and for intensities the image (channel) name after the statistic does
+_CP_ROLE = {
+    "location": "position",
+    "areashape": "morphology",
+    "neighbors": "morphology",
+    "texture": "morphology",
+    "granularity": "morphology",
+    "radialdistribution": "morphology",
+    "objectskeleton": "morphology",
+    "correlation": "morphology",
+    "metadata": "identifier",
+    "filename": "identifier",
+    "pathname": "identifier",
+    "url": "identifier",
+    "parent": "identifier",
+    "children": "identifier",
+    "trackobjects": "identifier",
+    "number": "identifier",
+    "imagenumber": "identifier",
+    "objectnumber": "identifier",
+    "group": "identifier",
+    "md5digest": "technical",
+    "executiontime": "technical",
+    "height": "technical",
+    "width": "technical",
+    "scaling": "technical",
+    "moduleerror": "technical",
+    "imagequality": "technical",
+    "threshold": "technical",
+    "count": "technical",
+}
+_CP_INTENSITY = re.compile(
+    r"^intensity_(?:mean|median|max|min|std|integrated|mad|lowerquartile|upperquartile|mass)\w*?intensity(?:edge)?"
+    r"(?:_(?P<image>.+))?$|^intensity_massdisplacement(?:_(?P<image2>.+))?$",
+    re.IGNORECASE,
+)
+_CP_CATEGORY = re.compile(r"^(?P<cat>[A-Za-z0-9]+)_(?=\S)")
+# a distance to a region or a line ("Distance to stroma", "Distance from Process Region Edge (pixels)", QuPath
+# "Signed distance to annotation Islet µm"): the cell's place
+_DISTANCE = re.compile(
+    r"^(?:signed[ ._-]+|min(?:imum)?[ ._-]+|max(?:imum)?[ ._-]+)?dist(?:ance)?[ ._-]*(?:to|from)(?=[ ._-]|$)", re.I
+)
+
+
+def _channel_words(ws: list[str], fcs: bool) -> str | None:
+    """Role of the words around a channel's name once statistics and compartments are gone (None: an antigen)."""
+    left = [w for w in ws if not w.isdigit() and w not in _UNITS and w not in _COMPARTMENT and w not in _STATISTIC]
+    context = fcs or len(left) < len(ws)
+    if not left:
+        return None
+    if any(w.startswith("probab") for w in left):
+        return "technical"  # a pixel-classifier probability map (ilastik "ProbabStack")
+    if set(left) <= _NUCLEAR and context:
+        return "stain"
+    strong = [w for w in left if w in _FLUOR or _FLUOR_TOKEN.match(w) or _INDEX_TOKEN.match(w)]
+    weak = [w for w in left if _DETECTOR.match(w) and w not in strong]
+    if len(strong) + len(weak) == len(left) and (strong or (weak and context)):
+        return "channel"
+    return None
+
+
+def structure_role(name: str) -> tuple[str, str] | None:
+    """Return the role and reason of a name built by a tool around a channel, or ``None``.
+
+    Reads the structures that public tools write: CellProfiler categories (``Location_Center_X``,
+    ``Intensity_MeanIntensity_FullStack_c12``, ``Metadata_Well``), stains (H&E, poly-T, cell-boundary, viability dyes,
+    also in a dump channel), distances to regions, and channels named by their fluorochrome, detector or number
+    alone, with statistics and compartments around them (``Cell: Opal 570 mean``, ``Comp-PE-Cy7-A``,
+    ``reg014_cyc001_ch001_Ch1Cy1``). A name that is itself an approved gene symbol (``MAX``, ``COMP``) is a marker.
+
+    Examples
+    --------
+    >>> structure_role("Location_Center_X")[0], structure_role("Cell: Hematoxylin OD mean")[0]
+    ('position', 'stain')
+    >>> structure_role("Comp-PerCP-Cy5.5-A")[0], structure_role("Cell: CD3: Mean") is None
+    ('channel', True)
+    """
+    s = str(name).strip()
+    if name_key(s) in hgnc_index().approved:
+        return None
+    low = s.lower()
+    if _STAIN.search(low):
+        return "stain", "a nuclear, H&E, RNA, cell-boundary or viability stain (also in a dump channel), no antigen"
+    if _DISTANCE.match(s):
+        return "position", VOCABULARY_REASON["position"] + ": a distance to a region"
+    cp = _CP_INTENSITY.match(s)
+    if cp:
+        image = cp.group("image") or cp.group("image2") or ""
+        inner = _channel_words(words(image), True) if image else "channel"
+        if inner is None:
+            return None
+        return inner, f"CellProfiler intensity of image '{image}': " + VOCABULARY_REASON[inner]
+    cat = _CP_CATEGORY.match(s)
+    if cat and cat.group("cat").lower() in _CP_ROLE and cat.group("cat")[0].isupper():
+        role = _CP_ROLE[cat.group("cat").lower()]
+        if role == "morphology" and set(words(s)) & _WHERE:  # "AreaShape_Center_X", "AreaShape_BoundingBoxMinimum_Y"
+            role = "position"
+        return role, f"CellProfiler '{cat.group('cat')}' measurement: " + VOCABULARY_REASON[role]
+    body = re.sub(r"^(?:fj)?comp[ ._-]+", "", low)
+    # FlowJo's processing suffixes, then the detector's value: area, height or width ("-A", "-H", "-W", "-A-1")
+    body = re.sub(r"(?:_(?:asinh|arcsinh|logicle|aligned|transformed|scaled|norm\w*))+$", "", body)
+    tail = re.compile(r"[ ._-](?:[ahw]|area|height|width)(?:[ ._-]\d)?(?=$|[ ._-])")
+    fcs = body != low or bool(tail.search(body))
+    body = tail.sub(" ", body)
+    found = None if paren_antigen(s) else _channel_words(words(re.sub(r"\([^()]*\)", " ", body)), fcs)
+    return (found, VOCABULARY_REASON[found]) if found else None
+
+
+def paren_antigen(name: str) -> bool:
+    """Tell whether a name carries an antigen in parentheses ("Comp-BV421-A (CCR7)"), not units or a laser."""
+    groups = re.findall(r"\(([^()]*)\)", str(name))
+    return any(not measure_only(g) and re.search(r"[A-Za-z]{2}", g) for g in groups)
+
+
+# every word a tool writes around a channel's name: a word span made of these alone is never a gene ("Max", "Comp")
+_MEASURE_WORDS = frozenset(
+    _ALL_WORDS | _STATISTIC | _FLUOR | _UNITS | {"weighting", "yg", "uv", "bl", "rl", "vl", "yl"}
+)
+
+
+def measure_only(candidate: str) -> bool:
+    """Tell whether a candidate is made only of measurement, compartment or channel words (``Max-distance``)."""
+    ws = words(candidate)
+    return bool(ws) and all(w in _MEASURE_WORDS or w.isdigit() for w in ws)
+
+
+# fluorochrome words that are never part of an antigen's name (no colour words, no single letters, no detectors)
+_CONJUGATE = _FLUOR - {"red", "green", "blue", "orange", "violet", "yellow", "far", "uv", "comp", "fjcomp"}
+_CONJUGATE -= {"compensated", "fsc", "ssc", "laser", "fl", "bl", "rl", "vl", "yl", "yg", "aqua"}
+
+
+def _conjugate_word(word: str) -> bool:
+    w = word.lower()
+    return w in _CONJUGATE or bool(_FLUOR_TOKEN.match(w))
+
+
+def strip_conjugate(name: str) -> str:
+    """Remove a fluorochrome written before or after the antigen, slashes included (``APC/Fire 750 anti-human CD4``).
+
+    The numbers of a fluorochrome go with it (``Alexa Fluor 647``, ``PE/Dazzle 594``); a name that is nothing but
+    fluorochrome words is returned as it is.
+
+    Examples
+    --------
+    >>> strip_conjugate("APC/Fire 750 anti-human CD4"), strip_conjugate("CD8a PE/Cyanine7"), strip_conjugate("APC")
+    ('anti-human CD4', 'CD8a', 'APC')
+    """
+    s = str(name)
+    tokens = list(re.finditer(r"[^ /._-]+", s))
+    i, j = 0, len(tokens)
+    while i < j and (_conjugate_word(tokens[i].group()) or (i and tokens[i].group().isdigit())):
+        i += 1
+    while j > i and (
+        _conjugate_word(tokens[j - 1].group())
+        or (tokens[j - 1].group().isdigit() and j - 2 >= i and _conjugate_word(tokens[j - 2].group()))
+    ):
+        j -= 1
+    if (i == 0 and j == len(tokens)) or i >= j:
+        return s
+    return s[tokens[i].start() : tokens[j - 1].end()]
