@@ -17,7 +17,7 @@ import pytest
 from scipy import sparse
 
 import mufuse
-from conftest import read_quiet
+from conftest import assert_unchanged, read_quiet, snapshot
 from mufuse import LinkError, MufuseError, StateError
 from mufuse.cli import build_parser, main
 
@@ -255,16 +255,75 @@ def test_counts_only_in_raw_with_more_genes_than_x(sim):
     np.testing.assert_allclose(m["rna"].obsm["mufuse_shared"], reference["rna"].obsm["mufuse_shared"], atol=1e-6)
 
 
-def test_no_counts_anywhere_lists_every_place(sim):
+def _scaled(x) -> np.ndarray:
+    d = x.toarray() if sparse.issparse(x) else np.asarray(x)
+    return np.asarray((d - d.mean(0)) / (d.std(0) + 1e-9), dtype=np.float32)
+
+
+def test_no_counts_and_no_log_normalized_values_lists_every_place(sim):
     rna = sim["rna"].copy()
-    rna.layers["scaled"] = np.asarray(
-        (rna.X.toarray() - rna.X.toarray().mean(0)) / (rna.X.toarray().std(0) + 1e-9), dtype=np.float32
-    )
-    rna.X = _lognorm(rna.X)
+    rna.layers["scaled"] = _scaled(rna.X)
+    rna.X = _scaled(_lognormalized(rna.X, "scanpy_1e4"))  # sc.pp.scale after log1p, the log values not kept
     m = _mdata(rna=rna, prot=sim["prot"].copy())
-    with pytest.raises(StateError, match=r"'rna' holds no raw counts: \.X looks log1p.*layers\['scaled'\] looks"):
+    before = snapshot(m)
+    with pytest.raises(
+        StateError, match=r"'rna' holds neither raw counts nor log-normalized.*layers\['scaled'\] looks"
+    ):
         mufuse.pp.harmonize(m)
+    assert_unchanged(m, before)
     assert mufuse.pp.link_features(m)["status"].eq("linked").sum() >= 10  # linking needs no counts
+
+
+def _lognormalized(x, how: str):
+    """Log-normalized RNA as processed public objects ship it (no counts kept)."""
+    x = sparse.csr_matrix(x, dtype=np.float32)
+    totals = np.asarray(x.sum(1)).ravel()
+    if how == "log1p_counts":
+        scaled = x
+    else:
+        target = {"scanpy_1e4": 1e4, "seurat_1e4": 1e4, "cpm": 1e6, "median": float(np.median(totals))}[how]
+        scaled = sparse.diags((target / totals).astype(np.float32)) @ x
+    out = sparse.csr_matrix(scaled)
+    out.data = np.log1p(out.data)
+    return out
+
+
+@pytest.mark.parametrize("how", ["scanpy_1e4", "cpm", "median", "log1p_counts"])
+@pytest.mark.parametrize("where", ["X", "dense_X", "layer_data", "raw"])
+def test_log_normalized_rna_without_counts_gives_what_the_counts_give(sim, how, where):
+    reference = _harmonize_quiet(sim, copy=True)
+    rna = sim["rna"].copy()
+    logged = _lognormalized(rna.X, how)
+    if where == "X":
+        rna.X = logged
+    elif where == "dense_X":
+        rna.X = logged.toarray()
+    elif where == "layer_data":  # Seurat's "data" slot; .X then holds scaled values
+        rna.layers["data"] = logged
+        rna.X = _scaled(logged)
+    else:  # scanpy's habit: .raw = the log-normalized object, .X scaled
+        rna.X = logged
+        rna.raw = rna.copy()
+        rna.X = _scaled(logged)
+    m = _mdata(rna=rna, prot=sim["prot"].copy())
+    before = snapshot(m)
+    msgs = _warnings_of(mufuse.pp.harmonize, m)
+    assert any("looks log-normalized" in w and "assuming log1p of counts scaled per cell" in w for w in msgs), msgs
+    assert "log-normalized; no counts found" in m.uns["mufuse"]["report"]["counts_source"]
+    for key in ("mufuse_shared", "mufuse_active"):
+        np.testing.assert_allclose(m["rna"].obsm[key], reference["rna"].obsm[key], atol=1e-4)
+    assert_unchanged(m, before, obsm_too=False)
+
+
+def test_log_values_named_while_counts_exist_point_to_the_counts(sim):
+    rna = sim["rna"].copy()
+    rna.layers["counts"] = rna.X.copy()
+    rna.X = _lognormalized(rna.X, "scanpy_1e4")
+    m = _mdata(rna=rna, prot=sim["prot"].copy())
+    with pytest.raises(StateError, match=r"\.X looks log1p.*pass layer=None to let it find them"):
+        mufuse.pp.harmonize(m, layer="X")
+    _harmonize_quiet(m)  # found by itself: the counts, no assumption
+    assert m.uns["mufuse"]["report"]["counts_source"] == "layers['counts']"
 
 
 # -- 5. a few extreme cells: they never set everyone's scale, and no advice is circular ------------------------------

@@ -167,3 +167,82 @@ def _relabel_spikes(
         if abs(pos - other_neg) < abs(pos - other_pos):
             out[b] = (pos, None)
     return out
+
+
+SHIFT_LIMIT = 0.5  # SD: per-batch z-scores that place one population this far apart across batches are a mix change
+
+
+def composition_shift(x: np.ndarray, groups: np.ndarray, n_groups: int, markers: list[str]) -> pd.DataFrame:
+    """How far z-scoring each batch separately moves a marker's populations apart across batches.
+
+    ``batch_key`` z-scores each batch on its own mean and standard deviation, which assumes every batch holds the same
+    mix of cells: an affine technical difference (depth, staining) is then removed and each population lands on the
+    same z-score in every batch. When the mix differs (one sample of sorted T cells beside whole blood), the batch's
+    mean and SD move with the mix and the same population lands elsewhere. The peaks of the marker's distribution
+    (:func:`landmarks`) show where each population sits; their per-batch z-scores, compared across batches, measure the
+    displacement the per-batch z-score would make.
+
+    Parameters
+    ----------
+    x
+        Transformed protein values, cells × markers.
+    groups, n_groups
+        Batch code of each cell (``0 .. n_groups - 1``) and the number of batches.
+    markers
+        Marker names.
+
+    Returns
+    -------
+    One row per marker with two peaks in at least two batches: ``shift`` (SD: the largest difference across batches
+    of the per-batch z-score of the negative or the positive peak), ``batch_low``/``batch_high`` (the batch codes
+    where the positive peak's z-score is lowest and highest) and ``positive_share`` (the share of cells above the
+    midpoint of the peaks in those two batches). Empty when no marker shows two peaks in two batches.
+    """
+    rows = []
+    for j, marker in enumerate(markers):
+        row = _marker_shift(x[:, j], groups, n_groups)
+        if row is not None:
+            rows.append({"marker": marker, **row})
+    return pd.DataFrame(rows, columns=["marker", "shift", "batch_low", "batch_high", "positive_share_low",
+                                       "positive_share_high", "share_z"])  # fmt: skip
+
+
+def _marker_shift(v: np.ndarray, groups: np.ndarray, n_groups: int) -> dict | None:
+    """Per-batch z-scores of one marker's peaks, compared across batches (see :func:`composition_shift`).
+
+    A batch with one peak (all its cells negative, or all positive: sorted cells) has it read as the negative or the
+    positive population by which of the two-peak batches' peaks it lies nearer.
+    """
+    found = {}
+    for b in range(n_groups):
+        vb = v[groups == b]
+        if vb.size >= MIN_CELLS and np.isfinite(vb).all() and vb.std() > 0:
+            found[b] = (*landmarks(vb, seed=b), float(vb.mean()), float(vb.std()))
+    two = [f for f in found.values() if f[1] is not None]
+    if not two or len(found) < 2:
+        return None
+    ref_neg, ref_pos = float(np.mean([f[0] for f in two])), float(np.mean([f[1] for f in two]))
+    zn, zp, share = {}, {}, {}
+    for b, (first, second, mu, sd) in found.items():
+        lower: float | None = first
+        upper: float | None = second
+        if second is None and abs(first - ref_pos) < abs(first - ref_neg):
+            lower, upper, offset = None, first, first - ref_pos  # one peak: the positive population
+        else:
+            offset = first - ref_neg
+        if lower is not None:
+            zn[b] = (lower - mu) / sd
+        if upper is not None:
+            zp[b] = (upper - mu) / sd
+        mid = (lower + upper) / 2 if lower is not None and upper is not None else (ref_neg + ref_pos) / 2 + offset
+        share[b] = float(np.mean(v[groups == b] > mid))
+    spans = [max(z.values()) - min(z.values()) for z in (zn, zp) if len(z) >= 2]
+    if not spans:
+        return None
+    z = zp if len(zp) >= 2 else zn
+    low, high = min(z, key=z.__getitem__), max(z, key=z.__getitem__)
+    n_low, n_high = int((groups == low).sum()), int((groups == high).sum())
+    pooled = (share[low] * n_low + share[high] * n_high) / (n_low + n_high)
+    se = np.sqrt(max(pooled * (1 - pooled), 1e-9) * (1 / n_low + 1 / n_high))
+    return {"shift": max(spans), "batch_low": low, "batch_high": high, "positive_share_low": share[low],
+            "positive_share_high": share[high], "share_z": abs(share[high] - share[low]) / se}  # fmt: skip

@@ -8,8 +8,12 @@ holds counts (non-negative integers, :func:`mufuse.tl.detect_state`) is used, an
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+from scipy import sparse
 
 from . import _validate
 from ._errors import MufuseError, StateError
@@ -105,6 +109,12 @@ def find(adata, layer: str | None, modality: str, *, option: str = "layer", requ
         label, matrix, genes = _explicit(adata, layer, modality, option)
         matrix = _validate.readable(matrix, modality)
         source = Source(matrix, label, genes, *detect_state(matrix, return_reason=True))
+        if (
+            require_counts
+            and source.state == "log1p"
+            and not any(detect_state(m) == "counts" for _, m, _ in _places(adata) if m is not matrix)
+        ):
+            return _from_log(source, modality)
         if require_counts and source.state in NOT_COUNTS:
             raise StateError(
                 f"modality '{modality}' {label} looks {source.state} ({source.why}), not like counts; mufuse "
@@ -123,12 +133,47 @@ def find(adata, layer: str | None, modality: str, *, option: str = "layer", requ
     # values are then named, gene by gene, by the passes over the counts)
     if tried and not (require_counts and tried[0].state in NOT_COUNTS):
         return tried[0]
+    logged = next((s for s in tried if s.state == "log1p"), None)
+    if logged is not None:
+        return _from_log(logged, modality)
     seen = "; ".join(f"{s.label} looks {s.state} ({s.why})" for s in tried) if tried else "no .X and no layers"
     raise StateError(
-        f"modality '{modality}' holds no raw counts: {seen}{'' if adata.X is not None else '; no .X'}; mufuse "
-        f"normalizes from raw counts: add them (e.g. mdata['{modality}'].layers['counts'] = <raw UMI counts>) and "
-        f"pass {option}='counts'"
+        f"modality '{modality}' holds neither raw counts nor log-normalized values: {seen}"
+        f"{'' if adata.X is not None else '; no .X'}; scaled or transformed values cannot be turned back into "
+        "expression levels. Read the dataset's counts (its raw count matrix, e.g. from GEO or CELLxGENE) into "
+        f"mdata['{modality}'].layers['counts'], or pass {option}='<layer>' if another layer holds counts or "
+        "log-normalized values"
     )
+
+
+def _expm1(matrix):
+    """``expm1`` of a matrix without touching it: sparse data copied, dask lazily, dense once."""
+    if sparse.issparse(matrix):
+        out = matrix.copy()
+        out.data = np.expm1(out.data)
+        return out
+    if hasattr(matrix, "map_blocks"):
+        return matrix.map_blocks(_expm1, dtype=matrix.dtype)
+    return np.expm1(np.asarray(matrix))
+
+
+def _from_log(source: Source, modality: str) -> Source:
+    """Use log-normalized values when no counts exist: ``expm1`` gives each cell's normalized expression.
+
+    The assumption (stated in a warning and the report): the values are ``log1p`` of counts scaled per cell (scanpy's
+    ``normalize_total`` + ``log1p``, Seurat's ``LogNormalize``). Library-size normalization is per cell and scale-free,
+    so normalizing ``expm1`` of them again gives what the counts would give, whatever scale factor was used.
+    """
+    warnings.warn(
+        f"modality '{modality}' holds no raw counts; its {source.label} looks log-normalized ({source.why}). mufuse "
+        "uses expm1 of it as each cell's normalized expression, assuming log1p of counts scaled per cell (scanpy "
+        "normalize_total + log1p, Seurat LogNormalize); the result equals what the counts give when that holds. "
+        f"Put the raw counts in mdata['{modality}'].layers['counts'] if you have them",
+        UserWarning,
+        stacklevel=4,
+    )
+    label = f"expm1 of {source.label} (log-normalized; no counts found)"
+    return Source(_expm1(source.matrix), label, source.genes, "log1p", source.why)
 
 
 def gene_space(adata, modality: str):

@@ -122,12 +122,12 @@ def test_counts_layer_is_used_when_x_is_lognormalized(sim):
     assert sim.uns["mufuse"]["report"]["rna_fractional_values"] == 0  # integer counts
 
 
-def test_lognormalized_rna_without_counts_is_refused(sim):
-    x = sim["rna"].X.copy()
-    x.data = np.log1p(x.data)
-    sim["rna"].X = x
+def test_scaled_rna_without_counts_is_refused_and_nothing_changes(sim):
+    """Log-normalized RNA is used (tests/test_real_inputs.py); z-scores cannot give expression levels back."""
+    x = sim["rna"].X.toarray()
+    sim["rna"].X = ((np.log1p(x) - np.log1p(x).mean(0)) / (np.log1p(x).std(0) + 1e-9)).astype(np.float32)
     snap = snapshot(sim)
-    with pytest.raises(mufuse.StateError, match=r"'rna'.*log1p.*layer='counts'"):
+    with pytest.raises(mufuse.StateError, match=r"'rna' holds neither raw counts nor log-normalized.*counts"):
         mufuse.pp.harmonize(sim)
     assert_unchanged(sim, snap)
 

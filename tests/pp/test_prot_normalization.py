@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import anndata as ad
 import mudata
 import numpy as np
@@ -334,3 +336,54 @@ def test_batch_align_reads_a_zero_spike_as_a_spike():
     # batch 2's negative population (not its zero spike) lands on batch 1's negative peak
     moved = aligned[n:, 0][~pos2 & (b2 > 0)]
     assert abs(np.median(moved) - neg1) < 0.35, (np.median(moved), neg1)
+
+
+def _sorted_beside_blood(seed=0):
+    """One sample of sorted T cells (at half the antibody depth) beside a whole-blood sample, unpaired."""
+    m = mufuse.datasets.simulated(3000, seed=seed, paired=False, prescaled=False)
+    prot = m["prot"]
+    rng = np.random.default_rng(seed)
+    t_cell = prot.obs["cell_type"].astype(str).isin(["CD4 T", "CD8 T"]).to_numpy()
+    sorted_ = t_cell & (rng.random(prot.n_obs) < 0.8)
+    x = np.asarray(prot.X, dtype=np.float64)
+    x[sorted_] = rng.binomial(x[sorted_].astype(np.int64), 0.5)
+    prot.X = x.astype(np.float32)
+    prot.obs["sample"] = np.where(sorted_, "sorted_T", "blood")
+    return m, sorted_
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batches_of_different_mixes_are_said_and_batch_align_brings_their_cells_together(seed):
+    m, sorted_ = _sorted_beside_blood(seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mufuse.pp.harmonize(m, batch_key="sample")
+    said = [str(w.message) for w in caught if "hold different mixes of cells" in str(w.message)]
+    assert len(said) == 1 and "batch_align=True" in said[0] and "'sorted_T'" in said[0], said
+    table = m.uns["mufuse"]["report"]["batch_composition"]
+    assert len(table) >= 3 and set(table["batch_low"]) | set(table["batch_high"]) == {"sorted_T", "blood"}
+    t_cells = m["prot"].obs["cell_type"].astype(str).isin(["CD4 T", "CD8 T"]).to_numpy()
+    col = list(m.uns["mufuse"]["active"]["prot"]).index(table["marker"][0])
+
+    def apart(mm) -> float:  # the same T cells, in the two samples: how far apart on the worst marker
+        a = mm["prot"].obsm["mufuse_active"][:, col]
+        return abs(a[t_cells & sorted_].mean() - a[t_cells & ~sorted_].mean())
+
+    per_batch = apart(m)
+    m2, _ = _sorted_beside_blood(seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mufuse.pp.harmonize(m2, batch_key="sample", batch_align=True)
+    assert not any("hold different mixes" in str(w.message) for w in caught)
+    assert "batch_composition" not in m2.uns["mufuse"]["report"]
+    assert per_batch > 0.5 and apart(m2) < per_batch / 2, (per_batch, apart(m2))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_batches_of_one_mix_at_different_depths_raise_no_composition_warning(seed):
+    m = _batched_mdata(seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mufuse.pp.harmonize(m, batch_key="batch")
+    assert not any("hold different mixes" in str(w.message) for w in caught)
+    assert "batch_composition" not in m.uns["mufuse"]["report"]

@@ -199,6 +199,8 @@ def harmonize(
     report.update(step.input_report(opts, r, p, empty, pairing), rna_names=link_params.get("rna_names", ""))
     if p.alignment is not None:
         report["batch_align"] = p.alignment
+    if p.composition is not None:
+        report["batch_composition"] = p.composition
     if p.dsb is not None:
         report["dsb"] = {"background": p.dsb["background"], "isotypes": p.dsb["isotypes"]}
     params = step.record_params(mdata, opts, p.transform, groups, link_params, p.dsb, p.recovered)
