@@ -704,3 +704,21 @@ def test_a_closed_pipe_is_not_an_error(sim, tmp_path):
     exe = Path(sys.executable).parent / "mufuse"
     res = subprocess.run(f"'{exe}' links '{path}' | head -1", shell=True, capture_output=True, text=True, timeout=300)
     assert res.stdout.startswith("column") and "Error" not in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("other_layers", [[], ["spliced", "unspliced"]])
+def test_negative_rna_values_get_advice_that_applies(sim, other_layers):
+    rna = sim["rna"].copy()
+    x = rna.X.copy().astype(np.float32)
+    x.data[::50] = -1.0  # a few negative entries: no counts, no log-normalized values either
+    for name in other_layers:
+        rna.layers[name] = x.copy()
+    rna.X = x
+    m = _mdata(rna=rna, prot=sim["prot"].copy())
+    with pytest.raises(MufuseError, match="does not hold counts") as err:
+        mufuse.pp.harmonize(m)
+    said = str(err.value)
+    if other_layers:
+        assert "layers: spliced, unspliced" in said and "layer='<name>'" in said
+    else:
+        assert "no other layer is there" in said and "layers['counts']" in said and "layer='counts'" not in said

@@ -11,6 +11,8 @@ import numpy as np
 from anndata import AnnData
 from scipy import sparse
 
+from . import _validate
+
 STATES = ("counts", "normalized", "log1p", "zscored", "unit_scaled", "arcsinh", "binary", "other")
 
 _SAMPLE_ROWS = 5_000
@@ -33,6 +35,7 @@ def _sample_rows(x, n_max: int = _SAMPLE_ROWS):
 def detect_state(adata_or_array, *, layer: str | None = ..., return_reason: Literal[False] = ...) -> str: ...
 @overload
 def detect_state(adata_or_array, *, layer: str | None = ..., return_reason: Literal[True]) -> tuple[str, str]: ...
+@_validate.accepts("tl.detect_state", "an AnnData, a numpy array or a sparse matrix", _validate.is_matrix)
 def detect_state(adata_or_array, *, layer: str | None = None, return_reason: bool = False) -> str | tuple[str, str]:
     """Tell what state a matrix is in, from its own statistics.
 

@@ -6,10 +6,12 @@ before anything is computed or written.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -283,3 +285,64 @@ def numeric_2d(x: Any, which: str) -> np.ndarray:
     if a.shape[0] < 2 or a.shape[1] < 1:
         raise MufuseError(f"the {which} array has shape {a.shape}; it needs at least 2 cells and 1 feature")
     return a
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+# what a user may hold, and what to do with it where a function takes something else
+_KIND_HINT = {
+    "MuData": "pass one modality: mdata['rna'] or mdata['prot']",
+    "AnnData": "build a MuData first: mudata.MuData({'rna': rna_adata, 'prot': prot_adata})",
+    "str": "read the file first: mudata.read_h5mu(path)",
+    "PosixPath": "read the file first: mudata.read_h5mu(path)",
+}
+
+
+def accepts(public: str, what: str, check: Callable[[Any], bool]) -> Callable[[_F], _F]:
+    """Refuse, at once, a first argument of a kind the public function does not take (issue 30).
+
+    A MuData handed to a function of one matrix, an AnnData where a MuData belongs, a path or ``None`` get a
+    :class:`MufuseError` naming the function, what it takes, what it got and the fix, before any work.
+
+    Parameters
+    ----------
+    public
+        The function's public name (``"tl.detect_state"``).
+    what
+        What it takes, for the message (``"a MuData"``).
+    check
+        Tells whether the first argument is of a kind it takes.
+    """
+
+    def wrap(function: _F) -> _F:
+        @functools.wraps(function)
+        def checked(first, *args, **kwargs):
+            if not check(first):
+                kind = type(first).__name__
+                hint = _KIND_HINT.get(kind, "")
+                raise MufuseError(
+                    f"mufuse.{public} takes {what}, got {kind}" + (f"; {hint}" if hint and kind not in what else "")
+                )
+            return function(first, *args, **kwargs)
+
+        return cast(_F, checked)
+
+    return wrap
+
+
+def is_mudata(obj) -> bool:
+    """Tell a MuData (the first argument of most public functions)."""
+    from mudata import MuData
+
+    return isinstance(obj, MuData)
+
+
+def is_matrix(obj) -> bool:
+    """Tell an AnnData (or view), a numpy array, a scipy sparse matrix or a dask array: one matrix of cells."""
+    from anndata import AnnData
+
+    return isinstance(obj, AnnData | np.ndarray) or sparse.issparse(obj) or hasattr(obj, "map_blocks")
+
+
+def is_scales_input(obj) -> bool:
+    """Tell what :func:`mufuse.tl.check_scales` takes: a MuData or an array of cells x features."""
+    return is_mudata(obj) or isinstance(obj, np.ndarray)

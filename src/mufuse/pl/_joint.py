@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _obs, _store
+from .. import _obs, _store, _validate
 from .._errors import MufuseError
 from ._utils import finish, pyplot
 
 
+@_validate.accepts("pl.joint_umap", "a MuData", _validate.is_mudata)
 def joint_umap(
     mdata: MuData,
     *,

@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _obs, _store
+from .. import _obs, _store, _validate
 from .._compare import label_agreement
 from .._errors import MufuseError
 from ._utils import finish, pyplot
 
 
+@_validate.accepts("pl.matching", "a MuData", _validate.is_mudata)
 def matching(
     mdata: MuData,
     *,
@@ -155,6 +156,7 @@ def _confidence_panel(ax, mdata: MuData, table: pd.DataFrame, i1, i2, label_key,
     twin.set_ylim(0, 1.02)
 
 
+@_validate.accepts("pl.marker_agreement", "a MuData", _validate.is_mudata)
 def marker_agreement(
     mdata: MuData,
     *,

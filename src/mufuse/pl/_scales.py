@@ -9,7 +9,7 @@ import pandas as pd
 from mudata import MuData
 from scipy import sparse
 
-from .. import _store
+from .. import _store, _validate
 from ._utils import finish, pyplot
 
 
@@ -105,6 +105,7 @@ def _legend(fig, rna: str, prot: str) -> None:
     fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 1.0))
 
 
+@_validate.accepts("pl.scales", "a MuData", _validate.is_mudata)
 def scales(
     mdata: MuData,
     *,

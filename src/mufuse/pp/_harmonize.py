@@ -21,6 +21,7 @@ from . import _steps as step
 log = logging.getLogger("mufuse")
 
 
+@_validate.accepts("pp.harmonize", "a MuData", _validate.is_mudata)
 def harmonize(
     mdata: MuData,
     *,

@@ -459,6 +459,7 @@ def _rule_role(name: str, cleaned: str, species: str, flagged_isotype: bool) -> 
     return (found, VOCABULARY_REASON[found]) if found else None
 
 
+@_validate.accepts("pp.link_features", "a MuData", _validate.is_mudata)
 def link_features(
     mdata: MuData,
     *,

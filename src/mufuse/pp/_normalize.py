@@ -198,6 +198,7 @@ def rna_arrays(
     modality: str,
     var_names=None,
     counted: np.ndarray | None = None,
+    fix: str = "pass layer='counts' (or the layer with raw UMI counts)",
 ) -> dict:
     """Build the RNA shared and active arrays from counts in two passes over the nnz (stats, then needed columns).
 
@@ -224,8 +225,7 @@ def rna_arrays(
     if stats.n_negative:
         raise MufuseError(
             f"modality '{modality}' has {stats.n_negative} negative values, in genes "
-            f"{_validate.bad_features(x, names, 'negative')}, so it does not hold counts; pass layer='counts' (or "
-            "the layer with raw UMI counts)"
+            f"{_validate.bad_features(x, names, 'negative')}, so it does not hold counts; {fix}"
         )
     n_top = min(int(n_top_genes), n_genes)
     if counted is not None:

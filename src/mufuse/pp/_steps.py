@@ -280,6 +280,18 @@ def batches(mdata: MuData, names: list[str], batch_key: str | None) -> dict[str,
     return out
 
 
+def _counts_fix(src: _counts.Source, rna: str) -> str:
+    """Say what to do when the values read are no counts: name the other layers, or say that none is left."""
+    others = [k for k in getattr(src.genes, "layers", {}) if f"layers['{k}']" != src.label]
+    if others:
+        layers = ", ".join(others)
+        return f"mufuse read {src.label}: pass layer='<name>' for the layer with raw UMI counts (layers: {layers})"
+    return (
+        f"mufuse read {src.label} and no other layer is there: put the raw UMI counts in "
+        f"mdata['{rna}'].layers['counts'] (e.g. from the dataset's raw count matrix)"
+    )
+
+
 def rna_step(src: _counts.Source, shared: pd.DataFrame, opts: Options, batch: Batches) -> RnaResult:
     """Build the RNA arrays from counts: shared genes (summed per protein) and HVGs, log-normalized, scaled, clipped."""
     gene_names = pd.Index(map(str, src.genes.var_names))
@@ -298,6 +310,7 @@ def rna_step(src: _counts.Source, shared: pd.DataFrame, opts: Options, batch: Ba
         modality=opts.rna,
         var_names=gene_names,
         counted=None if counted.all() else counted,
+        fix=_counts_fix(src, opts.rna),
     )
     return RnaResult(arrays, gene_names, src.state, src.why, src.label, roles.value_counts().to_dict())
 

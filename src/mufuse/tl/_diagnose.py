@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _obs, _store
+from .. import _obs, _store, _validate
 from .._report import format_issues, stored_report
 from ._evaluate import CCA_OVERFIT, FEW_SHARED, not_significant
 
@@ -160,6 +160,7 @@ def _batch_effect(mdata: MuData, rna: str, prot: str, store: dict) -> list[Row]:
     return rows
 
 
+@_validate.accepts("tl.diagnose", "a MuData", _validate.is_mudata)
 def diagnose(mdata: MuData, *, rna: str = "rna", prot: str = "prot") -> pd.DataFrame:
     """Rank the likely causes of a poor matching from what mufuse stored.
 

@@ -157,6 +157,7 @@ def _store_evaluation(mdata: MuData, out: dict[str, Any], label_key: str | tuple
     _store.update(mdata, {_store.EVALUATION: stored})
 
 
+@_validate.accepts("tl.evaluate_matching", "a MuData", _validate.is_mudata)
 def evaluate_matching(
     mdata: MuData,
     *,

@@ -16,7 +16,7 @@ import pandas as pd
 from mudata import MuData
 from tqdm.auto import tqdm
 
-from .. import _obs, _progress, _store
+from .. import _obs, _progress, _store, _validate
 from .._errors import MufuseError
 from ._confidence import pair_confidence
 from ._joint import best_partners, embed, unit_rows
@@ -28,6 +28,7 @@ log = logging.getLogger("mufuse")
 FUSOR_KEYS = ("shared_arr1", "shared_arr2", "active_arr1", "active_arr2", "labels1", "labels2")
 
 
+@_validate.accepts("tl.to_maxfuse", "a MuData", _validate.is_mudata)
 def to_maxfuse(
     mdata: MuData, *, rna: str = "rna", prot: str = "prot", labels: str | Sequence[str] | None = None
 ) -> dict:
@@ -180,6 +181,7 @@ def maxfuse_defaults(
     >>> p["find_initial_pivots"]["svd_components1"], p["refine_pivots"]["cca_components"]
     (None, 13)
     """
+    _sizes_are_counts(n1=n1, n2=n2, n_shared=n_shared, n_active1=n_active1, n_active2=n_active2, rna_rows=rna_rows)
     metacell = _metacell_size(n1, n2, rna_rows)
     rows1 = n1 if rna_rows is None else rna_rows
     # smoothing towards each cell's graph neighbours before the pivots: the weight on the cell's own values is 0.3 (the
@@ -291,6 +293,19 @@ def _import_maxfuse(n_cells: int = 0):
     return Fusor
 
 
+def _sizes_are_counts(**sizes) -> None:
+    """Refuse a size that is not a whole number of cells or features (``"1000"``, ``1000.5``, ``True``, ``-3``)."""
+    for name, value in sizes.items():
+        if value is None and name == "rna_rows":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+            raise MufuseError(
+                f"mufuse.tl.maxfuse_defaults takes whole numbers of cells and features; {name}={value!r} "
+                f"({type(value).__name__}) is not one: pass e.g. {name}=mdata['rna'].n_obs"
+            )
+
+
+@_validate.accepts("tl.run_maxfuse", "a MuData", _validate.is_mudata)
 def run_maxfuse(
     mdata: MuData,
     *,
@@ -836,6 +851,7 @@ def _matching_table(fusor, names: dict[int, np.ndarray], rna: str, prot: str, or
     )
 
 
+@_validate.accepts("tl.add_matching", "a MuData", _validate.is_mudata)
 def add_matching(
     mdata: MuData,
     matching: pd.DataFrame | Sequence,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _store
+from .. import _store, _validate
 from .._errors import MufuseError
 from .._report import emit, scale_report, stored_report
 from .._state import detect_state
@@ -17,6 +17,7 @@ from .._validate import numeric_2d
 __all__ = ["check_scales", "detect_state"]
 
 
+@_validate.accepts("tl.check_scales", "a MuData or a numpy array", _validate.is_scales_input)
 def check_scales(
     data: MuData | np.ndarray,
     other: np.ndarray | None = None,

@@ -17,7 +17,7 @@ import pandas as pd
 from mudata import MuData
 from scipy import sparse
 
-from .. import _chunked, _counts, _obs, _store
+from .. import _chunked, _counts, _obs, _store, _validate
 from .._align import align_batches
 from .._errors import MufuseError
 from .._transforms import TARGET_SUM, cofactors, panel_columns, transform_protein
@@ -69,6 +69,7 @@ def _top_block(query: np.ndarray, tq: np.ndarray, k: int) -> tuple[np.ndarray, n
     return top.astype(np.int64), np.take_along_axis(sim, top, axis=1).astype(np.float64)
 
 
+@_validate.accepts("tl.transfer_labels", "a MuData", _validate.is_mudata)
 def transfer_labels(
     mdata: MuData,
     key: str,
@@ -225,6 +226,7 @@ def _dsb_background(params: dict, names: pd.Index, source: str) -> tuple[np.ndar
     return names.get_indexer([i for i in stored["isotypes"] if i in names]), background
 
 
+@_validate.accepts("tl.transfer_features", "a MuData", _validate.is_mudata)
 def transfer_features(
     mdata: MuData,
     features: Sequence[str],
