@@ -420,10 +420,16 @@ def _blocks(text: str) -> list[list[str]]:
 
 def _check_block(block: list[str]) -> None:
     rows = [x.split() for x in block[1:] if x.split() and x.split()[1] in ("zscored", "counts", "unit_scaled")]
-    bangs = [x for x in block if x.startswith("! [")]
-    verdict = next(x for x in block if x.startswith("verdict"))
+    bangs = [x for x in block if x.startswith(("! [", "- ["))]
+    verdict = next(x for x in block if x.startswith(("verdict", "as given:")))
     for r in rows:  # the share at the clip only for z-scored values
         assert (r[-1] == "-") == (r[1] != "zscored"), r
+    if verdict.startswith("as given:"):  # the input is described, never judged
+        assert "FAIL" not in "\n".join(block) and not [x for x in block if x.startswith("! [")], block
+        if bangs:
+            assert f"outside {len(bangs)} rule" in verdict, block
+            assert verdict.split("(")[1].split(")")[0].split(", ") == [b[3:].split("]")[0] for b in bangs]
+        return
     if bangs:
         assert f"FAIL — {len(bangs)} rule" in verdict, block
         assert verdict.split("(")[-1].rstrip(")").split(", ") == [b[3:].split("]")[0] for b in bangs]
@@ -451,7 +457,7 @@ def test_printouts_say_only_what_is_true(sim_file, tmp_path, capsys):
         assert len(blocks) == 2, text
         for block in blocks:
             _check_block(block)
-        assert any(x.startswith("verdict as given: FAIL") for x in blocks[0])  # the input (never scaled) fails
+        assert any(x.startswith("as given: outside") for x in blocks[0])  # the input (never scaled) is described
     assert ".X looks like counts: non-negative integers (max " in texts[0]
 
 

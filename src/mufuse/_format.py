@@ -61,13 +61,18 @@ def verdict(issues: str, indent: str = "  ", table: pd.DataFrame | None = None, 
     from ._report import MEAN_TOL, RANGE_RATIO, STD_RANGE, STD_RATIO
 
     if issues:
-        lines = [f"{indent}! {line}" for line in issues.splitlines()]
+        lines = [f"{indent}{'-' if as_given else '!'} {line}" for line in issues.splitlines()]
         rules = [line.split("]")[0].lstrip("[") for line in issues.splitlines() if line.startswith("[")]
         n = len(rules) or len(lines)
-        what = "verdict as given" if as_given else "verdict"
-        lines.append(f"{indent}{what}: FAIL — {n} rule{'s' if n != 1 else ''} broken ({', '.join(rules)})")
+        if as_given:  # the input is described, not judged: counts are meant to differ from z-scores
+            lines.append(
+                f"{indent}as given: outside {n} rule{'s' if n != 1 else ''} ({', '.join(rules)}), as values before "
+                "harmonize are; the arrays MaxFuse gets are checked after harmonize"
+            )
+        else:
+            lines.append(f"{indent}verdict: FAIL — {n} rule{'s' if n != 1 else ''} broken ({', '.join(rules)})")
         return "\n".join(lines)
-    text = f"{indent}{'verdict as given' if as_given else 'verdict'}: OK"
+    text = f"{indent}{'as given: within the rules' if as_given else 'verdict: OK'}"
     if table is None:
         return text
     rows = table.loc[table["feature"] == "(all)"]

@@ -178,7 +178,7 @@ def transform_protein(
 LATTICE_TOLERANCE = 0.02  # a recovered count lies within this of an integer
 
 
-def recover_scaled_counts(x) -> tuple[np.ndarray | None, str]:
+def recover_scaled_counts(x, names=None) -> tuple[np.ndarray | None, str]:
     """Recover the counts behind min-max scaled ("pre-scaled") values, per marker, when they are still there.
 
     Min-max scaling ``(x - min) / (max - min)`` of integer counts leaves every value on a grid of step
@@ -209,6 +209,7 @@ def recover_scaled_counts(x) -> tuple[np.ndarray | None, str]:
     arr = dense_float(x)
     out = np.empty_like(arr)
     steps = []
+    label = [f"marker '{n}'" for n in names] if names is not None else [f"marker {j}" for j in range(arr.shape[1])]
     for j in range(arr.shape[1]):
         col = arr[:, j]
         levels = np.unique(col)
@@ -218,21 +219,21 @@ def recover_scaled_counts(x) -> tuple[np.ndarray | None, str]:
         if levels[0] != 0 or abs(levels[-1] - 1) > 1e-6:
             return (
                 None,
-                f"marker {j}: values run from {levels[0]:.3g} to {levels[-1]:.3g}, not min-max scaled to [0, 1]",
+                f"{label[j]}: values run from {levels[0]:.3g} to {levels[-1]:.3g}, not min-max scaled to [0, 1]",
             )
         step = float(np.diff(levels).min())
         for reach in (100, 10_000, np.inf):  # least squares over ever more levels: float32 blurs the smallest gap
             near = levels[levels <= reach * step]
             k = np.round(near / step)
             if not k @ k > 0:  # no level near the smallest gap: the values are not on a grid from 0
-                return None, f"marker {j}: values are not on a grid of equal steps from 0 (not scaled counts)"
+                return None, f"{label[j]}: values are not on a grid of equal steps from 0 (not scaled counts)"
             step = float(k @ near / (k @ k))
         span = round(1.0 / step)  # max - min of the counts
         if span > 1_000_000:
-            return None, f"marker {j}: values lie closer than one millionth apart (not scaled counts)"
+            return None, f"{label[j]}: values lie closer than one millionth apart (not scaled counts)"
         k = col * span
         if np.abs(k - np.round(k)).max() > LATTICE_TOLERANCE:
-            return None, f"marker {j}: values are not multiples of 1/{span} (not scaled counts)"
+            return None, f"{label[j]}: values are not multiples of 1/{span} (not scaled counts)"
         out[:, j] = np.round(k)
         steps.append(span)
     return out, (

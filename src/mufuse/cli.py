@@ -203,7 +203,7 @@ def cmd_demo(args) -> int:
         _check_output(args)
     mdata = datasets.simulated(args.n_cells, paired=not args.unpaired, prescaled=not args.raw_protein, seed=args.seed)
     kind = "paired" if not args.unpaired else "unpaired (disjoint cells)"
-    prot_state = "raw antibody counts" if args.raw_protein else "pre-scaled to [0, 1] (the research notes' failure)"
+    prot_state = "raw antibody counts" if args.raw_protein else "min-max scaled to [0, 1] per marker (the mismatch mufuse exists to fix)"
     print(
         f"mufuse {__version__} demo: simulated {mdata['rna'].n_obs} RNA cells × {mdata['rna'].n_vars} genes and "
         f"{mdata['prot'].n_obs} protein cells × {mdata['prot'].n_vars} markers, {kind}; protein {prot_state}\n"
@@ -652,7 +652,7 @@ def _demo_parser(sub) -> None:
     p.add_argument(
         "--raw-protein",
         action="store_true",
-        help="simulate protein as raw counts (default: pre-scaled to [0, 1], the research notes' failure)",
+        help="simulate protein as raw counts (default: min-max scaled to [0, 1] per marker, the mismatch mufuse fixes)",
     )
     _add_output(p, required=False)
     p.set_defaults(func=cmd_demo)

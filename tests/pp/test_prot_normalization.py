@@ -387,3 +387,15 @@ def test_batches_of_one_mix_at_different_depths_raise_no_composition_warning(see
         mufuse.pp.harmonize(m, batch_key="batch")
     assert not any("hold different mixes" in str(w.message) for w in caught)
     assert "batch_composition" not in m.uns["mufuse"]["report"]
+
+
+def test_auto_names_the_marker_that_shows_values_are_no_scaled_counts():
+    """Min-max scaled intensities beside an excluded DAPI: the reason names a marker of the panel, not 'marker 0'."""
+    m = mufuse.datasets.simulated(400, seed=0, prescaled=False)
+    prot = m["prot"]
+    rng = np.random.default_rng(0)
+    x = rng.lognormal(5, 1, size=prot.shape)
+    prot.X = ((x - x.min(0)) / (x.max(0) - x.min(0))).astype(np.float32)  # scaled intensities, no count grid
+    mufuse.pp.harmonize(m)
+    reason = m.uns["mufuse"]["report"]["prot_transform"]
+    assert "marker 0" not in str(reason) and any(f"'{n}'" in str(reason) for n in prot.var_names), reason

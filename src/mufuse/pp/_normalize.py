@@ -19,7 +19,9 @@ MIN_EFFECTIVE_MARKERS = 8.0
 _EFFECTIVE_SAMPLE = 20_000  # cells the effective number of markers is measured on
 
 
-def choose_auto(state: str, values, *, empty_droplets: bool = False) -> tuple[str, str, np.ndarray | None]:
+def choose_auto(
+    state: str, values, *, empty_droplets: bool = False, names=None
+) -> tuple[str, str, np.ndarray | None]:
     """Choose the protein transform of ``prot_transform="auto"`` from the data, and say why.
 
     - min-max scaled ("pre-scaled") values whose counts can be recovered
@@ -64,7 +66,7 @@ def choose_auto(state: str, values, *, empty_droplets: bool = False) -> tuple[st
     recovered = None
     prefix = ""
     if state == "unit_scaled":
-        recovered, why = _transforms.recover_scaled_counts(values)
+        recovered, why = _transforms.recover_scaled_counts(values, names)
         if recovered is None:
             return "zscore", f"min-max scaled values that are not scaled counts ({why}): z-score only", None
         state, prefix = "counts", f"min-max scaled counts ({why}); "

@@ -485,7 +485,7 @@ def _transform_values(
     transform, reason, recovered = opts.prot_transform, "as requested", None
     if transform == "auto":
         transform, reason, recovered = _normalize.choose_auto(
-            src.state, values, empty_droplets=opts.empty_droplets is not None
+            src.state, values, empty_droplets=opts.empty_droplets is not None, names=list(marker_names)
         )
         reason = _unused_auto_inputs(transform, reason, opts)
         log.info("    prot_transform='auto' chose '%s': %s", transform, reason)
