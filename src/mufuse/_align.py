@@ -5,9 +5,9 @@ of another, per-batch means and standard deviations differ for biological reason
 T-cell markers between samples. The peaks of a marker's distribution do not move with the mix (a population's
 share changes a peak's height, not its place), while technical differences (antibody depth, staining) do move them.
 Aligning each batch's peaks to the peaks averaged over the batches removes the technical shift and keeps the
-biological difference. This is the landmark registration of ADTnorm (Zheng Y. et al. (2024) ADTnorm: robust
-integration of single-cell protein measurement across CITE-seq datasets. *Nat. Commun.* 15:5999,
-doi:10.1038/s41467-024-50331-0), here with a smoothed histogram and :func:`scipy.signal.find_peaks` instead of
+biological difference. This is the landmark registration of ADTnorm (Zheng Y. et al. (2025) ADTnorm: robust
+integration of single-cell protein measurement across CITE-seq datasets. *Nat. Commun.* 16:5852,
+doi:10.1038/s41467-025-61023-6), here with a smoothed histogram and :func:`scipy.signal.find_peaks` instead of
 ADTnorm's R code: piecewise-linear (affine between the two landmarks) when every batch shows both peaks, a shift of
 the negative peak otherwise (or of the positive peak, for a batch whose one peak lies nearer the other batches'
 positive peaks: a marker nearly every cell of that batch carries). At low counts a batch that lost its positive cells

@@ -96,7 +96,7 @@ def harmonize(
         Column of ``obs`` (of each modality, or of ``mdata.obs``): z-score within each batch.
     batch_align
         With ``batch_key``: align the protein batches by the landmarks of each marker (its negative and positive
-        peaks, ADTnorm's landmark registration; Zheng et al. 2024, *Nat. Commun.* 15:5999) instead of z-scoring
+        peaks, ADTnorm's landmark registration; Zheng et al. 2025, *Nat. Commun.* 16:5852) instead of z-scoring
         each batch, then z-score all protein cells together. Per-batch z-scores assume every batch holds the same
         mix of cells; peaks stay where they are when the mix changes. The landmarks per marker and batch are
         stored in ``uns["mufuse"]["report"]["batch_align"]``. RNA is still z-scored within its batches.
