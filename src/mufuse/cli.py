@@ -203,7 +203,8 @@ def cmd_demo(args) -> int:
         _check_output(args)
     mdata = datasets.simulated(args.n_cells, paired=not args.unpaired, prescaled=not args.raw_protein, seed=args.seed)
     kind = "paired" if not args.unpaired else "unpaired (disjoint cells)"
-    prot_state = "raw antibody counts" if args.raw_protein else "min-max scaled to [0, 1] per marker (the mismatch mufuse exists to fix)"
+    scaled = "min-max scaled to [0, 1] per marker (the mismatch mufuse exists to fix)"
+    prot_state = "raw antibody counts" if args.raw_protein else scaled
     print(
         f"mufuse {__version__} demo: simulated {mdata['rna'].n_obs} RNA cells × {mdata['rna'].n_vars} genes and "
         f"{mdata['prot'].n_obs} protein cells × {mdata['prot'].n_vars} markers, {kind}; protein {prot_state}\n"

@@ -19,9 +19,7 @@ MIN_EFFECTIVE_MARKERS = 8.0
 _EFFECTIVE_SAMPLE = 20_000  # cells the effective number of markers is measured on
 
 
-def choose_auto(
-    state: str, values, *, empty_droplets: bool = False, names=None
-) -> tuple[str, str, np.ndarray | None]:
+def choose_auto(state: str, values, *, empty_droplets: bool = False, names=None) -> tuple[str, str, np.ndarray | None]:
     """Choose the protein transform of ``prot_transform="auto"`` from the data, and say why.
 
     - min-max scaled ("pre-scaled") values whose counts can be recovered
