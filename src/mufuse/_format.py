@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -264,3 +265,33 @@ def metacells(route: dict, rna: str) -> str:
             "takes them above 2,000 cells)"
         )
     return "; MaxFuse's own metacells of two (--metacells maxfuse; auto takes them up to 2,000 cells)"
+
+
+def p_value(p: float, n_perms: int | None) -> str:
+    """Say a permutation p-value the one way every printout, warning and plot says it.
+
+    The smallest p-value ``n`` permutations can give is ``1 / (n + 1)``: it reads "p < 0.001" for 1,000 permutations
+    (the true value is at most that), others with two significant digits; the number of permutations always follows.
+
+    Examples
+    --------
+    >>> p_value(1 / 1001, 1000), p_value(0.0312, 200), p_value(0.5, None)
+    ('p ≤ 0.001 (1000 permutations)', 'p = 0.031 (200 permutations)', 'p = 0.5')
+    """
+    if n_perms is None or not n_perms:
+        return f"p = {float(p):.2g}"
+    floor = 1.0 / (int(n_perms) + 1)
+    if float(p) <= floor + 1e-12:
+        return f"p ≤ {floor:.2g} ({int(n_perms)} permutations)"
+    return f"p = {float(p):.2g} ({int(n_perms)} permutations)"
+
+
+def share3(value) -> str:
+    """Say a share (label agreement, accuracy) with three decimals, or ``n/a``.
+
+    Examples
+    --------
+    >>> share3(0.8954698724527196), share3(None)
+    ('0.895', 'n/a')
+    """
+    return "n/a" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{float(value):.3f}"

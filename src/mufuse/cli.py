@@ -320,8 +320,8 @@ def _print_diagnosis(mdata, args) -> None:
     ev = dict(_store.uns(mdata).get(_store.EVALUATION, {}))
     if ev:
         print(
-            f"matching: {int(ev['n_matched'])} pairs, label agreement "
-            f"{ev.get('label_agreement', 'n/a')}, permutation p = {float(ev['p_value']):.3g}"
+            f"matching: {int(ev['n_matched'])} pairs, label agreement {_format.share3(ev.get('label_agreement'))}, "
+            f"permutation {_format.p_value(ev['p_value'], ev.get('n_perms'))}"
         )
     causes = tl.diagnose(mdata, rna=args.rna, prot=args.prot)
     print("diagnosis of the matching:" if len(causes) else "diagnosis of the matching: nothing looks wrong")

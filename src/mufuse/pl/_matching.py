@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _obs, _store, _validate
+from .. import _format, _obs, _store, _validate
 from .._compare import label_agreement
 from .._errors import MufuseError
 from ._utils import finish, pyplot
@@ -205,6 +205,7 @@ def marker_agreement(
     ax.set_yticklabels(corr.index, fontsize=8)
     ax.axvline(0.1, color="grey", ls="--", lw=0.8)
     ax.set_xlabel(f"correlation across matched pairs ({rna} vs {prot})")
-    ax.set_title(f"shared marker agreement (permutation p = {float(evaluation.get('p_value', np.nan)):.3g})")
+    said = _format.p_value(evaluation.get("p_value", np.nan), evaluation.get("n_perms"))
+    ax.set_title(f"shared marker agreement (permutation {said})")
     fig.tight_layout()
     return finish(fig, show=show, save=save)

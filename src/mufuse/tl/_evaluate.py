@@ -14,7 +14,7 @@ import pandas as pd
 from mudata import MuData
 from sklearn.metrics import adjusted_mutual_info_score
 
-from .. import _obs, _store, _validate
+from .. import _format, _obs, _store, _validate
 from .._compare import agreement_by_confidence, label_agreement
 from .._errors import MufuseError
 from ._metrics import (
@@ -138,7 +138,8 @@ def _warnings(out: dict[str, Any], n_features: int, report: dict[str, Any]) -> l
         warn.append(f"the scale check of harmonize failed: {report.get('issues', '')}")
     if not_significant(out["p_value"], out["n_perms"]):
         warn.append(
-            f"permutation test p = {out['p_value']:.3g}: the pairs agree on shared markers no better than random pairs"
+            f"permutation test {_format.p_value(out['p_value'], out['n_perms'])}: the pairs agree on shared markers "
+            "no better than random pairs"
         )
     return warn
 
