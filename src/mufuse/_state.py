@@ -35,7 +35,6 @@ def _sample_rows(x, n_max: int = _SAMPLE_ROWS):
 def detect_state(adata_or_array, *, layer: str | None = ..., return_reason: Literal[False] = ...) -> str: ...
 @overload
 def detect_state(adata_or_array, *, layer: str | None = ..., return_reason: Literal[True]) -> tuple[str, str]: ...
-@_validate.accepts("tl.detect_state", "an AnnData, a numpy array or a sparse matrix", _validate.is_matrix)
 def detect_state(adata_or_array, *, layer: str | None = None, return_reason: bool = False) -> str | tuple[str, str]:
     """Tell what state a matrix is in, from its own statistics.
 
@@ -89,6 +88,9 @@ def detect_state(adata_or_array, *, layer: str | None = None, return_reason: boo
     >>> mufuse.tl.detect_state(np.log1p(x), return_reason=True)[0]
     'log1p'
     """
+    _validate.require(
+        adata_or_array, "tl.detect_state", "an AnnData, a numpy array or a sparse matrix", _validate.is_matrix
+    )
     if isinstance(adata_or_array, AnnData):
         x = adata_or_array.layers[layer] if layer is not None else adata_or_array.X
     else:

@@ -6,12 +6,11 @@ before anything is computed or written.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -287,7 +286,6 @@ def numeric_2d(x: Any, which: str) -> np.ndarray:
     return a
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
 # what a user may hold, and what to do with it where a function takes something else
 _KIND_HINT = {
     "MuData": "pass one modality: mdata['rna'] or mdata['prot']",
@@ -297,14 +295,18 @@ _KIND_HINT = {
 }
 
 
-def accepts(public: str, what: str, check: Callable[[Any], bool]) -> Callable[[_F], _F]:
+def require(first: Any, public: str, what: str, check: Callable[[Any], bool]) -> None:
     """Refuse, at once, a first argument of a kind the public function does not take (issue 30).
 
-    A MuData handed to a function of one matrix, an AnnData where a MuData belongs, a path or ``None`` get a
-    :class:`MufuseError` naming the function, what it takes, what it got and the fix, before any work.
+    Called on the first line of each public function (not as a decorator, so that the warnings the function gives
+    keep pointing at the user's line). A MuData handed to a function of one matrix, an AnnData where a MuData belongs,
+    a path or ``None`` get a :class:`MufuseError` naming the function, what it takes, what it got and the fix, before
+    any work.
 
     Parameters
     ----------
+    first
+        The first argument the function was given.
     public
         The function's public name (``"tl.detect_state"``).
     what
@@ -312,21 +314,12 @@ def accepts(public: str, what: str, check: Callable[[Any], bool]) -> Callable[[_
     check
         Tells whether the first argument is of a kind it takes.
     """
-
-    def wrap(function: _F) -> _F:
-        @functools.wraps(function)
-        def checked(first, *args, **kwargs):
-            if not check(first):
-                kind = type(first).__name__
-                hint = _KIND_HINT.get(kind, "")
-                raise MufuseError(
-                    f"mufuse.{public} takes {what}, got {kind}" + (f"; {hint}" if hint and kind not in what else "")
-                )
-            return function(first, *args, **kwargs)
-
-        return cast(_F, checked)
-
-    return wrap
+    if not check(first):
+        kind = type(first).__name__
+        hint = _KIND_HINT.get(kind, "")
+        raise MufuseError(
+            f"mufuse.{public} takes {what}, got {kind}" + (f"; {hint}" if hint and kind not in what else "")
+        )
 
 
 def is_mudata(obj) -> bool:

@@ -14,7 +14,6 @@ from .._errors import MufuseError
 from ._utils import finish, pyplot
 
 
-@_validate.accepts("pl.joint_umap", "a MuData", _validate.is_mudata)
 def joint_umap(
     mdata: MuData,
     *,
@@ -68,6 +67,7 @@ def joint_umap(
     >>> mufuse.tl.run_maxfuse(mdata)  # doctest: +SKIP
     >>> fig = mufuse.pl.joint_umap(mdata, color="cell_type")  # doctest: +SKIP
     """
+    _validate.require(mdata, "pl.joint_umap", "a MuData", _validate.is_mudata)
     import scanpy as sc
 
     plt = pyplot()

@@ -14,7 +14,6 @@ from .._errors import MufuseError
 from ._utils import finish, pyplot
 
 
-@_validate.accepts("pl.matching", "a MuData", _validate.is_mudata)
 def matching(
     mdata: MuData,
     *,
@@ -65,6 +64,7 @@ def matching(
     >>> len(fig.axes) >= 2
     True
     """
+    _validate.require(mdata, "pl.matching", "a MuData", _validate.is_mudata)
     plt = pyplot()
     table, i1, i2 = _store.matched_positions(mdata, rna, prot)
     has_conf = "confidence" in table.columns
@@ -156,7 +156,6 @@ def _confidence_panel(ax, mdata: MuData, table: pd.DataFrame, i1, i2, label_key,
     twin.set_ylim(0, 1.02)
 
 
-@_validate.accepts("pl.marker_agreement", "a MuData", _validate.is_mudata)
 def marker_agreement(
     mdata: MuData,
     *,
@@ -193,6 +192,7 @@ def marker_agreement(
     >>> _ = mufuse.tl.evaluate_matching(mdata, n_perms=50)
     >>> fig = mufuse.pl.marker_agreement(mdata)
     """
+    _validate.require(mdata, "pl.marker_agreement", "a MuData", _validate.is_mudata)
     plt = pyplot()
     evaluation = dict(_store.uns(mdata).get(_store.EVALUATION, {}))
     if not evaluation:

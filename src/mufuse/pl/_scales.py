@@ -105,7 +105,6 @@ def _legend(fig, rna: str, prot: str) -> None:
     fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 1.0))
 
 
-@_validate.accepts("pl.scales", "a MuData", _validate.is_mudata)
 def scales(
     mdata: MuData,
     *,
@@ -159,6 +158,7 @@ def scales(
     >>> len(fig.axes)
     2
     """
+    _validate.require(mdata, "pl.scales", "a MuData", _validate.is_mudata)
     plt = pyplot()
     _store.require_harmonized(mdata, rna, prot, what="pl.scales")
     shared = pd.DataFrame(_store.uns(mdata)[_store.SHARED]).iloc[:max_features]

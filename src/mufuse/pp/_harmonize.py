@@ -21,7 +21,6 @@ from . import _steps as step
 log = logging.getLogger("mufuse")
 
 
-@_validate.accepts("pp.harmonize", "a MuData", _validate.is_mudata)
 def harmonize(
     mdata: MuData,
     *,
@@ -165,6 +164,7 @@ def harmonize(
     >>> mdata["rna"].obsm["mufuse_shared"].shape[1] == mdata["prot"].obsm["mufuse_shared"].shape[1]
     True
     """
+    _validate.require(mdata, "pp.harmonize", "a MuData", _validate.is_mudata)
     t0 = time.perf_counter()
     opts = step.Options(
         rna=rna,

@@ -459,7 +459,6 @@ def _rule_role(name: str, cleaned: str, species: str, flagged_isotype: bool) -> 
     return (found, VOCABULARY_REASON[found]) if found else None
 
 
-@_validate.accepts("pp.link_features", "a MuData", _validate.is_mudata)
 def link_features(
     mdata: MuData,
     *,
@@ -532,6 +531,7 @@ def link_features(
     >>> links.loc["CD3_TotalSeqB", "genes"]
     'CD3D;CD3E;CD3G'
     """
+    _validate.require(mdata, "pp.link_features", "a MuData", _validate.is_mudata)
     links, params = compute_links(
         mdata,
         rna=rna,

@@ -160,7 +160,6 @@ def _batch_effect(mdata: MuData, rna: str, prot: str, store: dict) -> list[Row]:
     return rows
 
 
-@_validate.accepts("tl.diagnose", "a MuData", _validate.is_mudata)
 def diagnose(mdata: MuData, *, rna: str = "rna", prot: str = "prot") -> pd.DataFrame:
     """Rank the likely causes of a poor matching from what mufuse stored.
 
@@ -195,6 +194,7 @@ def diagnose(mdata: MuData, *, rna: str = "rna", prot: str = "prot") -> pd.DataF
     >>> mufuse.tl.diagnose(mdata).columns.tolist()
     ['cause', 'severity', 'evidence', 'fix']
     """
+    _validate.require(mdata, "tl.diagnose", "a MuData", _validate.is_mudata)
     _store.require_harmonized(mdata, rna, prot, what="diagnose")
     store = _store.uns(mdata)
     features = [str(f) for f in pd.DataFrame(store[_store.SHARED]).index]

@@ -158,7 +158,6 @@ def _store_evaluation(mdata: MuData, out: dict[str, Any], label_key: str | tuple
     _store.update(mdata, {_store.EVALUATION: stored})
 
 
-@_validate.accepts("tl.evaluate_matching", "a MuData", _validate.is_mudata)
 def evaluate_matching(
     mdata: MuData,
     *,
@@ -230,6 +229,7 @@ def evaluate_matching(
     >>> ev["label_agreement"], ev["p_value"] < 0.01, ev["identity_accuracy"]
     (1.0, True, 1.0)
     """
+    _validate.require(mdata, "tl.evaluate_matching", "a MuData", _validate.is_mudata)
     _store.require_harmonized(mdata, rna, prot, what="evaluate_matching")
     if not (isinstance(n_perms, int | np.integer) and n_perms >= 1):
         raise MufuseError(f"n_perms must be a positive integer, got {n_perms!r}")

@@ -28,7 +28,6 @@ log = logging.getLogger("mufuse")
 FUSOR_KEYS = ("shared_arr1", "shared_arr2", "active_arr1", "active_arr2", "labels1", "labels2")
 
 
-@_validate.accepts("tl.to_maxfuse", "a MuData", _validate.is_mudata)
 def to_maxfuse(
     mdata: MuData, *, rna: str = "rna", prot: str = "prot", labels: str | Sequence[str] | None = None
 ) -> dict:
@@ -64,6 +63,7 @@ def to_maxfuse(
     ['active_arr1', 'active_arr2', 'labels1', 'labels2', 'shared_arr1', 'shared_arr2']
     >>> # import maxfuse; fusor = maxfuse.model.Fusor(**inputs)
     """
+    _validate.require(mdata, "tl.to_maxfuse", "a MuData", _validate.is_mudata)
     _store.require_harmonized(mdata, rna, prot, what="to_maxfuse")
     out: dict = {}
     for i, name in ((1, rna), (2, prot)):
@@ -305,7 +305,6 @@ def _sizes_are_counts(**sizes) -> None:
             )
 
 
-@_validate.accepts("tl.run_maxfuse", "a MuData", _validate.is_mudata)
 def run_maxfuse(
     mdata: MuData,
     *,
@@ -423,6 +422,7 @@ def run_maxfuse(
     >>> matching.columns.tolist()  # doctest: +SKIP
     ['rna', 'prot', 'score', 'stage', 'confidence']
     """
+    _validate.require(mdata, "tl.run_maxfuse", "a MuData", _validate.is_mudata)
     check_run_arguments(order, maxfuse_params, seed, route, sketch_size)
     if not isinstance(confidence, bool | np.bool_):
         raise MufuseError(f"confidence must be True or False, got {confidence!r}")
@@ -851,7 +851,6 @@ def _matching_table(fusor, names: dict[int, np.ndarray], rna: str, prot: str, or
     )
 
 
-@_validate.accepts("tl.add_matching", "a MuData", _validate.is_mudata)
 def add_matching(
     mdata: MuData,
     matching: pd.DataFrame | Sequence,
@@ -890,6 +889,7 @@ def add_matching(
     >>> mdata["prot"].obs["mufuse_match"].iloc[0]
     'cell-000001'
     """
+    _validate.require(mdata, "tl.add_matching", "a MuData", _validate.is_mudata)
     a1 = _store.get_modality(mdata, rna, "rna")
     a2 = _store.get_modality(mdata, prot, "prot")
     if isinstance(matching, pd.DataFrame):

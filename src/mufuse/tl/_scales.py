@@ -17,7 +17,6 @@ from .._validate import numeric_2d
 __all__ = ["check_scales", "detect_state"]
 
 
-@_validate.accepts("tl.check_scales", "a MuData or a numpy array", _validate.is_scales_input)
 def check_scales(
     data: MuData | np.ndarray,
     other: np.ndarray | None = None,
@@ -77,6 +76,7 @@ def check_scales(
     >>> any("std differs" in str(m.message) for m in w)
     True
     """
+    _validate.require(data, "tl.check_scales", "a MuData or a numpy array", _validate.is_scales_input)
     if isinstance(data, MuData):
         _store.require_harmonized(data, rna, prot, what="check_scales")
         store = _store.uns(data)

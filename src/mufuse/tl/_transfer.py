@@ -69,7 +69,6 @@ def _top_block(query: np.ndarray, tq: np.ndarray, k: int) -> tuple[np.ndarray, n
     return top.astype(np.int64), np.take_along_axis(sim, top, axis=1).astype(np.float64)
 
 
-@_validate.accepts("tl.transfer_labels", "a MuData", _validate.is_mudata)
 def transfer_labels(
     mdata: MuData,
     key: str,
@@ -117,6 +116,7 @@ def transfer_labels(
     >>> bool((out["label"] == mdata["prot"].obs["cell_type"].astype(str)).all()), float(out["confidence"].min())
     (True, 1.0)
     """
+    _validate.require(mdata, "tl.transfer_labels", "a MuData", _validate.is_mudata)
     labels = _obs.labels(mdata, source, key)
     weights = _voters(mdata, source, target, int(n_neighbors))
     cats, codes = np.unique(labels, return_inverse=True)
@@ -226,7 +226,6 @@ def _dsb_background(params: dict, names: pd.Index, source: str) -> tuple[np.ndar
     return names.get_indexer([i for i in stored["isotypes"] if i in names]), background
 
 
-@_validate.accepts("tl.transfer_features", "a MuData", _validate.is_mudata)
 def transfer_features(
     mdata: MuData,
     features: Sequence[str],
@@ -267,6 +266,7 @@ def transfer_features(
     >>> mufuse.tl.transfer_features(mdata, ["CD4", "CD8A"]).shape
     (200, 2)
     """
+    _validate.require(mdata, "tl.transfer_features", "a MuData", _validate.is_mudata)
     features = [str(f) for f in ([features] if isinstance(features, str) else features)]
     weights = _voters(mdata, source, target, int(n_neighbors))
     values = _source_values(mdata, source, features)
