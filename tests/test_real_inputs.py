@@ -722,3 +722,41 @@ def test_negative_rna_values_get_advice_that_applies(sim, other_layers):
         assert "layers: spliced, unspliced" in said and "layer='<name>'" in said
     else:
         assert "no other layer is there" in said and "layers['counts']" in said and "layer='counts'" not in said
+
+
+def test_advice_of_the_audit_applies(sim):
+    """Messages whose advice could not be followed (issue 29): each one now names a fix that works."""
+    # a z-scored layer named while nothing else holds counts: no "layer=None" that leads nowhere
+    rna = sim["rna"].copy()
+    rna.layers["scaled"] = _scaled(rna.X)
+    rna.X = _scaled(rna.X)
+    m = _mdata(rna=rna, prot=sim["prot"].copy())
+    with pytest.raises(StateError, match="no other place holds counts") as err:
+        mufuse.pp.harmonize(m, layer="scaled")
+    assert "layer=None" not in str(err.value)
+    # counts elsewhere: layer=None is offered, naming where
+    rna.layers["counts"] = sim["rna"].X.copy()
+    with pytest.raises(StateError, match=r"pass layer=None to let it find them \(layers\['counts'\]"):
+        mufuse.pp.harmonize(_mdata(rna=rna, prot=sim["prot"].copy()), layer="scaled")
+    # a marker dropped after harmonize: exclude= is named where it exists
+    h = _harmonize_quiet(sim, copy=True)
+    h.mod["prot"] = h["prot"][:, 1:].copy()
+    with pytest.raises(MufuseError, match="exclude=.*mufuse.pp.link_features"):
+        mufuse.tl.to_maxfuse(h)
+    # transfer with a modality that is not there: named, not a KeyError
+    with pytest.raises(MufuseError, match="'gex'"):
+        mufuse.tl.transfer_labels(h, "cell_type", source="gex")
+
+
+def test_the_empty_cell_filter_suggested_runs(sim):
+    prot = sim["prot"].copy()
+    x = np.asarray(prot.X).copy()
+    x[:3] = 0
+    prot.X = x
+    m = _mdata(rna=sim["rna"].copy(), prot=prot)
+    n = m["prot"].n_obs
+    msgs = _warnings_of(mufuse.pp.harmonize, m)
+    said = next(w for w in msgs if "without any signal" in w)
+    code = said.split("(e.g. ")[1].rsplit(")", 1)[0]
+    exec(code, {"mu": mu, "np": np, "mdata": m})  # the suggestion, as printed
+    assert m["prot"].n_obs == n - 3

@@ -116,10 +116,16 @@ def find(adata, layer: str | None, modality: str, *, option: str = "layer", requ
         ):
             return _from_log(source, modality)
         if require_counts and source.state in NOT_COUNTS:
+            usable = [lab for lab, m, _ in _places(adata) if m is not matrix and detect_state(m) in ("counts", "log1p")]
+            fix = (
+                f"pass {option}=None to let it find them ({', '.join(usable)} look usable)"
+                if usable
+                else f"no other place holds counts or log-normalized values: put the raw UMI counts in "
+                f"mdata['{modality}'].layers['counts']"
+            )
             raise StateError(
                 f"modality '{modality}' {label} looks {source.state} ({source.why}), not like counts; mufuse "
-                f"normalizes from raw counts: pass {option}=None to let it find them, or {option}='<layer with raw "
-                "UMI counts>'"
+                f"normalizes from raw counts: {fix}"
             )
         return source
     tried = []

@@ -151,7 +151,7 @@ def require_harmonized(mdata: MuData, rna: str, prot: str, *, what: str) -> None
                 f"modality '{name}' no longer has {len(gone)} feature(s) its harmonized arrays were built from "
                 f"({shown}): they were dropped or renamed after harmonize, and obsm['{SHARED_KEY}']/"
                 f"obsm['{ACTIVE_KEY}'] still hold them. Run mufuse.pp.harmonize(mdata) again before {what} (to leave "
-                "a marker out of the matching, pass exclude=[...] to harmonize)"
+                "a marker out of the matching, pass exclude=[...] to mufuse.pp.link_features, then harmonize again)"
             )
         warnings.warn(
             f"modality '{name}' has other features than when it was harmonized ({int(then['n_vars'])} then, "

@@ -73,8 +73,8 @@ def joint_umap(
     plt = pyplot()
     rng = np.random.default_rng(seed)
     parts = {}
-    for name in (rna, prot):
-        adata = _store.get_modality(mdata, name, name)
+    for name, role in ((rna, "rna"), (prot, "prot")):
+        adata = _store.get_modality(mdata, name, role)
         if _store.EMBEDDING_KEY not in adata.obsm:
             raise MufuseError(
                 f"modality '{name}' has no obsm['{_store.EMBEDDING_KEY}']: run mufuse.tl.run_maxfuse(mdata) first"

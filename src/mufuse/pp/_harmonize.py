@@ -111,9 +111,12 @@ def harmonize(
     copy
         Return a harmonized copy and leave ``mdata`` as it is.
     layer
-        RNA layer with raw counts; default ``layers["counts"]`` when present, else ``.X``.
+        RNA layer with raw counts; default: the first place that holds counts among the layers named like counts
+        (``counts``, ``raw_counts``, ``umi``, ...), ``.X``, the other layers and ``.raw.X``; with no counts anywhere,
+        log-normalized values through ``expm1`` (with a warning stating the assumption).
     prot_layer
-        Protein layer to use; default ``.X``.
+        Protein layer to use; default: the same search (counts-named layers, ``.X``, ...), else ``.X`` as it is
+        (imaging intensities are no counts). ``report["prot_source"]`` says which was used.
     cofactor
         Cofactor for ``prot_transform="arcsinh"``: one number for every marker (5 for counts), or
         ``{marker: cofactor}`` for per-channel cofactors (markers not named get 5), as cytometry and imaging
@@ -130,9 +133,11 @@ def harmonize(
         missing, fewer than 20 cells, duplicated ``obs_names``/``var_names``, NaN/Inf or negative counts, an
         unknown transform or a bad parameter value. :class:`mufuse.LinkError` when fewer than 3 features are
         shared (listing why the other markers did not link); :class:`mufuse.StateError` when the input does not
-        look like what is needed (log-normalized RNA in place of counts, a transform that does not fit the
-        protein). Empty cells and features without variance are not errors: they are reported (``report``:
-        ``empty_cells``, ``dropped``), and partly overlapping ``obs_names`` give a warning (``report["pairing"]``).
+        look like what is needed (RNA holding neither counts nor log-normalized values; a named ``layer`` that is
+        not counts; a transform that does not fit the protein). Log-normalized RNA with no counts anywhere is
+        used through ``expm1``, with a warning. Empty cells and features without variance are not errors: they
+        are reported (``report``: ``empty_cells``, ``dropped``), and partly overlapping ``obs_names`` give a
+        warning (``report["pairing"]``).
 
     Returns
     -------

@@ -117,6 +117,8 @@ def transfer_labels(
     (True, 1.0)
     """
     _validate.require(mdata, "tl.transfer_labels", "a MuData", _validate.is_mudata)
+    _store.get_modality(mdata, source, "source")
+    _store.get_modality(mdata, target, "target")
     labels = _obs.labels(mdata, source, key)
     weights = _voters(mdata, source, target, int(n_neighbors))
     cats, codes = np.unique(labels, return_inverse=True)
