@@ -45,7 +45,11 @@ def cli_words(message: str) -> str:
     --------
     >>> cli_words("pass layer='counts' or overrides={'CD4': 'CD4'}, exclude=[...]")
     'pass --layer counts or --override CD4=CD4, --exclude MARKER'
+    >>> cli_words("pass batch_align=True, or leave batch_align out")
+    'pass --batch-align, or leave --batch-align out'
     """
+    message = re.sub(rf"\b({_FLAGS})=True\b", lambda m: f"--{m.group(1).replace('_', '-')}", message)
+    message = re.sub(rf"\bleave ({_FLAGS}) out\b", lambda m: f"leave --{m.group(1).replace('_', '-')} out", message)
     message = re.sub(rf"\bpass ({_FLAGS})=None\b", lambda m: f"leave out --{m.group(1).replace('_', '-')}", message)
     message = message.replace(" to mufuse.pp.link_features", "")
     message = re.sub(r"overrides=\{'([^']*)': '([^']*)'(?:, \.\.\.)?\}", r"--override \1=\2", message)

@@ -428,8 +428,8 @@ def _check_composition(out: np.ndarray, batch: Batches, usable: list[str], opts:
     warnings.warn(
         f"modality '{opts.prot}': the batches of obs['{opts.batch_key}'] hold different mixes of cells ({len(moved)} "
         f"markers; {examples}). batch_key z-scores each batch on its own, which assumes the same mix, so these "
-        "populations land apart; pass batch_align=True (--batch-align: aligns each marker's peaks across batches, "
-        "keeps the mix; report['batch_composition'] lists the markers)",
+        "populations land apart; pass batch_align=True (it aligns each marker's peaks across batches and keeps the "
+        "mix; report['batch_composition'] lists the markers)",
         UserWarning,
         stacklevel=4,
     )
