@@ -88,3 +88,8 @@ def test_maxfuse_defaults_and_datasets_check_their_numbers():
         mufuse.tl.maxfuse_defaults("1000", 500, 20, 2000, 20)
     with pytest.raises(MufuseError, match="n_cells"):
         mufuse.datasets.simulated(n_cells="300")
+
+
+def test_detect_state_names_a_layer_that_is_not_there(objects):
+    with pytest.raises(MufuseError, match="layer 'nope' is not in the AnnData"):
+        mufuse.tl.detect_state(objects["AnnData"], layer="nope")

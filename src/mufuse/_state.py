@@ -12,6 +12,7 @@ from anndata import AnnData
 from scipy import sparse
 
 from . import _validate
+from ._errors import MufuseError
 
 STATES = ("counts", "normalized", "log1p", "zscored", "unit_scaled", "arcsinh", "binary", "other")
 
@@ -92,6 +93,9 @@ def detect_state(adata_or_array, *, layer: str | None = None, return_reason: boo
         adata_or_array, "tl.detect_state", "an AnnData, a numpy array or a sparse matrix", _validate.is_matrix
     )
     if isinstance(adata_or_array, AnnData):
+        if layer is not None and layer not in adata_or_array.layers:
+            have = ", ".join(adata_or_array.layers.keys()) or "none"
+            raise MufuseError(f"mufuse.tl.detect_state: layer '{layer}' is not in the AnnData (layers: {have})")
         x = adata_or_array.layers[layer] if layer is not None else adata_or_array.X
     else:
         x = adata_or_array
