@@ -45,16 +45,23 @@ def cli_words(message: str) -> str:
     --------
     >>> cli_words("pass layer='counts' or overrides={'CD4': 'CD4'}, exclude=[...]")
     'pass --layer counts or --override CD4=CD4, --exclude MARKER'
+    >>> cli_words("pass include=['my_score', 'Noodle'] (mufuse.pp.link_features), or overrides= with their genes")
+    'pass --include my_score --include Noodle, or --override MARKER=GENES with their genes'
     >>> cli_words("pass batch_align=True, or leave batch_align out")
     'pass --batch-align, or leave --batch-align out'
     """
     message = re.sub(rf"\b({_FLAGS})=True\b", lambda m: f"--{m.group(1).replace('_', '-')}", message)
     message = re.sub(rf"\bleave ({_FLAGS}) out\b", lambda m: f"leave --{m.group(1).replace('_', '-')} out", message)
     message = re.sub(rf"\bpass ({_FLAGS})=None\b", lambda m: f"leave out --{m.group(1).replace('_', '-')}", message)
-    message = message.replace(" to mufuse.pp.link_features", "")
+    message = message.replace(" to mufuse.pp.link_features", "").replace(" (mufuse.pp.link_features)", "")
     message = re.sub(r"overrides=\{'([^']*)': '([^']*)'(?:, \.\.\.)?\}", r"--override \1=\2", message)
     message = re.sub(r"(?:mufuse\.pp\.link_features\()?exclude=\[[^\]]*\]\)?", "--exclude MARKER", message)
-    message = re.sub(r"include=\['([^']*)'\]", r"--include \1", message)
+    message = re.sub(
+        r"include=\[([^\]]*)\]",
+        lambda m: " ".join(f"--include {n.strip().strip(chr(39))}" for n in m.group(1).split(",")),
+        message,
+    )
+    message = re.sub(r"\boverrides=(?![{\w])", "--override MARKER=GENES", message)
     message = re.sub(
         rf"\b({_FLAGS})=(?:'([^']*)'|<([^>]*)>|([^\s,;)]+))",
         lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2) or m.group(4) or '<' + m.group(3) + '>'}",
