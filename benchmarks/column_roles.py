@@ -3,7 +3,8 @@
 The file holds the column names that public imaging and cytometry tools write (MCMICRO, CellProfiler, QuPath, inForm,
 HALO, ark-analysis, steinbock, histoCAT, scimap, CosMx, Xenium, MERSCOPE, FCS files, ...) with the role each column
 has, taken from the tools' code and documentation. Each tool's columns are linked as one protein table beside an RNA
-holding every approved HGNC symbol. Three scores, per role and per tool:
+holding every approved HGNC symbol (every MGI symbol for a tool whose name says "mouse"). Three scores, per role and
+per tool:
 
 - **exact**: the role mufuse gives is the file's role;
 - **never matched**: a non-marker column does not reach the matching (its role is not ``marker``, or it is
@@ -12,6 +13,7 @@ holding every approved HGNC symbol. Three scores, per role and per tool:
 
     python benchmarks/column_roles.py                      # the project's file
     python benchmarks/column_roles.py other.tsv -v         # another file of the same columns, every miss printed
+    python benchmarks/column_roles.py tests/data/column_roles_heldout.tsv   # the held-out tools
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 import mufuse
-from mufuse._genes import hgnc_index
+from mufuse._genes import hgnc_index, mgi_index
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLES = ROOT / "tests/data/column_roles.tsv"
@@ -37,12 +39,18 @@ def read(path: Path | str = ROLES) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False).drop_duplicates(["name", "tool"])
 
 
+def all_genes(species: str) -> list[str]:
+    """Every approved HGNC symbol (human) or MGI symbol (mouse)."""
+    index = mgi_index() if species == "mouse" else hgnc_index()
+    return sorted(set(index.approved.values()))
+
+
 def score(table: pd.DataFrame) -> pd.DataFrame:
     """One row per column: the role wanted and the role and status mufuse gives, each tool linked as one table."""
-    genes = sorted(set(hgnc_index().approved.values()))
-    rna = ad.AnnData(np.zeros((1, len(genes)), np.float32), var=pd.DataFrame(index=genes))
     rows = []
     for tool, sub in table.groupby("tool"):
+        genes = all_genes("mouse" if "mouse" in str(tool).lower() else "human")
+        rna = ad.AnnData(np.zeros((1, len(genes)), np.float32), var=pd.DataFrame(index=genes))
         names = list(dict.fromkeys(sub["name"]))
         prot = ad.AnnData(np.zeros((1, len(names)), np.float32), var=pd.DataFrame(index=pd.Index(names)))
         with warnings.catch_warnings():

@@ -144,11 +144,39 @@ def link_table(links: pd.DataFrame) -> str:
     lines = [f"{'column':<{width}}{'status':<13}{'role':<{rw}}{'genes':<{gw}}reason"]
     for (name, r), role in zip(links.iterrows(), roles, strict=True):
         lines.append(f"{name!s:<{width}}{r['status']:<13}{role!s:<{rw}}{r['genes'] or '-':<{gw}}{r['reason']}")
-    n_linked = int((links["status"] == "linked").sum())
-    lines += ["", f"{n_linked} of {len(links)} markers linked ({link_counts(links)})"]
-    if "role" in links.columns and (links["role"] != "marker").any():
-        lines.append(f"roles: {role_counts(links)}; only markers are matched")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *link_summary(links)])
+
+
+def link_summary(links: pd.DataFrame) -> list[str]:
+    """Say how many markers link, then the other columns by role and the columns the user left out.
+
+    Markers are the columns whose role is ``marker`` (every column of a table without roles); a column left out
+    with ``exclude=`` is counted apart, whatever its name says.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"status": ["linked", "not_found", "excluded", "excluded"],
+    ...                   "role": ["marker", "marker", "morphology", "marker"], "source": ["", "", "rule", "user"]})
+    >>> for line in link_summary(t):
+    ...     print(line)
+    1 of 2 markers linked (linked: 1, not_found: 1)
+    1 other column, not matched: morphology: 1
+    1 column left out with exclude=
+    """
+    role = links["role"] if "role" in links.columns else pd.Series("marker", index=links.index)
+    source = links["source"] if "source" in links.columns else pd.Series("", index=links.index)
+    user = (links["status"] == "excluded") & (source == "user")
+    markers = (role == "marker") & ~user
+    n_linked = int((links["status"][markers] == "linked").sum())
+    lines = [f"{n_linked} of {int(markers.sum())} markers linked ({link_counts(links[markers])})"]
+    others = ~markers & ~user
+    if others.any():
+        n = int(others.sum())
+        lines.append(f"{n} other column{'s' if n > 1 else ''}, not matched: {role_counts(links[others])}")
+    if user.any():
+        n = int(user.sum())
+        lines.append(f"{n} column{'s' if n > 1 else ''} left out with exclude=")
+    return lines
 
 
 def link_counts(links: pd.DataFrame) -> str:

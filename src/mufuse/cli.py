@@ -221,8 +221,7 @@ def cmd_demo(args) -> int:
         f"{mdata['prot'].n_obs} protein cells × {mdata['prot'].n_vars} markers, {kind}; protein {prot_state}\n"
     )
     links = pp.link_features(mdata)
-    n_linked = int((links["status"] == "linked").sum())
-    print(f"1. link: {n_linked} of {len(links)} markers linked to genes ({_format.link_counts(links)})")
+    print(f"1. link: {'; '.join(_format.link_summary(links))}")
     for name, r in links.iterrows():
         print(f"     {name!s:<26}{r['status']:<12}{r['genes'] or '-'}")
     pp.harmonize(mdata)

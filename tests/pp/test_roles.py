@@ -20,7 +20,7 @@ from scipy import sparse
 
 import mufuse
 from conftest import assert_unchanged, snapshot
-from mufuse._genes import hgnc_index, rna_roles
+from mufuse._genes import hgnc_index, mgi_index, rna_roles
 from mufuse.pp._names import strip_measurement
 from mufuse.pp._roles import antigen_like, vocabulary_role
 
@@ -69,7 +69,7 @@ NON_MARKERS = {
     ],
     "channel": [
         "FSC-A", "FSC-H", "SSC-A", "SSC-W", "Time", "Event_length", "Offset", "Residual", "beadDist",
-        "FL1-A", "Comp-FITC-A", "B515-A", "V450-A", "Comp-BV421-A", "Ce140Di", "Pd102Di", "Xe131", "80ArAr", "ArAr80",
+        "FL1-A", "Comp-FITC-A", "B515-A", "V450-A", "Comp-BV421-A", "Ce140Di", "Ba138Di", "Xe131", "80ArAr", "ArAr80",
         "A488", "A555", "AF647", "Control-488nm", "chan_39", "CH2CY13", "Phycoerythrin", "Allophycocyanin",
         "Iridium", "Fe-56", "100Ru_Ruthenium",
     ],
@@ -180,12 +180,14 @@ def test_unknown_columns_are_left_out_with_a_warning_and_include_brings_them_bac
     report = m.uns["mufuse"]["report"]["roles"]["prot"]
     assert report["morphology"] == 1 and report["unknown"] == 1
     mufuse.pp.link_features(m, include=["Noodle", "Area"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         mufuse.pp.harmonize(m)
     links = m.uns["mufuse"]["links"]
     assert links.loc["Noodle", "role"] == "marker" and links.loc["Area", "role"] == "marker"
     assert "included by the user" in links.loc["Area", "reason"]
+    said = " ".join(str(w.message) for w in seen)  # what the user asked for is not said to "read as an antigen"
+    assert "Amylase" in said and "Noodle" not in said and "Area" not in said
 
 
 def test_include_and_exclude_cannot_name_one_column():
@@ -315,7 +317,7 @@ def test_links_prints_roles(tmp_path):
         code = main(["links", str(path), "--include", "Area"])
     text = out.getvalue()
     assert code == 0
-    assert "role" in text.splitlines()[0] and "position" in text and "roles:" in text
+    assert "role" in text.splitlines()[0] and "position" in text and "other columns, not matched: " in text
     assert next(ln for ln in text.splitlines() if ln.startswith("Area ")).split()[2] == "marker"
 
 
@@ -548,3 +550,161 @@ def test_real_column_sets_of_public_tools_match_only_their_markers(all_genes):
             if matched != (want == "marker") or (want != "marker" and links.loc[name, "genes"]):
                 wrong.append((tool, name, want, links.loc[name, "role"], links.loc[name, "genes"]))
     assert not wrong, wrong
+
+
+# mass cytometry channel names as FCS files and their readers write them: the antigen with its metal and mass in
+# either order, in or out of parentheses, with Fluidigm's "Di"/"Dd" suffix in or after them (CATALYST/Cytobank
+# "CD3(Cd110)Di", "pLat(Er170)Dd"; Bodenmiller BCR-XL "CD3(110:114)Dd"; steinbock/IMC "141Pr_aSMA", "Pr141Di_aSMA")
+CYTOF_STYLES = [
+    "{a}({e}{m})Di", "{a}({e}{m})Dd", "{a}({m}{e})Di", "{a}({e}{m}Di)", "{a}({e}{m}Dd)", "{a} ({e}{m}Di)",
+    "{m}{e}_{a}", "{e}{m}Di_{a}", "{a}_{e}{m}", "{a}_{m}{e}", "{a}-{e}{m}",
+]  # fmt: skip
+CYTOF_ANTIGENS = {"CD3": "CD3D;CD3E;CD3G", "CD45": "PTPRC", "pLat": "LAT", "CD20": "MS4A1", "Ki67": "MKI67",
+                  "HLA-DR": "HLA-DRA;HLA-DRB1", "pZap70": "ZAP70", "pSlp76": "LCP2", "CD11c": "ITGAX"}  # fmt: skip
+METALS = [("Cd", "110"), ("In", "115"), ("Er", "170"), ("Y", "89"), ("Pr", "141"), ("Lu", "175"), ("Gd", "155")]
+
+
+@pytest.mark.parametrize("style", CYTOF_STYLES)
+def test_a_mass_cytometry_channel_links_its_antigen_whatever_the_metal_tag(style, all_genes):
+    names = {
+        style.format(a=a, e=e, m=m): genes
+        for (a, genes), (e, m) in zip(CYTOF_ANTIGENS.items(), METALS * 2, strict=False)
+    }
+    links = _link(list(names), all_genes)
+    got = links["genes"].to_dict()
+    assert got == names, links[["genes", "reason"]].to_string()
+
+
+def test_mass_cytometry_barcodes_dna_and_ranges_get_their_roles(all_genes):
+    # Bodenmiller et al. 2012 barcoding channels, the DNA intercalator, a marker read over a range of masses
+    names = {f"BC{i}({e}{m})Dd": "hashtag" for i, (e, m) in enumerate(METALS, 1)}
+    names |= {"DNA-1(Ir191)Dd": "stain", "DNA2(Ir193)Di": "stain", "Barcode_3": "hashtag", "bc12": "hashtag"}
+    links = _link([*names, "CD3(110:114)Dd"], all_genes)
+    assert links.loc[list(names), "role"].to_dict() == names
+    assert (links.loc[list(names), "genes"] == "").all()
+    assert links.loc["CD3(110:114)Dd", "genes"] == "CD3D;CD3E;CD3G"
+
+
+# scikit-image regionprops_table properties (new and old names), array properties expanded one column per index
+SKIMAGE = {
+    "morphology": ["area", "area_bbox", "area_convex", "area_filled", "axis_major_length", "axis_minor_length",
+                   "eccentricity", "equivalent_diameter_area", "euler_number", "extent", "feret_diameter_max",
+                   "orientation", "perimeter", "perimeter_crofton", "solidity", "num_pixels", "inertia_tensor-0-0",
+                   "inertia_tensor-1-1", "inertia_tensor_eigvals-0", "inertia_tensor_eigvals-1", "moments_hu-3",
+                   "moments_central-0-2", "moments_normalized-2-0", "convex_area", "filled_area",
+                   "major_axis_length", "minor_axis_length", "equivalent_diameter", "intermediate_axis_length"],
+    "position": ["bbox-0", "bbox-1", "bbox-2", "bbox-3", "centroid-0", "centroid-1", "centroid_local-0",
+                 "centroid_weighted-1", "weighted_centroid-0", "local_centroid-1"],
+    "channel": ["intensity_mean", "intensity_max", "intensity_min", "intensity_std", "mean_intensity",
+                "max_intensity", "min_intensity", "standard_deviation_intensity", "intensity_mean-0",
+                "intensity_max-2"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "name"), [(r, n) for r, names in SKIMAGE.items() for n in names])
+def test_scikit_image_regionprops_columns_get_their_role(role, name, all_genes):
+    names = [n for ns in SKIMAGE.values() for n in ns]
+    row = _link([*names, "CD4"], all_genes).loc[name]
+    assert (row["role"], row["status"], row["genes"]) == (role, "excluded", ""), row["reason"]
+
+
+# a tool's namespace before a colon (Cytokit: cm/nm cell and nucleus morphology, ci/ni intensity, cg cell graph,
+# cb/nb border), Squidpy's image features (channel index "ch-0"), intensity columns that name no channel
+NAMESPACED = {
+    "morphology": ["cm:size", "cm:diameter_vx", "nm:perimeter", "cm:circularity", "nm:solidity", "cg:n_neighbors",
+                   "cg:adj_neighbor_pct", "cg:adj_bg_pct", "segmentation_area_std", "segmentation_area_mean"],
+    "identifier": ["cg:neighbor_ids", "tumorYN", "tumorCluster", "immuneGroup", "cluster_2d", "ImageNb", "CellNb",
+                   "RegionNr", "cellIdx"],
+    "technical": ["cb:on_border", "nb:on_border", "genomic_control_counts"],
+    "channel": ["summary_ch-0_mean", "summary_ch-2_quantile-0.9", "histogram_ch-0_bin-3",
+                "texture_ch-1_contrast_dist-1_angle-0.00", "texture_ch-0_ASM_dist-1_angle-0.79",
+                "segmentation_ch-1_mean_intensity_std", "Forward Scatter", "Side Scatter", "Cell_length",
+                "Time (51.20 sec.)"],
+    "stain": ["ci:PHA:mean", "ni:Phalloidin:mean", "WGA", "ConA_AF488", "PHA-L", "UEA-1", "Lectin (tomato)"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "name"), [(r, n) for r, names in NAMESPACED.items() for n in names])
+def test_namespaced_image_feature_and_label_columns_get_their_role(role, name, all_genes):
+    row = _link([name, "CD4", "ci:CD4:mean"], all_genes).loc[name]
+    assert (row["role"], row["status"], row["genes"]) == (role, "excluded", ""), row["reason"]
+
+
+def test_the_antigen_inside_a_namespaced_column_and_lectin_named_proteins_stay_markers(all_genes):
+    names = {"ci:CD4:mean": "CD4", "ni:Ki67:mean": "MKI67", "Galectin-9": "LGALS9", "CD62P (P-Selectin)": "SELP"}
+    links = _link(list(names), all_genes)
+    assert links["genes"].to_dict() == names and (links["role"] == "marker").all()
+
+
+@pytest.mark.parametrize(("x", "y"), [("rx", "ry"), ("cx", "cy"), ("Xpos", "Ypos"), ("x_um", "y_um"), ("gx", "gy")])
+def test_two_columns_that_differ_by_x_and_y_are_a_position(x, y, all_genes):
+    links = _link([x, y, "CD4"], all_genes)
+    assert (links.loc[[x, y], "role"] == "position").all() and (links.loc[[x, y], "genes"] == "").all()
+
+
+def test_a_fluorochrome_alone_is_a_channel_beside_scatter_channels_only(all_genes):
+    fcs = _link(["FSC-H", "SSC-H", "FITC", "PE", "APC"], all_genes)
+    assert (fcs.loc[["FITC", "PE", "APC"], "role"] == "channel").all() and (fcs["genes"] == "").all()
+    cite = _link(["APC", "CD4", "CD8"], all_genes)  # an antibody against APC beside other antibodies: the gene
+    assert cite.loc["APC", "genes"] == "APC"
+
+
+def test_held_out_column_sets_match_only_their_markers(all_genes):
+    """tests/data/column_roles_heldout.tsv: 19 tools scored before their rules were written; every row holds now."""
+    path = Path(__file__).resolve().parents[1] / "data/column_roles_heldout.tsv"
+    table = pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False)
+    assert table["tool"].nunique() >= 19 and len(table) >= 590
+    mouse = sorted(set(mgi_index().approved.values()))
+    wrong = []
+    for tool, sub in table.groupby("tool"):
+        links = _link(list(dict.fromkeys(sub["name"])), mouse if "mouse" in tool.lower() else all_genes)
+        for name, want in zip(sub["name"], sub["role"], strict=True):
+            matched = links.loc[name, "role"] == "marker" and links.loc[name, "status"] != "excluded"
+            if matched != (want == "marker") or (want != "marker" and links.loc[name, "genes"]):
+                wrong.append((tool, name, want, links.loc[name, "role"], links.loc[name, "genes"]))
+    assert not wrong, wrong
+
+
+# spectral cytometers' detector names (AutoSpectral's inst/extdata/cytometer_database.csv: Cytek Aurora, Sony
+# ID7000, BD FACSDiscover, Agilent NovoCyte Opteon, Mosaic, Xenith), every detector of each instrument
+SPECTRAL = sorted(
+    {f"{d}{i}-A" for d, n in [("UV", 16), ("V", 16), ("B", 14), ("YG", 10), ("R", 8)] for i in range(1, n + 1)}
+    | {f"{w}CH{i}-A" for w in (320, 355, 405, 488, 561, 637) for i in range(1, 36)}
+    | {f"{d}{i} ({nm})-A" for d, i, nm in [("UV", 1, 375), ("UV", 22, 845), ("V", 7, 530), ("YG", 12, 845),
+                                            ("B", 16, 845), ("R", 8, 845)]}
+    | {"UV380-A", "UV815-A", "V424-A", "B508-A", "Y582-A", "Y815-A", "R661-A", "R815-A"}
+    | {f"{d}{i}-A" for d, n in [("U", 20), ("V", 20), ("B", 16), ("Y", 12), ("R", 10), ("IR", 3)]
+       for i in range(1, n + 1)}
+    | {f"FL{i:02d}-A" for i in range(51)}
+    | {"349nm - 387/11-A", "405nm - 770/LP-A", "488nm - 520/40-A", "561nm - 860/LP-A", "781nm - 844/25-A"}
+)  # fmt: skip
+
+
+def test_every_detector_of_spectral_cytometers_is_a_channel(all_genes):
+    links = _link([*SPECTRAL, "CD4"], all_genes)
+    wrong = links.loc[SPECTRAL].query("role != 'channel' or status != 'excluded'")
+    assert wrong.empty, wrong[["role", "status", "genes"]].to_string()
+
+
+# design, gating and QC labels of cytometry tables (HDCytoData, RUCova) and viability/barcode metal channels
+DESIGN = {
+    "identifier": ["individual", "dose", "irradiated", "line", "bc", "event_number", "treatment", "stim",
+                   "islet_parent", "population_id", "file_number"],
+    "technical": ["singlets", "beadsOut", "debris", "outliers"],
+    "stain": ["Dead_cells_194Pt", "Dead_cells_195Pt", "dead", "Viability", "Cisplatin"],
+    "hashtag": ["Pd102Di", "Pd104Di", "Pd105Di", "Pd106Di", "Pd108Di", "Pd110Di", "102Pd", "110Pd"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "name"), [(r, n) for r, names in DESIGN.items() for n in names])
+def test_design_gating_viability_and_barcode_columns_of_cytometry_tables(role, name, all_genes):
+    row = _link([name, "CD4"], all_genes).loc[name]
+    assert (row["role"], row["status"], row["genes"]) == (role, "excluded", ""), row["reason"]
+
+
+def test_exclude_names_a_column_its_antigen_or_its_cleaned_name(all_genes):
+    names = ["CD3_cellMask", "Cell: CD3: Mean", "CD4", "CD8"]
+    by_antigen = _link(names, all_genes, exclude=["CD3"])
+    assert list(by_antigen.index[by_antigen["status"] == "excluded"]) == names[:2]
+    by_column = _link(names, all_genes, exclude=["CD3_cellMask"])
+    assert list(by_column.index[by_column["status"] == "excluded"]) == names[:1]

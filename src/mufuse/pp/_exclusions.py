@@ -47,6 +47,8 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
             r"(^|[ ._-])hash[ ._-]*(tag)?[ ._-]*\d+$|"
             # "Mouse_HTO_3", "HTO28"; MULTI-seq "Bar12"; Singleron "CLindex_TAG_3"; BD Rhapsody "SampleTag05_hs"
             r"(^|[ ._-])hto([ ._-]|\d|$)|^bar[ ._-]?\d+$|^clindex[ ._-]?tag|^sample[ ._-]?tag[ ._-]?\d+|"
+            # mass cytometry's debarcoding channels ("BC1(La139)Dd" .. "BC7" of Bodenmiller et al. 2012; "Barcode_3")
+            r"^(bc|barcode)[ ._-]?\d{1,2}$|"
             # cell lines hashed by name (Stoeckius et al. 2018: "HEK-A", "K562_B", "THP1-C")
             r"^(hek(293t?)?|k562|kg[ ._-]?1|thp[ ._-]?1|jurkat|hela|a549|mcf[ ._-]?7|u937|hl[ ._-]?60|raji)[ ._-][a-h]$"
         ),
@@ -267,6 +269,10 @@ def other_species(name: str, species: str = "human") -> str | None:
     )
 
 
+# palladium barcoding channels (Zunder et al. 2015, Nat. Protoc. 10:316: 102, 104, 105, 106, 108, 110Pd)
+_PALLADIUM = re.compile(r"^(?:Pd[ ._-]?(?:10[24568]|110)|(?:10[24568]|110)[ ._-]?Pd)(?:Di)?$", re.IGNORECASE)
+
+
 def excluded(name: str) -> str | None:
     """Return why a marker links to nothing (its category), or ``None`` when no rule applies.
 
@@ -282,6 +288,8 @@ def excluded(name: str) -> str | None:
     """
     if _IRIDIUM.match(name.strip()):  # the DNA intercalator of mass cytometry, before the element channels
         return "DNA / nuclear stain"
+    if _PALLADIUM.match(name.strip()):  # barcodes, before the element channels
+        return "hashtag / sample barcode"
     if _element_channel(name.strip()):
         return "elemental / mass channel"
     low = untypo(name.strip().lower())

@@ -43,6 +43,7 @@ from ._roles import (
     measure_only,
     paren_antigen,
     structure_role,
+    table_roles,
     vocabulary_role,
 )
 
@@ -359,6 +360,9 @@ def _resolve(
     return row
 
 
+INCLUDED = "included by the user"  # the words of a reason that say the user asked for a column (include=)
+
+
 def _link_one(
     name: str,
     *,
@@ -369,7 +373,7 @@ def _link_one(
     species: str = "human",
     include: set[str] | frozenset[str] = frozenset(),
     column: str | None = None,
-    context: str | None = None,
+    context: tuple[str, str] | None = None,
 ) -> dict[str, str]:
     """One row of the link table: user exclusions → user overrides → roles and exclusion rules → lookup.
 
@@ -379,7 +383,10 @@ def _link_one(
     cleaned, scored = candidates(name)
     names = {name, cleaned, column or name}
     row = {"clean_name": cleaned, "genes": "", "wanted": "", "source": "", "status": "", "reason": "", "role": "marker"}
-    role = ("hashtag", context) if context else _rule_role(name, cleaned, species, flagged_isotype)
+    # a plate of wells and a coordinate pair decide before the rules (one well alone may be a gene, "cy" alone a dye);
+    # a fluorochrome alone beside scatter channels only where no rule does
+    first = context and context[0] in ("hashtag", "position")
+    role = context if first else (_rule_role(name, cleaned, species, flagged_isotype) or context)
     if names & exclude:
         row.update(status="excluded", source="user", reason="excluded by the user (exclude=...)")
         row["role"] = role[0] if role else "marker"
@@ -401,7 +408,7 @@ def _link_one(
             role="marker" if usable else "unknown",
             reason=f"no curated entry, HGNC symbol, alias or RNA gene for '{cleaned}'; "
             + (
-                f"used unlinked, as an active feature (it {'was included' if included else 'reads like an antigen'}); "
+                f"used unlinked, as an active feature ({INCLUDED if included else 'it reads like an antigen'}); "
                 f"pass overrides={{'{column or name}': '<GENE>'}} if it has one, or exclude=['{column or name}']"
                 if usable
                 else f"it does not read like an antigen and is left out; pass include=['{column or name}'] to use it"
@@ -417,7 +424,7 @@ def _link_one(
     else:
         _resolve(row, hit[1], hit[0], hit[2], genes_present)
     if included and role:
-        row["reason"] += f" (included by the user; by its name a {role[0]} column: {role[1]})"
+        row["reason"] += f" (by its name a {role[0]} column: {role[1]})"
     return row
 
 
@@ -487,7 +494,9 @@ def link_features(
         ``{marker: "GENE1;GENE2"}`` (or ``"GENE1/GENE2"`` as in MaxFuse's conversion files, or a list): wins over
         everything else. Genes not in the RNA are named in a warning; when none is there, :class:`mufuse.LinkError`.
     exclude
-        Markers never to link nor to match.
+        Markers never to link nor to match. Like ``include`` and ``overrides``, a name may be the column's own name
+        (``var_names``), its antigen from ``var``, or its cleaned name: ``exclude=["CD3"]`` also leaves out
+        ``CD3_cellMask`` and ``Cell: CD3: Mean``.
     multi_gene
         How :func:`mufuse.pp.harmonize` turns a multi-gene protein into RNA columns: ``"sum"`` (one column,
         the genes' counts summed), ``"first"`` (the first gene present) or ``"all"`` (one feature per gene).
@@ -503,7 +512,8 @@ def link_features(
     include
         Columns to match as markers whatever their name says: a column that reads as cell shape, a position, a
         control or a name that is no antigen is otherwise left out (its ``role``); an included column is linked when
-        its name links, else used unlinked as an active feature.
+        its name links, else used unlinked as an active feature. :func:`mufuse.pp.harmonize` uses the links stored
+        here: call ``link_features(mdata, include=[...])`` before it (``mufuse harmonize --include`` does both).
 
     Returns
     -------
@@ -676,7 +686,8 @@ def compute_links(
     antigens, column = antigen_names(prot_ad, prot, species)
     over, excl, incl = _link_arguments(prot_ad, prot, overrides, exclude, multi_gene, species, include, antigens)
     flags = _isotype_flags(prot_ad)
-    plate = _plate_wells([antigens.get(n, n) for n in map(str, prot_ad.var_names)])
+    every = [antigens.get(n, n) for n in map(str, prot_ad.var_names)]
+    context = {**table_roles(every), **{n: ("hashtag", why) for n, why in _plate_wells(every).items()}}
     rows = {}
     for name in map(str, prot_ad.var_names):
         antigen = antigens.get(name, name)
@@ -689,7 +700,7 @@ def compute_links(
             species=species,
             include=incl,
             column=name,
-            context=plate.get(antigen),
+            context=context.get(antigen),
         )
         if antigen != name:
             rows[name]["reason"] = f"antigen '{antigen}' from var['{column}']; {rows[name]['reason']}"

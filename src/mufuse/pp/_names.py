@@ -32,9 +32,14 @@ ELEMENTS = (
     "Xe|Os|Ru|Te|Sn|Zn|Cu|Ca|Mg|Al|Ti|Co|Ni|Ga|Br|Mo|Sb|Hg|Tl|Pb|Ar|Kr|Sc|Se|Mn|Cr|Sr|Zr|Nb|Li|Cl|C|P|S|K"
 )
 
+# "Di" (dual counts) and "Dd" (dual, Fluidigm's FCS export) may stand inside or after the parentheses: "CD3(Cd110)Di",
+# "pLat(Er170)Dd" (CATALYST/Cytobank FCS), "CD8(Gd155Di)"
 _METAL = re.compile(
-    rf"(?:[ ._:-]+|\()\(?(?:(?P<e1>{ELEMENTS})(?P<m1>\d{{2,3}})|(?P<m2>\d{{2,3}})(?P<e2>{ELEMENTS}))(?:Di)?\)*$"
+    rf"(?:[ ._:-]+|\()\(?(?:(?P<e1>{ELEMENTS})(?P<m1>\d{{2,3}})|(?P<m2>\d{{2,3}})(?P<e2>{ELEMENTS}))(?:D[di])?\)*"
+    r"(?:D[di])?$"
 )
+# a channel range without an element, only with the dual-count suffix: "CD3(110:114)Dd" (CD3 on five Cd isotopes)
+_MASS_RANGE = re.compile(r"\(\d{2,3}(?:[:-]\d{2,3})?\)D[di]$")
 # one-letter elements stand for themselves only at their own masses ("S100" is a protein, not sulfur-100)
 ONE_LETTER_MASSES = {"C": {12, 13}, "P": {31}, "S": {32, 33, 34}, "K": {39, 40, 41}, "Y": {89}, "I": {127}}
 
@@ -43,7 +48,8 @@ def _strip_metal(s: str) -> str:
     """Remove a trailing metal tag (``Ki67_Er168``, ``CD8(Gd155Di)``) unless nothing would be left of the name."""
     m = _METAL.search(s)
     if not m:
-        return s
+        r = _MASS_RANGE.search(s)
+        return s[: r.start()] if r and name_key(s[: r.start()]) else s
     elem, mass = (m.group("e1"), m.group("m1")) if m.group("e1") else (m.group("e2"), m.group("m2"))
     if len(elem) == 1 and int(mass) not in ONE_LETTER_MASSES.get(elem, set()):
         return s

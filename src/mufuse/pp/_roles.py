@@ -71,8 +71,10 @@ def category_role(category: str) -> str:
 # words that say where in the cell a value was measured, and units: they never decide a role alone
 _COMPARTMENT = {"cell", "cells", "nucleus", "nuclei", "nuclear", "cytoplasm", "cytoplasmic", "cyto", "membrane"}
 _COMPARTMENT |= {"entire", "whole", "object", "objects", "mask", "ring", "expanded", "interior", "boundary", "nuc"}
+_COMPARTMENT |= {"segmentation"}  # Squidpy "segmentation_ch-1_mean_intensity_std": measured in the segmented cells
 _UNITS = {"px", "pixel", "pixels", "um", "µm", "μm", "micron", "microns", "mm", "nm", "sq", "squared", "in", "of"}
 _UNITS |= {"um2", "µm2", "μm2", "px2", "mm2", "megapixel", "megapixels", "per", "pxl", "fullres", "lowres", "hires"}
+_UNITS |= {"vx", "voxel", "voxels", "sec", "secs", "seconds", "ms", "1d", "2d", "3d"}  # Cytokit "size_vx"
 
 # cell shape and size (MCMICRO: Area, MajorAxisLength, MinorAxisLength, Eccentricity, Solidity, Extent, Orientation;
 # CellProfiler AreaShape_*; ark-analysis regionprops features; Xenium cell_area, nucleus_area)
@@ -82,6 +84,7 @@ _MORPH_CORE = {
     "formfactor", "concavities", "concavity", "radius", "zernike", "anisotropy", "shape", "axis", "length", "width",
     "height", "thickness", "sphericity", "curvature", "asymmetry", "inertia", "moment", "moments", "hull", "ratio",
     "surface", "neighbors", "neighbours", "neighbor", "neighbour", "delaunay", "touching", "distance", "triangle",
+    "adjacent", "adj", "eigvals", "eigenvalues", "crofton",
 }  # fmt: skip
 _MORPH = _MORPH_CORE | {
     "major", "minor", "convex", "equivalent", "equiv", "filled", "bbox", "bounding", "box", "max", "min", "maximum",
@@ -89,6 +92,7 @@ _MORPH = _MORPH_CORE | {
     "to", "per", "by", "euclidean", "tensor", "eigenvalue", "central", "normalized", "hu", "principal", "angle",
     "degrees", "deg", "local", "global", "weighted", "polygon", "fitted", "ellipse", "x", "y", "z", "and",
     "closest", "first", "second", "third", "between", "percent", "points", "nn", "knn", "dist", "nearest",
+    "intermediate", "std", "sd", "pct", "n", "bg", "count", "eigenvalues",
 }  # fmt: skip
 # positions (MCMICRO X_centroid; CellProfiler Location_Center_X; Xenium x_centroid; QuPath "Centroid X µm")
 _POS_CORE = {
@@ -113,10 +117,16 @@ _ID_CORE = {
     "neighborhood", "neighbourhood", "kmeans", "phenograph", "flowsom", "som", "meta", "unique", "source", "recovery",
     "analysis", "classifier", "inputs", "description", "inform", "final", "neighbor", "neighbour", "neighbors",
     "neighbours", "parents", "children", "track",
+    # experimental design and gating labels (HDCytoData "individual"; RUCova "dose", "irradiated", "line", "bc")
+    "individual", "individuals", "dose", "treatment", "treated", "drug", "stimulation", "stimulus", "stim",
+    "irradiated", "irradiation", "line", "cellline", "bc", "gate", "gated", "population", "populations",
 }  # fmt: skip
 _ID = _ID_CORE | {"cell", "object", "type", "global", "local", "positive", "negative", "of", "the", "num", "no", "nr"}
 _ID |= {"row", "col", "column", "rename", "renamed", "aggregate", "spatial", "number", "x", "y", "tile", "start", "end"}
 _ID |= {"recovered", "acquisition", "new", "old", "ab", "cells", "objects", "mask", "area", "category", "process"}
+# compartments of a tissue that annotation columns are named after ("tumorCluster", "immuneGroup": MIBI TNBC cellData)
+_ID |= {"tumor", "tumour", "immune", "stroma", "stromal", "epithelial", "epithelium", "cancer", "normal", "nb", "nr"}
+_ID |= {"event", "islet", "islets", "closest", "vessel", "structure"}  # "event_number"; Damond 2019 "islet_parent"
 # cytometry channels without an antigen (FCS $PnN names: scatter, time, detectors, fluorochromes, acquisition values)
 _CHANNEL_CORE = {
     "fsc", "ssc", "time", "event", "length", "center", "offset", "width", "residual",
@@ -125,6 +135,7 @@ _CHANNEL_CORE = {
     "bv570", "bv605", "bv650", "bv711", "bv785", "buv395", "buv496", "buv563", "buv661", "buv737", "buv805", "af488",
     "af555", "af594", "af647", "af700", "alexa", "fluor", "texas", "red", "green", "violet", "uv", "channel", "ch",
     "dye", "opal", "eventlength", "gaussian", "dna", "acquisitiontime", "sampletime", "fsc-a", "ssc-a",
+    "forward", "side", "scatter",
 }  # fmt: skip
 _CHANNEL = _CHANNEL_CORE | {"a", "h", "w", "di", "sc", "ir", "dazzle", "vio", "spark", "pe-cy7", "apc-cy7"}
 # technical rows and quality values (Xenium transcript/control counts; CosMx negative probes; QC columns)
@@ -135,10 +146,12 @@ _TECH_CORE = {
     "reads", "percent", "pct", "mito", "mt", "doublet", "score", "scores", "confidence", "snr", "noise",
     "density", "homogeneity", "probability", "probab", "error", "errors", "complexity", "falsecode", "flags",
     "feature", "features", "gene", "dnb", "prop", "perc", "detection", "missing", "bead", "beads", "md5", "digest",
-    "execution", "channels", "nfeatures", "ncounts", "ngenes",
+    "execution", "channels", "nfeatures", "ncounts", "ngenes", "border", "genomic",
+    "singlet", "singlets", "debris", "outlier", "outliers", "gating",  # QC gates (RUCova "singlets", "beadsOut")
 }  # fmt: skip
 _TECH = _TECH_CORE | {"n", "nucleus", "unassigned", "deprecated", "system", "intergenic", "per", "of", "adt", "rna"}
 _TECH |= {"data", "from", "fov", "image", "num", "points", "profile", "time", "cluster", "size", "core", "sum"}
+_TECH |= {"on", "touches", "touching", "edge", "out", "low", "high", "pt", "in"}  # Cytokit "nb:on_border"
 
 # a shape and a place together ("AreaShape_Center_X", "BoundingBoxMinimum_Y") are the cell's geometry: a position when a
 # coordinate word is among them, else a shape
@@ -200,7 +213,19 @@ def words(name: str) -> list[str]:
 # a call or an identifier beside the values: "CD3 Positive Classification", "CD8_positive", "EntityID", "Object Id"
 _ANNOTATION = re.compile(
     r"(?i:(?:^|[ ._-])(?:positive|negative)(?:[ ._-]+\w+)*[ ._-]*(?:classification|class|call|status|flag)?$)"
-    r"|(?:^|[ ._-])(?:id|ID|Id)$|(?<=[a-z])(?:ID|Id)$",
+    r"|(?:^|[ ._-])(?:id|ID|Id|idx|Idx)$|(?<=[a-z])(?:ID|Id|Idx|Nb|Nr|No|Num)$"
+    # a yes/no call ("tumorYN", MIBI TNBC cellData)
+    r"|(?<=[a-z])YN$|(?:^|[ ._-])(?:yn|YN|yes[ ._-]?no)$",
+)
+
+
+# spectral cytometers' detectors (AutoSpectral's cytometer_database: Cytek Aurora "UV7-A", "YG10-A"; Sony ID7000
+# "488CH4-A"; BD FACSDiscover "V7 (530)-A"; Agilent NovoCyte Opteon "UV380-A"; Mosaic "IR1-A", "U20-A"; Xenith
+# "349nm - 387/11-A", "561nm - 860/LP-A")
+_SPECTRAL = re.compile(
+    r"(?:comp[ ._-]?)?(?:\d{3}(?:nm)?[ ._-]*ch\d{1,2}|(?:uv|u|v|b|g|yg|y|r|ir)\d{1,2}(?:[ ._-]*\(\d{3}\))?"
+    r"|\d{3}[ ._-]*nm[ ._-]+(?:-[ ._-]*)?\d{3}/(?:\d{1,3}|lp|sp))[ ._-][ahw]",
+    re.IGNORECASE,
 )
 
 
@@ -211,6 +236,7 @@ def _fcs_channel(name: str) -> bool:
         re.fullmatch(
             r"(?:comp[ ._-]?)?(?:(?:fsc|ssc)(?:[ ._-][ahw])?|(?:fl\d{1,2}|[a-z]{1,4}\d{3})[ ._-][ahw])", s, re.I
         )
+        or _SPECTRAL.fullmatch(s)
         or (
             re.fullmatch(r"(?:comp[ ._-]?)?[A-Za-z0-9.]+(?:[ ._-][A-Za-z0-9.]+)*[ ._-][AHW]", s)
             and set(words(s[:-2])) <= _CHANNEL
@@ -231,10 +257,16 @@ def vocabulary_role(name: str) -> str | None:
     >>> vocabulary_role("FSC-A"), vocabulary_role("transcript_counts"), vocabulary_role("CD3_cellMask") is None
     ('channel', 'technical', True)
     """
-    if _fcs_channel(name):
+    name = untool(name)
+    if _fcs_channel(name) or _ACQUISITION.match(name):
         return "channel"
+    array = _ARRAY_INDEX.match(name)  # scikit-image's array properties: "bbox-1" is no BBOX1, "moments_hu-3"
+    if array and array.group("base") != name and (role := vocabulary_role(array.group("base"))):
+        return role
     if name_key(name) in hgnc_index().approved:  # "LAT", "COMP", "MAX": a gene's symbol is a marker's name
         return None
+    if _PIXEL_COUNT.match(name):
+        return "morphology"
     if _ANNOTATION.search(name):
         return "identifier"
     if _TMA.match(name):
@@ -257,6 +289,28 @@ def vocabulary_role(name: str) -> str | None:
         return best[2] if best[0] else None
     return None
 
+
+# a tool's namespace before a colon (Cytokit "cm:size", "ni:PHA:mean", "cg:n_neighbors": cell/nucleus morphology,
+# intensity, graph); QuPath's "Cell: Area" is read by its words
+_NAMESPACE = re.compile(r"^[a-z]{2}:(?=\S)")
+
+
+def untool(name: str) -> str:
+    """Drop a tool's lower-case two-letter namespace before a colon (``cm:diameter`` → ``diameter``)."""
+    return _NAMESPACE.sub("", str(name).strip())
+
+
+# scikit-image regionprops_table writes an array property one column per index: "bbox-0", "centroid-1",
+# "moments_hu-3", "inertia_tensor-0-1", "intensity_mean-2" (lower case, a dash before each index)
+_ARRAY_INDEX = re.compile(r"^(?P<base>[a-z][a-z_]*[a-z])(?:-\d{1,2})+$")
+# a cell's size as its number of pixels or voxels (skimage "num_pixels", "pixel_count")
+_PIXEL_COUNT = re.compile(
+    r"^(?:num|n|number|count)[ ._-]*(?:of[ ._-]*)?(?:pixels?|voxels?|px)$"
+    r"|^(?:pixel|voxel)s?[ ._-]*(?:count|number|num)$",
+    re.IGNORECASE,
+)
+# acquisition parameters of mass cytometry's FCS files, written like shape words (Fluidigm "Cell_length")
+_ACQUISITION = re.compile(r"^(?:Cell|Event)_length$|^cell[ ._-]?length$|^event[ ._-]?length$")
 
 # tissue-microarray layout columns (inForm "TMA Sector", "TMA Row"; CODEX "TMA_AB")
 _TMA = re.compile(r"^tma(?:[ ._-]+\w+)?$", re.IGNORECASE)
@@ -300,6 +354,7 @@ def antigen_like(cleaned: str) -> bool:
     (True, True, False, False)
     """
     parts = [p for p in re.split(r"[\s_:;,./()\[\]-]+", cleaned) if p]
+    parts += [p[1:] for p in parts if re.fullmatch(r"p[A-Z]{2,}[A-Za-z0-9]*", p)]  # phospho-epitopes: "pAUR"
     if _GREEK.search(cleaned) or any(_SYMBOL_LIKE.match(p) and not p.isdigit() for p in parts):
         return True
     specific = _specific_words()
@@ -322,6 +377,10 @@ _STATISTIC = {
     "arcsinh", "aligned", "transformed", "rs", "bis", "total", "maxintensity", "meanintensity", "minintensity",
     "medianintensity", "stdintensity", "integratedintensity", "massdisplacement", "maxintensityedge", "fullstack",
     "stack", "full", "filtered", "mass", "displacement", "lowerquartileintensity", "upperquartileintensity",
+    # scikit-image and Squidpy image features ("standard_deviation_intensity", "summary_ch-0_quantile-0.9",
+    # "histogram_ch-0_bin-0", "texture_ch-0_contrast_dist-1_angle-0.00")
+    "standard", "deviation", "summary", "quantile", "histogram", "bin", "texture", "contrast", "dissimilarity",
+    "homogeneity", "correlation", "asm", "energy", "entropy", "dist", "angle", "intensities",
 }  # fmt: skip
 # fluorochromes, fluorescent proteins, chromogens and detectors (BD, BioLegend, Thermo Fisher, Miltenyi, Cytek, Bio-Rad
 # fluorochrome lists; Attune "BL1", Aurora "B2", LSR "YG 780/60" detector names): a channel with no antigen
@@ -356,7 +415,10 @@ _NUCLEAR = {"dna", "dapi", "hoechst", "nuclear", "nuclei", "ir191", "ir193"}
 _STAIN = re.compile(
     r"h(?:a)?ematoxylin|eosin(?!o)|polyt|poly[ ._-]t(?:[ ._-]|$)|(?:^|[^a-z])r(?:rna)(?:[^a-z]|$)|cellbound|"
     r"(?:^|[^a-z])vivid(?:[^a-z]|$)|7[ ._-]?aad|zombie|ghost[ ._-]?dye|live[ ._/-]*dead|fixable[ ._-]*viability|"
-    r"propidium|(?:^|[^a-z])fvd(?:[^a-z]|$)"
+    r"propidium|(?:^|[^a-z])fvd(?:[^a-z]|$)|"
+    # phalloidin (F-actin) and lectins (WGA, ConA, PHA-L/E, UEA-I): bind a toxin site or glycans of many proteins
+    r"phalloidin|(?:^|[^a-z])lectin|agglutinin|(?:^|[^a-z])dead(?:[ ._-]?cells?)?(?:[^a-z]|$)|"
+    r"(?:^|[^a-z])(?:wga|cona|pha(?:[ ._-]?[le])?|uea[ ._-]?(?:1|i)?)(?:[^a-z]|$)"
 )
 # CellProfiler's measurement categories (cellprofiler_core.constants.measurement; the module docs): the category
 # decides the role, and for intensities the image (channel) name after the statistic does
@@ -403,12 +465,15 @@ _DISTANCE = re.compile(
 )
 
 
+_CHANNEL_INDEX = re.compile(r"(?<![A-Za-z])(ch|chan|channel)[ ._-](\d{1,3})(?![0-9])", re.IGNORECASE)
+
+
 def _channel_words(ws: list[str], fcs: bool) -> str | None:
     """Role of the words around a channel's name once statistics and compartments are gone (None: an antigen)."""
     left = [w for w in ws if not w.isdigit() and w not in _UNITS and w not in _COMPARTMENT and w not in _STATISTIC]
     context = fcs or len(left) < len(ws)
-    if not left:
-        return None
+    if not left:  # an intensity with no channel named ("mean_intensity", "intensity_max"): no antigen
+        return "channel" if {"intensity", "intensities", "histogram", "texture"} & set(ws) else None
     if any(w.startswith("probab") for w in left):
         return "technical"  # a pixel-classifier probability map (ilastik "ProbabStack")
     if set(left) <= _NUCLEAR and context:
@@ -436,9 +501,10 @@ def structure_role(name: str) -> tuple[str, str] | None:
     >>> structure_role("Comp-PerCP-Cy5.5-A")[0], structure_role("Cell: CD3: Mean") is None
     ('channel', True)
     """
-    s = str(name).strip()
+    s = untool(name)
     if name_key(s) in hgnc_index().approved:
         return None
+    s = _CHANNEL_INDEX.sub(r"\1\2", s)  # Squidpy "summary_ch-0_mean": the channel's number is one word
     low = s.lower()
     if _STAIN.search(low):
         return "stain", "a nuclear, H&E, RNA, cell-boundary or viability stain (also in a dump channel), no antigen"
@@ -519,3 +585,51 @@ def strip_conjugate(name: str) -> str:
     if (i == 0 and j == len(tokens)) or i >= j:
         return s
     return s[tokens[i].start() : tokens[j - 1].end()]
+
+
+# --- roles only the whole table can tell ---
+def _xy_partner(name: str) -> str | None:
+    """Return the name with its one ``x``/``X`` turned into ``y``/``Y`` (``rx`` → ``ry``), or ``None``."""
+    spots = [i for i, c in enumerate(name) if c in "xX"]
+    if len(spots) != 1:
+        return None
+    i = spots[0]
+    return name[:i] + ("y" if name[i] == "x" else "Y") + name[i + 1 :]
+
+
+def table_roles(names: list[str]) -> dict[str, tuple[str, str]]:
+    """Roles that a column's neighbours decide: coordinate pairs and fluorochromes of a cytometry file.
+
+    - **Coordinate pairs.** Two columns that differ only by ``x`` and ``y`` (Cytokit's region coordinates ``rx``,
+      ``ry``; ``cx``/``cy``; ``Xpos``/``Ypos``) are a position when what is left of the name is at most three letters
+      or vocabulary words: ``rx`` alone would be an alias of RAX.
+    - **A fluorochrome alone beside scatter or detector channels** (flowCore's compensation controls, ``$PnS`` =
+      ``APC``, ``FITC``, ``PE``) is a channel, also when the fluorochrome's name is a gene symbol (APC).
+
+    Returns
+    -------
+    ``{name: (role, reason)}`` for the columns decided here.
+
+    Examples
+    --------
+    >>> sorted(table_roles(["rx", "ry", "CD3"]))
+    ['rx', 'ry']
+    >>> table_roles(["FSC-H", "SSC-H", "APC"])["APC"][0], "APC" in table_roles(["APC", "CD3"])
+    ('channel', False)
+    """
+    present = set(names)
+    out: dict[str, tuple[str, str]] = {}
+    for name in names:
+        partner = _xy_partner(name)
+        if partner is None or partner not in present or vocabulary_role(name) == vocabulary_role(partner) == "position":
+            continue  # no pair, or a pair the vocabulary reads already ("X_centroid")
+        rest = re.sub(r"[xX]", " ", name)
+        if len(re.sub(r"[^A-Za-z]", "", rest)) <= 3 or all(w in _ALL_WORDS for w in words(rest)):
+            why = f"{VOCABULARY_REASON['position']}: '{name}' and '{partner}' differ only by x and y"
+            out[name] = out[partner] = ("position", why)
+    if any(_fcs_channel(n) or set(words(n)) & {"fsc", "ssc", "scatter"} for n in names):
+        for name in names:
+            if name.strip().lower() in _FLUOR or _FLUOR_TOKEN.match(name.strip().lower()):
+                why = f"{VOCABULARY_REASON['channel']}: a fluorochrome alone beside the file's scatter channels"
+                out.setdefault(name, ("channel", why))
+    return out

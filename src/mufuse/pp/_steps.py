@@ -441,6 +441,8 @@ def _prot_roles(links: pd.DataFrame, prot: str) -> dict[str, int]:
     if "role" not in links.columns:
         return {"marker": len(links)}
     unlinked = links.index[(links["role"] == "marker") & (links["status"] == "not_found")]
+    included = links.index[links["reason"].astype(str).str.contains(_links.INCLUDED, regex=False)]
+    unlinked = unlinked.difference(included, sort=False)  # the user asked for these: no warning
     if len(unlinked):
         warnings.warn(
             f"{len(unlinked)} columns of modality '{prot}' link to no gene but read as antigens, so they are matched "
