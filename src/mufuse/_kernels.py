@@ -552,6 +552,42 @@ def robust_moments(
     return mean, np.where(std < 1e-7 * np.maximum(np.abs(mean), 1.0), 0.0, std)
 
 
+@njit(parallel=True, cache=True)
+def _count_far(x, groups, mean, std, limit):  # pragma: no cover - numba
+    n, k = x.shape
+    out = np.zeros(n, dtype=np.int64)
+    for i in prange(n):
+        g = groups[i]
+        c = 0
+        for j in range(k):
+            sd = std[g, j]
+            if sd > 0 and abs((np.float64(x[i, j]) - mean[g, j]) / sd) > limit:
+                c += 1
+        out[i] = c
+    return out
+
+
+def count_far(
+    x: np.ndarray, mean: np.ndarray, std: np.ndarray, limit: float, groups: np.ndarray | None = None
+) -> np.ndarray:
+    """Count, per cell, the columns where ``|x - mean| / std`` exceeds ``limit`` (columns with std 0 never count).
+
+    ``mean`` and ``std`` are groups × columns (one row without groups); one parallel pass, no temporary array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[0.0, 9.0], [9.0, 9.0]], dtype=np.float32)
+    >>> count_far(x, np.zeros((1, 2)), np.ones((1, 2)), 5.0).tolist()
+    [1, 2]
+    """
+    codes = np.zeros(x.shape[0], dtype=np.int64) if groups is None else np.ascontiguousarray(groups, dtype=np.int64)
+    return _count_far(
+        np.ascontiguousarray(x), codes, np.ascontiguousarray(mean, np.float64), np.ascontiguousarray(std, np.float64),
+        float(limit),
+    )  # fmt: skip
+
+
 def column_moments(
     out: np.ndarray, groups: np.ndarray | None = None, n_groups: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -606,9 +606,7 @@ def _extreme_cells(x: np.ndarray, clip: float, batch: Batches, cells) -> pd.Data
         sd = std[codes[rows]]
         return np.where(sd > 0, (x[rows] - mean[codes[rows]]) / np.where(sd > 0, sd, 1.0), 0.0)[:, usable]
 
-    n_far = np.zeros(x.shape[0], dtype=np.int64)
-    for start in range(0, x.shape[0], 65_536):  # blocks: no cells × markers float64 temporary at a million cells
-        n_far[start : start + 65_536] = (np.abs(robust_z(slice(start, start + 65_536))) > EXTREME * clip).sum(axis=1)
+    n_far = _kernels.count_far(x, mean, std, EXTREME * clip, groups=codes)  # one pass, no temporary
     far = n_far >= max(2, 0.5 * int(usable.sum()))
     if far.sum() > MAX_EXTREME * x.shape[0]:
         return pd.DataFrame(columns=["n_markers", "median_z"], index=pd.Index([], name="cell"))
