@@ -514,3 +514,21 @@ def test_chunks_without_dask_says_how_to_install_it(sim_file, tmp_path, capsys, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and 'pip install "mufuse[dask]"' in err[0] and "Traceback" not in err[0]
     assert not (tmp_path / "c.h5mu").exists()
+
+
+@pytest.mark.maxfuse
+def test_match_label_map_compares_labels_written_differently(tmp_path, capsys):
+    """Labels that no modality shares are not compared; --label-map gives them a common name (the hint says so)."""
+    src = tmp_path / "renamed.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = mufuse.datasets.simulated(300, n_genes=400, seed=6, paired=False)
+    m["prot"].obs["cell_type"] = m["prot"].obs["cell_type"].astype(str) + " cells"
+    m.write(src)
+    assert main(["match", str(src), "-o", str(tmp_path / "a.h5mu"), "--labels", "cell_type"]) == 0
+    out = capsys.readouterr()
+    assert "--label-map LABEL=COMMON" in out.err and "not comparable" in out.out
+    maps = [x for t in m["rna"].obs["cell_type"].unique() for x in ("--label-map", f"{t} cells={t}")]
+    assert main(["match", str(src), "-o", str(tmp_path / "b.h5mu"), "--labels", "cell_type", *maps]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("label agreement"))
+    assert float(line.split(": ")[1].split()[0]) > 0.5  # the simulated types are well separated

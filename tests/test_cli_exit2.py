@@ -116,6 +116,7 @@ def test_stale_stored_results_exit_2(command, files, tmp_path, capsys):
         ("harmonize", ["--clip", "-1"]),
         ("harmonize", ["--n-top-genes", "-5"]),
         ("match", ["--sketch-size", "10"]),
+        ("match", ["--label-map", "CD4 T"]),
         ("check", ["--override", "CD3"]),
         ("links", ["--override", "=CD3E"]),
         ("demo", ["--n-cells", "3"]),

@@ -49,6 +49,8 @@ def cli_words(message: str) -> str:
     'pass --include my_score --include Noodle, or --override MARKER=GENES with their genes'
     >>> cli_words("pass batch_align=True, or leave batch_align out")
     'pass --batch-align, or leave --batch-align out'
+    >>> cli_words("pass label_map={'<label>': '<common label>', ...} to map them")
+    'pass --label-map LABEL=COMMON to map them'
     """
     message = re.sub(rf"\b({_FLAGS})=True\b", lambda m: f"--{m.group(1).replace('_', '-')}", message)
     message = re.sub(rf"\bleave ({_FLAGS}) out\b", lambda m: f"leave --{m.group(1).replace('_', '-')} out", message)
@@ -62,6 +64,7 @@ def cli_words(message: str) -> str:
         message,
     )
     message = re.sub(r"\boverrides=(?![{\w])", "--override MARKER=GENES", message)
+    message = re.sub(r"\blabel_map=(?:\{[^}]*\})?", "--label-map LABEL=COMMON", message)
     message = re.sub(
         rf"\b({_FLAGS})=(?:'([^']*)'|<([^>]*)>|([^\s,;)]+))",
         lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2) or m.group(4) or '<' + m.group(3) + '>'}",
@@ -91,17 +94,36 @@ def _harmonize_kwargs(args) -> dict:
 
 
 def _empty_droplets(path: str | None, prot: str):
-    """Read the empty droplets' protein counts: an ``.h5ad``, or the protein modality of an ``.h5mu``."""
+    """Read the empty droplets' protein counts: an ``.h5ad``, or a modality of an ``.h5mu``.
+
+    ``FILE.h5mu:MODALITY`` names the modality; without one, the modality named like ``--prot``, or the file's only one.
+    """
     if not path:
         return None
-    data = _io.read(path)
+    file, sep, mod = path.rpartition(":")
+    if not (sep and file.endswith(".h5mu") and mod):
+        file, mod = path, ""
+    data = _io.read(file)
     if hasattr(data, "mod"):
-        if prot not in data.mod:
+        name = mod or (prot if prot in data.mod or len(data.mod) != 1 else next(iter(data.mod)))
+        if name not in data.mod:
             raise _io.BadInput(
-                f"--empty-droplets {path} has no modality '{prot}' (it has {', '.join(data.mod)}); pass --prot NAME"
+                f"--empty-droplets {file} has no modality '{name}' (it has {', '.join(data.mod)}); pass "
+                f"--empty-droplets {file}:{next(iter(data.mod))} with the modality that holds the droplets' protein"
             )
-        return data.mod[prot]
+        return data.mod[name]
     return data
+
+
+def _label_map(items: list[str] | None) -> dict[str, str]:
+    """``--label-map "CD4 T=T cell" --label-map "CD8 T=T cell"`` → ``{"CD4 T": "T cell", "CD8 T": "T cell"}``."""
+    out = {}
+    for item in items or []:
+        label, sep, common = item.partition("=")
+        if not sep or not label.strip() or not common.strip():
+            raise _io.BadInput(f"--label-map takes LABEL=COMMON (e.g. --label-map 'CD4 T=T cell'), got '{item}'")
+        out[label.strip()] = common.strip()
+    return out
 
 
 def _cofactor(items: list[str] | None):
@@ -396,6 +418,7 @@ def cmd_match(args) -> int:
     order = {"prot": (2, 1), "rna": (1, 2), "both": None}[args.every]
     maxfuse_params = _maxfuse_kwargs(args)
     _link_kwargs(args)  # parsed now: a malformed --override fails before any work
+    label_map = _label_map(args.label_map)
     for name, role in ((args.rna, "rna"), (args.prot, "prot")):  # every argument checked before any work
         _store.get_modality(mdata, name, role)
         for key in (args.labels, args.cluster_labels):
@@ -420,7 +443,9 @@ def cmd_match(args) -> int:
         **maxfuse_params,
     )
     if args.labels:
-        ev = tl.evaluate_matching(mdata, label_key=args.labels, rna=args.rna, prot=args.prot, n_perms=200)
+        ev = tl.evaluate_matching(
+            mdata, label_key=args.labels, rna=args.rna, prot=args.prot, n_perms=200, label_map=label_map or None
+        )
     written = _write(mdata, args, [args.input])
     n1, n2 = mdata.mod[args.rna].n_obs, mdata.mod[args.prot].n_obs
     print(
@@ -581,7 +606,8 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--empty-droplets",
         metavar="FILE",
-        help="protein counts of empty droplets (.h5ad, or the protein modality of an .h5mu; e.g. the droplets of "
+        help="protein counts of empty droplets (.h5ad, or a modality of an .h5mu: FILE.h5mu:MODALITY, default the "
+        "one named like --prot; e.g. the droplets of "
         "10x's raw_feature_bc_matrix that are not cells): the background of --prot-transform dsb (auto then "
         "chooses dsb; default: none)",
     )
@@ -761,6 +787,13 @@ def _match_parser(sub) -> None:
         "--labels",
         metavar="KEY",
         help="obs column with cell labels: evaluate the matching (label agreement; default: no evaluation)",
+    )
+    g.add_argument(
+        "--label-map",
+        action="append",
+        metavar="LABEL=COMMON",
+        help="compare a label of either modality under a common name (repeat; e.g. --label-map 'CD4 T=T cell' "
+        "--label-map 'T cells=T cell'; default: labels compared as written)",
     )
     g.add_argument(
         "--no-confidence",

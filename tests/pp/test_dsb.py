@@ -187,6 +187,15 @@ def test_cli_empty_droplets(tmp_path, capsys):
     broken.write_text("not hdf5")
     assert main(["harmonize", str(path), "-o", str(tmp_path / "y.h5mu"), "--empty-droplets", str(broken)]) != 0
     assert "as an .h5ad file" in capsys.readouterr().err
+    # droplets in an .h5mu under another modality name: FILE.h5mu:MODALITY, or the file's only modality
+    two = tmp_path / "drops2.h5mu"
+    mudata.MuData({"adt": empty, "other": empty.copy()}).write(two)
+    assert main(["harmonize", str(path), "-o", str(tmp_path / "z.h5mu"), "--empty-droplets", str(two)]) == 2
+    assert f"--empty-droplets {two}:adt" in capsys.readouterr().err
+    assert main(["harmonize", str(path), "-o", str(tmp_path / "z.h5mu"), "--empty-droplets", f"{two}:adt"]) == 0
+    one = tmp_path / "drops1.h5mu"
+    mudata.MuData({"adt": empty}).write(one)
+    assert main(["harmonize", str(path), "-o", str(tmp_path / "w.h5mu"), "--empty-droplets", str(one)]) == 0
 
 
 def test_a_marker_at_zero_in_nearly_every_cell_keeps_a_sane_scale():

@@ -775,7 +775,7 @@ def antigen_names(prot_ad, prot: str, species: str = "human") -> tuple[dict[str,
         warnings.warn(
             f"modality '{prot}' has several var columns that could hold the antigens ({', '.join(top)}), linking "
             f"equally many markers ({best}) with different names; neither is read: pass overrides= for the markers, "
-            f"or drop the column that does not hold the antigens (mdata['{prot}'].var.drop(columns=[...]))",
+            f"or remove the column that does not hold the antigens (del mdata['{prot}'].var['<column>'])",
             UserWarning,
             stacklevel=4,
         )

@@ -805,10 +805,11 @@ def _check_finite(embedding, scores: np.ndarray, params: dict) -> None:
     if any(bad) or n_scores:
         cca = params.get("refine_pivots", {}).get("cca_components")
         half = max(1, (cca or 2) // 2)
+        fewer = f"Pass refine_pivots={{'cca_components': {half}}}, or match more cells" if half < (cca or 2) else ""
         raise MufuseError(
             f"MaxFuse gave NaN for {n_scores} pair scores and the joint space of {bad[0]} RNA and {bad[1]} protein "
-            f"cells: its CCA of {cca} components found too few pivots to fit. Pass refine_pivots="
-            f"{{'cca_components': {half}}}, or match more cells"
+            f"cells: its CCA of {cca} components found too few pivots to fit. "
+            + (fewer or "Match more cells: one CCA component is the least MaxFuse can fit")
         )
 
 
