@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import anndata as ad
 import mudata
 import numpy as np
@@ -226,6 +228,23 @@ def test_nan_protein_is_refused_with_names_before_dsb():
     assert_unchanged(m, before)
 
 
+def test_nan_in_a_column_dsb_reads_but_does_not_match_gets_advice_that_applies():
+    """An isotype control (never matched) with NaN in many cells: excluding it again would not help dsb."""
+    m, _ = _mudata(3)
+    x = np.asarray(m["prot"].X, dtype=np.float32).copy()
+    iso = list(m["prot"].var_names).index("IgG1_control_TotalSeqB")
+    x[::5, iso] = np.nan
+    m["prot"].X = x
+    with pytest.raises(mufuse.MufuseError) as err:
+        mufuse.pp.harmonize(m, prot_transform="dsb")
+    text = str(err.value)
+    assert "IgG1_control_TotalSeqB is not matched, but dsb reads every antibody column" in text
+    assert "exclude=" not in text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(m, prot_transform="arcsinh")  # the advice works: arcsinh never reads the isotype
+
+
 def test_auto_says_when_the_cofactor_or_the_empty_droplets_are_not_used():
     m, empty = _mudata(4)
     prescaled = m.copy()
@@ -234,5 +253,9 @@ def test_auto_says_when_the_cofactor_or_the_empty_droplets_are_not_used():
     with pytest.warns(UserWarning, match="empty_droplets .* is not used"):
         mufuse.pp.harmonize(prescaled, empty_droplets=empty)
     assert "empty_droplets not used" in prescaled.uns["mufuse"]["report"]["prot_transform"]["reason"]
-    with pytest.warns(UserWarning, match="cofactor .* is not used"):
+    with pytest.warns(UserWarning, match="cofactor .* is not used") as seen:
         mufuse.pp.harmonize(prescaled, cofactor=150.0)
+    said = " ".join(str(w.message) for w in seen)  # arcsinh would be refused on z-scores: it is never suggested
+    assert "already transformed" in said and "prot_transform='arcsinh'" not in said
+    with pytest.raises(mufuse.MufuseError):
+        mufuse.pp.harmonize(prescaled, cofactor=150.0, prot_transform="arcsinh")

@@ -517,7 +517,10 @@ def _unused_auto_inputs(transform: str, reason: str, opts: Options) -> str:
     if transform == "arcsinh" and given:
         reason = reason.replace("arcsinh(x / 5)", "arcsinh(x / cofactor) with the cofactor(s) given")
     unused = []
-    if given and transform != "arcsinh":
+    if given and transform == "zscore":  # already transformed: arcsinh would be refused, so never suggest it
+        unused.append("cofactor (used by arcsinh, which needs raw intensities or counts; this protein is already "
+                      "transformed, so auto chose 'zscore')")  # fmt: skip
+    elif given and transform != "arcsinh":
         unused.append(f"cofactor (used by arcsinh; auto chose '{transform}': pass prot_transform='arcsinh' to use it)")
     if opts.empty_droplets is not None and transform != "dsb":
         unused.append(f"empty_droplets (used by dsb, which needs counts; auto chose '{transform}')")
@@ -537,9 +540,19 @@ def _constant_columns(values, cols: np.ndarray) -> np.ndarray:
 
 
 def _check_finite(
-    out: np.ndarray, usable: list[str], obs_names, opts: Options, transform: str, before: bool = False
+    out: np.ndarray,
+    usable: list[str],
+    obs_names,
+    opts: Options,
+    transform: str,
+    before: bool = False,
+    unmatched: frozenset[str] = frozenset(),
 ) -> None:
-    """Refuse NaN/Inf (after the transform, or ``before`` one that cannot take them), naming markers, cells, a fix."""
+    """Refuse NaN/Inf (after the transform, or ``before`` one that cannot take them), naming markers, cells, a fix.
+
+    ``unmatched``: columns the transform reads although they are not matched (dsb reads isotypes and excluded
+    markers for its background); excluding them again would not help, so the advice says so.
+    """
     if np.all(np.isfinite(out)):
         return
     bad = ~np.isfinite(out)
@@ -547,15 +560,21 @@ def _check_finite(
     cells = np.asarray(obs_names)[bad.any(axis=1)]
     chosen = f"'{transform}'" + (" (chosen by prot_transform='auto')" if opts.prot_transform == "auto" else "")
     when = f"which the protein transform {chosen} cannot take" if before else f"after the protein transform {chosen}"
+    read = [m for m in markers if m in unmatched]
+    if len(cells) <= 0.01 * out.shape[0]:
+        fix = "they are a few cells: filter them out (e.g. mu.pp.filter_obs) or fix their values"
+    elif read:
+        fix = (
+            f"{', '.join(read[:5])} {'is' if len(read) == 1 else 'are'} not matched, but {transform} reads every "
+            f"antibody column for its background: fix their values, remove those columns from modality "
+            f"'{opts.prot}', or pass prot_transform='arcsinh' or 'clr'"
+        )
+    else:
+        fix = "fix those markers or exclude them (exclude=[...])"
     raise MufuseError(
         f"modality '{opts.prot}' has {int(bad.sum())} NaN/Inf values ({when}) in "
         f"{len(markers)} marker(s) ({', '.join(markers[:5])}) and {len(cells)} cell(s) "
-        f"({', '.join(map(str, cells[:3]))}): "
-        + (
-            "they are a few cells: filter them out (e.g. mu.pp.filter_obs) or fix their values"
-            if len(cells) <= 0.01 * out.shape[0]
-            else "fix those markers or exclude them (exclude=[...])"
-        )
+        f"({', '.join(map(str, cells[:3]))}): {fix}"
     )
 
 
@@ -571,7 +590,8 @@ def _dsb_step(values, marker_names: pd.Index, links: pd.DataFrame, opts: Options
     from .. import _dsb
 
     arr = _transforms.dense_float(values)
-    _check_finite(arr, list(marker_names), obs_names, opts, "dsb", before=True)
+    unmatched = frozenset(map(str, marker_names)) - set(_transforms.matched_markers(links))
+    _check_finite(arr, list(marker_names), obs_names, opts, "dsb", before=True, unmatched=unmatched)
     if arr.size and np.nanmin(arr) < 0:
         raise MufuseError(
             f"prot_transform='dsb' needs antibody counts, but modality '{opts.prot}' has negative values (already "
