@@ -27,6 +27,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.realdata)
 
 
+def pytest_collection_finish(session):
+    """Keep how many tests a whole run collects (no -k, no -m, the default paths), for the docs' claims."""
+    opt = session.config.option
+    default = {str(Path(p)) for p in session.config.getini("testpaths")}
+    whole = not opt.keyword and not opt.markexpr and {str(Path(a)) for a in session.config.args} == default
+    session.config.stash[COLLECTED] = len(session.items) if whole else None
+
+
+COLLECTED = pytest.StashKey[int | None]()
+
+
 def read_quiet(path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

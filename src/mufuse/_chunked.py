@@ -12,6 +12,7 @@ those of the in-memory path up to float rounding.
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 
@@ -56,10 +57,13 @@ def compute_batched(tasks, desc: str):
     import dask
 
     step = blocks_in_flight()
+    t0 = time.perf_counter()
     with _progress.bar(len(tasks), desc) as pbar:
         for start in range(0, len(tasks), step):
             parts = dask.compute(*tasks[start : start + step])
             pbar.update(len(parts))
+            done = start + len(parts)
+            _progress.say("    %s: %d of %d blocks (%.0fs)", desc, done, len(tasks), time.perf_counter() - t0)
             yield from parts
 
 

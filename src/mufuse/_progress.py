@@ -1,24 +1,83 @@
-"""Progress bars for the long steps (passes over out-of-core counts, writing them, MaxFuse's stages)."""
+"""Progress of the long steps (passes over out-of-core counts, writing them, MaxFuse's stages), where users run them.
+
+- a terminal or a Jupyter notebook: tqdm bars (notebook widgets where ipywidgets is installed), gone when done;
+- the command line with its stderr redirected (a log file, CI): one plain line per step, no carriage returns
+  (:func:`plain_lines`, set by :func:`mufuse.cli.main`);
+- ``-v`` / the ``mufuse`` logger at INFO: every step and its time in the log.
+
+A Python script whose stderr is no terminal stays quiet unless it configures logging (``logging.basicConfig(
+level=logging.INFO)``), as libraries should.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
+from typing import IO
 
 from tqdm.auto import tqdm
 
 log = logging.getLogger("mufuse")
+progress = logging.getLogger("mufuse.progress")  # plain progress lines (the command line's redirected stderr)
+
+
+def in_notebook() -> bool:
+    """Tell whether the code runs in a Jupyter kernel (IPython with a kernel app), where bars render."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except Exception:  # an IPython too old or too new: no notebook then
+        return False
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def enabled() -> bool:
-    """Show bars when mufuse logs at INFO (``-v`` on the command line) or when stderr is a terminal."""
+    """Show bars when stderr is a terminal, in a Jupyter notebook, or when mufuse logs at INFO (``-v``)."""
     try:
         tty = sys.stderr.isatty()
     except (AttributeError, ValueError):  # a closed or replaced stderr
         tty = False
-    return tty or log.isEnabledFor(logging.INFO)
+    return tty or in_notebook() or log.isEnabledFor(logging.INFO)
 
 
 def bar(total: int, desc: str, unit: str = "block") -> tqdm:
     """Return a tqdm bar (a silent one when :func:`enabled` is false) that disappears when done."""
     return tqdm(total=total, desc=desc, unit=unit, disable=not enabled(), leave=False)
+
+
+def say(message: str, *args) -> None:
+    """Log a step at INFO, and write it as a plain progress line where no bar shows (see :func:`plain_lines`)."""
+    log.info(message, *args)
+    if not enabled():
+        progress.info(message.strip(), *args)
+
+
+@contextlib.contextmanager
+def plain_lines(stream: IO[str]) -> Iterator[None]:
+    """Write :func:`say`'s progress lines to ``stream`` (one line per step) while the block runs.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> with plain_lines(out):
+    ...     say("    MaxFuse stage %d of %d done", 1, 7)
+    >>> print(out.getvalue(), end="")
+    MaxFuse stage 1 of 7 done
+    """
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level, propagate = progress.level, progress.propagate
+    progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+    progress.propagate = False  # never twice (the root logger's handler)
+    try:
+        yield
+    finally:
+        progress.removeHandler(handler)
+        progress.setLevel(level)
+        progress.propagate = propagate

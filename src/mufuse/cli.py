@@ -7,6 +7,7 @@ formatted by :mod:`mufuse._format`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import _format, _io, _report, _store
+from . import _format, _io, _progress, _report, _store
 from ._errors import MufuseError
 from ._genes import SPECIES
 from ._io import read_lazy, write_atomic, write_harmonized_copy
@@ -870,7 +871,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("ignore", module=r"mudata\..*")
         warnings.filterwarnings("ignore", module=r"anndata\..*")
         try:
-            with CompileWatch() as watch:
+            plain = not args.verbose and not _progress.enabled()  # a log file or CI: one line per long step
+            with CompileWatch() as watch, _progress.plain_lines(sys.stderr) if plain else contextlib.nullcontext():
                 code = int(args.func(args))
             if watch.compiled:
                 print(

@@ -6,6 +6,7 @@ import contextlib
 import inspect
 import io
 import logging
+import math
 import sys
 import time
 import warnings
@@ -273,6 +274,66 @@ def graph_conflict(pynndescent_version: str, csr_has_getnnz: bool, n_cells: int)
     )
 
 
+# matching times measured on a 2-core machine (benchmarks/README.md, match_scaling.py and session timings of pbmc10k
+# halves): the direct route with mufuse's RNA pairs took 9 s at 3,410 × 3,411 cells, with MaxFuse's own metacells 21.5 s
+# at 1,500 a side and 4.3 s at 300 a side, once MaxFuse ran in the process; its first call in a process adds the import
+# and numba's compiling of its graph code (74 s measured, 40-70 s in the guide); the sketched route (import included)
+# 44 s at 20,000 × 100,000 cells and 124 s at 50,000 × 1,000,000 (35 s + 85 µs per cell); the pair confidence 23-48 s
+# more (about 45 µs per cell)
+_PER_RNA_CELL_MAXFUSE = (0.010, 0.030)  # s per RNA cell, MaxFuse's metacells
+_PER_CELL_PAIRS = (0.001, 0.005)  # s per cell of both modalities, mufuse's RNA pairs
+_FIRST_CALL = (40.0, 90.0)
+_SKETCH_BASE, _SKETCH_PER_CELL, _CONFIDENCE_PER_CELL = 35.0, 85e-6, 45e-6
+_WARM = {"maxfuse": False}  # whether MaxFuse ran in this process (its code is compiled)
+
+
+def expected_time(
+    route: str,
+    fitted1: int,
+    fitted2: int,
+    cells: int,
+    confidence: bool = True,
+    metacells: str = "pairs",
+    first: bool | None = None,
+) -> str:
+    """Say how long a matching is expected to take on a 2-core machine, from the measured times of its route.
+
+    ``fitted1``, ``fitted2``: the cells MaxFuse is fitted on; ``cells``: every cell of both modalities;
+    ``metacells``: ``"maxfuse"`` or ``"pairs"`` (direct route); ``first``: MaxFuse's first call in this process
+    (default: whether it has run here yet).
+
+    Examples
+    --------
+    >>> expected_time("direct", 3410, 3411, 6821, confidence=False, first=True)
+    'expected about 45-125 s on a 2-core machine'
+    >>> expected_time("direct", 3410, 3411, 6821, confidence=False, first=False)
+    'expected about 5-35 s on a 2-core machine'
+    >>> expected_time("sketch", 5000, 10000, 1_050_000)
+    'expected about 1-4 min on a 2-core machine'
+    """
+    first = not _WARM["maxfuse"] if first is None else first
+    if route == "sketch":
+        mid = _SKETCH_BASE + _SKETCH_PER_CELL * cells
+        low, high = 0.7 * mid, 1.5 * mid
+    else:
+        low, high = (
+            (k * fitted1 for k in _PER_RNA_CELL_MAXFUSE)
+            if metacells == "maxfuse"
+            else (k * (fitted1 + fitted2) for k in _PER_CELL_PAIRS)
+        )
+        if first:
+            low, high = low + _FIRST_CALL[0], high + _FIRST_CALL[1]
+    if confidence:
+        low, high = low + 0.5 * _CONFIDENCE_PER_CELL * cells, high + _CONFIDENCE_PER_CELL * cells
+    if high <= 10:
+        span = "under 10 s"
+    elif high < 180:  # seconds, the low end rounded down and the high end up to 5 s
+        span = f"{5 * math.floor(low / 5)}-{max(10, 5 * math.ceil(high / 5))} s"
+    else:
+        span = f"{max(1, math.floor(low / 60))}-{max(2, math.ceil(high / 60))} min"
+    return f"expected about {span} on a 2-core machine"
+
+
 def _import_maxfuse(n_cells: int = 0):
     """Import MaxFuse's ``Fusor``, first checking that this environment can run it on ``n_cells`` cells."""
     try:
@@ -445,11 +506,12 @@ def run_maxfuse(
         )
     groups = _pair_inputs(inputs, seed) if route == "direct" and metacells == "pairs" else None
     params = _parameters(inputs, maxfuse_params, route, seed, cells1=n1, paired=groups is not None)
-    log.info("running MaxFuse (%s route) on %d '%s' × %d '%s' cells", route, n1, rna, n2, prot)
+    eta = expected_time(route, n1, n2, every[0].shape[0] + every[1].shape[0], confidence, metacells)
+    _progress.say("running MaxFuse (%s route) on %d '%s' × %d '%s' cells: %s", route, n1, rna, n2, prot, eta)
     if route == "sketch" or groups is not None:
         _cluster_for_smoothing(inputs, params)
     fusor = fusor_cls(**inputs)
-    _run_stages(fusor, params, verbose, seed)
+    _run_stages(fusor, params, verbose, seed, eta)
     embedding = embed(fusor, *every)
     if groups is None:
         matching = _matching_table(fusor, fit_names, rna, prot, order, full=route == "direct")
@@ -477,7 +539,8 @@ def run_maxfuse(
     add_matching(mdata, matching, rna=rna, prot=prot, params=params)
     for name, emb in zip((rna, prot), embedding, strict=True):
         mdata.mod[name].obsm[_store.EMBEDDING_KEY] = emb
-    log.info("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
+    _WARM["maxfuse"] = True
+    _progress.say("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
     return matching
 
 
@@ -551,7 +614,7 @@ def _pair_inputs(inputs: dict, seed: int) -> np.ndarray:
         first[groups[::-1]] = np.arange(len(groups))[::-1]
         inputs["labels1"] = np.asarray(inputs["labels1"])[first]
     n = int(groups.max()) + 1
-    log.info("    %d RNA cells paired into %d metacells (%.1fs)", len(groups), n, time.perf_counter() - t0)
+    _progress.say("    %d RNA cells paired into %d metacells (%.1fs)", len(groups), n, time.perf_counter() - t0)
     return groups
 
 
@@ -608,7 +671,8 @@ def _cluster_for_smoothing(inputs: dict, params: dict) -> None:
             seed,
         )
     n = [len(np.unique(inputs[f"labels{i}"])) for i in (1, 2)]
-    log.info("    clustered the cells for MaxFuse's smoothing: %d + %d clusters (%.1fs)", *n, time.perf_counter() - t0)
+    took = time.perf_counter() - t0
+    _progress.say("    clustered the cells for MaxFuse's smoothing: %d + %d clusters (%.1fs)", *n, took)
 
 
 def _sketch_inputs(inputs: dict, names: dict[int, np.ndarray], size: int, seed: int) -> dict[int, np.ndarray]:
@@ -622,7 +686,7 @@ def _sketch_inputs(inputs: dict, names: dict[int, np.ndarray], size: int, seed: 
         for key in (f"shared_arr{i}", f"active_arr{i}", f"labels{i}"):
             if inputs[key] is not None:
                 inputs[key] = inputs[key][idx]
-    log.info(
+    _progress.say(
         "    sketched %d + %d cells to fit MaxFuse on (%.1fs)", len(kept[1]), len(kept[2]), time.perf_counter() - t0
     )
     return kept
@@ -661,7 +725,7 @@ def _complete(
         pos_j = obs_j.get_indexer(names[j])
         idx, corr = best_partners(embedding[i - 1][obs_i.get_indexer(todo)], embedding[j - 1][pos_j])
         extra.append(pd.DataFrame({name: todo, mods[j]: names[j][idx], "score": corr, "stage": "embedding"}))
-        log.info("    %d '%s' cells without a pair from MaxFuse: matched in its joint space", len(todo), name)
+        _progress.say("    %d '%s' cells without a pair from MaxFuse: matched in its joint space", len(todo), name)
     if not extra:
         return matching
     out = pd.concat([matching.assign(stage=matching["stage"].astype(str)), *extra], ignore_index=True)
@@ -756,7 +820,7 @@ def _leave_out_empty(mdata: MuData, inputs: dict, rna: str, prot: str) -> dict[i
     return names
 
 
-def _run_stages(fusor, params: dict, verbose: bool, seed: int = 0) -> None:
+def _run_stages(fusor, params: dict, verbose: bool, seed: int = 0, eta: str = "") -> None:
     """Run MaxFuse's stages in order, each with its parameters, with a progress bar and timings.
 
     NumPy's global random state, from which MaxFuse's randomized SVDs draw, is seeded with ``seed`` for the run and
@@ -775,13 +839,15 @@ def _run_stages(fusor, params: dict, verbose: bool, seed: int = 0) -> None:
     state = np.random.get_state()  # noqa: NPY002 - MaxFuse's randomized SVDs draw from the global state
     np.random.seed(seed)  # noqa: NPY002 - a seed gives one matching; the caller's state is put back below
     try:
-        _each_stage(stages, params, verbose)
+        _each_stage(stages, params, verbose, eta)
     finally:
         np.random.set_state(state)  # noqa: NPY002
 
 
-def _each_stage(stages: list, params: dict, verbose: bool) -> None:
-    for name, method in tqdm(stages, desc="MaxFuse", disable=not _progress.enabled(), leave=False):
+def _each_stage(stages: list, params: dict, verbose: bool, eta: str = "") -> None:
+    desc = f"MaxFuse ({eta})" if eta else "MaxFuse"
+    t_all = time.perf_counter()
+    for i, (name, method) in enumerate(tqdm(stages, desc=desc, disable=not _progress.enabled(), leave=False), 1):
         t0 = time.perf_counter()
         try:
             with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stdout if verbose else io.StringIO()):
@@ -795,7 +861,8 @@ def _each_stage(stages: list, params: dict, verbose: bool) -> None:
             raise
         except Exception as err:  # whatever fails inside MaxFuse reaches the user as a MufuseError
             raise MufuseError(_stage_failure(name, params, err)) from err
-        log.info("    %s finished (%.1fs)", name, time.perf_counter() - t0)
+        took, total = time.perf_counter() - t0, time.perf_counter() - t_all
+        _progress.say("    MaxFuse stage %d of %d, %s: %.1fs (%.0fs so far)", i, len(stages), name, took, total)
 
 
 def _check_finite(embedding, scores: np.ndarray, params: dict) -> None:

@@ -1,0 +1,95 @@
+"""Issue 30: long steps report progress where users run them (terminal, notebook, a redirected log), and say at the
+start how long they are expected to take."""
+
+from __future__ import annotations
+
+import sys
+import types
+import warnings
+
+import mudata
+import pytest
+
+import mufuse
+from mufuse import _progress
+from mufuse.cli import main
+from mufuse.tl._maxfuse import expected_time
+
+
+@pytest.fixture
+def sim_file(tmp_path):
+    path = tmp_path / "sim.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.datasets.simulated(600, n_genes=500, seed=1).write(path)
+    return path
+
+
+def _fake_ipython(monkeypatch, config: dict | None) -> None:
+    shell = None if config is None else types.SimpleNamespace(config=config)
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+
+
+@pytest.mark.parametrize(
+    ("config", "bars"), [({"IPKernelApp": {"connection_file": "k.json"}}, True), ({}, False), (None, False)]
+)
+def test_bars_show_in_a_jupyter_kernel_and_not_in_a_plain_ipython_or_a_pipe(monkeypatch, config, bars):
+    _fake_ipython(monkeypatch, config)  # stderr is captured here: no terminal
+    assert _progress.in_notebook() is bars
+    assert _progress.enabled() is bars
+
+
+def test_the_command_line_writes_one_plain_line_per_long_step_to_a_redirected_stderr(sim_file, tmp_path, capsys):
+    assert main(["harmonize", str(sim_file), "-o", str(tmp_path / "h.h5mu"), "--chunks", "200"]) == 0
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if " blocks (" in ln]
+    assert lines and all("\r" not in ln for ln in lines), err
+    total = int(lines[0].split(" of ")[1].split()[0])
+    assert any(f"{total} of {total} blocks" in ln for ln in lines)  # each pass said to its end
+
+
+def test_a_python_script_without_a_terminal_stays_quiet(sim_file, capsys):
+    m = mudata.read_h5mu(sim_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(m)
+    assert " blocks (" not in capsys.readouterr().err
+
+
+@pytest.mark.maxfuse
+def test_match_says_the_expected_time_then_each_stage(tmp_path, capsys):
+    src = tmp_path / "sim.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.datasets.simulated(300, n_genes=400, seed=2, paired=False).write(src)
+    assert main(["match", str(src), "-o", str(tmp_path / "m.h5mu")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    start = next(ln for ln in err if ln.startswith("running MaxFuse"))
+    assert "expected about" in start and "on a 2-core machine" in start
+    stages = [ln for ln in err if ln.startswith("MaxFuse stage")]
+    n = int(stages[0].split(" of ")[1].split(",")[0])
+    assert len(stages) == n and stages[-1].startswith(f"MaxFuse stage {n} of {n}")
+    assert err.index(start) < err.index(stages[0])
+
+
+# measured on this 2-core machine: pbmc10k halves (session timing, two other jobs running), benchmarks/README.md
+MEASURED = [  # route, metacells, first call in the process, RNA × protein cells, seconds
+    ("direct", "pairs", True, (3400, 3400), 83.3),
+    ("direct", "pairs", False, (3400, 3400), 9.0),
+    ("direct", "maxfuse", False, (1500, 1500), 21.5),
+    ("direct", "maxfuse", False, (300, 300), 4.3),
+    ("sketch", "pairs", True, (20_000, 100_000), 67.0),  # 44 s matching + 23 s pair confidence
+    ("sketch", "pairs", True, (50_000, 1_000_000), 172.0),  # 124 s + 48 s
+]
+
+
+@pytest.mark.parametrize(("route", "metacells", "first", "cells", "seconds"), MEASURED)
+def test_the_expected_time_holds_the_measured_ones(route, metacells, first, cells, seconds):
+    fitted = cells if route == "direct" else (5000, 10000)
+    text = expected_time(route, *fitted, sum(cells), route == "sketch", metacells, first)
+    if "under 10 s" in text:
+        assert seconds < 10, text
+        return
+    low, high = (float(v) for v in text.split("about ")[1].split()[0].split("-"))
+    scale = 60 if " min " in text else 1
+    assert low * scale <= seconds <= high * scale, text
