@@ -93,3 +93,16 @@ def test_the_expected_time_holds_the_measured_ones(route, metacells, first, cell
     low, high = (float(v) for v in text.split("about ")[1].split()[0].split("-"))
     scale = 60 if " min " in text else 1
     assert low * scale <= seconds <= high * scale, text
+
+
+def test_harmonize_says_what_it_chose_at_a_prompt_and_stays_quiet_in_a_script(sim_file, capsys, monkeypatch):
+    m = mudata.read_h5mu(sim_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.harmonize(m)
+        assert capsys.readouterr().out == ""  # a script: nothing printed
+        monkeypatch.setattr(sys, "ps1", ">>> ", raising=False)  # an interactive prompt
+        mufuse.pp.harmonize(m)
+    out = capsys.readouterr().out
+    chosen = m.uns["mufuse"]["report"]["prot_transform"]["chosen"]
+    assert out.startswith("harmonize: ") and f"prot transform: {chosen} (" in out

@@ -56,6 +56,18 @@ def say(message: str, *args) -> None:
         progress.info(message.strip(), *args)
 
 
+def interactive() -> bool:
+    """Tell whether a person reads the output as it comes: a Jupyter notebook or an interactive Python prompt."""
+    return in_notebook() or hasattr(sys, "ps1")
+
+
+def tell(message: str) -> None:
+    """Print what a step chose, for a person working interactively (notebook, prompt); log it at INFO elsewhere."""
+    log.info(message)
+    if interactive() and not log.isEnabledFor(logging.INFO):
+        print(message)
+
+
 @contextlib.contextmanager
 def plain_lines(stream: IO[str]) -> Iterator[None]:
     """Write :func:`say`'s progress lines to ``stream`` (one line per step) while the block runs.

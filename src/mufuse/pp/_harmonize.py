@@ -212,6 +212,7 @@ def harmonize(
     params = step.record_params(mdata, opts, p.transform, groups, link_params, p.dsb, p.recovered)
     target = mdata.copy() if copy else mdata
     step.store(target, opts, links, arrays, report, params)
+    step.tell_choices(report, len(arrays.shared), opts)
     log.info(
         "    %d shared features, %d + %d active features; finished (%s)",
         len(arrays.shared),

@@ -21,7 +21,7 @@ import pandas as pd
 from anndata import AnnData
 from mudata import MuData
 
-from .. import _align, _chunked, _counts, _kernels, _obs, _store, _transforms, _validate
+from .. import _align, _chunked, _counts, _kernels, _obs, _progress, _store, _transforms, _validate
 from .._errors import MufuseError, StateError
 from .._genes import RNA_ROLES, gene_rows, parse_genes
 from .._report import batch_report, format_issues, scale_report
@@ -434,6 +434,13 @@ def _check_composition(out: np.ndarray, batch: Batches, usable: list[str], opts:
         stacklevel=4,
     )
     return moved.reset_index(drop=True)
+
+
+def tell_choices(report: dict, n_shared: int, opts: Options) -> None:
+    """Say in a notebook or at a prompt what harmonize chose (the CLI prints it; scripts log it at INFO)."""
+    chosen = dict(report.get("prot_transform", {}))
+    how = f"; {opts.prot} transform: {chosen['chosen']} ({chosen['reason']})" if chosen else ""
+    _progress.tell(f"harmonize: {n_shared} shared features{how}; report in uns['mufuse']['report']")
 
 
 def _prot_roles(links: pd.DataFrame, prot: str) -> dict[str, int]:
