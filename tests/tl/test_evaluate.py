@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import mudata
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,6 +95,18 @@ def test_without_labels_and_unpaired_it_says_what_it_could_not_check(sim_unpaire
     ev = mufuse.tl.evaluate_matching(sim_unpaired, n_perms=50)
     assert ev["label_agreement"] is None and ev["foscttm"] is None
     assert len(ev["not_checked"]) == 2 and ev["within_cluster"] is not None
+
+
+def test_stored_warnings_and_not_checked_stay_lists_after_a_write_and_read(sim_unpaired, tmp_path):
+    mufuse.pp.harmonize(sim_unpaired)
+    mufuse.tl.add_matching(sim_unpaired, [np.arange(100), np.arange(100), np.ones(100)])
+    ev = mufuse.tl.evaluate_matching(sim_unpaired, n_perms=50)
+    path = tmp_path / "ev.h5mu"
+    sim_unpaired.write(path)
+    back = mudata.read_h5mu(path).uns["mufuse"]["evaluation"]
+    for key in ("not_checked", "warnings"):
+        assert [str(x) for x in back[key]] == list(ev[key]), key
+        assert [str(x) for x in sim_unpaired.uns["mufuse"]["evaluation"][key]] == list(ev[key])
 
 
 def test_evaluate_needs_a_matching(sim):

@@ -152,8 +152,8 @@ def _store_evaluation(mdata: MuData, out: dict[str, Any], label_key: str | tuple
             k: (np.asarray(v, dtype=object) if isinstance(v, list) else v) for k, v in out["label_overlap"].items()
         }
     stored["marker_corr"] = out["marker_corr"].to_frame()
-    stored["warnings"] = "\n".join(out["warnings"])
-    stored["not_checked"] = "\n".join(out["not_checked"])
+    for key in ("warnings", "not_checked"):  # one string per item, in memory and after a write and read alike
+        stored[key] = np.asarray([str(w) for w in out[key]], dtype=object)
     stored["label_key"] = label_key if isinstance(label_key, str) else ",".join(label_key or ())
     _store.update(mdata, {_store.EVALUATION: stored})
 
