@@ -166,8 +166,8 @@ def simulated(
     n_prot_cells
         Number of protein cells when unpaired (default ``n_cells``).
     prescaled
-        Return the protein "pre-scaled": log1p then min-max per marker to [0, 1] (the research notes' failure:
-        mean≈0.4, small std).
+        Return the protein "pre-scaled": log1p then min-max per marker to [0, 1] (the scale mismatch mufuse
+        exists to fix: mean≈0.4, small std).
     seed
         Random seed.
 

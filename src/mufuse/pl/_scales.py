@@ -122,8 +122,8 @@ def scales(
     Sparse genes, with most cells at the minimum, so stay readable: box plots of all cells are flat lines for them. Top
     panel: RNA (z-scored) beside the protein as given, as MaxFuse would see them without a protein transform;
     bottom panel: both after harmonizing. A "pre-scaled" protein shows as violins inside [0, 1] beside RNA violins
-    reaching 5: the research notes' failure at a glance. The titles give both modalities' standard deviations over
-    all values and their ratio.
+    reaching 5: the scale mismatch that makes cells match across clusters, at a glance. The titles give both
+    modalities' standard deviations over all values and their ratio.
 
     Parameters
     ----------

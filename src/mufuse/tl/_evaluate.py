@@ -132,7 +132,7 @@ def _warnings(out: dict[str, Any], n_features: int, report: dict[str, Any]) -> l
     if out["top_canonical_corr"] > CCA_OVERFIT:
         warn.append(
             f"top canonical correlation of matched pairs is {out['top_canonical_corr']:.3f} (> {CCA_OVERFIT}): "
-            "the matching may be over-fit to one modality (the research notes' symptom of a scale mismatch)"
+            "the matching may be over-fit to one modality (a symptom of a scale mismatch between them)"
         )
     if report and not bool(report.get("ok", True)):
         warn.append(f"the scale check of harmonize failed: {report.get('issues', '')}")

@@ -31,9 +31,10 @@ def check_scales(
 
     Computes, per modality and per feature, mean, std, min, max, the fraction of clipped values and the number
     of NaN/Inf, then applies the rules: ``|mean|`` > 0.1, std outside [0.5, 1.5], std ratio between modalities
-    > 2 (the research notes' failure: z-scored RNA with std≈0.8 beside [0, 1] protein with std≈0.08),
-    ranges differing more than 2x, NaN/Inf and constant features. Each broken rule gives a ``UserWarning``
-    naming the rule, the numbers and the fix, or, with ``strict=True``, a :class:`mufuse.ScaleMismatchError`.
+    > 2 (the mismatch that made cells match across clusters: z-scored RNA with std≈0.8 beside [0, 1] protein
+    with std≈0.08), ranges differing more than 2x, NaN/Inf and constant features. Each broken rule gives a
+    ``UserWarning`` naming the rule, the numbers and the fix, or, with ``strict=True``, a
+    :class:`mufuse.ScaleMismatchError`.
 
     Parameters
     ----------
