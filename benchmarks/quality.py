@@ -73,6 +73,12 @@ CONDITIONS: dict[str, dict] = {
     "(a) MaxFuse tutorial": {"recipe": "maxfuse_tutorial"},
     "(b) research notes": {"recipe": "research_notes"},
     "mufuse defaults, pre-scaled [0,1]": {"prescale": True},
+    # pre-scaled *linear intensities* (issue 30): counts made continuous (+ U(0, 1), no grid of counts left to
+    # recover, as imaging intensities have none), then min-max per marker; mufuse can only z-score them (auto), or a
+    # variance-stabilizing arcsinh is applied first with a scale-free cofactor: a share of each marker's median
+    "linear pre-scaled: auto (z-score)": {"prescale_linear": 0.0},
+    "linear pre-scaled: arcsinh(x / (median/4))": {"prescale_linear": 0.25},
+    "linear pre-scaled: arcsinh(x / median)": {"prescale_linear": 1.0},
 }
 BATCH_CONDITIONS: dict[str, dict] = {
     "batches: mufuse defaults, pooled": {"batches": True},
@@ -141,12 +147,27 @@ def set_arrays(m: mudata.MuData, arrays) -> None:
         m[mod].obsm[key] = np.ascontiguousarray(arr, dtype=np.float32)
 
 
+def prescaled_linear(counts: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """Counts made continuous and min-max scaled per marker; with ``share`` > 0, arcsinh(x / (share * median))."""
+    rng = np.random.default_rng(seed)
+    p = counts.astype(np.float64) + rng.uniform(0.0, 1.0, counts.shape)
+    lo, hi = p.min(0), p.max(0)
+    p = (p - lo) / np.where(hi > lo, hi - lo, 1.0)
+    if share > 0:
+        c = share * np.median(p, axis=0)
+        p = np.arcsinh(p / np.where(c > 0, c, 1.0))
+    return p.astype(np.float32)
+
+
 def run(m: mudata.MuData, label: str, kwargs: dict, seed: int, run_seed: int | None = None) -> dict:
     m = m.copy()
     recipe = kwargs.pop("recipe", None)
     batched = kwargs.pop("batches", False)
     if batched:
         m = simulate_batches(m, label, seed)
+    linear = kwargs.pop("prescale_linear", None)
+    if linear is not None:
+        m["prot"].X = prescaled_linear(_dense(m["prot"].X), linear, seed)
     if kwargs.pop("prescale", False):
         p = _dense(m["prot"].X)
         lo, hi = p.min(0), p.max(0)

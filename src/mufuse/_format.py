@@ -166,10 +166,14 @@ def link_summary(links: pd.DataFrame) -> list[str]:
     role = links["role"] if "role" in links.columns else pd.Series("marker", index=links.index)
     source = links["source"] if "source" in links.columns else pd.Series("", index=links.index)
     user = (links["status"] == "excluded") & (source == "user")
-    markers = (role == "marker") & ~user
+    again = (links["status"] == "excluded") & (source == "measurement")  # one column per antigen (pp._links)
+    markers = (role == "marker") & ~user & ~again
     n_linked = int((links["status"][markers] == "linked").sum())
     lines = [f"{n_linked} of {int(markers.sum())} markers linked ({link_counts(links[markers])})"]
-    others = ~markers & ~user
+    if again.any():
+        n = int(again.sum())
+        lines.append(f"{n} other measurement{'s' if n > 1 else ''} of these antigens, not matched (one column each)")
+    others = ~markers & ~user & ~again
     if others.any():
         n = int(others.sum())
         lines.append(f"{n} other column{'s' if n > 1 else ''}, not matched: {role_counts(links[others])}")

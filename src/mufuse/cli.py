@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import re
+import shlex
 import sys
 import warnings
 from collections.abc import Sequence
@@ -48,6 +49,8 @@ def cli_words(message: str) -> str:
     'pass --layer counts or --override CD4=CD4, --exclude MARKER'
     >>> cli_words("pass include=['my_score', 'Noodle'] (mufuse.pp.link_features), or overrides= with their genes")
     'pass --include my_score --include Noodle, or --override MARKER=GENES with their genes'
+    >>> cli_words("pass include=['Algorithm Name', 'a, b'] or overrides={'Cell: CD3: Mean': '<GENE>'}")
+    "pass --include 'Algorithm Name' --include 'a, b' or --override 'Cell: CD3: Mean=<GENE>'"
     >>> cli_words("pass batch_align=True, or leave batch_align out")
     'pass --batch-align, or leave --batch-align out'
     >>> cli_words("pass label_map={'<label>': '<common label>', ...} to map them")
@@ -57,11 +60,15 @@ def cli_words(message: str) -> str:
     message = re.sub(rf"\bleave ({_FLAGS}) out\b", lambda m: f"leave --{m.group(1).replace('_', '-')} out", message)
     message = re.sub(rf"\bpass ({_FLAGS})=None\b", lambda m: f"leave out --{m.group(1).replace('_', '-')}", message)
     message = message.replace(" to mufuse.pp.link_features", "").replace(" (mufuse.pp.link_features)", "")
-    message = re.sub(r"overrides=\{'([^']*)': '([^']*)'(?:, \.\.\.)?\}", r"--override \1=\2", message)
+    message = re.sub(
+        r"overrides=\{'([^']*)': '([^']*)'(?:, \.\.\.)?\}",
+        lambda m: f"--override {shlex.quote(m.group(1) + '=' + m.group(2))}",
+        message,
+    )
     message = re.sub(r"(?:mufuse\.pp\.link_features\()?exclude=\[[^\]]*\]\)?", "--exclude MARKER", message)
     message = re.sub(
         r"include=\[([^\]]*)\]",
-        lambda m: " ".join(f"--include {n.strip().strip(chr(39))}" for n in m.group(1).split(",")),
+        lambda m: " ".join(f"--include {shlex.quote(n)}" for n in re.findall(r"'([^']*)'", m.group(1))),
         message,
     )
     message = re.sub(r"\boverrides=(?![{\w])", "--override MARKER=GENES", message)

@@ -546,7 +546,8 @@ def test_real_column_sets_of_public_tools_match_only_their_markers(all_genes):
     for tool, sub in table.groupby("tool"):
         links = _link(list(dict.fromkeys(sub["name"])), all_genes)
         for name, want in zip(sub["name"], sub["role"], strict=True):
-            matched = links.loc[name, "role"] == "marker" and links.loc[name, "status"] != "excluded"
+            row = links.loc[name]  # another measurement of a matched antigen counts as matched (one per antigen)
+            matched = row["role"] == "marker" and (row["status"] != "excluded" or row["source"] == "measurement")
             if matched != (want == "marker") or (want != "marker" and links.loc[name, "genes"]):
                 wrong.append((tool, name, want, links.loc[name, "role"], links.loc[name, "genes"]))
     assert not wrong, wrong
@@ -659,7 +660,8 @@ def test_held_out_column_sets_match_only_their_markers(all_genes):
     for tool, sub in table.groupby("tool"):
         links = _link(list(dict.fromkeys(sub["name"])), mouse if "mouse" in tool.lower() else all_genes)
         for name, want in zip(sub["name"], sub["role"], strict=True):
-            matched = links.loc[name, "role"] == "marker" and links.loc[name, "status"] != "excluded"
+            row = links.loc[name]  # another measurement of a matched antigen counts as matched (one per antigen)
+            matched = row["role"] == "marker" and (row["status"] != "excluded" or row["source"] == "measurement")
             if matched != (want == "marker") or (want != "marker" and links.loc[name, "genes"]):
                 wrong.append((tool, name, want, links.loc[name, "role"], links.loc[name, "genes"]))
     assert not wrong, wrong
@@ -708,3 +710,59 @@ def test_exclude_names_a_column_its_antigen_or_its_cleaned_name(all_genes):
     assert list(by_antigen.index[by_antigen["status"] == "excluded"]) == names[:2]
     by_column = _link(names, all_genes, exclude=["CD3_cellMask"])
     assert list(by_column.index[by_column["status"] == "excluded"]) == names[:1]
+
+
+# one antigen measured several times by an image-analysis tool (QuPath, MCMICRO, HALO, inForm, CosMx): one column each
+MEASURED_TWICE = {
+    "QuPath": (["Cell: CD3: Mean", "Nucleus: CD3: Mean", "Cytoplasm: CD3: Median", "Smoothed: 50 µm: Cell: CD3: Mean",
+                "Membrane: CD3: Max", "Cell: CD3: Std.Dev."], "Cell: CD3: Mean"),
+    "QuPath 0.1": (["Nucleus: CD3 mean", "Cell: CD3 mean", "Cell: CD3 max"], "Cell: CD3 mean"),
+    "MCMICRO": (["CD3_nucleiRingMask", "CD3", "CD3_cellRingMask"], "CD3"),
+    "HALO": (["CD3 Nucleus Intensity", "CD3 Cytoplasm Intensity", "CD3 Cell Intensity"], "CD3 Cell Intensity"),
+    "CosMx": (["Max.CD3", "Mean.CD3"], "Mean.CD3"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("tool", list(MEASURED_TWICE))
+def test_one_column_per_antigen_is_matched_whatever_the_column_order(tool, all_genes):
+    names, best = MEASURED_TWICE[tool]
+    for order in (names, names[::-1]):
+        links = _link([*order, "CD4", "CD8"], all_genes)
+        matched = links.index[(links["role"] == "marker") & (links["status"] != "excluded")]
+        assert set(matched) == {best, "CD4", "CD8"}, links[["status", "reason"]].to_string()
+        assert (links.loc[[n for n in names if n != best], "source"] == "measurement").all()
+
+
+def test_included_measurements_and_two_clones_of_one_antigen_are_all_matched(all_genes):
+    links = _link(["Cell: CD3: Mean", "Nucleus: CD3: Mean", "CD4"], all_genes, include=["Nucleus: CD3: Mean"])
+    assert (links["status"] == "linked").all()
+    clones = _link(["CD3.1", "CD3.2", "CD4"], all_genes)  # no measurement words: two antibodies, both matched
+    assert (clones["status"] == "linked").all()
+
+
+def test_exclude_reaches_every_measurement_of_an_antigen(all_genes):
+    names = ["Cell: CD3 mean", "Nucleus: CD3 mean", "Smoothed: 50 µm: Cell: CD3: Mean", "Cell: CD4 mean", "CD8"]
+    links = _link(names, all_genes, exclude=["CD3"])
+    assert (links.loc[names[:3], "source"] == "user").all() and links.loc["Cell: CD4 mean", "status"] == "linked"
+
+
+# stains and channels new users met (the spectral cytometers' autofluorescence channel, proliferation and organelle
+# dyes) and QC/annotation columns of HALO, QuPath, Xenium, scanpy and Fluidigm
+MORE_ROLES = {
+    "technical": ["AF-A", "Comp-AF-A", "AF1-A", "AF3-H", "140Ce_EQBeads", "% Nucleus Completeness", "Num Detections",
+                  "qv", "n_genes_by_counts"],
+    "stain": ["CFSE", "CTV", "CellTrace Violet", "CellTrace Far Red-A", "PKH26", "PKH67", "Calcein AM",
+              "MitoTracker Deep Red", "TMRM", "VPD450", "Proliferation Dye eFluor 670"],
+    "identifier": ["Algorithm Name"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("role", "name"), [(r, n) for r, names in MORE_ROLES.items() for n in names])
+def test_more_stains_channels_and_qc_columns(role, name, all_genes):
+    row = _link([name, "CD4", "FSC-A"], all_genes).loc[name]
+    assert (row["role"], row["status"], row["genes"]) == (role, "excluded", ""), row["reason"]
+
+
+def test_a_name_that_is_not_there_gets_the_closest_columns(all_genes):
+    with pytest.raises(mufuse.LinkError, match="did you mean 'AF-A'"):
+        _link(["AF-A", "CD4", "FSC-A"], all_genes, exclude=["AFA"])

@@ -67,7 +67,11 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "blank / empty channel",
     ),
     (
-        re.compile(r"background|autofluo|^af\d{0,2}$|(^|\d|[ ._-])(bckg|bkg|bkgd)([ ._-]|\d|$)|^bg\d+[a-z]?([ ._-]|$)"),
+        re.compile(
+            # an autofluorescence channel also as a spectral cytometer exports it ("AF-A", "Comp-AF1-A")
+            r"background|autofluo|^(comp[ ._-]?)?af\d{0,2}([ ._-][ahw])?$|(^|\d|[ ._-])(bckg|bkg|bkgd)([ ._-]|\d|$)|"
+            r"^bg\d+[a-z]?([ ._-]|$)"
+        ),
         "background / autofluorescence channel",
     ),
     (

@@ -35,7 +35,7 @@ from .._genes import (
     symbol_index,
 )
 from ._exclusions import excluded, other_species
-from ._names import CD_DESIGNATION, candidates, clean_name, combo_parts
+from ._names import CD_DESIGNATION, SMOOTHED, candidates, clean_name, combo_parts, strip_measurement
 from ._roles import (
     VOCABULARY_REASON,
     antigen_like,
@@ -45,6 +45,7 @@ from ._roles import (
     structure_role,
     table_roles,
     vocabulary_role,
+    words,
 )
 
 log = logging.getLogger("mufuse")
@@ -428,6 +429,65 @@ def _link_one(
     return row
 
 
+def _near_names(unknown: list[str], names: list[str]) -> str:
+    """Say the columns whose names are closest to names that are not there ("did you mean 'AF-A'?")."""
+    import difflib
+
+    keys = {name_key(n): n for n in names}
+    near = []
+    for u in unknown:
+        hits = difflib.get_close_matches(name_key(u), list(keys), n=3, cutoff=0.6)
+        near += [keys[h] for h in hits if keys[h] not in near]
+    if near:
+        return f"did you mean {', '.join(repr(n) for n in near[:5])}?"
+    return f"its columns are e.g. {', '.join(names[:5])} ({len(names)} in all)"
+
+
+MEASUREMENT = "measurement"  # the source of a column left out as another measurement of an antigen already matched
+# how a column measures its antigen, best first (the whole cell's mean): a statistic other than a mean or median, or a
+# compartment smaller than the cell, ranks lower; QuPath's neighbourhood averages are never the cell's own value
+_STAT_RANK = [({"mean", "avg", "average"}, 0), ({"median"}, 1), ({"integrated", "sum", "total"}, 2)]
+_SPREAD = {"max", "maximum", "min", "minimum", "std", "sd", "dev", "stddev", "range", "variance", "mad", "quartile"}
+_PLACE_RANK = [({"membrane"}, 1), ({"cytoplasm", "cyto", "ring", "expanded"}, 2), ({"nucleus", "nuclei", "nuclear"}, 3)]
+
+
+def _measure_rank(column: str) -> tuple:
+    """Rank a column among the measurements of one antigen (lower first; ties by name, never by column order)."""
+    ws = set(words(column))
+    stat = 5 if ws & _SPREAD else next((r for kind, r in _STAT_RANK if ws & kind), 0)
+    place = next((r for kind, r in _PLACE_RANK if ws & kind), 0)
+    return bool(SMOOTHED.match(column)), stat, place, len(column), column
+
+
+def _one_column_per_antigen(rows: dict[str, dict], include: set[str]) -> None:
+    """Match one column per antigen of an image-analysis table (``Cell: CD3: Mean`` of ``Nucleus: CD3: Mean``, ...).
+
+    Tools write each antigen several times (per compartment, per statistic, smoothed over neighbours); matched all,
+    one gene would count several times among the shared features. Among the columns of one cleaned antigen whose
+    names are such measurements, the best (:func:`_measure_rank`) is matched and the others are left out with a reason;
+    a smoothed column never is. Columns the user included are kept; two clones of one antigen (``CD3.1``, ``CD3.2``)
+    are no measurements and are both kept.
+    """
+    groups: dict[str, list[str]] = {}
+    for col, r in rows.items():
+        if r["role"] == "marker" and r["status"] != "excluded" and col not in include:
+            groups.setdefault(name_key(r["clean_name"]), []).append(col)
+    for cols in groups.values():
+        measured = [c for c in cols if SMOOTHED.match(c) or strip_measurement(c) != c.strip()]
+        if not measured:
+            continue
+        best = min(cols, key=_measure_rank)
+        for col in measured:  # a name that is no measurement (another clone, another panel's name) always stays
+            antigen = rows[col]["clean_name"]
+            if SMOOTHED.match(col):
+                why = "an average over the neighbouring cells (QuPath's smoothed feature), not the cell's own value"
+            elif col != best:
+                why = f"another measurement of '{antigen}': '{best}' is matched (one column per antigen)"
+            else:
+                continue
+            rows[col].update(status="excluded", source=MEASUREMENT, reason=f"{why}; pass include=['{col}'] to match it")
+
+
 _WELL = re.compile(r"^[A-H](?:0?[1-9]|1[0-2])$")
 PLATE_WELLS = 8  # columns named by plate wells that make a panel a MULTI-seq plate (a real panel has at most 1)
 
@@ -528,8 +588,9 @@ def link_features(
     ----------
     - Seal R. L. et al. (2023) Genenames.org: the HGNC resources in 2023. *Nucleic Acids Res.* 51:D1003.
       doi:10.1093/nar/gkac888 (approved, previous and alias symbols; CC0).
-    - Baldarelli R. M. et al. (2024) The mouse Gene Expression Database (GXD) and Mouse Genome Informatics.
-      *Genetics* 227:iyae031. doi:10.1093/genetics/iyae031 (MGI symbols and synonyms; human orthologs through HGNC).
+    - Baldarelli R. M. et al. (2024) Mouse Genome Informatics: an integrated knowledgebase system for the laboratory
+      mouse. *Genetics* 227:iyae031. doi:10.1093/genetics/iyae031 (MGI symbols and synonyms; human orthologs through
+      HGNC).
     - The curated tables (``mufuse/data/protein_gene_links.tsv``, ``mouse_protein_gene_links.tsv``) name the
       evidence of each row (HGNC, MGI, UniProt, HCDM CD nomenclature, vendor datasheets, papers).
 
@@ -608,8 +669,8 @@ def _link_arguments(
     )
     if unknown:
         raise LinkError(
-            f"overrides/exclude/include name markers that are not in modality '{prot}': {', '.join(unknown)}; "
-            f"markers there are e.g. {', '.join(map(str, prot_ad.var_names[:5]))}"
+            f"overrides/exclude/include name columns that are not in modality '{prot}': {', '.join(unknown)}; "
+            + _near_names(unknown, list(map(str, prot_ad.var_names)))
         )
     both = sorted(incl & excl)
     if both:
@@ -704,6 +765,7 @@ def compute_links(
         )
         if antigen != name:
             rows[name]["reason"] = f"antigen '{antigen}' from var['{column}']; {rows[name]['reason']}"
+    _one_column_per_antigen(rows, incl)
     if species == "human" and asked == "auto":
         _warn_mouse_antigens(rows, prot, rna)
     links = pd.DataFrame.from_dict(rows, orient="index")[LINK_COLUMNS]

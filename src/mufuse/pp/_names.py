@@ -91,6 +91,7 @@ _STAT = r"(?:mean|median|avg|average|sum|total|max|min|maximum|minimum|std|sd|st
 _PLACE = r"(?:cell|cells|nucleus|nuclei|nuclear|cytoplasm|cyto|membrane|entire[ ]cell|whole[ ]cell)"
 _MEASURED = (
     re.compile(rf"^(?:roi:[^:]*:\s*)?{_PLACE}\s*:\s*(?P<m>.+?)\s*:\s*{_STAT}(?:\s+\S+)?$", re.I),  # QuPath
+    re.compile(rf"^(?:roi:[^:]*:\s*)?{_PLACE}\s*:\s*(?P<m>[^:]+?)\s+{_STAT}$", re.I),  # QuPath 0.1 "Cell: CD3 mean"
     re.compile(rf"^{_STAT}[.](?P<m>.+)$", re.I),  # CosMx
     re.compile(
         r"^intensity_(?:mean|median|integrated|max|min|std|mad|lowerquartile|upperquartile|massdisplacement|meanedge|"
@@ -103,6 +104,10 @@ _MEASURED = (
 )
 
 
+# QuPath's smoothed features ("Smoothed: 50 µm: Cell: CD3: Mean"): a weighted average over the neighbouring cells
+SMOOTHED = re.compile(r"^smoothed\s*:\s*[^:]*:\s*", re.IGNORECASE)
+
+
 def strip_measurement(name: str) -> str:
     """Return the antigen of an intensity column named by an image-analysis tool (the name itself when it is not one).
 
@@ -112,8 +117,10 @@ def strip_measurement(name: str) -> str:
     ('CD3', 'PanCK', 'CD8')
     >>> strip_measurement("CD20 Nucleus Intensity"), strip_measurement("Intensity_MeanIntensity_Ki67")
     ('CD20', 'Ki67')
+    >>> strip_measurement("Cell: CD3 mean"), strip_measurement("Smoothed: 50 µm: Nucleus: Ki67: Mean")
+    ('CD3', 'Ki67')
     """
-    s = str(name).strip()
+    s = SMOOTHED.sub("", str(name).strip())  # QuPath's neighbourhood averages name the antigen after their radius
     for pattern in _MEASURED:
         m = pattern.match(s)
         if m and m.group("m").strip(" ._:-"):

@@ -118,7 +118,7 @@ _ID_CORE = {
     "analysis", "classifier", "inputs", "description", "inform", "final", "neighbor", "neighbour", "neighbors",
     "neighbours", "parents", "children", "track",
     # experimental design and gating labels (HDCytoData "individual"; RUCova "dose", "irradiated", "line", "bc")
-    "individual", "individuals", "dose", "treatment", "treated", "drug", "stimulation", "stimulus", "stim",
+    "individual", "individuals", "dose", "treatment", "treated", "drug", "stimulation", "stimulus", "stim", "algorithm",
     "irradiated", "irradiation", "line", "cellline", "bc", "gate", "gated", "population", "populations",
 }  # fmt: skip
 _ID = _ID_CORE | {"cell", "object", "type", "global", "local", "positive", "negative", "of", "the", "num", "no", "nr"}
@@ -148,10 +148,13 @@ _TECH_CORE = {
     "feature", "features", "gene", "dnb", "prop", "perc", "detection", "missing", "bead", "beads", "md5", "digest",
     "execution", "channels", "nfeatures", "ncounts", "ngenes", "border", "genomic",
     "singlet", "singlets", "debris", "outlier", "outliers", "gating",  # QC gates (RUCova "singlets", "beadsOut")
+    # HALO "% Nucleus Completeness"; QuPath "Num Detections"; Xenium transcripts' "qv"; scanpy "n_genes_by_counts";
+    # Fluidigm's calibration beads ("140Ce_EQBeads")
+    "completeness", "detections", "qv", "eqbeads", "eq",
 }  # fmt: skip
 _TECH = _TECH_CORE | {"n", "nucleus", "unassigned", "deprecated", "system", "intergenic", "per", "of", "adt", "rna"}
 _TECH |= {"data", "from", "fov", "image", "num", "points", "profile", "time", "cluster", "size", "core", "sum"}
-_TECH |= {"on", "touches", "touching", "edge", "out", "low", "high", "pt", "in"}  # Cytokit "nb:on_border"
+_TECH |= {"on", "touches", "touching", "edge", "out", "low", "high", "pt", "in", "by"}  # Cytokit "nb:on_border"
 
 # a shape and a place together ("AreaShape_Center_X", "BoundingBoxMinimum_Y") are the cell's geometry: a position when a
 # coordinate word is among them, else a shape
@@ -418,7 +421,11 @@ _STAIN = re.compile(
     r"propidium|(?:^|[^a-z])fvd(?:[^a-z]|$)|"
     # phalloidin (F-actin) and lectins (WGA, ConA, PHA-L/E, UEA-I): bind a toxin site or glycans of many proteins
     r"phalloidin|(?:^|[^a-z])lectin|agglutinin|(?:^|[^a-z])dead(?:[ ._-]?cells?)?(?:[^a-z]|$)|"
-    r"(?:^|[^a-z])(?:wga|cona|pha(?:[ ._-]?[le])?|uea[ ._-]?(?:1|i)?)(?:[^a-z]|$)"
+    r"(?:^|[^a-z])(?:wga|cona|pha(?:[ ._-]?[le])?|uea[ ._-]?(?:1|i)?)(?:[^a-z]|$)|"
+    # proliferation and tracking dyes (CFSE, CellTrace Violet/Yellow/Far Red, PKH26/67, VPD450), organelle and
+    # viability dyes (Calcein, MitoTracker, LysoTracker, TMRM/TMRE): they stain every cell's content, no antigen
+    r"cfse|cell[ ._-]?trace|(?:^|[^a-z])ct[vy](?:[^a-z]|$)|pkh[ ._-]?(?:26|67)|vpd[ ._-]?450|proliferation[ ._-]?dye|"
+    r"calcein|mitotracker|lysotracker|(?:^|[^a-z])tmr[me](?:[^a-z]|$)"
 )
 # CellProfiler's measurement categories (cellprofiler_core.constants.measurement; the module docs): the category
 # decides the role, and for intensities the image (channel) name after the statistic does

@@ -212,8 +212,9 @@ def evaluate_matching(
       doi:10.4230/LIPIcs.WABI.2019.10 (FOSCTTM).
     - Phipson B., Smyth G. K. (2010) Permutation P-values should never be zero. *Stat. Appl. Genet. Mol. Biol.* 9:39.
       doi:10.2202/1544-6115.1585 (the p-value ``(1 + b) / (1 + m)``).
-    - Vinh N. X., Epps J., Bailey J. (2010) Information theoretic measures for clusterings comparison. *JMLR* 11:2837
-      (adjusted mutual information, as scikit-learn computes it).
+    - Vinh N. X., Epps J., Bailey J. (2010) Information theoretic measures for clusterings comparison: variants,
+      properties, normalization and correction for chance. *JMLR* 11:2837 (adjusted mutual information, as
+      scikit-learn computes it).
     - The research notes that started mufuse (a MaxFuse run that matched cells across clusters because z-scored RNA,
       std≈0.8, sat beside "pre-scaled" protein, std≈0.08): z-score both modalities, clip both at ±5, check mean≈0,
       std≈1 and the same range; very high canonical correlations are a symptom of a mismatch.
