@@ -102,3 +102,10 @@ def test_row_numbers_beside_barcodes_are_unpaired_without_a_warning():
             _mdata([str(i) for i in range(300)], [NAME_KINDS["10x barcodes"](i) for i in range(300)]), "rna", "prot"
         )
     assert kind == ("unpaired", 0)
+
+
+@pytest.mark.parametrize("prefix", ["cell_", "Cell-", "c", "obs_", "cell "])
+def test_a_counter_behind_one_word_is_no_evidence_of_pairing(prefix):
+    """Two unrelated tables whose cells were numbered the same way ('cell_0', 'cell_1', ...) are not paired."""
+    names = pd.Index([f"{prefix}{i}" for i in range(40)])
+    assert positional(names) and len(same_cells(names, names)) == 0

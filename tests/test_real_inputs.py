@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import stat
 import warnings
 
@@ -598,7 +599,8 @@ def test_nan_in_a_few_protein_cells_names_the_cells(sim):
     x[[5, 9], :] = np.nan
     prot.X = x
     m = _mdata(rna=sim["rna"].copy(), prot=prot)
-    with pytest.raises(MufuseError, match=r"2 cell\(s\) \(cell-000005, cell-000009\).*filter them out"):
+    names = re.escape(f"({prot.obs_names[5]}, {prot.obs_names[9]})")
+    with pytest.raises(MufuseError, match=rf"2 cell\(s\) {names}.*filter them out"):
         mufuse.pp.harmonize(m)
 
 

@@ -8,6 +8,7 @@ and after a write and read of the ``.h5mu``.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import warnings
@@ -205,3 +206,48 @@ def test_harmonize_again_clears_the_refusal(harmonized):
         warnings.simplefilter("ignore")
         mufuse.pp.harmonize(m)
     assert mufuse.tl.to_maxfuse(m)["shared_arr2"].shape[0] == 280
+
+
+@pytest.mark.parametrize("reader", ["to_maxfuse", "check_scales", "evaluate"])
+def test_links_changed_after_harmonize_refuse_the_arrays(harmonized, reader):
+    """link_features(exclude=...) after harmonize rewrites the links; the arrays still hold the excluded marker."""
+    m = harmonized
+    marker = str(m.uns["mufuse"]["shared"]["prot"].iloc[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.pp.link_features(m, exclude=[marker])
+        call = {
+            "to_maxfuse": lambda: mufuse.tl.to_maxfuse(m),
+            "check_scales": lambda: mufuse.tl.check_scales(m),
+            "evaluate": lambda: mufuse.tl.evaluate_matching(m, n_perms=10),
+        }[reader]
+        with pytest.raises(MufuseError, match=rf"changed since harmonize \('{re.escape(marker)}' no longer linked"):
+            call()
+        mufuse.pp.harmonize(m)  # the advice works
+        assert marker not in set(m.uns["mufuse"]["shared"]["prot"])
+        mufuse.tl.to_maxfuse(m)
+
+
+def test_batch_align_z_scores_the_rna_over_all_cells_when_the_mixes_differ():
+    """One batch holds only T cells, the other every type: per-batch RNA z-scores move the T cells apart."""
+    m = mufuse.datasets.simulated(900, seed=4)
+    t = m["rna"].obs["cell_type"].astype(str).str.contains("T").to_numpy()
+    batch = np.where(t & (np.arange(m.n_obs) % 2 == 0), "T only", "all")
+    for mod in ("rna", "prot"):
+        m[mod].obs["batch"] = pd.Categorical(batch)
+    gaps = {}
+    for align in (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mufuse.pp.harmonize(m, batch_key="batch", batch_align=align)
+        x = np.asarray(m["rna"].obsm["mufuse_shared"])
+        gaps[align] = float(np.abs(x[t & (batch == "T only")].mean(0) - x[t & (batch == "all")].mean(0)).mean())
+    assert gaps[True] < 0.1 < gaps[False], gaps  # the same T cells, one place once the RNA is pooled
+
+
+def test_harmonizing_again_says_the_matching_is_dropped_and_keeps_transferred_labels(harmonized):
+    m = _matched(harmonized)
+    m["prot"].obs["mufuse_cell_type"] = "T"  # a label carried through the old matching: the user's annotation now
+    with pytest.warns(UserWarning, match="the matching, its evaluation, the joint embedding .* are dropped"):
+        mufuse.pp.harmonize(m)
+    assert "matching" not in m.uns["mufuse"] and "mufuse_cell_type" in m["prot"].obs

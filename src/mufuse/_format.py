@@ -112,8 +112,8 @@ def before_after(report, issues_after: str, rna: str, prot: str, after_title: st
     states = dict(report["input_state"])
     return "\n".join(
         [
-            f"before, on the {_n_shared(report)} shared features: {rna} z-scored by mufuse (from its counts), {prot} "
-            f"as given ({states.get(prot, '?')}): what MaxFuse would see without a protein transform",
+            f"before, on the {_n_shared(report)} shared features: {rna} z-scored by mufuse ({_rna_from(report)}), "
+            f"{prot} as given ({states.get(prot, '?')}): what MaxFuse would see without a protein transform",
             summary(report["before"], {rna: "zscored", prot: states.get(prot, "")}),
             verdict(str(report["before_issues"]), table=report["before"], as_given=True),
             after_title,
@@ -121,6 +121,12 @@ def before_after(report, issues_after: str, rna: str, prot: str, after_title: st
             verdict(issues_after, table=report["table"]),
         ]
     )
+
+
+def _rna_from(report) -> str:
+    """Say what the RNA z-scores were computed from: its counts, or log-normalized values taken back by expm1."""
+    source = str(report.get("counts_source", ""))
+    return f"from {source}" if "log-normalized" in source else "from its counts"
 
 
 def _n_shared(report) -> int:

@@ -124,6 +124,24 @@ def _used_features(mdata: MuData, name: str, rna: str) -> list[str]:
     return list(dict.fromkeys(used))
 
 
+def _require_same_links(mdata: MuData, prot: str, what: str) -> None:
+    """Refuse arrays built from other links than the stored ones (``link_features(exclude=...)`` after harmonize)."""
+    store = uns(mdata)
+    links, shared = store.get(LINKS), pd.DataFrame(store.get(SHARED, {}))
+    if links is None or not isinstance(links, pd.DataFrame) or "prot" not in shared.columns:
+        return
+    links = links.reindex(shared["prot"].astype(str))
+    now = links["status"].astype(str).where(links["status"].notna(), "missing")
+    changed = list(dict.fromkeys(f for f, st in now.items() if st != "linked"))
+    if changed:
+        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        raise MufuseError(
+            f"the links of modality '{prot}' changed since harmonize ({', '.join(map(repr, changed[:5]))}{more} no "
+            f"longer linked: a later link_features excluded them), and the harmonized arrays still hold them as "
+            f"shared features. Run mufuse.pp.harmonize(mdata) again before {what}"
+        )
+
+
 def require_harmonized(mdata: MuData, rna: str, prot: str, *, what: str) -> None:
     """Raise a clear error when ``harmonize`` has not been run on ``mdata``, or its arrays no longer fit the data.
 
@@ -139,6 +157,7 @@ def require_harmonized(mdata: MuData, rna: str, prot: str, *, what: str) -> None
                 f"obsm['{ACTIVE_KEY}']: run mufuse.pp.harmonize(mdata, rna='{rna}', prot='{prot}') first"
             )
     require_current(mdata, rna, prot, stage="harmonize", what=what)
+    _require_same_links(mdata, prot, what)
     recorded = dict(dict(uns(mdata).get(CELLS, {})).get("harmonize", {}))
     for name, mod in mods.items():
         then = dict(recorded.get(name, {}))
@@ -177,6 +196,14 @@ def write_harmonized(
     embedding and transferred features) are dropped because they no longer belong to these arrays; labels carried
     into ``obs`` by :func:`mufuse.tl.transfer_labels` stay, as the user's annotations.
     """
+    if MATCHING in uns(mdata):
+        warnings.warn(
+            "harmonize replaced the arrays the stored matching was made from: the matching, its evaluation, the joint "
+            "embedding and transferred features are dropped (run mufuse.tl.run_maxfuse again); labels already "
+            "transferred into obs stay as they are",
+            UserWarning,
+            stacklevel=4,
+        )
     for (mod_name, key), arr in arrays.items():
         mdata.mod[mod_name].obsm[key] = arr
     for mod_name in (rna, prot):  # the matching of the old arrays, its embedding and transfers, no longer hold

@@ -141,7 +141,7 @@ def bad_features(x, var_names, which: str) -> str:
     return _examples(names[cols])
 
 
-_ROW_NUMBER = re.compile(r"\d+(\.0)?")
+_ROW_NUMBER = re.compile(r"(?P<prefix>[A-Za-z_ .-]*?)(?P<number>\d+)(?:\.0)?")
 
 
 def positional(names: pd.Index) -> bool:
@@ -149,11 +149,15 @@ def positional(names: pd.Index) -> bool:
 
     Row numbers are what a table gets when nobody named its cells: anndata's default ``'0', '1', ...`` for an
     AnnData built from an array, pandas' RangeIndex, a CSV's 1-based row number or an imaging tool's ``CellID``,
-    read back as ``'1.0'`` after a float conversion. Two modalities sharing such names share positions, not cells.
+    read back as ``'1.0'`` after a float conversion, or a counter behind one prefix (``cell_0``, ``cell_1``, ...).
+    Two modalities sharing such names share positions, not cells.
     """
     if len(names) == 0:
         return False
-    return bool(pd.Series(np.asarray(names, dtype=str)).str.fullmatch(_ROW_NUMBER).all())
+    parts = pd.Series(np.asarray(names, dtype=str)).str.extract(f"^{_ROW_NUMBER.pattern}$")
+    # every name one word and a number ("0", "1.0", "cell_12", "Cell-0003"): a counter, not a cell's name (10x
+    # barcodes "AAACCTGAGAAACCAT-1" differ before their number; "reg001_cell12" names its region)
+    return bool(parts["number"].notna().all() and parts["prefix"].nunique() == 1)
 
 
 def same_cells(a: pd.Index, b: pd.Index) -> pd.Index:

@@ -94,7 +94,9 @@ def test_without_labels_and_unpaired_it_says_what_it_could_not_check(sim_unpaire
     mufuse.tl.add_matching(sim_unpaired, [np.arange(100), np.arange(100), np.ones(100)])
     ev = mufuse.tl.evaluate_matching(sim_unpaired, n_perms=50)
     assert ev["label_agreement"] is None and ev["foscttm"] is None
-    assert len(ev["not_checked"]) == 2 and ev["within_cluster"] is not None
+    assert len(ev["not_checked"]) == 3 and ev["within_cluster"] is not None
+    assert any("100 pairs are too few" in w for w in ev["not_checked"])  # and no over-fit warning from chance
+    assert not any("canonical correlation" in w for w in ev["warnings"])
 
 
 def test_stored_warnings_and_not_checked_stay_lists_after_a_write_and_read(sim_unpaired, tmp_path):

@@ -227,9 +227,9 @@ def test_add_matching_from_positions_and_errors(sim):
     with pytest.raises(mufuse.MufuseError, match="outside"):
         mufuse.tl.add_matching(sim, [[0, 10**6], [1, 1], [0.5, 0.9]])
     with pytest.raises(mufuse.MufuseError, match="not obs names of modality 'prot'"):
-        mufuse.tl.add_matching(sim, pd.DataFrame({"rna": ["cell-000000"], "prot": ["nope"], "score": [1.0]}))
+        mufuse.tl.add_matching(sim, pd.DataFrame({"rna": [sim["rna"].obs_names[0]], "prot": ["nope"], "score": [1.0]}))
     with pytest.raises(mufuse.MufuseError, match="lacks column"):
-        mufuse.tl.add_matching(sim, pd.DataFrame({"rna": ["cell-000000"]}))
+        mufuse.tl.add_matching(sim, pd.DataFrame({"rna": [sim["rna"].obs_names[0]]}))
     assert_unchanged(sim, snap)
 
 

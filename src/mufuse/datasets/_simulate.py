@@ -138,6 +138,24 @@ def _simulate_prot(types: np.ndarray, rng: np.random.Generator) -> tuple[np.ndar
     return out, names
 
 
+def barcodes(n: int) -> list[str]:
+    """Name ``n`` cells as 10x does (16 bases and ``-1``), distinct and the same for every seed.
+
+    Paired cells share these names across modalities; a counter (``cell-0``, ``cell-1``, ...) would be no evidence of
+    pairing (:func:`mufuse._validate.positional`).
+
+    Examples
+    --------
+    >>> barcodes(2)
+    ['AAAAAAAAAAAAAAAA-1', 'CATGCGTCTCTAGTCG-1']
+    """
+    out = []
+    for i in range(n):
+        code = (i * 0x9E3779B1) % 4**16  # an odd multiplier: one code per cell
+        out.append("".join("ACGT"[(code >> (2 * k)) & 3] for k in range(16)) + "-1")
+    return out
+
+
 def simulated(
     n_cells: int = 3000,
     *,
@@ -194,7 +212,7 @@ def simulated(
     x = _simulate_rna(rtypes, genes, rng)
     if paired:
         ptypes = rtypes
-        rnames = pnames = [f"cell-{i:06d}" for i in range(n_cells)]
+        rnames = pnames = barcodes(n_cells)
     else:
         n_p = int(n_prot_cells or n_cells)
         ptypes = _types(n_p, rng)

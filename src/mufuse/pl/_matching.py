@@ -193,6 +193,7 @@ def marker_agreement(
     >>> fig = mufuse.pl.marker_agreement(mdata)
     """
     _validate.require(mdata, "pl.marker_agreement", "a MuData", _validate.is_mudata)
+    _store.require_current(mdata, rna, prot, stage="matching", what="pl.marker_agreement")  # the evaluated cells
     plt = pyplot()
     evaluation = dict(_store.uns(mdata).get(_store.EVALUATION, {}))
     if not evaluation:

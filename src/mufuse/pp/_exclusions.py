@@ -75,7 +75,9 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "background / autofluorescence channel",
     ),
     (
-        re.compile(r"viability|cisplatin|^(pt|rh)[ ._-]*1\d\d|^1\d\d(pt|rh)|live[ ._-]*dead|zombie"),
+        # cisplatin's and rhodium's channels alone ("195Pt", "Pt194Di", "Rh103Di"); a platinum-labelled antibody
+        # names its antigen ("198Pt_CD8")
+        re.compile(r"viability|cisplatin|^(pt|rh)[ ._-]*1\d\d(di)?$|^1\d\d(pt|rh)(di)?$|live[ ._-]*dead|zombie"),
         "viability / elemental channel",
     ),
     (

@@ -98,7 +98,8 @@ def harmonize(
         peaks, ADTnorm's landmark registration; Zheng et al. 2025, *Nat. Commun.* 16:5852) instead of z-scoring
         each batch, then z-score all protein cells together. Per-batch z-scores assume every batch holds the same
         mix of cells; peaks stay where they are when the mix changes. The landmarks per marker and batch are
-        stored in ``uns["mufuse"]["report"]["batch_align"]``. RNA is still z-scored within its batches.
+        stored in ``uns["mufuse"]["report"]["batch_align"]``. The RNA, normalized per cell by its library size, is
+        then also z-scored over all cells: per-batch z-scores would move the cells of a batch with another mix.
     empty_droplets
         ``prot_transform="dsb"`` (or ``"auto"``, which then takes dsb on counts): an AnnData of the antibody counts
         in empty droplets (droplets × markers,
@@ -195,7 +196,8 @@ def harmonize(
     if shared.empty:
         _validate.enough_shared(shared, links, rna_ad, rna, prot)
     groups = step.batches(mdata, [rna, prot], batch_key)
-    r = step.rna_step(rna_src, shared, opts, groups[rna])
+    # batch_align: batches hold different mixes of cells, so the RNA too gets one z-score over all cells
+    r = step.rna_step(rna_src, shared, opts, (None, 1, []) if batch_align else groups[rna])
     p = step.prot_step(prot_src, prot_ad, links, opts, groups[prot])
     arrays = step.drop_constant(shared, links, rna_ad, opts, r, p)
     empty = step.empty_cells(rna_ad, prot_ad, opts, r, p)

@@ -515,6 +515,8 @@ def structure_role(name: str) -> tuple[str, str] | None:
     low = s.lower()
     if _STAIN.search(low):
         return "stain", "a nuclear, H&E, RNA, cell-boundary or viability stain (also in a dump channel), no antigen"
+    if "completeness" in low:  # HALO "Opal 520 CD3 % Nucleus Completeness": how much of a compartment was segmented
+        return "technical", VOCABULARY_REASON["technical"] + ": a segmentation's completeness, not an intensity"
     if _DISTANCE.match(s):
         return "position", VOCABULARY_REASON["position"] + ": a distance to a region"
     cp = _CP_INTENSITY.match(s)

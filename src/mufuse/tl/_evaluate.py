@@ -29,6 +29,8 @@ from ._metrics import (
 
 FEW_SHARED = 5  # fewer shared features than this: a warning (harmonize refuses fewer than 3)
 CCA_OVERFIT = 0.99
+# below this many pairs the top canonical correlation of up to 20 components is near 1 by chance alone (k/n large)
+MIN_PAIRS_CCA = 200
 
 
 def _agreement(
@@ -129,7 +131,7 @@ def _warnings(out: dict[str, Any], n_features: int, report: dict[str, Any]) -> l
     weak = out["marker_corr"][out["marker_corr"] < 0.1]
     if len(weak):
         warn.append(f"shared features with little agreement across pairs (r < 0.1): {', '.join(weak.index[:10])}")
-    if out["top_canonical_corr"] > CCA_OVERFIT:
+    if out["top_canonical_corr"] > CCA_OVERFIT and out["n_matched"] >= MIN_PAIRS_CCA:
         warn.append(
             f"top canonical correlation of matched pairs is {out['top_canonical_corr']:.3f} (> {CCA_OVERFIT}): "
             "the matching may be over-fit to one modality (a symptom of a scale mismatch between them)"
@@ -263,6 +265,11 @@ def evaluate_matching(
             (
                 "FOSCTTM and identity accuracy (the modalities share no cell names; row numbers are not names)",
                 out["foscttm"] is None,
+            ),
+            (
+                f"over-fitting of the joint space ({out['n_matched']} pairs are too few for a canonical correlation "
+                f"of up to 20 components to mean anything; {MIN_PAIRS_CCA} or more are needed)",
+                out["n_matched"] < MIN_PAIRS_CCA,
             ),
         )
         if missing

@@ -955,7 +955,7 @@ def add_matching(
     >>> mdata = mufuse.datasets.simulated(n_cells=50, seed=0)
     >>> mufuse.tl.add_matching(mdata, [[0, 1], [1, 0], [0.9, 0.8]])
     >>> mdata["prot"].obs["mufuse_match"].iloc[0]
-    'cell-000001'
+    'CATGCGTCTCTAGTCG-1'
     """
     _validate.require(mdata, "tl.add_matching", "a MuData", _validate.is_mudata)
     a1 = _store.get_modality(mdata, rna, "rna")
