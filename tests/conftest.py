@@ -32,10 +32,8 @@ def pytest_collection_finish(session):
     opt = session.config.option
     default = {str(Path(p)) for p in session.config.getini("testpaths")}
     whole = not opt.keyword and not opt.markexpr and {str(Path(a)) for a in session.config.args} == default
-    session.config.stash[COLLECTED] = len(session.items) if whole else None
-
-
-COLLECTED = pytest.StashKey[int | None]()
+    # on the options namespace: with --import-mode=importlib a test's `import conftest` is another module object
+    opt.mufuse_collected = len(session.items) if whole else None
 
 
 def read_quiet(path):

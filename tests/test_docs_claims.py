@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import COLLECTED
-
 ROOT = Path(__file__).resolve().parents[1]
 CLAIM = re.compile(r"make (demo|test|quick|docs)\b[^\n~]*?~(\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)? min)")
 DURATION = re.compile(
@@ -41,7 +39,7 @@ def test_command_times_are_stated_once_and_repeated_exactly():
 def test_readme_states_the_number_of_tests_a_whole_run_collects(request):
     text = (ROOT / "README.md").read_text()
     stated = int(re.search(r"of pytest \(([\d,]+) tests", text).group(1).replace(",", ""))
-    collected = request.config.stash.get(COLLECTED, None)
+    collected = getattr(request.config.option, "mufuse_collected", None)
     if collected is None:
         pytest.skip("only a whole run (make test, CI) collects every test")
     assert abs(stated - collected) <= 0.03 * collected, f"README.md says {stated} tests, this run collected {collected}"

@@ -123,7 +123,9 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     # segmentation masks and compartments exported as channels
     (
         re.compile(
-            r"^(nuclei|nucleus|segmentation|cell[ ._-]?mask|membrane|cytoplasm|mem[ ._-]?\d+)$|membrane[ ._-]?stain"
+            r"^(nuclei|nucleus|segmentation|cell[ ._-]?mask|membrane|cytoplasm|mem[ ._-]?\d+)$|membrane[ ._-]?stain|"
+            # the IMC cell segmentation kit's plasma-membrane stains on platinum ("195Pt_PM2", "198Pt_PM4")
+            r"^(1\d\d[ ._-]*pt|pt[ ._-]*1\d\d)(di)?[ ._-]*(pm|plasma[ ._-]?membrane)[ ._-]?\d*$"
         ),
         "segmentation channel",
     ),
