@@ -30,6 +30,7 @@ import pandas as pd
 
 import mufuse
 from mufuse._genes import hgnc_index, mgi_index
+from mufuse._store import SOURCE_MEASUREMENT
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLES = ROOT / "tests/data/column_roles.tsv"
@@ -65,7 +66,7 @@ def score(table: pd.DataFrame) -> pd.DataFrame:
             )  # fmt: skip
     out = pd.DataFrame(rows)
     # another measurement of an antigen already matched (one column per antigen) counts as its marker being matched
-    matched = (out["got"] == "marker") & ((out["status"] != "excluded") | (out["source"] == "measurement"))
+    matched = (out["got"] == "marker") & ((out["status"] != "excluded") | (out["source"] == SOURCE_MEASUREMENT))
     out["exact"] = out["want"] == out["got"]
     out["never_matched"] = np.where(out["want"] == "marker", matched, ~matched)
     out["linked_wrong"] = (out["want"] != "marker") & (out["status"] == "linked")

@@ -48,12 +48,19 @@ def test_the_command_line_writes_one_plain_line_per_long_step_to_a_redirected_st
     assert any(f"{total} of {total} blocks" in ln for ln in lines)  # each pass said to its end
 
 
-def test_a_python_script_without_a_terminal_stays_quiet(sim_file, capsys):
-    m = mudata.read_h5mu(sim_file)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mufuse.pp.harmonize(m)
-    assert " blocks (" not in capsys.readouterr().err
+def test_a_python_script_without_a_terminal_stays_quiet_and_plain_lines_speak(capsys):
+    """The block passes of the out-of-core path: no output without a terminal, one line per batch under plain_lines."""
+    import dask
+
+    from mufuse._chunked import compute_batched
+
+    tasks = [dask.delayed(int)(i) for i in range(3)]
+    assert list(compute_batched(tasks, "reading")) == [0, 1, 2]
+    assert capsys.readouterr().err == ""  # a script: quiet
+    with _progress.plain_lines(sys.stderr):
+        list(compute_batched(tasks, "reading"))
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and lines[-1].startswith("reading: 3 of 3 blocks (") and all("\r" not in ln for ln in lines)
 
 
 @pytest.mark.maxfuse

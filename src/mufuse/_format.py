@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import _store
+
 
 def _num(v: float) -> str:
     return f"{v:>9.3f}" if abs(v) < 1e4 else f"{v:>9.3g}"
@@ -171,8 +173,8 @@ def link_summary(links: pd.DataFrame) -> list[str]:
     """
     role = links["role"] if "role" in links.columns else pd.Series("marker", index=links.index)
     source = links["source"] if "source" in links.columns else pd.Series("", index=links.index)
-    user = (links["status"] == "excluded") & (source == "user")
-    again = (links["status"] == "excluded") & (source == "measurement")  # one column per antigen (pp._links)
+    user = (links["status"] == "excluded") & (source == _store.SOURCE_USER)
+    again = (links["status"] == "excluded") & (source == _store.SOURCE_MEASUREMENT)  # one column per antigen
     markers = (role == "marker") & ~user & ~again
     n_linked = int((links["status"][markers] == "linked").sum())
     lines = [f"{n_linked} of {int(markers.sum())} markers linked ({link_counts(links[markers])})"]

@@ -29,6 +29,9 @@ PARAMS = "params"
 MATCHING = "matching"
 EVALUATION = "evaluation"
 CELLS = "cells"  # what the stored results were computed on: {"harmonize": {mod: fingerprint}, "matching": {...}}
+# the link table's `source` of a column the user left out, and of another measurement of an antigen already matched
+SOURCE_USER = "user"
+SOURCE_MEASUREMENT = "measurement"
 
 # the call that writes each stage's results, named in the message when they no longer fit the data
 _RERUN = {"harmonize": "mufuse.pp.harmonize(mdata)", "matching": "mufuse.tl.run_maxfuse(mdata) (or tl.add_matching)"}

@@ -694,15 +694,15 @@ DESIGN = {
     "identifier": ["individual", "dose", "irradiated", "line", "bc", "event_number", "treatment", "stim",
                    "islet_parent", "population_id", "file_number"],
     "technical": ["singlets", "beadsOut", "debris", "outliers"],
-    "stain": ["Dead_cells_194Pt", "Dead_cells_195Pt", "dead", "Viability", "Cisplatin"],
+    "stain": ["Dead_cells_194Pt", "Dead_cells_195Pt", "dead", "Viability", "Cisplatin", "Pt194Di_norm", "195Pt_raw",
+              "195Pt_PM2", "198Pt_PM4"],
     "hashtag": ["Pd102Di", "Pd104Di", "Pd105Di", "Pd106Di", "Pd108Di", "Pd110Di", "102Pd", "110Pd"],
 }  # fmt: skip
 
 
 @pytest.mark.parametrize(("role", "name"), [(r, n) for r, names in DESIGN.items() for n in names])
 def test_design_gating_viability_and_barcode_columns_of_cytometry_tables(role, name, all_genes):
-    row = _link([name, "CD4"], all_genes).loc[name]
-    assert (row["role"], row["status"], row["genes"]) == (role, "excluded", ""), row["reason"]
+    test_cellprofiler_categories_decide_the_role(role, name, all_genes)
 
 
 def test_exclude_names_a_column_its_antigen_or_its_cleaned_name(all_genes):
@@ -735,8 +735,9 @@ def test_one_column_per_antigen_is_matched_whatever_the_column_order(tool, all_g
 
 
 def test_included_measurements_and_two_clones_of_one_antigen_are_all_matched(all_genes):
-    links = _link(["Cell: CD3: Mean", "Nucleus: CD3: Mean", "CD4"], all_genes, include=["Nucleus: CD3: Mean"])
-    assert (links["status"] == "linked").all()
+    for asked in (["Nucleus: CD3: Mean"], ["CD3"]):  # the column, or every column of the antigen
+        links = _link(["Cell: CD3: Mean", "Nucleus: CD3: Mean", "CD4"], all_genes, include=asked)
+        assert (links["status"] == "linked").all(), asked
     clones = _link(["CD3.1", "CD3.2", "CD4"], all_genes)  # no measurement words: two antibodies, both matched
     assert (clones["status"] == "linked").all()
 

@@ -77,7 +77,10 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     (
         # cisplatin's and rhodium's channels alone ("195Pt", "Pt194Di", "Rh103Di"); a platinum-labelled antibody
         # names its antigen ("198Pt_CD8")
-        re.compile(r"viability|cisplatin|^(pt|rh)[ ._-]*1\d\d(di)?$|^1\d\d(pt|rh)(di)?$|live[ ._-]*dead|zombie"),
+        re.compile(
+            r"viability|cisplatin|live[ ._-]*dead|zombie|"
+            r"^((pt|rh)[ ._-]*1\d\d|1\d\d(pt|rh))(di)?([ ._-]*(norm\w*|raw|arcsinh|asinh|scaled))?$"
+        ),
         "viability / elemental channel",
     ),
     (

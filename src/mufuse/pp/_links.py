@@ -389,7 +389,7 @@ def _link_one(
     first = context and context[0] in ("hashtag", "position")
     role = context if first else (_rule_role(name, cleaned, species, flagged_isotype) or context)
     if names & exclude:
-        row.update(status="excluded", source="user", reason="excluded by the user (exclude=...)")
+        row.update(status="excluded", source=_store.SOURCE_USER, reason="excluded by the user (exclude=...)")
         row["role"] = role[0] if role else "marker"
         return row
     given = next((n for n in (column, name, cleaned) if n is not None and n in overrides), None)
@@ -443,7 +443,6 @@ def _near_names(unknown: list[str], names: list[str]) -> str:
     return f"its columns are e.g. {', '.join(names[:5])} ({len(names)} in all)"
 
 
-MEASUREMENT = "measurement"  # the source of a column left out as another measurement of an antigen already matched
 # how a column measures its antigen, best first (the whole cell's mean): a statistic other than a mean or median, or a
 # compartment smaller than the cell, ranks lower; QuPath's neighbourhood averages are never the cell's own value
 _STAT_RANK = [({"mean", "avg", "average"}, 0), ({"median"}, 1), ({"integrated", "sum", "total"}, 2)]
@@ -470,7 +469,7 @@ def _one_column_per_antigen(rows: dict[str, dict], include: set[str]) -> None:
     """
     groups: dict[str, list[str]] = {}
     for col, r in rows.items():
-        if r["role"] == "marker" and r["status"] != "excluded" and col not in include:
+        if r["role"] == "marker" and r["status"] != "excluded" and not {col, r["clean_name"]} & include:
             groups.setdefault(name_key(r["clean_name"]), []).append(col)
     for cols in groups.values():
         measured = [c for c in cols if SMOOTHED.match(c) or strip_measurement(c) != c.strip()]
@@ -485,7 +484,8 @@ def _one_column_per_antigen(rows: dict[str, dict], include: set[str]) -> None:
                 why = f"another measurement of '{antigen}': '{best}' is matched (one column per antigen)"
             else:
                 continue
-            rows[col].update(status="excluded", source=MEASUREMENT, reason=f"{why}; pass include=['{col}'] to match it")
+            why += f"; pass include=['{col}'] to match it"
+            rows[col].update(status="excluded", source=_store.SOURCE_MEASUREMENT, reason=why)
 
 
 _WELL = re.compile(r"^[A-H](?:0?[1-9]|1[0-2])$")
