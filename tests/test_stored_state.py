@@ -251,3 +251,101 @@ def test_harmonizing_again_says_the_matching_is_dropped_and_keeps_transferred_la
     with pytest.warns(UserWarning, match="the matching, its evaluation, the joint embedding .* are dropped"):
         mufuse.pp.harmonize(m)
     assert "matching" not in m.uns["mufuse"] and "mufuse_cell_type" in m["prot"].obs
+
+
+# -- edits of the arrays mufuse wrote: a checksum tied to the cells' names, not their order ----------------------------
+
+
+def _scaled(a):
+    return a * 3
+
+
+def _reversed_rows(a):
+    return a[::-1].copy()
+
+
+def _one_value(a):
+    b = a.copy()
+    b[5, 1] += 1.0
+    return b
+
+
+def _columns_permuted(a):
+    return a[:, ::-1].copy()
+
+
+def _replaced(a):
+    return np.random.default_rng(0).normal(size=a.shape).astype(a.dtype)
+
+
+def _nan_row(a):
+    b = a.astype(np.float32).copy()
+    b[3] = np.nan
+    return b
+
+
+ARRAY_EDITS = [
+    ("scaled", _scaled),
+    ("rows reversed", _reversed_rows),
+    ("one value", _one_value),
+    ("columns permuted", _columns_permuted),
+    ("replaced", _replaced),
+    ("NaN row", _nan_row),
+    ("removed", None),
+]
+
+
+@pytest.mark.parametrize(("edit", "how"), ARRAY_EDITS, ids=[e[0] for e in ARRAY_EDITS])
+@pytest.mark.parametrize("key", ["mufuse_shared", "mufuse_active"])
+@pytest.mark.parametrize("modality", ["rna", "prot"])
+@pytest.mark.parametrize(("reader", "call"), READERS[:3], ids=[r[0] for r in READERS[:3]])
+def test_edited_harmonized_arrays_are_refused(harmonized, edit, how, key, modality, reader, call):
+    m = harmonized
+    if how is None:
+        del m[modality].obsm[key]
+        expected = rf"(obsm\['{key}'\] of modality '{modality}' changed since harmonize|has no obsm\['{key}'\])"
+    else:
+        m[modality].obsm[key] = how(np.asarray(m[modality].obsm[key]))
+        expected = rf"obsm\['{key}'\] of modality '{modality}' changed since harmonize.*harmonize\(mdata\) again"
+    with pytest.raises(MufuseError, match=expected):
+        call(m)
+
+
+def test_an_edited_array_is_refused_after_a_file_and_by_the_cli(harmonized, tmp_path):
+    harmonized["prot"].obsm["mufuse_shared"] = np.asarray(harmonized["prot"].obsm["mufuse_shared"]) * 3
+    path = tmp_path / "edited.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        harmonized.write(path)
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "mufuse"), "check", str(path)], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 2, out.stderr
+    assert "obsm['mufuse_shared'] of modality 'prot' changed since harmonize" in out.stderr
+
+
+def test_unedited_arrays_pass_after_a_file_a_reorder_and_a_new_obs_column(harmonized, tmp_path):
+    """What keeps the arrays true keeps the checksum: a write and read, cells reordered with their names, obs edits."""
+    path = tmp_path / "h.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        harmonized.write(path)
+        back = mudata.read_h5mu(path)
+        order = np.random.default_rng(1).permutation(back["rna"].n_obs)
+        back = mudata.MuData({"rna": back["rna"][order].copy(), "prot": back["prot"].copy()}, uns=dict(back.uns))
+    back["rna"].obs["sample"] = "s1"
+    back["rna"].obsm["X_pca"] = np.zeros((back["rna"].n_obs, 2))  # the user's own arrays under other keys
+    assert mufuse.tl.to_maxfuse(back)["shared_arr1"].shape[0] == back["rna"].n_obs
+
+
+def test_the_checksum_scales_to_many_cells_by_a_sample_of_them():
+    """About CHECKSUM_ROWS cells enter the checksum whatever the number of cells, chosen by their names."""
+    from mufuse._store import CHECKSUM_ROWS, array_checksum
+
+    n = 200_000
+    a = ad.AnnData(obs=pd.DataFrame(index=[f"c{i}" for i in range(n)]))
+    a.obsm["x"] = np.random.default_rng(0).normal(size=(n, 3)).astype(np.float32)
+    total, scale, nan = array_checksum(a, "x")
+    assert nan == 0 and CHECKSUM_ROWS * 3 * 0.5 < scale / 0.8 < CHECKSUM_ROWS * 3 * 2  # E|N(0,1)| = 0.8
+    b = a[np.random.default_rng(2).permutation(n)].copy()
+    assert np.isclose(array_checksum(b, "x")[0], total, rtol=1e-9, atol=0)

@@ -246,3 +246,63 @@ def _marker_shift(v: np.ndarray, groups: np.ndarray, n_groups: int) -> dict | No
     se = np.sqrt(max(pooled * (1 - pooled), 1e-9) * (1 / n_low + 1 / n_high))
     return {"shift": max(spans), "batch_low": low, "batch_high": high, "positive_share_low": share[low],
             "positive_share_high": share[high], "share_z": abs(share[high] - share[low]) / se}  # fmt: skip
+
+
+def detection_shift(x: np.ndarray, groups: np.ndarray, n_groups: int, genes: list[str]) -> pd.DataFrame:
+    """How far per-batch z-scores move a gene's populations apart across RNA batches, and how much depth explains.
+
+    Per-batch z-scores map a log-normalized value ``v`` of batch ``b`` to ``(v - mean_b) / sd_b``. When the batches
+    hold the same mix of cells, the share of cells that detect a gene changes only with depth, which under Poisson
+    sampling moves every gene by one constant on the complementary log-log scale (``log(-log(1 - p)) = log(rate) +
+    log(depth)``). A gene whose detection differs beyond that constant marks a change of mix (T cells sorted in one
+    sample), and the z-scores of its non-expressing cells (``v = 0``) and of its typical expressing cell (``v`` = the
+    median of the non-zero values over all batches) then differ between batches: the same population sits at
+    different z-scores.
+
+    Parameters
+    ----------
+    x
+        Log-normalized RNA values of the shared genes, cells × genes (before any z-score; 0 for no count).
+    groups, n_groups
+        Batch code of each cell (``0 .. n_groups - 1``) and the number of batches.
+    genes
+        Column names.
+
+    Returns
+    -------
+    One row per gene and pair of batches (of :data:`MIN_CELLS` cells or more) where both batches have expressing
+    and non-expressing cells: ``gene``, ``batch_a``/``batch_b`` (codes), ``detected_a``/``detected_b`` (shares of
+    cells detecting it), ``shift`` (SD: the larger displacement of the two populations between the batches),
+    ``excess`` (the detection difference on the complementary log-log scale minus its median over the genes: what
+    depth does not explain) and ``excess_z`` (``excess`` over its binomial standard error).
+    """
+    counts = np.bincount(groups, minlength=n_groups)
+    nonzero = x > 0
+    typical = np.array([np.median(x[nonzero[:, j], j]) if nonzero[:, j].any() else 0.0 for j in range(x.shape[1])])
+    z0 = np.full((n_groups, x.shape[1]), np.nan)
+    zpos = np.full_like(z0, np.nan)
+    share = np.full_like(z0, np.nan)
+    for g in np.flatnonzero(counts >= MIN_CELLS):
+        xb = x[groups == g]
+        mean, sd = xb.mean(axis=0), xb.std(axis=0)
+        det = nonzero[groups == g].mean(axis=0)
+        ok = (det > 0) & (det < 1) & (sd > 0)
+        z0[g, ok] = -mean[ok] / sd[ok]
+        zpos[g, ok] = (typical[ok] - mean[ok]) / sd[ok]
+        share[g, ok] = det[ok]
+    cll = np.log(-np.log1p(-share))
+    se2 = share / ((1 - share) * np.log1p(-share) ** 2 * counts[:, None].clip(1))
+    rows = []
+    for a in range(n_groups):
+        for b in range(a + 1, n_groups):
+            both = np.flatnonzero(np.isfinite(cll[a]) & np.isfinite(cll[b]))
+            if both.size < 5:  # too few genes to tell depth from the mix
+                continue
+            diff = cll[a, both] - cll[b, both]
+            excess = diff - np.median(diff)
+            shift = np.maximum(np.abs(z0[a, both] - z0[b, both]), np.abs(zpos[a, both] - zpos[b, both]))
+            zstat = np.abs(excess) / np.sqrt(se2[a, both] + se2[b, both])
+            for k, j in enumerate(both):
+                rows.append((genes[j], a, b, share[a, j], share[b, j], shift[k], excess[k], zstat[k]))
+    return pd.DataFrame(rows, columns=["gene", "batch_a", "batch_b", "detected_a", "detected_b", "shift", "excess",
+                                       "excess_z"])  # fmt: skip

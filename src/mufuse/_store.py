@@ -66,6 +66,48 @@ def _names_hash(index: pd.Index) -> str:
     return format(int(h.sum(dtype=np.uint64)), "016x")
 
 
+# the obsm arrays each stage writes, whose values are checked by the stage's readers (require_current)
+STAGE_ARRAYS = {"harmonize": (SHARED_KEY, ACTIVE_KEY), "matching": (EMBEDDING_KEY,)}
+CHECKSUM_ROWS = 4096  # about this many cells, chosen by the hash of their names, enter an array's checksum
+CHECKSUM_TOLERANCE = 1e-7  # relative: summation order (a reordering of cells) moves the checksum far less
+
+
+def array_checksum(adata, key: str) -> list[float]:
+    """Return ``[checksum, scale, n_nan]`` of ``adata.obsm[key]``, tied to the cells' names, not their order.
+
+    About :data:`CHECKSUM_ROWS` cells, chosen by the hash of their obs names, enter a weighted sum whose weights come
+    from the names (rows) and the column positions: a reordering of the cells (names and rows together) keeps it; new
+    values, rows moved apart from their names (``obsm[key][::-1]``), a rescaling or permuted columns change it. One
+    gather of those rows: cheap at any number of cells.
+    """
+    arr = adata.obsm[key]
+    arr = arr.to_numpy() if isinstance(arr, pd.DataFrame) else arr
+    h = pd.util.hash_pandas_object(pd.Series(np.asarray(adata.obs_names, dtype=str)), index=False).to_numpy()
+    step = max(1, len(h) // CHECKSUM_ROWS)
+    rows = np.flatnonzero(h % np.uint64(step) == 0)
+    block = arr[rows]
+    block = np.asarray(block.todense() if hasattr(block, "todense") else block, dtype=np.float64).reshape(len(rows), -1)
+    w_rows = ((h[rows] >> np.uint64(11)) % np.uint64(1 << 20)).astype(np.float64) / (1 << 20) - 0.5
+    w_cols = np.cos(np.arange(block.shape[1]) * 2.399963 + 0.5)  # golden angle: no two columns weigh alike
+    finite = np.where(np.isfinite(block), block, 0.0)
+    total = float(w_rows @ finite @ w_cols)
+    return [total, float(np.abs(finite).sum()), float(block.size - np.isfinite(block).sum())]
+
+
+def _arrays_changed(adata, recorded: dict) -> list[str]:
+    """Return the obsm keys whose values differ from their recorded checksum (or that are gone)."""
+    changed = []
+    for key, then in recorded.items():
+        if key not in adata.obsm:
+            changed.append(key)
+            continue
+        now = array_checksum(adata, key)
+        scale = max(abs(float(then[1])), abs(now[1]), 1e-30)
+        if abs(now[0] - float(then[0])) > CHECKSUM_TOLERANCE * scale or now[2] != float(then[2]):
+            changed.append(key)
+    return changed
+
+
 def fingerprint(adata) -> dict[str, Any]:
     """Return what a stored result depends on in one modality: its cells (count and names) and its features.
 
@@ -83,7 +125,11 @@ def record(mdata: MuData, rna: str, prot: str, stage: str) -> dict[str, Any]:
     """Return the ``cells`` entry after ``stage`` wrote its results (the later stages' records dropped)."""
     kept = {} if stage == "harmonize" else dict(uns(mdata).get(CELLS, {}))
     kept.pop("matching", None)
-    kept[stage] = {name: fingerprint(mdata.mod[name]) for name in (rna, prot)}
+    kept[stage] = {}
+    for name in (rna, prot):
+        mod = mdata.mod[name]
+        arrays = {key: array_checksum(mod, key) for key in STAGE_ARRAYS[stage] if key in mod.obsm}
+        kept[stage][name] = {**fingerprint(mod), "arrays": arrays}
     return kept
 
 
@@ -103,6 +149,7 @@ def require_current(mdata: MuData, rna: str, prot: str, *, stage: str, what: str
             continue
         now = fingerprint(mdata.mod[name])
         if int(then["n_obs"]) == now["n_obs"] and str(then["obs"]) == now["obs"]:
+            _require_same_arrays(mdata.mod[name], name, dict(then.get("arrays", {})), stage, what)
             continue
         change = (
             f"{int(then['n_obs'])} cells then, {now['n_obs']} now"
@@ -112,6 +159,18 @@ def require_current(mdata: MuData, rna: str, prot: str, *, stage: str, what: str
         raise MufuseError(
             f"modality '{name}' changed since its cells were used by {stage} ({change}): the stored results describe "
             f"other cells. Run {_RERUN[stage]} again before {what} (subset or rename cells before harmonize, not after)"
+        )
+
+
+def _require_same_arrays(adata, name: str, recorded: dict, stage: str, what: str) -> None:
+    """Refuse arrays ``stage`` wrote that were edited, replaced or removed since (their recorded checksums differ)."""
+    changed = _arrays_changed(adata, recorded)
+    if changed:
+        keys = ", ".join(f"obsm['{k}']" for k in changed)
+        raise MufuseError(
+            f"{keys} of modality '{name}' changed since {stage} wrote {'them' if len(changed) > 1 else 'it'} (new "
+            f"values, rows moved apart from their obs_names, or removed): the stored results were computed from the "
+            f"arrays as written. Run {_RERUN[stage]} again before {what} (keep your own arrays under other obsm keys)"
         )
 
 
@@ -154,10 +213,12 @@ def require_harmonized(mdata: MuData, rna: str, prot: str, *, what: str) -> None
     """
     mods = {name: get_modality(mdata, name, role) for name, role in ((rna, "rna"), (prot, "prot"))}
     for name, mod in mods.items():
-        if SHARED_KEY not in mod.obsm or ACTIVE_KEY not in mod.obsm or SHARED not in uns(mdata):
+        missing = [k for k in (SHARED_KEY, ACTIVE_KEY) if k not in mod.obsm]
+        if missing or SHARED not in uns(mdata):
+            keys = "/".join(f"obsm['{k}']" for k in missing or (SHARED_KEY, ACTIVE_KEY))
             raise MufuseError(
-                f"{what} needs harmonized arrays, but modality '{name}' has no obsm['{SHARED_KEY}']/"
-                f"obsm['{ACTIVE_KEY}']: run mufuse.pp.harmonize(mdata, rna='{rna}', prot='{prot}') first"
+                f"{what} needs harmonized arrays, but modality '{name}' has no {keys}: run "
+                f"mufuse.pp.harmonize(mdata, rna='{rna}', prot='{prot}') first"
             )
     require_current(mdata, rna, prot, stage="harmonize", what=what)
     _require_same_links(mdata, prot, what)

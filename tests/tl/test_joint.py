@@ -309,3 +309,26 @@ def test_transfer_reads_lazy_counts_without_loading_them(sim):
     lazy["rna"].X = da.from_array(sim["rna"].X.toarray(), chunks=(400, -1))
     got = mufuse.tl.transfer_features(lazy, ["CD4", "MS4A1"])
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-6)
+
+
+EMBEDDING_EDITS = [
+    ("rows reversed", lambda e: e[::-1].copy()),
+    ("scaled", lambda e: e * 2),
+    ("a component dropped", lambda e: e[:, :-1].copy()),
+]
+EMBEDDING_READERS = [
+    ("transfer_labels", lambda m: mufuse.tl.transfer_labels(m, "cell_type")),
+    ("joint_umap", lambda m: mufuse.pl.joint_umap(m, show=False)),
+    ("evaluate_matching", lambda m: mufuse.tl.evaluate_matching(m, n_perms=10)),
+]
+
+
+@pytest.mark.maxfuse
+@pytest.mark.parametrize(("edit", "how"), EMBEDDING_EDITS, ids=[e[0] for e in EMBEDDING_EDITS])
+@pytest.mark.parametrize(("reader", "call"), EMBEDDING_READERS, ids=[r[0] for r in EMBEDDING_READERS])
+def test_an_edited_joint_embedding_is_refused(matched, edit, how, reader, call):
+    """The embedding the matching wrote is checked by its readers: new values under the same key are refused."""
+    m = matched[0].copy()
+    m["prot"].obsm["X_mufuse"] = how(np.asarray(m["prot"].obsm["X_mufuse"]))
+    with pytest.raises(mufuse.MufuseError, match=r"obsm\['X_mufuse'\] of modality 'prot' changed since matching"):
+        call(m)

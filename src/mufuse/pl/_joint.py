@@ -72,6 +72,7 @@ def joint_umap(
 
     plt = pyplot()
     rng = np.random.default_rng(seed)
+    _store.require_current(mdata, rna, prot, stage="matching", what="pl.joint_umap")  # the embedding as written
     parts = {}
     for name, role in ((rna, "rna"), (prot, "prot")):
         adata = _store.get_modality(mdata, name, role)

@@ -92,14 +92,18 @@ def harmonize(
         Number of highly variable genes in the RNA active array; default 2000, or all genes when the RNA has
         fewer. An explicit value larger than the number of genes is an error.
     batch_key
-        Column of ``obs`` (of each modality, or of ``mdata.obs``): z-score within each batch.
+        Column of ``obs`` (of each modality, or of ``mdata.obs``): z-score within each batch. This assumes every
+        batch holds the same mix of cells; when the shared genes or markers say otherwise (detection of the RNA
+        apart beyond what depth explains, populations of a marker apart), a warning suggests ``batch_align=True``
+        and ``report["rna_batch_composition"]`` / ``report["batch_composition"]`` list the features.
     batch_align
-        With ``batch_key``: align the protein batches by the landmarks of each marker (its negative and positive
-        peaks, ADTnorm's landmark registration; Zheng et al. 2025, *Nat. Commun.* 16:5852) instead of z-scoring
-        each batch, then z-score all protein cells together. Per-batch z-scores assume every batch holds the same
-        mix of cells; peaks stay where they are when the mix changes. The landmarks per marker and batch are
-        stored in ``uns["mufuse"]["report"]["batch_align"]``. The RNA, normalized per cell by its library size, is
-        then also z-scored over all cells: per-batch z-scores would move the cells of a batch with another mix.
+        With ``batch_key`` (batches in either modality): align the protein batches by the landmarks of each
+        marker (its negative and positive peaks, ADTnorm's landmark registration; Zheng et al. 2025, *Nat.
+        Commun.* 16:5852) instead of z-scoring each batch, then z-score all protein cells together. Per-batch
+        z-scores assume every batch holds the same mix of cells; peaks stay where they are when the mix changes.
+        The landmarks per marker and batch are stored in ``uns["mufuse"]["report"]["batch_align"]``. The RNA,
+        normalized per cell by its library size, is then also z-scored over all cells: per-batch z-scores would
+        move the cells of a batch with another mix.
     empty_droplets
         ``prot_transform="dsb"`` (or ``"auto"``, which then takes dsb on counts): an AnnData of the antibody counts
         in empty droplets (droplets × markers,
@@ -196,6 +200,7 @@ def harmonize(
     if shared.empty:
         _validate.enough_shared(shared, links, rna_ad, rna, prot)
     groups = step.batches(mdata, [rna, prot], batch_key)
+    step.check_batch_align(groups, rna, prot, opts)
     # batch_align: batches hold different mixes of cells, so the RNA too gets one z-score over all cells
     r = step.rna_step(rna_src, shared, opts, (None, 1, []) if batch_align else groups[rna])
     p = step.prot_step(prot_src, prot_ad, links, opts, groups[prot])
@@ -209,6 +214,8 @@ def harmonize(
         report["batch_align"] = p.alignment
     if p.composition is not None:
         report["batch_composition"] = p.composition
+    if r.composition is not None:
+        report["rna_batch_composition"] = r.composition
     if p.dsb is not None:
         report["dsb"] = {"background": p.dsb["background"], "isotypes": p.dsb["isotypes"]}
     params = step.record_params(mdata, opts, p.transform, groups, link_params, p.dsb, p.recovered)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import _chunked, _kernels, _transforms, _validate
+from .. import _align, _chunked, _kernels, _transforms, _validate
 from .._errors import MufuseError
 from .._transforms import PROT_TRANSFORMS, TARGET_SUM, dense_float, transform_protein  # noqa: F401 (re-exported)
 
@@ -206,8 +206,9 @@ def rna_arrays(
     the highly variable genes.
 
     Returns a dict with ``shared``, ``active`` (float32 arrays; ``active`` is a lazy dask array when ``x`` is one),
-    ``hvg`` (gene indices), ``stats`` (:class:`mufuse._kernels.CountStats`) and the per-column ``shared_std`` /
-    ``active_std`` before scaling.
+    ``hvg`` (gene indices), ``stats`` (:class:`mufuse._kernels.CountStats`), the per-column ``shared_std`` /
+    ``active_std`` before scaling and, with two or more batches, ``detection``: the shared columns' detection across
+    batches (:func:`mufuse._align.detection_shift`, genes named by column position; ``None`` otherwise).
     """
     n_cells, n_genes = x.shape
     flag = np.zeros(n_genes, dtype=bool)
@@ -252,8 +253,12 @@ def rna_arrays(
     else:
         _kernels.apply_standardize(active, act_mean, act_std, clip=clip, groups=groups)
     _kernels.log_normalize_inplace(shared, scale_sh)
+    detection = None  # per-batch z-scores assume one mix of cells: read it on the log-normalized values, before them
+    if groups is not None and n_groups > 1:
+        detection = _align.detection_shift(shared, groups, n_groups, [str(j) for j in range(shared.shape[1])])
     _, sh_std = _kernels.standardize_clip(shared, clip=clip, groups=groups, n_groups=n_groups)
-    return {"shared": shared, "active": active, "hvg": hvg, "stats": stats, "shared_std": sh_std, "active_std": act_std}
+    return {"shared": shared, "active": active, "hvg": hvg, "stats": stats, "shared_std": sh_std, "active_std": act_std,
+            "detection": detection}  # fmt: skip
 
 
 def _scale(lib: np.ndarray) -> np.ndarray:

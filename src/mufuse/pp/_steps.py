@@ -57,6 +57,7 @@ class RnaResult:
     why: str
     source: str
     roles: dict[str, int]  # RNA rows per role (mufuse.pp.RNA_ROLES): only genes are used
+    composition: pd.DataFrame | None = None  # batch_key without batch_align: shared genes whose populations move apart
 
 
 @dataclass
@@ -254,6 +255,16 @@ def resolve_links(mdata: MuData, rna: str, prot: str, genes) -> tuple[pd.DataFra
     )
 
 
+def check_batch_align(groups: dict[str, Batches], rna: str, prot: str, opts: Options) -> None:
+    """``batch_align=True`` needs batches in one modality at least: the protein's are aligned, the RNA's pooled."""
+    if opts.batch_align and groups[rna][1] < 2 and groups[prot][1] < 2:
+        raise MufuseError(
+            f"batch_align=True needs two or more batches in obs['{opts.batch_key}'] of modality '{prot}' or '{rna}' "
+            f"(found {groups[prot][1]} and {groups[rna][1]}); leave batch_align out, or pass the batch column of the "
+            "cells"
+        )
+
+
 def batches(mdata: MuData, names: list[str], batch_key: str | None) -> dict[str, Batches]:
     """Batch codes per modality; a modality without the column is one batch (imaging beside scRNA-seq)."""
     out: dict[str, Batches] = {name: (None, 1, []) for name in names}
@@ -312,7 +323,53 @@ def rna_step(src: _counts.Source, shared: pd.DataFrame, opts: Options, batch: Ba
         counted=None if counted.all() else counted,
         fix=_counts_fix(src, opts.rna),
     )
-    return RnaResult(arrays, gene_names, src.state, src.why, src.label, roles.value_counts().to_dict())
+    composition = None
+    if arrays.get("detection") is not None:
+        composition = _check_rna_composition(arrays["detection"], shared, batch, opts)
+    return RnaResult(arrays, gene_names, src.state, src.why, src.label, roles.value_counts().to_dict(), composition)
+
+
+MIN_EXCESS = 0.5  # detection difference beyond depth, complementary log-log units, before a gene counts as moved
+MIN_MOVED_RNA = 2  # shared genes that move before the RNA batches are called differently mixed
+
+
+def _check_rna_composition(detection: pd.DataFrame, shared: pd.DataFrame, batch: Batches, opts: Options):
+    """Warn when the RNA batches hold different mixes of cells, which per-batch z-scores assume they do not.
+
+    A shared gene counts when its non-expressing or its typical expressing cells land
+    :data:`mufuse._align.SHIFT_LIMIT` SD or more apart across two batches under per-batch z-scores and its detection
+    differs beyond what depth explains (:func:`mufuse._align.detection_shift`: by :data:`MIN_EXCESS` or more on the
+    complementary log-log scale, z >= 4). :data:`MIN_MOVED_RNA` such genes make the warning. Calibrated by
+    ``benchmarks/batch_composition.py``: random halves of pbmc10k, TEA-seq and BMMC, with or without one half's depth
+    cut to a half or a quarter, flag none; one batch of sorted T cells flags 4-7 genes (pbmc10k, TEA-seq).
+    """
+    moved = detection.loc[
+        (detection["shift"] >= _align.SHIFT_LIMIT)
+        & (detection["excess_z"] >= 4)
+        & (detection["excess"].abs() >= MIN_EXCESS)
+    ].sort_values("excess_z", ascending=False)
+    moved = moved.drop_duplicates("gene")
+    if len(moved) < MIN_MOVED_RNA:
+        return None
+    columns = moved["gene"].astype(int).to_numpy()
+    moved = moved.assign(
+        gene=[str(shared["genes"].iloc[j]) for j in columns],
+        marker=[str(shared["prot"].iloc[j]) for j in columns],
+        batch_a=[batch[2][b] for b in moved["batch_a"]],
+        batch_b=[batch[2][b] for b in moved["batch_b"]],
+    )
+    examples = "; ".join(
+        f"{r.gene}: detected in {r.detected_a:.0%} of '{r.batch_a}' vs {r.detected_b:.0%} of '{r.batch_b}', "
+        f"moved {r.shift:.1f} SD"
+        for r in moved.head(4).itertuples()
+    )
+    _say_mixes(
+        opts.rna,
+        opts.batch_key,
+        f"{len(moved)} shared genes detected apart beyond what depth explains; {examples}",
+        "the RNA is then z-scored over all cells; report['rna_batch_composition'] lists the genes",
+    )
+    return moved[["gene", "marker", "batch_a", "batch_b", "detected_a", "detected_b", "shift", "excess", "excess_z"]]
 
 
 def _say_rna_roles(roles: pd.Series, column: str | None, rna: str) -> None:
@@ -361,12 +418,7 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
     _check_finite(t.out, usable, prot_ad.obs_names, opts, t.transform)
     alignment = None
     out = t.out
-    if opts.batch_align:  # peaks aligned across batches, then one z-score over all cells
-        if batch[0] is None or batch[1] < 2:
-            raise MufuseError(
-                f"batch_align=True needs two or more batches in obs['{opts.batch_key}'] of modality '{prot}' "
-                f"(found {batch[1]}); leave batch_align out, or pass the batch column of the protein cells"
-            )
+    if opts.batch_align and batch[1] >= 2:  # peaks aligned across batches, then one z-score over all cells
         out, alignment = _align.align_batches(out, np.asarray(batch[0]), batch[1], usable)
         alignment["batch"] = [batch[2][b] for b in alignment["batch"]]
         batch = (None, 1, [])
@@ -425,15 +477,24 @@ def _check_composition(out: np.ndarray, batch: Batches, usable: list[str], opts:
         f"'{r.batch_high}', moved {r.shift:.1f} SD"
         for r in moved.head(4).itertuples()
     )
-    warnings.warn(
-        f"modality '{opts.prot}': the batches of obs['{opts.batch_key}'] hold different mixes of cells ({len(moved)} "
-        f"markers; {examples}). batch_key z-scores each batch on its own, which assumes the same mix, so these "
-        "populations land apart; pass batch_align=True (it aligns each marker's peaks across batches and keeps the "
-        "mix; report['batch_composition'] lists the markers)",
-        UserWarning,
-        stacklevel=4,
+    _say_mixes(
+        opts.prot,
+        opts.batch_key,
+        f"{len(moved)} markers; {examples}",
+        "it aligns each marker's peaks across batches and keeps the mix; report['batch_composition'] lists the markers",
     )
     return moved.reset_index(drop=True)
+
+
+def _say_mixes(modality: str, batch_key: str | None, evidence: str, align: str) -> None:
+    """Warn that the batches of ``modality`` hold different mixes of cells, with the evidence, and the fix."""
+    warnings.warn(
+        f"modality '{modality}': the batches of obs['{batch_key}'] hold different mixes of cells ({evidence}). "
+        "batch_key z-scores each batch on its own, which assumes the same mix, so these populations land apart; pass "
+        f"batch_align=True ({align})",
+        UserWarning,
+        stacklevel=5,
+    )
 
 
 def tell_choices(report: dict, n_shared: int, opts: Options) -> None:

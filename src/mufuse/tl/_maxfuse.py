@@ -539,6 +539,7 @@ def run_maxfuse(
     add_matching(mdata, matching, rna=rna, prot=prot, params=params)
     for name, emb in zip((rna, prot), embedding, strict=True):
         mdata.mod[name].obsm[_store.EMBEDDING_KEY] = emb
+    _store.update(mdata, {_store.CELLS: _store.record(mdata, rna, prot, "matching")})  # with the embedding's checksum
     _WARM["maxfuse"] = True
     _progress.say("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
     return matching
