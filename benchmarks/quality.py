@@ -73,12 +73,16 @@ CONDITIONS: dict[str, dict] = {
     "(a) MaxFuse tutorial": {"recipe": "maxfuse_tutorial"},
     "(b) research notes": {"recipe": "research_notes"},
     "mufuse defaults, pre-scaled [0,1]": {"prescale": True},
-    # pre-scaled *linear intensities* (issue 30): counts made continuous (+ U(0, 1), no grid of counts left to
-    # recover, as imaging intensities have none), then min-max per marker; mufuse can only z-score them (auto), or a
-    # variance-stabilizing arcsinh is applied first with a scale-free cofactor: a share of each marker's median
-    "linear pre-scaled: auto (z-score)": {"prescale_linear": 0.0},
-    "linear pre-scaled: arcsinh(x / (median/4))": {"prescale_linear": 0.25},
-    "linear pre-scaled: arcsinh(x / median)": {"prescale_linear": 1.0},
+    # *linear intensities* (issue 30): counts made continuous (+ U(0, 1), no grid of counts left to recover, as
+    # imaging intensities have none), min-max scaled per marker or as they are (x 100, fluorescence-like units);
+    # auto (arcsinh with each marker's median as cofactor since issue 30) against the z-score alone (auto before)
+    "linear pre-scaled: auto": {"prescale_linear": 0.0},
+    "linear pre-scaled: z-score (auto before)": {"prescale_linear": 0.0, "prot_transform": "zscore"},
+    "linear raw: auto": {"linear_raw": 100.0},
+    "linear raw: z-score (auto before)": {"linear_raw": 100.0, "prot_transform": "zscore"},
+    # the same arcsinh applied before mufuse, which then z-scores it (the measurement before the rule existed)
+    "linear pre-scaled: arcsinh(x / (median/4)) before mufuse": {"prescale_linear": 0.25, "prot_transform": "zscore"},
+    "linear pre-scaled: arcsinh(x / median) before mufuse": {"prescale_linear": 1.0, "prot_transform": "zscore"},
 }
 BATCH_CONDITIONS: dict[str, dict] = {
     "batches: mufuse defaults, pooled": {"batches": True},
@@ -168,6 +172,10 @@ def run(m: mudata.MuData, label: str, kwargs: dict, seed: int, run_seed: int | N
     linear = kwargs.pop("prescale_linear", None)
     if linear is not None:
         m["prot"].X = prescaled_linear(_dense(m["prot"].X), linear, seed)
+    raw = kwargs.pop("linear_raw", None)
+    if raw is not None:  # counts made continuous, in other units, not scaled
+        p = _dense(m["prot"].X).astype(np.float64)
+        m["prot"].X = ((p + np.random.default_rng(seed).uniform(0.0, 1.0, p.shape)) * raw).astype(np.float32)
     if kwargs.pop("prescale", False):
         p = _dense(m["prot"].X)
         lo, hi = p.min(0), p.max(0)

@@ -533,7 +533,7 @@ def test_integer_obs_names_and_an_obs_frame_work():
 def test_check_scales_on_arrays_changed_after_harmonize(reference):
     m = _copy(reference)
     m["prot"].obsm["mufuse_shared"] = m["prot"].obsm["mufuse_shared"][:, :3]
-    with pytest.raises(MufuseError, match=r"modality 'prot'.*harmonize again"):
+    with pytest.raises(MufuseError, match=r"modality 'prot'.*harmonize\(mdata\) again"):
         mufuse.tl.check_scales(m)
 
 

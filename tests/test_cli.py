@@ -119,6 +119,12 @@ def test_check_strict_exit_code(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m.write(path)
+    assert main(["check", str(path)]) == 2  # the array no longer is what harmonize wrote: refused, one line
+    assert "obsm['mufuse_shared'] of modality 'prot' changed since harmonize" in capsys.readouterr().err
+    del m.uns["mufuse"]["cells"]  # as a file of a mufuse that recorded nothing: the rules read the arrays
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.write(path)
     assert main(["check", str(path)]) == 0
     assert "[std_ratio]" in capsys.readouterr().out  # checked from the arrays, not the stored report
     assert main(["check", str(path), "--strict"]) == 2

@@ -381,6 +381,9 @@ def test_checks_of_harmonized_arrays_never_advise_harmonize(sim):
     msgs += _warnings_of(mufuse.tl.check_scales, m)
     assert not any("(mufuse.pp.harmonize)" in w for w in msgs)
     m["prot"].obsm["mufuse_shared"] = m["prot"].obsm["mufuse_shared"] * 0.1  # rescaled after harmonize
+    with pytest.raises(MufuseError, match=r"changed since harmonize.*Run mufuse.pp.harmonize\(mdata\) again"):
+        mufuse.tl.check_scales(m)
+    del m.uns["mufuse"]["cells"]  # a file of a mufuse that recorded nothing: the rules find it, and advise harmonize
     msgs = _warnings_of(mufuse.tl.check_scales, m)
     assert any("mufuse.pp.harmonize" in w for w in msgs)
 

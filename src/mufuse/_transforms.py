@@ -33,6 +33,7 @@ def per_cell(transform: str, clr_axis: int = 0) -> bool:
 
 TARGET_SUM = 1e4  # RNA library sizes are normalized to this (scanpy's and Seurat's 1e4)
 DEFAULT_COFACTOR = 5.0  # arcsinh cofactor of counts (mass cytometry, CITE-seq); imaging intensities need ~150
+MEDIAN_COFACTOR = "median"  # cofactor="median": each marker's own median, a cofactor that does not depend on units
 
 
 def cofactors(cofactor, markers, modality: str = "prot"):
@@ -51,7 +52,13 @@ def cofactors(cofactor, markers, modality: str = "prot"):
     (150.0, [5.0, 150.0])
     """
     if isinstance(cofactor, str):  # as stored in params: a number or a JSON object
-        cofactor = json.loads(cofactor) if cofactor.strip().startswith("{") else float(cofactor)
+        try:
+            cofactor = json.loads(cofactor) if cofactor.strip().startswith("{") else float(cofactor)
+        except ValueError:
+            raise MufuseError(
+                f"cofactor (of arcsinh) must be a positive number (e.g. 5 for counts), {{marker: number}} or "
+                f"'{MEDIAN_COFACTOR}' (each marker's median), got {cofactor!r}"
+            ) from None
     if isinstance(cofactor, Mapping):
         markers = [str(m) for m in markers]
         bad = {str(k): v for k, v in cofactor.items() if not _positive(v)}
@@ -61,6 +68,39 @@ def cofactors(cofactor, markers, modality: str = "prot"):
     if not _positive(cofactor):
         raise MufuseError(f"cofactor (of arcsinh) must be a positive number (e.g. 5 for counts), got {cofactor!r}")
     return float(cofactor)
+
+
+def median_cofactors(values, markers) -> dict[str, float]:
+    """Return ``{marker: cofactor}`` for ``cofactor="median"``: each column's median over the cells.
+
+    A scale-free cofactor for linear intensities whose units are unknown or were lost (min-max scaled):
+    ``arcsinh(x / median)`` is linear below the marker's typical value and logarithmic above it, whatever the units.
+    A column whose median is 0 (most cells without signal) takes the median of its positive values; a column with
+    none takes 1.
+
+    Parameters
+    ----------
+    values
+        Cells × markers, non-negative.
+    markers
+        The column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> median_cofactors(np.array([[0.0, 2.0], [0.0, 4.0], [3.0, 6.0]]), ["CD3", "CD4"])
+    {'CD3': 3.0, 'CD4': 4.0}
+    """
+    x = dense_float(values)
+    out = {}
+    for j, marker in enumerate(markers):
+        col = x[:, j][np.isfinite(x[:, j])]
+        med = float(np.median(col)) if col.size else 0.0
+        if not med > 0:
+            positive = col[col > 0]
+            med = float(np.median(positive)) if positive.size else 1.0
+        out[str(marker)] = med
+    return out
 
 
 def unknown_cofactor_markers(cofactor, markers) -> list[str]:

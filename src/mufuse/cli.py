@@ -138,14 +138,16 @@ def _label_map(items: list[str] | None) -> dict[str, str]:
 
 
 def _cofactor(items: list[str] | None):
-    """``--cofactor 150`` → 150.0; ``--cofactor CD3=150 --cofactor CD4=150`` → ``{"CD3": 150.0, "CD4": 150.0}``."""
+    """Parse ``--cofactor``: ``150`` → 150.0, ``median`` → ``"median"``, ``CD3=150 CD4=150`` → a dict per marker."""
     if not items:
         return 5.0
     if len(items) == 1 and "=" not in items[0]:
+        if items[0].strip().lower() == "median":
+            return "median"
         try:
             return float(items[0])
         except ValueError:
-            raise _io.BadInput(f"--cofactor takes a number or MARKER=VALUE, got '{items[0]}'") from None
+            raise _io.BadInput(f"--cofactor takes a number, 'median' or MARKER=VALUE, got '{items[0]}'") from None
     out = {}
     for item in items:
         marker, sep, value = item.partition("=")
@@ -610,9 +612,10 @@ def _add_harmonize_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--cofactor",
         action="append",
-        metavar="VALUE|MARKER=VALUE",
-        help="arcsinh cofactor: one number for every marker (default: 5), or MARKER=VALUE per channel (others keep "
-        "5); repeatable, e.g. --cofactor CD3=150 --cofactor CD4=150",
+        metavar="VALUE|median|MARKER=VALUE",
+        help="arcsinh cofactor: one number for every marker (default: 5), 'median' (each marker's median: linear "
+        "intensities of unknown units, also min-max scaled), or MARKER=VALUE per channel (others keep 5); "
+        "repeatable, e.g. --cofactor CD3=150 --cofactor CD4=150",
     )
     g.add_argument(
         "--empty-droplets",

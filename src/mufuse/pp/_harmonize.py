@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Literal
 
 from anndata import AnnData
 from mudata import MuData
@@ -35,7 +36,7 @@ def harmonize(
     copy: bool = False,
     layer: str | None = None,
     prot_layer: str | None = None,
-    cofactor: float | Mapping[str, float] = 5.0,
+    cofactor: float | Mapping[str, float] | Literal["median"] = 5.0,
     clr_axis: int = 0,
     batch_align: bool = False,
     empty_droplets: AnnData | None = None,
@@ -123,9 +124,12 @@ def harmonize(
         Protein layer to use; default: the same search (counts-named layers, ``.X``, ...), else ``.X`` as it is
         (imaging intensities are no counts). ``report["prot_source"]`` says which was used.
     cofactor
-        Cofactor for ``prot_transform="arcsinh"``: one number for every marker (5 for counts), or
+        Cofactor for ``prot_transform="arcsinh"``: one number for every marker (5 for counts),
         ``{marker: cofactor}`` for per-channel cofactors (markers not named get 5), as cytometry and imaging
-        panels need them (e.g. 150 for fluorescence intensities; Nowicka et al. 2017).
+        panels need them (e.g. 150 for fluorescence intensities; Nowicka et al. 2017), or ``"median"``: each
+        marker's median over the cells, for linear intensities of unknown units (also min-max scaled ones, where
+        it is what makes arcsinh fit; ``"auto"`` takes it for linear intensities). The cofactors used are stored in
+        ``params["harmonize"]["cofactor"]``.
     clr_axis
         Axis for ``prot_transform="clr"``, as ``muon.prot.pp.clr(axis=...)`` (``seurat`` flavour) computes it and with
         the same result: 0 = per marker across cells (muon's default), 1 = per cell across every marker of the
@@ -218,7 +222,7 @@ def harmonize(
         report["rna_batch_composition"] = r.composition
     if p.dsb is not None:
         report["dsb"] = {"background": p.dsb["background"], "isotypes": p.dsb["isotypes"]}
-    params = step.record_params(mdata, opts, p.transform, groups, link_params, p.dsb, p.recovered)
+    params = step.record_params(mdata, opts, p.transform, groups, link_params, p.dsb, p.recovered, p.cofactor)
     target = mdata.copy() if copy else mdata
     step.store(target, opts, links, arrays, report, params)
     step.tell_choices(report, len(arrays.shared), opts)

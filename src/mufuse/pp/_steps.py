@@ -80,6 +80,7 @@ class ProtResult:
     recovered: bool = False  # the counts behind min-max scaled values were recovered and transformed
     roles: dict[str, int] | None = None  # protein columns per role (mufuse.pp.PROT_ROLES): only markers are matched
     composition: pd.DataFrame | None = None  # batch_key without batch_align: markers whose populations move apart
+    cofactor: Any = None  # arcsinh's cofactor(s) as used ("median" resolved to {marker: cofactor})
 
 
 @dataclass
@@ -127,12 +128,19 @@ class Options:
             "batch_key": self.batch_key or "",
             "layer": self.layer or "",
             "prot_layer": self.prot_layer or "",
-            "cofactor": json.dumps(dict(self.cofactor)) if isinstance(self.cofactor, Mapping) else float(self.cofactor),
+            "cofactor": _stored_cofactor(self.cofactor),
             "clr_axis": int(self.clr_axis),
             "batch_align": bool(self.batch_align),
             "empty_droplets": int(self.empty_droplets.n_obs) if self.empty_droplets is not None else 0,
             "batches": json.dumps({self.rna: groups[self.rna][2], self.prot: groups[self.prot][2]}),
         }
+
+
+def _stored_cofactor(cofactor) -> float | str:
+    """Return the cofactor as ``.h5mu`` stores it: a number, a JSON object of ``{marker: cofactor}``, or "median"."""
+    if isinstance(cofactor, Mapping):
+        return json.dumps({str(k): float(v) for k, v in cofactor.items()})
+    return cofactor if isinstance(cofactor, str) else float(cofactor)
 
 
 def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
@@ -152,7 +160,8 @@ def check_arguments(mdata: MuData, opts: Options) -> tuple[Any, Any, Options]:
         )
     if opts.library_size not in _normalize.LIBRARY_SIZES:
         raise MufuseError(f"library_size={opts.library_size!r} is not one of {', '.join(_normalize.LIBRARY_SIZES)}")
-    _transforms.cofactors(opts.cofactor, [], prot)  # a positive number, or markers mapped to positive numbers
+    if opts.cofactor != _transforms.MEDIAN_COFACTOR:
+        _transforms.cofactors(opts.cofactor, [], prot)  # a positive number, or markers mapped to positive numbers
     unknown = _transforms.unknown_cofactor_markers(opts.cofactor, prot_ad.var_names)
     if unknown:
         raise MufuseError(
@@ -386,8 +395,16 @@ def _say_rna_roles(roles: pd.Series, column: str | None, rna: str) -> None:
     )
 
 
-def _check_transform(transform: str, state: str, why: str, modality: str) -> None:
+def _check_transform(transform: str, state: str, why: str, modality: str, cofactor: Any = 5.0) -> None:
     refused, instead = _REFUSED.get(state, (set(), ""))
+    if state == "unit_scaled" and transform == "arcsinh":  # min-max scaled linear intensities: with a cofactor to fit
+        if isinstance(cofactor, Mapping | str) or float(cofactor) != _transforms.DEFAULT_COFACTOR:
+            return
+        raise StateError(
+            f"prot_transform='arcsinh' with cofactor 5 does not fit modality '{modality}', whose values look "
+            f"{state} ({why}): arcsinh(x / 5) of values in [0, 1] is linear. Pass cofactor='median' (each marker's "
+            "median, for min-max scaled linear intensities), or prot_transform='zscore' for scaled logs"
+        )
     if transform in refused:
         raise StateError(
             f"prot_transform='{transform}' does not fit modality '{modality}', whose values look {state} ({why}); "
@@ -452,6 +469,7 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
         t.recovered,
         _prot_roles(links, prot),
         composition,
+        t.cofactor,
     )
 
 
@@ -546,6 +564,7 @@ class _Transformed:
     reason: str
     recovered: bool
     dsb: dict | None
+    cofactor: Any = None  # the cofactor(s) used: a number, or {marker: cofactor} ("median" resolved)
 
 
 def _transform_values(
@@ -553,18 +572,23 @@ def _transform_values(
 ) -> _Transformed:
     """Choose the transform ("auto") or check it against the values, and apply it to the usable markers."""
     transform, reason, recovered = opts.prot_transform, "as requested", None
+    cofactor = opts.cofactor
     if transform == "auto":
         transform, reason, recovered = _normalize.choose_auto(
             src.state, values, empty_droplets=opts.empty_droplets is not None, names=list(marker_names)
         )
+        if transform == "arcsinh" and recovered is None and src.state != "counts" and not _cofactor_given(opts):
+            cofactor = _transforms.MEDIAN_COFACTOR  # linear intensities of unknown units: each marker's median
         reason = _unused_auto_inputs(transform, reason, opts)
         log.info("    prot_transform='auto' chose '%s': %s", transform, reason)
     if recovered is not None:
         values = recovered
     else:
-        _check_transform(transform, src.state, src.why, opts.prot)
+        _check_transform(transform, src.state, src.why, opts.prot, cofactor)
     cols = marker_names.get_indexer(usable)
     per_cell = _transforms.per_cell(transform, opts.clr_axis)  # per-cell totals/means: over every marker
+    if cofactor == _transforms.MEDIAN_COFACTOR:  # resolved once, stored, and replayed by the transfers
+        cofactor = _transforms.median_cofactors(values[:, cols], usable)
     dsb_info = None
     if transform == "dsb":
         out, dsb_info = _dsb_step(values, marker_names, links, opts, obs_names)
@@ -572,18 +596,27 @@ def _transform_values(
         out = _normalize.transform_protein(
             values if per_cell else values[:, cols],
             transform=transform,
-            cofactor=_transforms.cofactors(opts.cofactor, marker_names if per_cell else usable, opts.prot),
+            cofactor=_transforms.cofactors(cofactor, marker_names if per_cell else usable, opts.prot),
             clr_axis=opts.clr_axis,
             modality=opts.prot,
         )
-    return _Transformed(out[:, cols] if per_cell else out, values, transform, reason, recovered is not None, dsb_info)
+    return _Transformed(
+        out[:, cols] if per_cell else out, values, transform, reason, recovered is not None, dsb_info, cofactor
+    )
+
+
+def _cofactor_given(opts: Options) -> bool:
+    """Whether the user chose the cofactor (a mapping, "median", or a number other than the default 5)."""
+    c = opts.cofactor
+    return isinstance(c, Mapping) or isinstance(c, str) or float(c) != _transforms.DEFAULT_COFACTOR
 
 
 def _unused_auto_inputs(transform: str, reason: str, opts: Options) -> str:
     """Say (warning and reason) when "auto" chose a transform that does not use the cofactor or the empty droplets."""
-    given = isinstance(opts.cofactor, Mapping) or float(opts.cofactor) != _transforms.DEFAULT_COFACTOR
+    given = _cofactor_given(opts)
     if transform == "arcsinh" and given:
         reason = reason.replace("arcsinh(x / 5)", "arcsinh(x / cofactor) with the cofactor(s) given")
+        reason = reason.replace("arcsinh(x / each marker's median)", "arcsinh(x / cofactor) with the cofactor(s) given")
     unused = []
     if given and transform == "zscore":  # already transformed: arcsinh would be refused, so never suggest it
         unused.append("cofactor (used by arcsinh, which needs raw intensities or counts; this protein is already "
@@ -858,10 +891,18 @@ def record_params(
     link_params: dict[str, str],
     dsb: dict | None = None,
     recovered: bool = False,
+    cofactor: Any = None,
 ) -> dict[str, Any]:
-    """Return the ``params`` entry: the earlier entries, this call's options, the link parameters, the versions."""
+    """Return the ``params`` entry: the earlier entries, this call's options, the link parameters, the versions.
+
+    ``cofactor`` is arcsinh's cofactor as used, stored in place of the one asked for (``"median"`` resolved per
+    marker, replayed by the transfers); the request stays in ``cofactor_requested``.
+    """
     params = dict(dict(_store.uns(mdata).get(_store.PARAMS, {})))
     params["harmonize"] = opts.record(transform, groups)
+    params["harmonize"]["cofactor_requested"] = _stored_cofactor(opts.cofactor)
+    if cofactor is not None:
+        params["harmonize"]["cofactor"] = _stored_cofactor(cofactor)
     params["harmonize"]["prot_counts_recovered"] = bool(recovered)  # transfer recovers them again
     if dsb is not None:  # the background per marker, so that transfer recomputes the same values
         params["harmonize"]["dsb_background"] = json.dumps(
