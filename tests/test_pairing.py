@@ -17,24 +17,45 @@ import pytest
 
 import mufuse
 from mufuse._validate import pairing, positional, same_cells
+from mufuse.datasets._simulate import barcodes
 
 
 def _rows(kind: str, n: int, rng) -> list[str]:
+    half = n // 2
     return {
         "anndata default": [str(i) for i in range(n)],
         "RangeIndex": list(pd.RangeIndex(n).astype(str)),
         "CSV row numbers": [str(i + 1) for i in range(n)],
         "imaging CellID, filtered": [str(i) for i in np.sort(rng.choice(5 * n, n, replace=False)) + 1],
         "CellID read as float": [f"{float(i + 1)}" for i in range(n)],
+        # the same counters decorated by a tag few cells share
+        "anndata.concat index_unique='-'": [f"{i}-{b}" for b in (0, 1) for i in range(half)],
+        "anndata.concat index_unique='_', named keys": [f"{i}_batch{b}" for b in (1, 2) for i in range(half)],
+        "Seurat add.cell.ids": [f"s{b}_{i}" for b in (1, 2) for i in range(half)],
+        "region and cell number": [f"reg{r:03d}_cell{i}" for r in (1, 2) for i in range(half)],
+        "counter behind a word, zero-padded": [f"Cell-{i:05d}" for i in range(n)],
     }[kind]
 
 
-ROW_KINDS = ["anndata default", "RangeIndex", "CSV row numbers", "imaging CellID, filtered", "CellID read as float"]
+ROW_KINDS = [
+    "anndata default",
+    "RangeIndex",
+    "CSV row numbers",
+    "imaging CellID, filtered",
+    "CellID read as float",
+    "anndata.concat index_unique='-'",
+    "anndata.concat index_unique='_', named keys",
+    "Seurat add.cell.ids",
+    "region and cell number",
+    "counter behind a word, zero-padded",
+]
+_CODES = barcodes(600)
 NAME_KINDS = {
-    "10x barcodes": lambda i: f"{'ACGT'[i % 4] * 4}{i:012d}-1",
-    "prefixed barcodes": lambda i: f"donor1_AAACCTG{i:06d}",
-    "imaging cell names": lambda i: f"reg001_cell{i}",
-    "numbers inside names": lambda i: f"{i}_1",
+    "10x barcodes": lambda i: _CODES[i],
+    "prefixed barcodes": lambda i: f"donor1_{_CODES[i]}",
+    "barcodes of anndata.concat": lambda i: f"{_CODES[i]}-{i % 2}",
+    "Seurat add.cell.ids on barcodes": lambda i: f"s{i % 3}_{_CODES[i][:-2]}",
+    "barcodes with a sample number": lambda i: f"{_CODES[i][:-2]}-{1 + i % 4}",
 }
 
 

@@ -311,15 +311,18 @@ def test_edited_harmonized_arrays_are_refused(harmonized, edit, how, key, modali
         call(m)
 
 
-def test_an_edited_array_is_refused_after_a_file_and_by_the_cli(harmonized, tmp_path):
-    harmonized["prot"].obsm["mufuse_shared"] = np.asarray(harmonized["prot"].obsm["mufuse_shared"]) * 3
-    path = tmp_path / "edited.h5mu"
+def _cli_check(m, path: Path) -> subprocess.CompletedProcess:
+    """Write ``m`` to ``path`` and run ``mufuse check`` on it."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        harmonized.write(path)
-    out = subprocess.run(
-        [str(Path(sys.executable).parent / "mufuse"), "check", str(path)], capture_output=True, text=True, check=False
-    )
+        m.write(path)
+    exe = str(Path(sys.executable).parent / "mufuse")
+    return subprocess.run([exe, "check", str(path)], capture_output=True, text=True, check=False)
+
+
+def test_an_edited_array_is_refused_after_a_file_and_by_the_cli(harmonized, tmp_path):
+    harmonized["prot"].obsm["mufuse_shared"] = np.asarray(harmonized["prot"].obsm["mufuse_shared"]) * 3
+    out = _cli_check(harmonized, tmp_path / "edited.h5mu")
     assert out.returncode == 2, out.stderr
     assert "obsm['mufuse_shared'] of modality 'prot' changed since harmonize" in out.stderr
 
@@ -349,3 +352,112 @@ def test_the_checksum_scales_to_many_cells_by_a_sample_of_them():
     assert nan == 0 and CHECKSUM_ROWS * 3 * 0.5 < scale / 0.8 < CHECKSUM_ROWS * 3 * 2  # E|N(0,1)| = 0.8
     b = a[np.random.default_rng(2).permutation(n)].copy()
     assert np.isclose(array_checksum(b, "x")[0], total, rtol=1e-9, atol=0)
+
+
+# -- edits of the stored matching table: the partners in obs, the embedding and the evaluation belong to it ----------
+
+
+def _permuted(t):
+    t = t.copy()
+    t["prot"] = np.random.default_rng(0).permutation(t["prot"].to_numpy())
+    return t
+
+
+def _scores(t):
+    t = t.copy()
+    t["score"] = t["score"][::-1].to_numpy()
+    return t
+
+
+def _unknown_cell(t):
+    t = t.copy()
+    t.loc[0, "rna"] = "not-a-cell"
+    return t
+
+
+TABLE_EDITS = [
+    ("partners permuted", _permuted),
+    ("rows dropped", lambda t: t.iloc[:100].copy()),
+    ("rows added", lambda t: pd.concat([t, t.iloc[:5]], ignore_index=True)),
+    ("scores changed", _scores),
+    ("an unknown cell", _unknown_cell),
+    ("a column dropped", lambda t: t.drop(columns=["score"])),
+]
+TABLE_READERS = [
+    *MATCH_READERS,
+    ("transfer_features", lambda m: mufuse.tl.transfer_features(m, ["CD4"], source="rna", target="prot")),
+    ("pl.marker_agreement", lambda m: mufuse.pl.marker_agreement(m, show=False)),
+]
+
+
+@pytest.mark.parametrize(("edit", "how"), TABLE_EDITS, ids=[e[0] for e in TABLE_EDITS])
+@pytest.mark.parametrize(("reader", "call"), TABLE_READERS, ids=[r[0] for r in TABLE_READERS])
+def test_an_edited_matching_table_is_refused(harmonized, edit, how, reader, call):
+    m = _matched(harmonized)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mufuse.tl.evaluate_matching(m, n_perms=10)
+    m.uns["mufuse"]["matching"] = how(pd.DataFrame(m.uns["mufuse"]["matching"]))
+    with pytest.raises(MufuseError, match=r"the stored matching .* was edited since it was stored.*add_matching"):
+        call(m)
+
+
+def test_a_reordered_table_and_a_table_stored_by_add_matching_are_used(harmonized, tmp_path):
+    m = _matched(harmonized)
+    table = pd.DataFrame(m.uns["mufuse"]["matching"])
+    m.uns["mufuse"]["matching"] = table.sort_values("score").reset_index(drop=True)  # the same pairs, reordered
+    mufuse.tl.transfer_labels(m, "cell_type")
+    mufuse.tl.add_matching(m, table.iloc[:100])  # pairs of the user's own, stored the way that keeps them true
+    path = tmp_path / "m.h5mu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.write(path)
+        back = mudata.read_h5mu(path)
+        assert mufuse.tl.evaluate_matching(back, n_perms=10)["n_matched"] == 100
+
+
+def test_the_cli_refuses_an_edited_table(harmonized, tmp_path):
+    m = _matched(harmonized)
+    m.uns["mufuse"]["matching"] = _permuted(pd.DataFrame(m.uns["mufuse"]["matching"]))
+    out = _cli_check(m, tmp_path / "edited.h5mu")
+    assert out.returncode == 2 and "was edited since it was stored" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_add_matching_takes_obs_names_in_the_list_form(harmonized):
+    m = harmonized
+    names = [m["rna"].obs_names[:50].tolist(), m["prot"].obs_names[:50].tolist(), [1.0] * 50]
+    mufuse.tl.add_matching(m, names)
+    assert len(m.uns["mufuse"]["matching"]) == 50
+    with pytest.raises(MufuseError, match="names cells that are not in modality 'rna'|not-a-cell"):
+        mufuse.tl.add_matching(m, [["not-a-cell"] * 2, names[1][:2], [1.0, 1.0]])
+    with pytest.raises(MufuseError, match="row positions"):
+        mufuse.tl.add_matching(m, [[True, False], [0, 1], [1.0, 1.0]])
+
+
+def test_a_subset_after_the_matching_says_harmonize_then_match(harmonized):
+    m = _matched(harmonized)
+    mu.pp.filter_obs(m["prot"], np.arange(m["prot"].n_obs) >= 20)
+    with pytest.raises(MufuseError, match=r"Run mufuse.pp.harmonize\(mdata\), then mufuse.tl.run_maxfuse"):
+        mufuse.tl.transfer_labels(m, "cell_type")
+    from mufuse.cli import cli_words
+
+    with pytest.raises(MufuseError) as err:
+        mufuse.tl.to_maxfuse(m)
+    assert "before mufuse match" in cli_words(str(err.value))
+
+
+def test_dropped_rna_genes_are_not_told_to_use_exclude(harmonized):
+    m = harmonized
+    active = list(m.uns["mufuse"]["active"]["rna"])
+    mu.pp.filter_var(m["rna"], ~m["rna"].var_names.isin(active[:10]))
+    with pytest.raises(MufuseError, match="subset the genes before it") as err:
+        mufuse.tl.to_maxfuse(m)
+    assert "exclude=" not in str(err.value)
+
+
+def test_features_of_the_other_modality_say_source(harmonized):
+    m = _matched(harmonized)
+    marker = _marker(m)
+    with pytest.raises(MufuseError, match=r"features of modality 'prot', pass source='prot'"):
+        mufuse.tl.transfer_features(m, [marker])

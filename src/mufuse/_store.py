@@ -121,10 +121,26 @@ def fingerprint(adata) -> dict[str, Any]:
     }
 
 
-def record(mdata: MuData, rna: str, prot: str, stage: str) -> dict[str, Any]:
-    """Return the ``cells`` entry after ``stage`` wrote its results (the later stages' records dropped)."""
+TABLE_KEY = "matching_table"  # in the ``cells`` entry: an order-free hash of the stored matching's pairs and scores
+
+
+def _table_hash(table: pd.DataFrame, rna: str, prot: str) -> str:
+    """Hash the pairs and scores of a matching table regardless of row order."""
+    rows = pd.DataFrame(table)[[rna, prot, "score"]].astype({rna: str, prot: str, "score": np.float64})
+    h = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    return format(int(h.sum(dtype=np.uint64)), "016x") + f":{len(rows)}"
+
+
+def record(mdata: MuData, rna: str, prot: str, stage: str, table: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Return the ``cells`` entry after ``stage`` wrote its results (the later stages' records dropped).
+
+    ``table`` is the matching the ``matching`` stage stores: its hash is kept to tell later edits of it.
+    """
     kept = {} if stage == "harmonize" else dict(uns(mdata).get(CELLS, {}))
     kept.pop("matching", None)
+    kept.pop(TABLE_KEY, None)
+    if table is not None:
+        kept[TABLE_KEY] = _table_hash(table, rna, prot)
     kept[stage] = {}
     for name in (rna, prot):
         mod = mdata.mod[name]
@@ -158,7 +174,37 @@ def require_current(mdata: MuData, rna: str, prot: str, *, stage: str, what: str
         )
         raise MufuseError(
             f"modality '{name}' changed since its cells were used by {stage} ({change}): the stored results describe "
-            f"other cells. Run {_RERUN[stage]} again before {what} (subset or rename cells before harmonize, not after)"
+            f"other cells. Run {_rerun(mdata, rna, prot, stage)} again before {what} (subset or rename cells before "
+            "harmonize, not after)"
+        )
+    if stage == "matching":
+        _require_same_table(mdata, rna, prot, what)
+
+
+def _rerun(mdata: MuData, rna: str, prot: str, stage: str) -> str:
+    """Return the calls that make ``stage``'s results again: harmonize first when its arrays no longer fit."""
+    if stage == "matching":
+        then = dict(dict(uns(mdata).get(CELLS, {})).get("harmonize", {}))
+        for name in (rna, prot):
+            rec = dict(then.get(name, {}))
+            if rec and name in mdata.mod and str(rec.get("obs")) != _names_hash(mdata.mod[name].obs_names):
+                return f"{_RERUN['harmonize']}, then {_RERUN['matching']},"
+    return _RERUN[stage]
+
+
+def _require_same_table(mdata: MuData, rna: str, prot: str, what: str) -> None:
+    """Refuse a matching table edited in place since it was stored (the cells' partners and embedding are its)."""
+    then = dict(uns(mdata).get(CELLS, {})).get(TABLE_KEY)
+    table = uns(mdata).get(MATCHING)
+    if then is None or table is None:
+        return
+    table = pd.DataFrame(table)
+    if not {rna, prot, "score"} <= set(table.columns) or _table_hash(table, rna, prot) != str(then):
+        raise MufuseError(
+            f"the stored matching (uns['mufuse']['matching'], {len(table)} pairs now, {str(then).split(':')[-1]} "
+            f"stored) was edited since it was stored: obs['{MATCH_KEY}'], the joint embedding and the evaluation "
+            f"belong to the pairs as stored. Store pairs of your own with mufuse.tl.add_matching(mdata, table) (a "
+            f"table with columns '{rna}', '{prot}', 'score'), or run {_RERUN['matching']} again, before {what}"
         )
 
 
@@ -230,11 +276,16 @@ def require_harmonized(mdata: MuData, rna: str, prot: str, *, what: str) -> None
         gone = [f for f in _used_features(mdata, name, rna) if f not in mod.var_names]
         if gone:
             shown = ", ".join(repr(f) for f in gone[:5]) + (f" and {len(gone) - 5} more" if len(gone) > 5 else "")
+            hint = (
+                " (to leave a marker out of the matching, pass exclude=[...] to mufuse.pp.link_features, then "
+                "harmonize again)"
+                if name != rna
+                else " (the RNA genes are chosen by harmonize: subset the genes before it, or harmonize after)"
+            )
             raise MufuseError(
                 f"modality '{name}' no longer has {len(gone)} feature(s) its harmonized arrays were built from "
                 f"({shown}): they were dropped or renamed after harmonize, and obsm['{SHARED_KEY}']/"
-                f"obsm['{ACTIVE_KEY}'] still hold them. Run mufuse.pp.harmonize(mdata) again before {what} (to leave "
-                "a marker out of the matching, pass exclude=[...] to mufuse.pp.link_features, then harmonize again)"
+                f"obsm['{ACTIVE_KEY}'] still hold them. Run mufuse.pp.harmonize(mdata) again before {what}{hint}"
             )
         warnings.warn(
             f"modality '{name}' has other features than when it was harmonized ({int(then['n_vars'])} then, "

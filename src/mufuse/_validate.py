@@ -141,7 +141,8 @@ def bad_features(x, var_names, which: str) -> str:
     return _examples(names[cols])
 
 
-_ROW_NUMBER = re.compile(r"(?P<prefix>[A-Za-z_ .-]*?)(?P<number>\d+)(?:\.0)?")
+_DIGITS = re.compile(r"\d+")
+TAGS_PER_CELLS = 20  # a counter's tags (batch, sample, region) each cover this many cells or more on average
 
 
 def positional(names: pd.Index) -> bool:
@@ -149,15 +150,33 @@ def positional(names: pd.Index) -> bool:
 
     Row numbers are what a table gets when nobody named its cells: anndata's default ``'0', '1', ...`` for an
     AnnData built from an array, pandas' RangeIndex, a CSV's 1-based row number or an imaging tool's ``CellID``,
-    read back as ``'1.0'`` after a float conversion, or a counter behind one prefix (``cell_0``, ``cell_1``, ...).
-    Two modalities sharing such names share positions, not cells.
+    read back as ``'1.0'`` after a float conversion; and the same counter decorated by a tag that few cells share: a
+    word (``cell_0``), the batch key of ``anndata.concat(..., index_unique="-")`` (``0-0``, ``12-batch1``), Seurat's
+    ``add.cell.ids`` (``s1_0``), a region (``reg001_cell12``). The names are read as a counter when their first or
+    last run of digits varies while the rest of the name takes at most one value per :data:`TAGS_PER_CELLS` cells.
+    Cell barcodes (``AAACCTGAGAAACCAT-1``, also with a sample prefix or suffix) differ outside their digits. Two
+    modalities sharing counter names share positions, not cells.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> positional(pd.Index([f"{i}-{b}" for b in ("a", "b") for i in range(100)]))
+    True
+    >>> positional(pd.Index(["AAACCTGAGAAACCAT-1", "AAACCTGAGAAACGAG-1"] * 1))
+    False
     """
     if len(names) == 0:
         return False
-    parts = pd.Series(np.asarray(names, dtype=str)).str.extract(f"^{_ROW_NUMBER.pattern}$")
-    # every name one word and a number ("0", "1.0", "cell_12", "Cell-0003"): a counter, not a cell's name (10x
-    # barcodes "AAACCTGAGAAACCAT-1" differ before their number; "reg001_cell12" names its region)
-    return bool(parts["number"].notna().all() and parts["prefix"].nunique() == 1)
+    strings = pd.Series(np.asarray(names, dtype=str))
+    runs = strings.map(lambda s: [(m.start(), m.end()) for m in _DIGITS.finditer(s)])
+    if not runs.map(len).all():
+        return False  # a name without digits is no counter
+    most = max(1, len(strings) // TAGS_PER_CELLS)
+    for pick in (0, -1):  # the counter is the first or the last run of digits
+        templates = {s[: r[pick][0]] + "#" + s[r[pick][1] :] for s, r in zip(strings, runs, strict=True)}
+        if len(templates) <= most:
+            return True
+    return False
 
 
 def same_cells(a: pd.Index, b: pd.Index) -> pd.Index:
@@ -198,8 +217,9 @@ def pairing(mdata, rna: str, prot: str) -> tuple[str, int]:
     if n == 0:
         if len(a.intersection(b)):
             warnings.warn(
-                f"the obs_names of '{rna}' and '{prot}' are row numbers ('{a[0]}', '{a[min(1, len(a) - 1)]}', ...), "
-                "not cell names: the modalities are taken as different cells (no FOSCTTM or identity accuracy). If "
+                f"the obs_names of '{rna}' and '{prot}' are row numbers or counters ('{a[0]}', "
+                f"'{a[min(1, len(a) - 1)]}', ...), not cell names: the modalities are taken as different cells (no "
+                "FOSCTTM or identity accuracy). If "
                 "they are the same cells, give both the cells' barcodes (adata.obs_names = barcodes) before harmonize",
                 UserWarning,
                 stacklevel=3,

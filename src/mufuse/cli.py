@@ -56,7 +56,9 @@ def cli_words(message: str) -> str:
     >>> cli_words("pass label_map={'<label>': '<common label>', ...} to map them")
     'pass --label-map LABEL=COMMON to map them'
     >>> cli_words("Run mufuse.pp.harmonize(mdata) again before to_maxfuse")
-    'Run mufuse harmonize IN -o OUT again before to_maxfuse'
+    'Run mufuse harmonize IN -o OUT again before mufuse match'
+    >>> cli_words("the matching is dropped (run mufuse.tl.run_maxfuse again)")
+    'the matching is dropped (run mufuse match IN -o OUT again)'
     """
     message = re.sub(rf"\b({_FLAGS})=True\b", lambda m: f"--{m.group(1).replace('_', '-')}", message)
     message = re.sub(rf"\bleave ({_FLAGS}) out\b", lambda m: f"leave --{m.group(1).replace('_', '-')} out", message)
@@ -76,6 +78,10 @@ def cli_words(message: str) -> str:
     message = re.sub(r"\boverrides=(?![{\w])", "--override MARKER=GENES", message)
     message = re.sub(r"\blabel_map=(?:\{[^}]*\})?", "--label-map LABEL=COMMON", message)
     message = re.sub(r"mufuse\.pp\.harmonize\(mdata[^)]*\)", "mufuse harmonize IN -o OUT", message)
+    run = r"(?:mufuse\.)?tl\.run_maxfuse(?:\(mdata[^)]*\))?(?: \(or tl\.add_matching\))?"
+    message = re.sub(run, "mufuse match IN -o OUT", message)
+    message = re.sub(r"\bbefore (?:to_maxfuse|run_maxfuse)\b", "before mufuse match", message)
+    message = re.sub(r"\bbefore (?:check_scales|evaluate_matching|diagnose)\b", "before mufuse check", message)
     message = re.sub(
         rf"\b({_FLAGS})=(?:'([^']*)'|<([^>]*)>|([^\s,;)]+))",
         lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2) or m.group(4) or '<' + m.group(3) + '>'}",

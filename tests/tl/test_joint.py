@@ -332,3 +332,24 @@ def test_an_edited_joint_embedding_is_refused(matched, edit, how, reader, call):
     m["prot"].obsm["X_mufuse"] = how(np.asarray(m["prot"].obsm["X_mufuse"]))
     with pytest.raises(mufuse.MufuseError, match=r"obsm\['X_mufuse'\] of modality 'prot' changed since matching"):
         call(m)
+
+
+@pytest.mark.maxfuse
+def test_a_matching_added_after_maxfuse_drops_its_embedding(matched):
+    """Pairs of the user's own replace MaxFuse's: its joint space belonged to MaxFuse's pairs and goes, said."""
+    m = matched[0].copy()
+    n = m["rna"].n_obs
+    order = np.random.default_rng(0).permutation(m["prot"].n_obs)[:n]
+    with pytest.warns(UserWarning, match=r"joint embedding obsm\['X_mufuse'\] belonged to the earlier matching"):
+        mufuse.tl.add_matching(m, [np.arange(n), order, np.full(n, 0.5)])
+    assert "X_mufuse" not in m["rna"].obsm and "X_mufuse" not in m["prot"].obsm
+    with pytest.raises(mufuse.MufuseError, match=r"has no obsm\['X_mufuse'\]"):
+        mufuse.pl.joint_umap(m, show=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ev = mufuse.tl.evaluate_matching(m, label_key="cell_type", n_perms=20)
+        out = mufuse.tl.transfer_labels(m, "cell_type", source="rna", target="prot")
+    assert ev["foscttm"] is None or np.isfinite(ev["foscttm"])  # nothing of MaxFuse's space is read
+    voted = out["label"].dropna().astype(str)
+    truth = m["prot"].obs.loc[voted.index, "cell_type"].astype(str)
+    assert (voted == truth).mean() < 0.6  # the random pairs' labels, not MaxFuse's (about 0.9 through its space)

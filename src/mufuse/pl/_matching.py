@@ -196,7 +196,8 @@ def marker_agreement(
     _store.require_current(mdata, rna, prot, stage="matching", what="pl.marker_agreement")  # the evaluated cells
     plt = pyplot()
     evaluation = dict(_store.uns(mdata).get(_store.EVALUATION, {}))
-    if not evaluation:
+    if not evaluation:  # the advice must apply: evaluate_matching needs arrays that still fit the data
+        _store.require_harmonized(mdata, rna, prot, what="mufuse.tl.evaluate_matching(mdata) and pl.marker_agreement")
         raise MufuseError("no evaluation stored: run mufuse.tl.evaluate_matching(mdata) first")
     corr = pd.DataFrame(evaluation["marker_corr"])["marker_corr"].sort_values()
     fig, ax = plt.subplots(figsize=(6, 0.3 * len(corr) + 1.5))

@@ -197,6 +197,8 @@ def diagnose(mdata: MuData, *, rna: str = "rna", prot: str = "prot") -> pd.DataF
     _validate.require(mdata, "tl.diagnose", "a MuData", _validate.is_mudata)
     _store.require_harmonized(mdata, rna, prot, what="diagnose")
     store = _store.uns(mdata)
+    if _store.MATCHING in store:  # the stored evaluation belongs to the matching as stored
+        _store.require_current(mdata, rna, prot, stage="matching", what="diagnose")
     features = [str(f) for f in pd.DataFrame(store[_store.SHARED]).index]
     rows = [
         *_scale_mismatch(mdata, rna, prot, features),

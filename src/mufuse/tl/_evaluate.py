@@ -262,10 +262,7 @@ def evaluate_matching(
         what
         for what, missing in (
             ("label agreement (pass label_key=<obs column with cell types>)", label_key is None),
-            (
-                "FOSCTTM and identity accuracy (the modalities share no cell names; row numbers are not names)",
-                out["foscttm"] is None,
-            ),
+            (f"FOSCTTM and identity accuracy ({_why_unpaired(a1, a2)})", out["foscttm"] is None),
             (
                 f"over-fitting of the joint space ({out['n_matched']} pairs are too few for a canonical correlation "
                 f"of up to 20 components to mean anything; {MIN_PAIRS_CCA} or more are needed)",
@@ -278,3 +275,14 @@ def evaluate_matching(
     for w in out["warnings"]:
         warnings.warn(f"mufuse evaluation: {w}", UserWarning, stacklevel=2)
     return out
+
+
+def _why_unpaired(a1, a2) -> str:
+    """Say why the cells count as different cells: no common names, or common names that are counters."""
+    common = a1.obs_names.intersection(a2.obs_names)
+    if len(common) and _validate.positional(a1.obs_names) and _validate.positional(a2.obs_names):
+        return (
+            f"the cells are named by a counter ('{common[0]}', ...) in both modalities: the same names are no "
+            "evidence of the same cells"
+        )
+    return "the modalities share no cell names: different cells"

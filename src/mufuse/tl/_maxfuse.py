@@ -536,10 +536,7 @@ def run_maxfuse(
         params["route"]["metacells_requested"] = requested
         if groups is not None:
             params["route"]["rna_metacells"] = int(groups.max()) + 1
-    add_matching(mdata, matching, rna=rna, prot=prot, params=params)
-    for name, emb in zip((rna, prot), embedding, strict=True):
-        mdata.mod[name].obsm[_store.EMBEDDING_KEY] = emb
-    _store.update(mdata, {_store.CELLS: _store.record(mdata, rna, prot, "matching")})  # with the embedding's checksum
+    _add_matching(mdata, matching, rna, prot, params, embedding)
     _WARM["maxfuse"] = True
     _progress.say("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
     return matching
@@ -853,8 +850,9 @@ def _each_stage(stages: list, params: dict, verbose: bool, eta: str = "") -> Non
         try:
             with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stdout if verbose else io.StringIO()):
                 warnings.simplefilter("ignore", FutureWarning)
-                if "propagate" not in params:  # the sketched route: its one small batch is chosen, not a risk
-                    warnings.filterwarnings("ignore", message="Batch size for arr1 is <= 1000")
+                # mufuse sets the batch sizes (maxfuse_defaults): the advice to change MaxFuse's matching ratio is
+                # not the user's to follow; at or under 1,000 RNA cells (rows) every batch is that small
+                warnings.filterwarnings("ignore", message="Batch size for arr1 is <= 1000")
                 method(**params[name], verbose=verbose)
         except TypeError as err:
             raise MufuseError(f"MaxFuse stage {name} rejected its parameters ({err}); check {name}={{...}}") from None
@@ -938,7 +936,8 @@ def add_matching(
         A DataFrame with columns named after the two modalities (obs names) and ``score`` (``stage`` and
         ``confidence`` optional; a ``confidence`` column also gives ``obs["mufuse_confidence"]``), or
         the raw output of ``Fusor.get_matching`` (``[rna_positions, prot_positions, scores]``), whose positions are
-        rows of the modalities as they are now.
+        rows of the modalities as they are now (obs names in that list form are taken as names). A joint embedding
+        (``obsm["X_mufuse"]``) of an earlier matching is dropped, with a warning: it belonged to those pairs.
     rna, prot
         Names of the two modalities.
     params
@@ -959,6 +958,14 @@ def add_matching(
     'CATGCGTCTCTAGTCG-1'
     """
     _validate.require(mdata, "tl.add_matching", "a MuData", _validate.is_mudata)
+    _add_matching(mdata, matching, rna, prot, params, None)
+
+
+def _add_matching(mdata: MuData, matching, rna: str, prot: str, params: dict | None, embedding) -> None:
+    """Check and store a matching; with ``embedding`` (MaxFuse's joint space of both modalities) store it too.
+
+    Without one, a joint embedding already stored belonged to another matching and is dropped, with a warning.
+    """
     a1 = _store.get_modality(mdata, rna, "rna")
     a2 = _store.get_modality(mdata, prot, "prot")
     if isinstance(matching, pd.DataFrame):
@@ -985,12 +992,31 @@ def add_matching(
             adata.obs[_store.CONFIDENCE_KEY] = best[name][2]
         elif _store.CONFIDENCE_KEY in adata.obs.columns:  # a confidence of an earlier matching no longer holds
             adata.obs = adata.obs.drop(columns=[_store.CONFIDENCE_KEY])
+    _store_embedding(mdata, (rna, prot), embedding)
     _store.update(
         mdata,
-        {_store.MATCHING: table, _store.CELLS: _store.record(mdata, rna, prot, "matching")},
+        {_store.MATCHING: table, _store.CELLS: _store.record(mdata, rna, prot, "matching", table)},
         drop=(_store.EVALUATION,),
         params={"maxfuse": _flatten_params(params)} if params is not None else None,
     )
+
+
+def _store_embedding(mdata: MuData, names: tuple[str, str], embedding) -> None:
+    """Write the joint embedding of a new matching, or drop the one of an earlier matching (said)."""
+    if embedding is not None:
+        for name, emb in zip(names, embedding, strict=True):
+            mdata.mod[name].obsm[_store.EMBEDDING_KEY] = emb
+        return
+    stale = [name for name in names if _store.EMBEDDING_KEY in mdata.mod[name].obsm]
+    for name in stale:
+        del mdata.mod[name].obsm[_store.EMBEDDING_KEY]
+    if stale:
+        warnings.warn(
+            f"the joint embedding obsm['{_store.EMBEDDING_KEY}'] belonged to the earlier matching and is dropped: the "
+            "transfers then vote through the pairs of this one, and pl.joint_umap needs mufuse.tl.run_maxfuse(mdata)",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _table_from_frame(matching: pd.DataFrame, mods: dict) -> pd.DataFrame:
@@ -1046,6 +1072,13 @@ def _table_from_positions(matching: Sequence, mods: dict) -> pd.DataFrame:
     if not (len(idx1) == len(idx2) == len(score)):
         raise MufuseError("the three lists of a Fusor.get_matching output must have the same length")
     (rna, a1), (prot, a2) = mods.items()
+    if idx1.dtype.kind in "UO" or idx2.dtype.kind in "UO":  # obs names in the list form: checked as a table
+        return _table_from_frame(pd.DataFrame({rna: idx1, prot: idx2, "score": score}), mods)
+    if idx1.dtype.kind not in "iuf" or idx2.dtype.kind not in "iuf":
+        raise MufuseError(
+            f"the list form [rows of '{rna}', rows of '{prot}', scores] takes row positions (or obs names); got "
+            f"{idx1.dtype} and {idx2.dtype}"
+        )
     idx1, idx2 = idx1.astype(np.int64), idx2.astype(np.int64)
     for idx, adata, name in ((idx1, a1, rna), (idx2, a2, prot)):
         if len(idx) and (idx.min() < 0 or idx.max() >= adata.n_obs):

@@ -153,10 +153,14 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
     pos = names.get_indexer(list(features))
     if (pos < 0).any():
         missing = [f for f, p in zip(features, pos, strict=True) if p < 0]
-        raise MufuseError(
-            f"features {', '.join(missing[:5])} are not in modality '{source}' ({src.label}); e.g. "
-            f"{', '.join(names[:5])}"
+        elsewhere = [m for m in mdata.mod if m != source and set(missing) <= set(map(str, mdata.mod[m].var_names))]
+        hint = (
+            f": they are features of modality '{elsewhere[0]}', pass source='{elsewhere[0]}' (and target= the "
+            "modality that receives them)"
+            if elsewhere
+            else f"; e.g. {', '.join(names[:5])}"
         )
+        raise MufuseError(f"features {', '.join(missing[:5])} are not in modality '{source}' ({src.label}){hint}")
     x = src.matrix
     if is_rna:  # library sizes and the chosen columns only: no copy of the RNA matrix, lazy blocks stay lazy
         lib, cols = x.sum(axis=1), x[:, pos]
