@@ -509,6 +509,8 @@ def test_match_on_paired_data_reports_foscttm(tmp_path, capsys):
     foscttm = float(line.split("FOSCTTM ")[1].split()[0])
     assert 0 <= foscttm < 0.25  # far from random (0.5); the simulated types are well separated
     assert "(--every prot: every prot cell with signal gets a partner" in text
+    stored = read_quiet(tmp_path / "m.h5mu").uns["mufuse"]["evaluation"]
+    assert int(stored["n_perms"]) == 1000  # the API's permutations: one p-value, in Python and on the command line
 
 
 def test_chunks_without_dask_says_how_to_install_it(sim_file, tmp_path, capsys, monkeypatch):

@@ -72,7 +72,7 @@ def test_match_says_the_expected_time_then_each_stage(tmp_path, capsys):
     assert main(["match", str(src), "-o", str(tmp_path / "m.h5mu")]) == 0
     err = capsys.readouterr().err.splitlines()
     start = next(ln for ln in err if ln.startswith("running MaxFuse"))
-    assert "expected about" in start and "on a 2-core machine" in start
+    assert "expected about" in start and "on a quiet 2-core machine" in start
     stages = [ln for ln in err if ln.startswith("MaxFuse stage")]
     n = int(stages[0].split(" of ")[1].split(",")[0])
     assert len(stages) == n and stages[-1].startswith(f"MaxFuse stage {n} of {n}")
@@ -113,3 +113,25 @@ def test_harmonize_says_what_it_chose_at_a_prompt_and_stays_quiet_in_a_script(si
     out = capsys.readouterr().out
     chosen = m.uns["mufuse"]["report"]["prot_transform"]["chosen"]
     assert out.startswith("harmonize: ") and f"prot transform: {chosen} (" in out
+
+
+def test_in_a_notebook_the_start_and_end_of_a_long_step_stay_when_the_bar_goes(monkeypatch, capsys):
+    """The bar leaves no trace when done; the expected time and the time taken are printed lines, in a notebook."""
+    _progress.note("running MaxFuse on %d cells: expected about %s", 10, "5-35 s")
+    assert capsys.readouterr().out == ""  # a script: nothing printed
+    _fake_ipython(monkeypatch, {"IPKernelApp": {}})
+    _progress.note("running MaxFuse on %d cells: expected about %s", 10, "5-35 s")
+    _progress.note("    %d matched pairs; finished (%.1fs)", 7, 1.25)
+    assert capsys.readouterr().out.splitlines() == [
+        "running MaxFuse on 10 cells: expected about 5-35 s",
+        "7 matched pairs; finished (1.2s)",
+    ]
+
+
+def test_a_notebook_without_ipywidgets_gets_a_text_bar_and_no_warning(monkeypatch):
+    _fake_ipython(monkeypatch, {"IPKernelApp": {}})
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # not installed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bar = _progress.tqdm(range(3), disable=True)
+    assert type(bar).__module__ == "tqdm.std"

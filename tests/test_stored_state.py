@@ -43,7 +43,10 @@ def harmonized(_harmonized):
 def _matched(m):
     """The harmonized data with a stored matching (identity pairs: enough for every reader of a matching)."""
     n = m["rna"].n_obs
-    mufuse.tl.add_matching(m, [np.arange(n), np.arange(n), np.linspace(1, 0, n)])
+    names = {"rna": m["rna"].obs_names, "prot": m["prot"].obs_names}
+    mufuse.tl.add_matching(
+        m, pd.DataFrame({**names, "score": np.linspace(1, 0, n), "confidence": np.linspace(1, 0, n)})
+    )
     return m
 
 
@@ -382,6 +385,9 @@ TABLE_EDITS = [
     ("scores changed", _scores),
     ("an unknown cell", _unknown_cell),
     ("a column dropped", lambda t: t.drop(columns=["score"])),
+    ("stages changed", lambda t: t.assign(stage="pivot")),
+    ("confidences permuted", lambda t: t.assign(confidence=np.random.default_rng(1).permutation(t["confidence"]))),
+    ("confidence dropped", lambda t: t.drop(columns=["confidence"])),
 ]
 TABLE_READERS = [
     *MATCH_READERS,
@@ -461,3 +467,49 @@ def test_features_of_the_other_modality_say_source(harmonized):
     marker = _marker(m)
     with pytest.raises(MufuseError, match=r"features of modality 'prot', pass source='prot'"):
         mufuse.tl.transfer_features(m, [marker])
+
+
+def test_a_float32_table_is_no_edit_and_the_cli_says_match_again(harmonized, tmp_path):
+    m = _matched(harmonized)
+    table = pd.DataFrame(m.uns["mufuse"]["matching"])
+    m.uns["mufuse"]["matching"] = table.astype({"score": np.float32, "confidence": np.float32})
+    mufuse.tl.transfer_labels(m, "cell_type")
+    m.uns["mufuse"]["matching"] = _permuted(table)
+    out = _cli_check(m, tmp_path / "edited.h5mu")
+    assert "add_matching" not in out.stderr and "mufuse match IN -o OUT" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize(
+    ("matching", "words"),
+    [
+        ([[0.5, 1.7], [0, 1], [0.9, 0.8]], "whole row positions"),
+        ([[], [], []], "no pairs"),
+        ([[0, 1], [0], [1.0, 1.0]], "same length"),
+    ],
+)
+def test_the_list_form_refuses_what_it_cannot_store(harmonized, matching, words):
+    with pytest.raises(MufuseError, match=words):
+        mufuse.tl.add_matching(harmonized, matching)
+    assert "matching" not in harmonized.uns["mufuse"]
+
+
+def test_add_matching_takes_a_dict_of_columns(harmonized):
+    m = harmonized
+    mufuse.tl.add_matching(m, {"rna": m["rna"].obs_names[:30], "prot": m["prot"].obs_names[:30], "score": [1.0] * 30})
+    assert len(m.uns["mufuse"]["matching"]) == 30
+
+
+def test_a_transfer_within_one_modality_is_refused(harmonized):
+    m = _matched(harmonized)
+    with pytest.raises(MufuseError, match="source and target are both 'rna'"):
+        mufuse.tl.transfer_features(m, ["CD4"], source="rna", target="rna")
+
+
+@pytest.mark.parametrize(("source", "target"), [("rna", "prot"), ("prot", "rna")])
+def test_transfers_both_ways_read_an_unedited_table(harmonized, source, target):
+    m = _matched(harmonized)
+    marker = _marker(m)
+    feature = "CD4" if source == "rna" else marker
+    out = mufuse.tl.transfer_features(m, [feature], source=source, target=target)
+    assert out.shape == (m[target].n_obs, 1)
+    mufuse.tl.transfer_labels(m, "cell_type", source=source, target=target)

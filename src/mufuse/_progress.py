@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO
 
-from tqdm.auto import tqdm
+from tqdm.std import tqdm as _text_bar
 
 log = logging.getLogger("mufuse")
 progress = logging.getLogger("mufuse.progress")  # plain progress lines (the command line's redirected stderr)
@@ -44,7 +44,23 @@ def enabled() -> bool:
     return tty or in_notebook() or log.isEnabledFor(logging.INFO)
 
 
-def bar(total: int, desc: str, unit: str = "block") -> tqdm:
+def tqdm(*args, **kwargs):
+    """Return a tqdm bar: a notebook widget in Jupyter where ipywidgets is installed, a text bar elsewhere.
+
+    ``tqdm.auto`` would warn "IProgress not found" in a notebook without ipywidgets; the text bar renders there.
+    """
+    if in_notebook():
+        try:
+            import ipywidgets  # noqa: F401
+            from tqdm.notebook import tqdm as widget_bar
+
+            return widget_bar(*args, **kwargs)
+        except ImportError:
+            pass
+    return _text_bar(*args, **kwargs)
+
+
+def bar(total: int, desc: str, unit: str = "block"):
     """Return a tqdm bar (a silent one when :func:`enabled` is false) that disappears when done."""
     return tqdm(total=total, desc=desc, unit=unit, disable=not enabled(), leave=False)
 
@@ -54,6 +70,16 @@ def say(message: str, *args) -> None:
     log.info(message, *args)
     if not enabled():
         progress.info(message.strip(), *args)
+
+
+def note(message: str, *args) -> None:
+    """Say a step like :func:`say`, and print it for a person working interactively: the bars go, these lines stay.
+
+    For the start (with the expected time) and the end (with the time taken) of a long step.
+    """
+    say(message, *args)
+    if interactive() and not log.isEnabledFor(logging.INFO):
+        print(message.strip() % args if args else message.strip())
 
 
 def interactive() -> bool:

@@ -121,12 +121,16 @@ def fingerprint(adata) -> dict[str, Any]:
     }
 
 
-TABLE_KEY = "matching_table"  # in the ``cells`` entry: an order-free hash of the stored matching's pairs and scores
+TABLE_KEY = "matching_table"  # in the ``cells`` entry: an order-free hash of the stored matching's rows
 
 
 def _table_hash(table: pd.DataFrame, rna: str, prot: str) -> str:
-    """Hash the pairs and scores of a matching table regardless of row order."""
-    rows = pd.DataFrame(table)[[rna, prot, "score"]].astype({rna: str, prot: str, "score": np.float64})
+    """Hash the pairs, scores, confidences and stages of a matching table regardless of row order."""
+    table = pd.DataFrame(table)
+    pair = sorted((rna, prot))  # the same hash whichever modality a caller names first (transfers go both ways)
+    rows = table[[*pair, "score", *(c for c in ("confidence", "stage") if c in table.columns)]].copy()
+    for col in rows.columns:  # float32 is what a cast keeps of a score: no edit of the values
+        rows[col] = rows[col].astype(np.float32) if col in ("score", "confidence") else rows[col].astype(str)
     h = pd.util.hash_pandas_object(rows, index=False).to_numpy()
     return format(int(h.sum(dtype=np.uint64)), "016x") + f":{len(rows)}"
 

@@ -81,6 +81,9 @@ def cli_words(message: str) -> str:
     run = r"(?:mufuse\.)?tl\.run_maxfuse(?:\(mdata[^)]*\))?(?: \(or tl\.add_matching\))?"
     message = re.sub(run, "mufuse match IN -o OUT", message)
     message = re.sub(r"\bbefore (?:to_maxfuse|run_maxfuse)\b", "before mufuse match", message)
+    own = r"Store pairs of your own with mufuse\.tl\.add_matching\(mdata, table\) \([^)]*\), or r"  # no CLI for it
+    message = re.sub(own, "R", message)
+    message = message.replace("mufuse.tl.check_scales(mdata)", "mufuse check OUT.h5mu")
     message = re.sub(r"\bbefore (?:check_scales|evaluate_matching|diagnose)\b", "before mufuse check", message)
     message = re.sub(
         rf"\b({_FLAGS})=(?:'([^']*)'|<([^>]*)>|([^\s,;)]+))",
@@ -332,7 +335,8 @@ def cmd_harmonize(args) -> int:
         print(f"  {args.prot} transform: {chosen['chosen']} ({chosen['reason']})")
     if report["dropped"]:
         print(f"  dropped (no variance): {report['dropped'].replace(chr(10), '; ')}")
-    print(_format.before_after(report, _scale_issues(store), args.rna, args.prot, "after mufuse.pp.harmonize:"))
+    after = _format.before_after(report, _scale_issues(store), args.rna, args.prot, "after mufuse.pp.harmonize:")
+    print(cli_words(after))
     print(written)
     for w in caught:
         if not str(w.message).startswith("mufuse scale check"):
@@ -399,7 +403,7 @@ def cmd_check(args) -> int:
     chosen = dict(report.get("prot_transform", {}))
     if chosen and not harmonized:
         print(f"  {args.prot} transform harmonize would use: {chosen['chosen']} ({chosen['reason']})")
-    print(_format.before_after(report, issues, args.rna, args.prot, title))
+    print(cli_words(_format.before_after(report, issues, args.rna, args.prot, title)))
     if harmonized and _store.MATCHING in _store.uns(mdata):
         _print_diagnosis(mdata, args)
     if issues and args.strict:
@@ -463,7 +467,7 @@ def cmd_match(args) -> int:
     )
     if args.labels:
         ev = tl.evaluate_matching(
-            mdata, label_key=args.labels, rna=args.rna, prot=args.prot, n_perms=200, label_map=label_map or None
+            mdata, label_key=args.labels, rna=args.rna, prot=args.prot, label_map=label_map or None
         )
     written = _write(mdata, args, [args.input])
     n1, n2 = mdata.mod[args.rna].n_obs, mdata.mod[args.prot].n_obs
@@ -771,7 +775,7 @@ def _add_route_options(g) -> None:
 
 
 def _match_parser(sub) -> None:
-    p = _sub(sub, "match", "run MaxFuse on IN.h5mu (harmonizing first if needed) and write OUT.h5mu")
+    p = _sub(sub, "match", "run MaxFuse on IN.h5mu (harmonizing first if it was not) and write OUT.h5mu")
     p.add_argument("input", metavar="IN.h5mu", help="MuData, harmonized or not (then harmonized first)")
     _add_output(p)
     _add_modalities(p)

@@ -353,3 +353,16 @@ def test_a_matching_added_after_maxfuse_drops_its_embedding(matched):
     voted = out["label"].dropna().astype(str)
     truth = m["prot"].obs.loc[voted.index, "cell_type"].astype(str)
     assert (voted == truth).mean() < 0.6  # the random pairs' labels, not MaxFuse's (about 0.9 through its space)
+
+
+@pytest.mark.maxfuse
+def test_pairs_kept_by_confidence_keep_the_embedding(matched):
+    """The README's filter: the most confident pairs of the same run, stored again, keep MaxFuse's joint space."""
+    m = matched[0].copy()
+    table = pd.DataFrame(m.uns["mufuse"]["matching"])
+    sure = table[table["confidence"] >= table["confidence"].quantile(0.5)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing dropped, nothing to say
+        mufuse.tl.add_matching(m, sure)
+    assert "X_mufuse" in m["rna"].obsm and len(m.uns["mufuse"]["matching"]) == len(sure)
+    mufuse.tl.transfer_labels(m, "cell_type")  # the embedding is read, and its record holds

@@ -102,7 +102,8 @@ def _legend(fig, rna: str, prot: str) -> None:
         ),
         Line2D([], [], color="grey", lw=0.6, label="0"),
     ]
-    fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 1.0))
+    # two columns: three of these long labels side by side run past the edges of a figure for a dozen features
+    fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 1.0))
 
 
 def scales(
@@ -186,5 +187,5 @@ def scales(
     _legend(fig, rna, prot)
     axes[1].set_xticks(pos)
     axes[1].set_xticklabels(feats, rotation=60, ha="right", fontsize=8)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    fig.tight_layout(rect=(0, 0, 1, 0.91))
     return finish(fig, show=show, save=save)

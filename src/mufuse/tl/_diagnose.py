@@ -78,7 +78,7 @@ def _evaluation(store: dict) -> list[Row]:
             (
                 "weak shared features",
                 min(0.7, 0.15 * len(weak) + 0.2),
-                ", ".join(f"{f} (r={v:.2f})" for f, v in weak.items()),
+                ", ".join(f"{f} (r={v:.3f})" for f, v in weak.items()),  # 0.0957 must not read 0.10 < 0.1
                 "exclude them (mufuse.pp.link_features(exclude=[...])) or check their antibodies",
             )
         )

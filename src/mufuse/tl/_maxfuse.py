@@ -10,12 +10,11 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from mudata import MuData
-from tqdm.auto import tqdm
 
 from .. import _obs, _progress, _store, _validate
 from .._errors import MufuseError
@@ -274,12 +273,13 @@ def graph_conflict(pynndescent_version: str, csr_has_getnnz: bool, n_cells: int)
     )
 
 
-# matching times measured on a 2-core machine (benchmarks/README.md, match_scaling.py and session timings of pbmc10k
-# halves): the direct route with mufuse's RNA pairs took 9 s at 3,410 × 3,411 cells, with MaxFuse's own metacells 21.5 s
-# at 1,500 a side and 4.3 s at 300 a side, once MaxFuse ran in the process; its first call in a process adds the import
-# and numba's compiling of its graph code (74 s measured, 40-70 s in the guide); the sketched route (import included)
-# 44 s at 20,000 × 100,000 cells and 124 s at 50,000 × 1,000,000 (35 s + 85 µs per cell); the pair confidence 23-48 s
-# more (about 45 µs per cell)
+# matching times measured on a quiet 2-core machine (benchmarks/README.md, match_scaling.py and session timings of
+# pbmc10k halves): the direct route with mufuse's RNA pairs took 9 s at 3,410 × 3,411 cells (9.6-10.5 s again on
+# 2026-12-05), with MaxFuse's own metacells 21.5 s at 1,500 a side and 4.3 s at 300 a side, once MaxFuse ran in the
+# process; its first call in a process adds the import and numba's compiling of its graph code (74 s measured, 45.5 s
+# on 2026-12-05, 40-70 s in the guide); the sketched route (import included) 44 s at 20,000 × 100,000 cells and 124 s
+# at 50,000 × 1,000,000 (35 s + 85 µs per cell); the pair confidence 23-48 s more (about 45 µs per cell). With other
+# jobs on both cores a walk-through measured 3-5x these.
 _PER_RNA_CELL_MAXFUSE = (0.010, 0.030)  # s per RNA cell, MaxFuse's metacells
 _PER_CELL_PAIRS = (0.001, 0.005)  # s per cell of both modalities, mufuse's RNA pairs
 _FIRST_CALL = (40.0, 90.0)
@@ -296,7 +296,7 @@ def expected_time(
     metacells: str = "pairs",
     first: bool | None = None,
 ) -> str:
-    """Say how long a matching is expected to take on a 2-core machine, from the measured times of its route.
+    """Say how long a matching is expected to take on a quiet 2-core machine, from the measured times of its route.
 
     ``fitted1``, ``fitted2``: the cells MaxFuse is fitted on; ``cells``: every cell of both modalities;
     ``metacells``: ``"maxfuse"`` or ``"pairs"`` (direct route); ``first``: MaxFuse's first call in this process
@@ -305,11 +305,11 @@ def expected_time(
     Examples
     --------
     >>> expected_time("direct", 3410, 3411, 6821, confidence=False, first=True)
-    'expected about 45-125 s on a 2-core machine'
+    'expected about 45-125 s on a quiet 2-core machine'
     >>> expected_time("direct", 3410, 3411, 6821, confidence=False, first=False)
-    'expected about 5-35 s on a 2-core machine'
+    'expected about 5-35 s on a quiet 2-core machine'
     >>> expected_time("sketch", 5000, 10000, 1_050_000)
-    'expected about 1-4 min on a 2-core machine'
+    'expected about 1-4 min on a quiet 2-core machine'
     """
     first = not _WARM["maxfuse"] if first is None else first
     if route == "sketch":
@@ -331,7 +331,7 @@ def expected_time(
         span = f"{5 * math.floor(low / 5)}-{max(10, 5 * math.ceil(high / 5))} s"
     else:
         span = f"{max(1, math.floor(low / 60))}-{max(2, math.ceil(high / 60))} min"
-    return f"expected about {span} on a 2-core machine"
+    return f"expected about {span} on a quiet 2-core machine"
 
 
 def _import_maxfuse(n_cells: int = 0):
@@ -507,7 +507,7 @@ def run_maxfuse(
     groups = _pair_inputs(inputs, seed) if route == "direct" and metacells == "pairs" else None
     params = _parameters(inputs, maxfuse_params, route, seed, cells1=n1, paired=groups is not None)
     eta = expected_time(route, n1, n2, every[0].shape[0] + every[1].shape[0], confidence, metacells)
-    _progress.say("running MaxFuse (%s route) on %d '%s' × %d '%s' cells: %s", route, n1, rna, n2, prot, eta)
+    _progress.note("running MaxFuse (%s route) on %d '%s' × %d '%s' cells: %s", route, n1, rna, n2, prot, eta)
     if route == "sketch" or groups is not None:
         _cluster_for_smoothing(inputs, params)
     fusor = fusor_cls(**inputs)
@@ -538,7 +538,7 @@ def run_maxfuse(
             params["route"]["rna_metacells"] = int(groups.max()) + 1
     _add_matching(mdata, matching, rna, prot, params, embedding)
     _WARM["maxfuse"] = True
-    _progress.say("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
+    _progress.note("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
     return matching
 
 
@@ -845,7 +845,9 @@ def _run_stages(fusor, params: dict, verbose: bool, seed: int = 0, eta: str = ""
 def _each_stage(stages: list, params: dict, verbose: bool, eta: str = "") -> None:
     desc = f"MaxFuse ({eta})" if eta else "MaxFuse"
     t_all = time.perf_counter()
-    for i, (name, method) in enumerate(tqdm(stages, desc=desc, disable=not _progress.enabled(), leave=False), 1):
+    stage_bar = _progress.tqdm(stages, desc=desc, disable=not _progress.enabled(), leave=False)
+    for i, (name, method) in enumerate(stage_bar, 1):
+        stage_bar.set_postfix_str(name)  # the stage running, beside its number
         t0 = time.perf_counter()
         try:
             with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stdout if verbose else io.StringIO()):
@@ -936,8 +938,10 @@ def add_matching(
         A DataFrame with columns named after the two modalities (obs names) and ``score`` (``stage`` and
         ``confidence`` optional; a ``confidence`` column also gives ``obs["mufuse_confidence"]``), or
         the raw output of ``Fusor.get_matching`` (``[rna_positions, prot_positions, scores]``), whose positions are
-        rows of the modalities as they are now (obs names in that list form are taken as names). A joint embedding
-        (``obsm["X_mufuse"]``) of an earlier matching is dropped, with a warning: it belonged to those pairs.
+        rows of the modalities as they are now (obs names in that list form are taken as names), or a dict of the
+        table's columns. A joint embedding (``obsm["X_mufuse"]``) of an earlier matching is dropped, with a warning
+        (it belonged to those pairs), unless every new pair is a pair of the stored matching (pairs kept by their
+        confidence, say).
     rna, prot
         Names of the two modalities.
     params
@@ -968,6 +972,8 @@ def _add_matching(mdata: MuData, matching, rna: str, prot: str, params: dict | N
     """
     a1 = _store.get_modality(mdata, rna, "rna")
     a2 = _store.get_modality(mdata, prot, "prot")
+    if isinstance(matching, Mapping):  # {rna: names, prot: names, "score": scores}: a table by another name
+        matching = pd.DataFrame(dict(matching))
     if isinstance(matching, pd.DataFrame):
         table = _table_from_frame(matching, {rna: a1, prot: a2})
     else:
@@ -992,7 +998,7 @@ def _add_matching(mdata: MuData, matching, rna: str, prot: str, params: dict | N
             adata.obs[_store.CONFIDENCE_KEY] = best[name][2]
         elif _store.CONFIDENCE_KEY in adata.obs.columns:  # a confidence of an earlier matching no longer holds
             adata.obs = adata.obs.drop(columns=[_store.CONFIDENCE_KEY])
-    _store_embedding(mdata, (rna, prot), embedding)
+    _store_embedding(mdata, (rna, prot), embedding, _subset_of_stored(mdata, table, rna, prot))
     _store.update(
         mdata,
         {_store.MATCHING: table, _store.CELLS: _store.record(mdata, rna, prot, "matching", table)},
@@ -1001,11 +1007,29 @@ def _add_matching(mdata: MuData, matching, rna: str, prot: str, params: dict | N
     )
 
 
-def _store_embedding(mdata: MuData, names: tuple[str, str], embedding) -> None:
-    """Write the joint embedding of a new matching, or drop the one of an earlier matching (said)."""
+def _subset_of_stored(mdata: MuData, table: pd.DataFrame, rna: str, prot: str) -> bool:
+    """Whether every pair of ``table`` is a pair of the stored matching (pairs of it kept by confidence, say)."""
+    old = _store.uns(mdata).get(_store.MATCHING)
+    if old is None:
+        return False
+    old = pd.DataFrame(old)
+    if not {rna, prot} <= set(old.columns):
+        return False
+    have = pd.MultiIndex.from_arrays([old[rna].astype(str), old[prot].astype(str)])
+    new = pd.MultiIndex.from_arrays([table[rna].astype(str), table[prot].astype(str)])
+    return bool(new.isin(have).all())
+
+
+def _store_embedding(mdata: MuData, names: tuple[str, str], embedding, subset: bool = False) -> None:
+    """Write the joint embedding of a new matching, or drop the one of an earlier matching (said).
+
+    Pairs that are all pairs of the stored matching (``subset``) keep its embedding: the same run made both.
+    """
     if embedding is not None:
         for name, emb in zip(names, embedding, strict=True):
             mdata.mod[name].obsm[_store.EMBEDDING_KEY] = emb
+        return
+    if subset:
         return
     stale = [name for name in names if _store.EMBEDDING_KEY in mdata.mod[name].obsm]
     for name in stale:
@@ -1069,8 +1093,10 @@ def _table_from_positions(matching: Sequence, mods: dict) -> pd.DataFrame:
         idx1, idx2, score = (np.asarray(x) for x in matching)
     except (TypeError, ValueError):
         raise MufuseError("matching must be a DataFrame or Fusor.get_matching's [rows1, rows2, scores]") from None
-    if not (len(idx1) == len(idx2) == len(score)):
+    if idx1.ndim != 1 or idx2.ndim != 1 or score.ndim != 1 or not (len(idx1) == len(idx2) == len(score)):
         raise MufuseError("the three lists of a Fusor.get_matching output must have the same length")
+    if len(idx1) == 0:
+        raise MufuseError("the matching has no pairs; nothing to store")
     (rna, a1), (prot, a2) = mods.items()
     if idx1.dtype.kind in "UO" or idx2.dtype.kind in "UO":  # obs names in the list form: checked as a table
         return _table_from_frame(pd.DataFrame({rna: idx1, prot: idx2, "score": score}), mods)
@@ -1078,6 +1104,10 @@ def _table_from_positions(matching: Sequence, mods: dict) -> pd.DataFrame:
         raise MufuseError(
             f"the list form [rows of '{rna}', rows of '{prot}', scores] takes row positions (or obs names); got "
             f"{idx1.dtype} and {idx2.dtype}"
+        )
+    if any(idx.dtype.kind == "f" and not np.all(np.isfinite(idx) & (idx == np.round(idx))) for idx in (idx1, idx2)):
+        raise MufuseError(
+            "the list form takes whole row positions (or obs names); some positions are not whole numbers"
         )
     idx1, idx2 = idx1.astype(np.int64), idx2.astype(np.int64)
     for idx, adata, name in ((idx1, a1, rna), (idx2, a2, prot)):

@@ -30,6 +30,11 @@ log = logging.getLogger("mufuse")
 def _voters(mdata: MuData, source: str, target: str, n_neighbors: int) -> sparse.csr_matrix:
     """Target cells × source cells weights: matched partners (score) and joint-space neighbours (correlation)."""
     a_s, a_t = _store.get_modality(mdata, source, "source"), _store.get_modality(mdata, target, "target")
+    if source == target:
+        raise MufuseError(
+            f"source and target are both '{source}': a transfer carries labels or features from one modality to the "
+            "other through the matching; pass source= and target= as two modalities"
+        )
     table = pd.DataFrame(_store.uns(mdata).get(_store.MATCHING, pd.DataFrame()))
     if table.empty or source not in table.columns or target not in table.columns:
         raise MufuseError(
