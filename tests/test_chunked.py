@@ -78,3 +78,6 @@ def test_lazy_real_data_with_the_threaded_scheduler(pbmc_path, pbmc):
         fh.close()
     np.testing.assert_allclose(active, expected["rna"].obsm["mufuse_active"], atol=1e-5)
     np.testing.assert_allclose(lazy["rna"].obsm["mufuse_shared"], expected["rna"].obsm["mufuse_shared"], atol=1e-5)
+    # the lazy active array is not checksummed (that would be a pass over the counts); the in-memory ones are
+    recorded = lazy.uns["mufuse"]["cells"]["harmonize"]["rna"]["arrays"]
+    assert set(recorded) == {"mufuse_shared"}

@@ -58,12 +58,16 @@ def uns(mdata: MuData) -> dict[str, Any]:
     return mdata.uns.get(UNS_KEY, {})
 
 
+def _name_hashes(index: pd.Index) -> np.ndarray:
+    """Return a uint64 hash per name (pandas' hash of the name as a string)."""
+    return pd.util.hash_pandas_object(pd.Series(np.asarray(index, dtype=str)), index=False).to_numpy()
+
+
 def _names_hash(index: pd.Index) -> str:
     """Hash a set of names regardless of order: a reordering keeps it, a rename, a subset or an addition changes it."""
     if len(index) == 0:
         return "0"
-    h = pd.util.hash_pandas_object(pd.Series(np.asarray(index, dtype=str)), index=False).to_numpy()
-    return format(int(h.sum(dtype=np.uint64)), "016x")
+    return format(int(_name_hashes(index).sum(dtype=np.uint64)), "016x")
 
 
 # the obsm arrays each stage writes, whose values are checked by the stage's readers (require_current)
@@ -82,7 +86,7 @@ def array_checksum(adata, key: str) -> list[float]:
     """
     arr = adata.obsm[key]
     arr = arr.to_numpy() if isinstance(arr, pd.DataFrame) else arr
-    h = pd.util.hash_pandas_object(pd.Series(np.asarray(adata.obs_names, dtype=str)), index=False).to_numpy()
+    h = _name_hashes(adata.obs_names)
     step = max(1, len(h) // CHECKSUM_ROWS)
     rows = np.flatnonzero(h % np.uint64(step) == 0)
     block = arr[rows]
@@ -92,6 +96,15 @@ def array_checksum(adata, key: str) -> list[float]:
     finite = np.where(np.isfinite(block), block, 0.0)
     total = float(w_rows @ finite @ w_cols)
     return [total, float(np.abs(finite).sum()), float(block.size - np.isfinite(block).sum())]
+
+
+def _lazy(adata, key: str) -> bool:
+    """Whether ``obsm[key]`` is a lazy (dask) array: computed from the counts when read, so never checksummed.
+
+    Its rows come block by block from the counts (out of core); gathering the checksum's rows would be a pass over
+    them at every write and every read. Its values are what the counts give, and the counts are not checked either.
+    """
+    return type(adata.obsm[key]).__module__.split(".")[0] == "dask"
 
 
 def _arrays_changed(adata, recorded: dict) -> list[str]:
@@ -148,7 +161,8 @@ def record(mdata: MuData, rna: str, prot: str, stage: str, table: pd.DataFrame |
     kept[stage] = {}
     for name in (rna, prot):
         mod = mdata.mod[name]
-        arrays = {key: array_checksum(mod, key) for key in STAGE_ARRAYS[stage] if key in mod.obsm}
+        keys = [key for key in STAGE_ARRAYS[stage] if key in mod.obsm and not _lazy(mod, key)]
+        arrays = {key: array_checksum(mod, key) for key in keys}
         kept[stage][name] = {**fingerprint(mod), "arrays": arrays}
     return kept
 
