@@ -15,7 +15,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -23,29 +23,17 @@ import pandas as pd
 
 from ._errors import MufuseError
 
-_GREEK = str.maketrans(
-    {
-        "α": "A",
-        "β": "B",
-        "γ": "G",
-        "δ": "D",
-        "ε": "E",
-        "κ": "K",
-        "λ": "L",
-        "ζ": "Z",
-        "μ": "M",
-        "Α": "A",
-        "Β": "B",
-        "Γ": "G",
-        "Δ": "D",
-        "Ε": "E",
-        "Κ": "K",
-        "Λ": "L",
-        "Ζ": "Z",
-        "Μ": "M",
-    }
-)
-_GREEK_WORDS = re.compile(r"ALPHA|BETA|GAMMA|DELTA|EPSILON|KAPPA|LAMBDA|ZETA")
+# every Greek letter to the Latin letter gene symbols write it with (HGNC: PRKCQ for PKCθ, PRKCH for PKCη, IFNW1 for
+# IFN-ω, FCMR for FcμR); a letter dropped instead would make "PKCθ" the alias PKC (PRRT2)
+_GREEK_LATIN = {
+    "α": "A", "β": "B", "γ": "G", "δ": "D", "ε": "E", "ζ": "Z", "η": "H", "θ": "Q", "ι": "I", "κ": "K", "λ": "L",
+    "μ": "M", "ν": "N", "ξ": "X", "ο": "O", "π": "P", "ρ": "R", "σ": "S", "ς": "S", "τ": "T", "υ": "U", "φ": "F",
+    "χ": "C", "ψ": "Y", "ω": "W", "ϑ": "Q", "ϕ": "F", "µ": "M",
+}  # fmt: skip
+_GREEK = str.maketrans({**_GREEK_LATIN, **{k.upper(): v for k, v in _GREEK_LATIN.items() if k.upper() != k}})
+# written-out letters long enough not to stand inside other words ("ETA" is in "METALLOTHIONEIN", "MU" in "MUC1")
+_GREEK_WORDS = re.compile(r"ALPHA|BETA|GAMMA|DELTA|EPSILON|KAPPA|LAMBDA|ZETA|THETA|IOTA|OMEGA")
+_GREEK_WORD_LATIN = {"THETA": "Q", "OMEGA": "W"}
 
 ENSEMBL = re.compile(r"^ENS[A-Z]*G\d{6,}")
 # columns of var that hold gene symbols (scanpy/10x, CELLxGENE, Seurat conversions, monocle, biomaRt), case-insensitive
@@ -90,7 +78,7 @@ def name_key(name: str) -> str:
     ('TCRVA72', 'CD3E')
     """
     s = re.sub(r"[^A-Z0-9]", "", name.translate(_GREEK).upper())
-    return _GREEK_WORDS.sub(lambda m: m.group(0)[0], s)
+    return _GREEK_WORDS.sub(lambda m: _GREEK_WORD_LATIN.get(m.group(0), m.group(0)[0]), s)
 
 
 @dataclass(frozen=True)
@@ -268,6 +256,7 @@ class Mgi:
     orthologs: dict[str, tuple[str, ...]]  # human approved symbol -> its mouse orthologs (HGNC/MGI)
     symbols: tuple[str, ...]  # every MGI symbol of the index
     header: str
+    synonyms_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # symbol -> its MGI synonyms, as written
 
 
 @lru_cache(maxsize=1)
@@ -288,12 +277,14 @@ def mgi_index() -> Mgi:
     synonym: dict[str, list[str]] = {}
     orthologs: dict[str, list[str]] = {}
     symbols: list[str] = []
+    written: dict[str, tuple[str, ...]] = {}
     with resources.files("mufuse.data").joinpath("mgi_index.tsv.gz").open("rb") as raw:
         lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
     header = " ".join(line[2:] for line in lines if line.startswith("#"))
     for line in [ln for ln in lines if not ln.startswith("#")][1:]:
         sym, synonyms, _ens, human = line.split("\t")
         symbols.append(sym)
+        written[sym] = tuple(filter(None, synonyms.split("|")))
         approved.setdefault(name_key(sym), sym)
         for syn in filter(None, synonyms.split("|")):
             synonym.setdefault(name_key(syn), []).append(sym)
@@ -305,6 +296,7 @@ def mgi_index() -> Mgi:
         {k: tuple(v) for k, v in orthologs.items()},
         tuple(symbols),
         header,
+        written,
     )
 
 

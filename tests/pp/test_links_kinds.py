@@ -182,7 +182,7 @@ def test_antibodies_against_the_other_species(marker, species, status):
         ("CD16", "Fcgr3"),  # MGI's CD16, not Fcgr4 (the ortholog of human FCGR3A)
         ("CD2", "Cd2"),  # an MGI symbol itself: never another gene's synonym (Ccnd2 lists CD2)
         ("TCR", "Trac;Trbc1;Trbc2;Trdc;Trgc1;Trgc2;Trgc3;Trgc4"),  # as for human: all four chains
-        ("TCR Vβ5.1, 5.2", ""),  # one V segment: never the whole receptor
+        ("TCR Vβ5.1, 5.2", "Trbv12-2;Trbv12-1"),  # the two V segments (MGI Tcrb-V5.1, V5.2), never the receptor
         ("PIR-A/B", ""),  # PIR without its letter is pirin (Pir), another protein
         ("Rat IgG2b kappa Isotype", ""),
     ],

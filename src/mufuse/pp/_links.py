@@ -35,7 +35,18 @@ from .._genes import (
     symbol_index,
 )
 from ._exclusions import excluded, other_species
-from ._names import CD_DESIGNATION, SMOOTHED, candidates, clean_name, combo_parts, strip_measurement
+from ._names import (
+    CD_DESIGNATION,
+    SMOOTHED,
+    candidates,
+    clean_name,
+    combo_parts,
+    fc_receptor,
+    lost_letter,
+    protein_family,
+    strip_measurement,
+    unflatten,
+)
 from ._roles import (
     VOCABULARY_REASON,
     antigen_like,
@@ -47,6 +58,7 @@ from ._roles import (
     vocabulary_role,
     words,
 )
+from ._segments import tcr_chain, tcr_v_mouse
 
 log = logging.getLogger("mufuse")
 
@@ -61,10 +73,14 @@ def _via(cand: str, cleaned: str) -> str:
 
 
 def _in_curated(cands: list[str], cleaned: str, species: str = "human") -> Hit | None:
-    """Look the candidates up in the curated table; the first hit wins."""
+    """Look the candidates up in the curated table; the first hit wins.
+
+    A name whose Greek letter an export lost (``TCR V_2``) matches only a row written for that lost form.
+    """
+    lost = lost_letter(cleaned)
     for cand in cands:
         hit = curated_index(species).get(name_key(cand))
-        if hit is not None:
+        if hit is not None and (not lost or lost_letter(hit.marker)):
             used = scope().used
             if used is not None:
                 used.add(name_key(hit.marker))
@@ -85,19 +101,46 @@ def _symbol(cands: list[str], cleaned: str, genes_present: Mapping[str, list[str
     return None
 
 
+def _family_members(key: str) -> list[str]:
+    """Return the approved symbols numbered after a stem (``CLDN`` → CLDN1, CLDN2, ...; ``KRT`` → KRT1, KRT6A, ...)."""
+    pattern = re.compile(rf"{re.escape(key)}\d+[A-Z]?")
+    return sorted(
+        (s_ for k, s_ in hgnc_index().approved.items() if k.startswith(key) and pattern.fullmatch(k)),
+        key=lambda s_: (int(re.sub(r"\D", "", s_[len(key) :]) or 0), s_),
+    )
+
+
+FAMILY_MEMBERS = 3  # a stem with more numbered genes than this names a family, not its first member
+
+
 def _symbol_family(cands: list[str], cleaned: str) -> Hit | None:
-    """Find a name that is an approved symbol without its "1": the first of its numbered genes.
+    """Find a name that is an approved symbol without its "1": the first of its numbered genes, or a family.
 
     ``YAP`` → YAP1, ``NCAM`` → NCAM1, ``Twist`` → TWIST1, ``VCAM`` → VCAM1: proteins are called by the first member's
-    name, as ``fibronectin`` is FN1 ("fibronectin 1"). The stem ends in a letter and has three characters or more,
-    so ``IL1`` is never IL11.
+    name, as ``fibronectin`` is FN1 ("fibronectin 1"). A stem with more numbered genes names their family (``CLDN``,
+    ``MMP``, ``KRT``, ``NOTCH``): no gene, the members listed (status ``ambiguous``). The stem ends in a letter and
+    has three characters or more, so ``IL1`` is never IL11.
     """
     approved = hgnc_index().approved
     for cand in cands:
         k = name_key(cand)
         if len(k) >= 3 and k[-1].isalpha() and k not in approved and k + "1" in approved:
+            members = _family_members(k)
+            if len(members) > FAMILY_MEMBERS:
+                shown = ", ".join(members[:6]) + (f", ... ({len(members)} genes)" if len(members) > 6 else "")
+                return "ambiguous", members, f"'{cand}' names a gene family ({shown}), not one gene"
             return "rule", [approved[k + "1"]], f"'{cand}' is the first of the numbered genes {approved[k + '1']}"
     return None
+
+
+def _family_word(cleaned: str) -> Hit | None:
+    """``LAM``, ``Laminin``, ``Cadherin``: a protein family's name links to no one gene; its members are listed."""
+    family = protein_family(cleaned)
+    if family is None or not family[1]:
+        return None
+    name, members = family
+    shown = ", ".join(members[:6]) + (f", ... ({len(members)} genes)" if len(members) > 6 else "")
+    return "ambiguous", members, f"'{cleaned}' names the {name} family ({shown}), not one gene"
 
 
 def _cd_family(cands: list[str], cleaned: str) -> Hit | None:
@@ -209,12 +252,19 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     strong = [c for c, ok in scored if ok]
     weak = [c for c, ok in scored if not ok and not measure_only(c)]  # "Max" of "OD max" is no MAX
     found = _in_curated(strong, cleaned)
+    if found or lost_letter(cleaned):  # "TCR _ chain": only a curated row for the exact name links it
+        return found
+    found = tcr_chain(cleaned) or _family_word(cleaned)
+    if found:
+        return found
     if found:
         return found
     # a slash name, also one a spelling rule wrote ("HLA-DRDPDQ" → HLA-DR/DP/DQ); a comma list of several names
     parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
     if kind == "combination":
         found = _combination(parts)
+        if found is None and unflatten(cleaned):  # "CD3_28" is CD3/28 or nothing, never the alias CD328 = SIGLEC7
+            return None
     elif kind == "synonyms":
         found = _synonyms(parts, genes_present)
     elif ", " in cleaned:
@@ -246,6 +296,14 @@ def _mgi(cands: list[str], cleaned: str, table: str) -> Hit | None:
         if len(syms) == 1:
             return "mgi", [syms[0]], f"MGI synonym{_via(cand, cleaned)}: '{cand}' = {syms[0]}"
     return None
+
+
+def _fc_mouse(cleaned: str) -> Hit | None:
+    """``FcγRIII`` in a mouse panel: MGI's own Fc receptor genes (Fcgr3), never the human numbers carried over."""
+    found = fc_receptor(cleaned, "mouse")
+    if not found:
+        return None
+    return "rule", found.split("/"), f"mouse Fc receptor (MGI numbering): {found.replace('/', ';')}"
 
 
 def _to_mouse(hit: Hit, strong: list[str]) -> Hit | None:
@@ -283,6 +341,8 @@ def _mouse_lookup(
     (CD3 → Cd3d/Cd3e/Cd3g); MGI's own synonyms last among strong candidates, as HGNC aliases are for human.
     """
     strong = [c for c, ok in scored if ok]
+    if lost_letter(cleaned):  # "TCR V_2" is Vα2 or Vγ2 in mouse; the human rows of Hao et al.'s names do not apply
+        return _in_curated(strong, cleaned, "mouse")
     # "mCD4", "mF4/80", "mLy6C": an "m" before a capital names the mouse antigen (guesses, after the whole name)
     weak = [c[1:] for c in strong if re.match(r"^m[A-Z]", c)] + [c for c, ok in scored if not ok]
     # MGI's synonym names the mouse protein where the human answer's orthologs do not: "CD16" is Fcgr3 (FCGR3A's
@@ -290,25 +350,38 @@ def _mouse_lookup(
     # symbol ("CD2" is Cd2, whatever gene lists CD2 as a synonym)
     synonym = None if _mgi(strong, cleaned, "approved") else _mgi(strong, cleaned, "synonym")
 
+    # a name MGI gives to several genes ("Sca-1": Ly6a, and Atxn1 of spinocerebellar ataxia 1) is not decided by a
+    # human alias that points to one of them: ambiguous, with the genes MGI names
+    shared = [] if synonym else list(dict.fromkeys(g for c in strong for g in mgi_index().synonym.get(name_key(c), ())))
+
     def mouse_view(hit: Hit | None) -> Hit | None:
         found = _to_mouse(hit, strong) if hit else None
+        if found and hit and hit[0] == "hgnc" and len(shared) > 1 and set(found[1]) <= set(shared):
+            return "ambiguous", shared, f"'{cleaned}' is an MGI synonym of several genes ({', '.join(shared)})"
         return synonym if found and synonym and not set(synonym[1]) & set(found[1]) else found
 
     # "TTF-1" is NKX2-1 by the human table before it is the MGI symbol Ttf1
     found = (
         _in_curated(strong, cleaned, "mouse")
+        or tcr_v_mouse(cleaned)
+        or tcr_chain(cleaned, "mouse")
+        or _fc_mouse(cleaned)
         or mouse_view(_in_curated(strong, cleaned))
         or _mgi(strong, cleaned, "approved")
     )
     if found:
         return found
-    parts, kind = combo_parts(cleaned)
-    if kind == "combination":  # "I-A/I-E": each part the mouse way
+    parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
+    if kind == "combination":  # "I-A/I-E", "CD16_32": each part the mouse way, all of them or none
         subs = [_mouse_lookup(p_, candidates(p_)[1], None) for p_ in parts]
         if all(sub is not None and sub[0] != "ambiguous" for sub in subs):
             genes = list(dict.fromkeys(g for sub in subs if sub is not None for g in sub[1]))
             return "rule", genes, f"combination of {' + '.join(parts)}"
+        if unflatten(cleaned):
+            return None
     human = _lookup(cleaned, scored, None)
+    if human is not None and human[0] == "ambiguous" and protein_family(cleaned):  # "LAM": laminins, not Lsamp
+        return "ambiguous", [o for h in human[1] for o in mgi_index().orthologs.get(h, ())] or human[1], human[2]
     if human is not None and human[0] != "ambiguous":
         found = mouse_view(human)
         if found:
@@ -404,10 +477,14 @@ def _link_one(
     )
     if hit is None:
         usable = included or antigen_like(cleaned)
+        lost = f"an export replaced a Greek letter of '{cleaned}' by '_' or '?', so the name no longer says which " + (
+            "chain it is; " if lost_letter(cleaned) else ""
+        )
         row.update(
             status="not_found",
             role="marker" if usable else "unknown",
-            reason=f"no curated entry, HGNC symbol, alias or RNA gene for '{cleaned}'; "
+            reason=(lost if lost_letter(cleaned) else "")
+            + f"no curated entry, HGNC symbol, alias or RNA gene for '{cleaned}'; "
             + (
                 f"used unlinked, as an active feature ({INCLUDED if included else 'it reads like an antigen'}); "
                 f"pass overrides={{'{column or name}': '<GENE>'}} if it has one, or exclude=['{column or name}']"

@@ -10,12 +10,13 @@ import bisect
 import re
 from functools import lru_cache
 
-from .._genes import curated_index, curated_table, hgnc_index, name_key, name_words, scope
+from .._genes import curated_index, curated_table, hgnc_index, mgi_index, name_key, name_words, scope
 from ._roles import strip_conjugate
 
 _PREFIX = re.compile(
     r"^(adt|ab|prot|protein|anti[ ._-]*(?:human|mouse)(?:[ /_-]*(?:human|mouse|rat))?|anti(?:human|mouse)|anti|abseq|"
-    r"hu|human|mouse|ms|mm|cite|x\d{4,}|"
+    # "TotalSeq-C0109 anti-mouse CD16/32": a vendor's product name
+    r"hu|human|mouse|ms|mm|cite|x\d{4,}|totalseq(?:™|\(tm\))?(?:[ ._-]*[abcd]\d{0,4})?|"
     r"\d{5,})[ ._:-]+|^[hm](?=CD\d)",
     re.IGNORECASE,
 )
@@ -150,7 +151,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     for _ in range(3):
         s = _strip_metal(s)
         s = _METAL_PREFIX.sub("", s) if name_key(_METAL_PREFIX.sub("", s)) else s
-    m = _PAREN.match(s)
+    m = _PAREN.match(s) or _PAREN.match(_SUFFIX.sub("", s))  # "Folate_Receptor_b_(FR-b)_TotalA"
     if m and m.group("main"):
         s = m.group("main")
         # "CD3 (CD3E)": an approved symbol in parentheses is more specific than the name before it, unless that name
@@ -204,6 +205,7 @@ _FAMILY = (
         ),
         "MHCI",
     ),
+    (re.compile(r"^h-2(?:[ ._-]*class[ ._-]*(?:i|1))?$", re.I), "MHCI"),  # "H-2": the mouse MHC class I antigens
     (re.compile(r"^(?:pan[ ._-]?)?(?:hla|mhc)[ ._-]*(?:class[ ._-]*)?(?:ii|2)$", re.I), "MHCII"),
     (re.compile(r"^hla[ ._-]*(?:dr[ ._/-]*dp[ ._/-]*dq|dr[ ._/-]*dq[ ._/-]*dp)$", re.I), "HLA-DR/DP/DQ"),
     (
@@ -216,7 +218,8 @@ _FAMILY = (
     ),
     (
         re.compile(
-            r"^(?:gd|γδ|gamma[ ._/-]*delta|g[ ._/-]*d)[ ._-]*tcr$|^tcr[ ._-]*(?:gd|γδ|gamma[ ._/-]*delta|g[ ._/-]*d)$",
+            r"^(?:[gr]d|γδ|gamma[ ._/-]*delta|[gr][ ._/-]*d)[ ._-]*tcr$|"
+            r"^tcr[ ._-]*(?:[gr]d|γδ|gamma[ ._/-]*delta|[gr][ ._/-]*d)$",  # γ written "r" by some exports ("TCRr/d")
             re.I,
         ),
         "TCRgd",
@@ -255,12 +258,21 @@ _SPELLINGS = (
     (re.compile(r"^(?:granzyme|grzm?|granz?|gzm|grz)[ ._-]?(?P<x>[abhkm])$", re.I), "GZM{x}"),
     # collagens by type ("COL1", "Collagen I", "Collagen-IV"): the alpha1/alpha2 chains of that type
     (re.compile(r"^col(?:lagen)?[ ._-]*(?P<t>i{1,3}|iv|v|vi|[1-6])$", re.I), "Collagen {t}"),
+    # keratin's gene stem as a pan-keratin name ("KRT", "panKRT", "pan-KRT"): the pan-keratin stain, never KRT1
+    (re.compile(r"^(?:pan[ ._-]?)?krt$", re.I), "Keratin"),
     # ERK1/2 spelled with an underscore or as one word ("ERK1_2", "Erk1-2", "pERK1_2")
     (re.compile(r"^p?erk[ ._-]?1[ ._/-]+2$", re.I), "ERK"),
 )
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
 _CYCLIN = re.compile(r"^cyc(?:lin)?[ ._-]?(?P<x>[A-Ka-k])(?P<n>\d?)$", re.I)
-_INTEGRIN = re.compile(r"^(?:integrin|itg)[ ._-]*(?P<chain>alpha|α|a|beta|β|b)[ ._-]*(?P<n>\d{1,2}|[A-Z]|IIb)$", re.I)
+# integrin chains and heterodimers, the Greek letter written out, as a symbol or as a Latin look-alike, before or after
+# the word: "integrin b7", "a6Integrin", "alpha6 integrin", "ITGa4b7", "Integrin αvβ3", "β1-integrin"
+_INTEGRIN_CHAIN = r"(?:alpha|α|a|beta|β|b)[ ._-]*(?:\d{1,2}|iib|[vlmxde](?![a-z]))"
+_INTEGRIN = re.compile(
+    rf"^(?:integrin|itg)[ ._-]*(?P<c1>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})$|"
+    rf"^(?P<c2>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})[ ._-]*integrin$",
+    re.I,
+)
 
 
 def _family(cleaned: str) -> str | None:
@@ -286,9 +298,12 @@ def _family(cleaned: str) -> str | None:
         approved = hgnc_index().approved
         return symbol if symbol in approved else f"{symbol}1" if f"{symbol}1" in approved else None
     m = _INTEGRIN.match(cleaned)
-    if m:
-        chain = "B" if m.group("chain").lower() in ("beta", "β", "b") else "A"
-        return f"ITG{chain}{m.group('n').upper()}"
+    if m:  # one chain: its symbol; a heterodimer: both, as a slash name of two genes ("ITGA4/ITGB7")
+        chains = re.findall(r"(alpha|α|a|beta|β|b)[ ._-]*(\d{1,2}|iib|[vlmxde])", m.group("c1") or m.group("c2"), re.I)
+        symbols = [
+            f"ITG{'B' if c.lower() in ('beta', 'β', 'b') else 'A'}{n.upper().replace('IIB', '2B')}" for c, n in chains
+        ]
+        return "/".join(symbols) if all(hgnc_index().approved.get(name_key(s_)) == s_ for s_ in symbols) else None
     return None
 
 
@@ -391,6 +406,124 @@ def _before_partner(span: str, cleaned: str) -> bool:
     )
 
 
+# a Greek letter an export replaced by "_" or "?" ("TCR V_2" for TCR Vα2 or Vγ2, "TCR _/_", "Fc_RI_", "IL-2R_"): the
+# letter named the chain, so no rule may guess it; only a curated row for that exact name links it
+_LOST_GREEK = re.compile(
+    r"tcr[ _]*v[_?](?=\d)|\btcr[ ]*[_?](?=[ /]|$)|(?<=fc)[_?](?=r)|(?<=[a-z0-9]r)[_?](?=$|[\s/;,)])|"
+    r"\b(?:ifn|tnf|tgf|ror|ppar)-[_?]",
+    re.IGNORECASE,
+)
+
+
+# a receptor chain or type named after its ligand, the chain as a Greek letter or the type as a numeral:
+# "TGF-b Receptor II" = TGFBR2, "IFN-gamma R alpha chain" = IFNGR1, "IL-2 receptor beta" = IL2RB
+_RECEPTOR = re.compile(
+    r"^(?P<stem>[A-Za-z][A-Za-z0-9αβγδ-]*?)[ ._-]*(?:receptor|rec|r)[ ._-]*"
+    r"(?P<sub>iii|ii|i|[1-3]|alpha|beta|gamma|α|β|γ|a|b|g)(?:[ ._-]*chain)?$",
+    re.IGNORECASE,
+)
+_CHAIN_NUMBER = {"i": "1", "ii": "2", "iii": "3", "a": "1", "b": "2", "g": "3"}
+
+
+def receptor_symbols(cleaned: str) -> list[str]:
+    """Return the approved symbols a receptor name spells (``TGF-b Receptor II`` → TGFBR2), by letter, then number."""
+    m = _RECEPTOR.match(cleaned)
+    if not m:
+        return []
+    stem, sub = name_key(m.group("stem")), name_key(m.group("sub")).lower()
+    approved = hgnc_index().approved
+    if len(stem) < 3 or not (stem in approved or f"{stem}1" in approved):  # the stem names a ligand ("PIR-A" none)
+        return []
+    spelled = [f"{stem}R{sub.upper()}", f"{stem}R{_CHAIN_NUMBER.get(sub, sub)}"]
+    if sub == "a" and stem in approved and f"{stem}RB" not in approved:
+        spelled.append(f"{stem}R")  # "IL-4Rα", "IL-7Rα": the alpha chain carries the receptor's symbol
+    return list(dict.fromkeys(approved[k] for k in spelled if k in approved and k != name_key(cleaned)))
+
+
+# protein families named by their word or its short form on imaging panels: no one gene, the members listed
+# ("LAM" is laminin there, not the HGNC alias of TSC1/TSC2; "Cadherin" is not CDH17)
+_FAMILY_WORDS = tuple(
+    (re.compile(rf"^(?:pan[ ._-]?)?(?:{words})$", re.IGNORECASE), family, members)
+    for words, family, members in (
+        ("lams?|laminins?", "laminin", r"LAM[ABC]\d"),
+        ("collagens?", "collagen", r"COL\d+A\d"),
+        ("act|actins?", "actin", r"ACT(?:A1|A2|B|C1|G1|G2)"),
+        ("tubulins?", "tubulin", r"TUB[ABGDE]\d?[A-C]?\d?"),
+        ("cadherins?|cdh", "cadherin", r"CDH\d+"),
+        ("claudins?", "claudin", r"CLDN\d+"),
+        ("myosins?", "myosin", r"MY[HL]\d+[A-Z]?"),
+        ("integrins?", "integrin", r"ITG[AB](?:\d+|[A-Z]|2B)"),
+        ("granzymes?|gzm", "granzyme", r"GZM[ABHKM]"),
+        ("caspases?", "caspase", r"CASP\d+"),
+        ("cathepsins?", "cathepsin", r"CTS[A-Z]"),
+        ("pkc", "protein kinase C", r"PRKC[ABDEGHIQZ]"),
+    )
+)
+# Fc receptors by the class of antibody they bind and their type, the Greek letter in any spelling: "FcγRIII" =
+# FCGR3A/FCGR3B, "FcgRIIb" = FCGR2B, "Fc epsilon RI alpha" = FCER1A, "FcαRI" = FCAR, "FcμR" = FCMR
+_FC_RECEPTOR = re.compile(
+    r"^fc[ ._-]*(?P<cls>[^\W\d_]+?)[ ._-]*r[ ._-]*(?P<type>iv|iii|ii|i|[1-4])?(?P<sub>[abc])?"
+    r"(?:[ ._-]*(?:α|alpha|a))?$",
+    re.IGNORECASE,
+)
+
+
+def fc_receptor(cleaned: str, species: str = "human") -> str | None:
+    """Return the symbols of an Fc receptor name, slash-joined (``FcγRIII`` → ``FCGR3A/FCGR3B``; mouse: Fcgr3).
+
+    Mouse Fc receptors are numbered on their own (mouse FcγRIII is Fcgr3, whose human ortholog is FCGR2A; FCGR3A's
+    mouse ortholog is FcγRIV, Fcgr4), so a mouse name reads MGI's symbols, never the human ones carried over.
+    """
+    m = _FC_RECEPTOR.match(cleaned)
+    if not m:
+        return None
+    cls, n = name_key(m.group("cls")), _ROMAN.get((m.group("type") or "").lower(), m.group("type") or "")
+    sub = (m.group("sub") or "").upper()
+    if species == "mouse":
+        symbols = set(mgi_index().symbols)
+        stem = {"G": "Fcgr", "E": "Fcer", "A": "Fcar", "M": "Fcmr"}.get(cls, "")
+        if cls == "E":
+            found = ["Fcer1a" if str(n) in ("", "1") else "Fcer2a"]
+        else:
+            found = [s_ for s_ in symbols if re.fullmatch(rf"{stem}{n}{sub.lower() or '[a-c]?'}", s_)] if stem else []
+        return "/".join(sorted(s_ for s_ in found if s_ in symbols)) or None
+    approved = set(hgnc_index().approved.values())
+    if cls == "G" and n:
+        found = [f"FCGR{n}{sub}"] if sub else sorted(s_ for s_ in approved if re.fullmatch(rf"FCGR{n}[A-C]", s_))
+    elif cls == "E":
+        found = ["FCER1A" if str(n) in ("", "1") else "FCER2"]
+    else:
+        found = {"A": ["FCAR"], "M": ["FCMR"]}.get(cls, [])
+    found = [s_ for s_ in found if s_ in approved]
+    return "/".join(found) or None
+
+
+def protein_family(cleaned: str) -> tuple[str, list[str]] | None:
+    """Return the family a name means and its HGNC members (``LAM`` → laminin, LAMA1 ...), or ``None``."""
+    for pattern, family, members in _FAMILY_WORDS:
+        if pattern.match(cleaned):
+            found = {s_ for s_ in hgnc_index().approved.values() if re.fullmatch(members, s_)}
+            symbols = sorted(found, key=lambda s_: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s_)])
+            return family, symbols
+    return None
+
+
+def lost_letter(name: str) -> bool:
+    """Tell whether an export replaced a Greek letter of the name by ``_`` or ``?`` (``TCR V_2``, ``Fc_RI_``)."""
+    return bool(_LOST_GREEK.search(name))
+
+
+def _spelled(cleaned: str) -> list[str]:
+    """Return the names a name spells by a rule: a flattened slash, a receptor chain, an Fc receptor, a PKC isozyme."""
+    out = [flat] if (flat := unflatten(cleaned)) else []
+    out += receptor_symbols(cleaned)
+    out += [fc] if (fc := fc_receptor(cleaned)) else []
+    pkc = re.match(r"^p?pkc[ ._-]?(?P<isoform>[^\W\d_]+)$", cleaned, re.IGNORECASE)
+    if pkc and len(name_key(pkc.group("isoform"))) == 1:  # "PKCθ", "PKC-theta", "PKCq": the isozyme PRKCQ
+        out.append(f"PRKC{name_key(pkc.group('isoform'))}")
+    return out
+
+
 def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
 
@@ -399,12 +532,14 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     symbols, after every strong candidate.
     """
     cleaned, aliases = _clean(name)
+    aliases = [a for a in aliases if not lost_letter(a)]  # "CD122 (IL-2R_)": CD122 says it, IL-2R_ cannot
     cands: list[tuple[str, bool]] = []
     approved = hgnc_index().approved
     front = [a for a in aliases[:1] if name_key(a) in approved and name_key(cleaned) not in approved]
     cands += [(a, True) for a in front]
     cands.append((cleaned, True))
     cands += [(a, True) for a in aliases if a not in front]
+    cands += [(spelled, True) for spelled in _spelled(cleaned)]
     base = _CLONE_DUP.sub("", cleaned)
     if base != cleaned and re.match(r"^CD\d+[A-Za-z]*$", base):
         # Hao et al. 2021 style clone duplicates: "CD4-1", "CD4-2" are CD4 (panels write CD41 without a dash);
@@ -458,6 +593,26 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     return cleaned, list(seen.items())
 
 
+# a slash flattened by an export: "CD16_32", "CD16.32" (R's make.names), "CD16-32" for CD16/32; "CD11b_c" for
+# CD11b/c; "CD21_CD35", "CD16-CD32" for CD21/CD35. A number of two digits, a letter tail after an underscore, or a
+# second CD name continues the name as another antigen (three digits are a residue: "pS6_235"); one digit after a dot
+# or dash is an allotype or a clone ("CD45.1", "CD4-1"); names curated whole ("TRA-1-60") are found first
+_FLAT_SLASH = re.compile(
+    r"^(?P<a>[A-Za-z][A-Za-z-]*?\d+(?P<end>[A-Za-z]{0,2}))[._-](?:(?P<b>\d{2}|CD\d{1,3}[A-Za-z]?)|(?P<t>[A-Za-z]{1,2}))$"
+)
+
+
+def unflatten(cleaned: str) -> str | None:
+    """Return the slash name an export flattened (``CD16_32`` → ``CD16/32``), or ``None`` when it is not one."""
+    m = _FLAT_SLASH.match(cleaned)
+    if not m or ((m.group("b") or "").upper().startswith("CD") and not CD_DESIGNATION.match(m.group("a"))):
+        return None
+    tail, end = m.group("t") or "", m.group("end")
+    if tail and (len(tail) != len(end) or tail.isupper() != end.isupper()):  # a tail replaces the letters it stands for
+        return None  # "CD14_Ab", "CD155_PVR": a suffix or an alias, not a flattened slash
+    return f"{m.group('a')}/{m.group('b') or m.group('t')}"
+
+
 def combo_parts(cleaned: str) -> tuple[list[str], str]:
     """Split a slash name: ``CK8/18`` → combination ``[CK8, CK18]``; ``TCF1/TCF7`` → synonyms ``[TCF1, TCF7]``.
 
@@ -484,7 +639,12 @@ def combo_parts(cleaned: str) -> tuple[list[str], str]:
             out.append(p_)
     if not extended and min(len(name_key(p_)) for p_ in out) < 3:  # "Na/K ATPase" is one name, not two
         return [], ""
-    return out, ("combination" if extended else "synonyms")
+    # "CD16/CD32", "CD21/CD35": two CD designations are two antigens (a multi-target clone), never synonyms; so are
+    # two approved symbols ("ITGA4/ITGB7", "CDH1/CDH3")
+    approved = hgnc_index().approved
+    two = all(CD_DESIGNATION.match(p_) or approved.get(name_key(p_)) == p_ for p_ in out)
+    distinct = two and len({name_key(p_) for p_ in out}) == len(out)
+    return out, ("combination" if extended or distinct else "synonyms")
 
 
 def clean_name(name: str) -> tuple[str, list[str]]:

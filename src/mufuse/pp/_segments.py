@@ -1,0 +1,136 @@
+"""TCR variable segments named by antibodies (``TCR Vβ8.1, 8.2``, ``TCRVr3``, ``TCR_Vg1.1_Cr4``) → mouse V genes.
+
+Antibodies against mouse TCR V segments carry the old segment numbers: Arden et al.'s for V beta (MGI keeps them as
+synonyms, ``Tcrb-V8.1`` = Trbv13-3), and Garman et al.'s for V gamma, while MGI's and IMGT's Trgv genes follow Heilig
+and Tonegawa's numbering. A number both numberings use for different genes is ambiguous: it links to no gene, and the
+reason names both.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .._genes import hgnc_index, mgi_index
+
+# "TCR Vβ8.1, 8.2", "TCR_Vb8.1_8.2", "TCRVr3" (γ written r), "TCR Vgamma1.1/Cr4" (with the constant region it joins)
+_CHAIN = r"(?:alpha|beta|gamma|delta|[abgdrαβγδ])"
+_NUMBER = r"\d{1,2}(?:\.\d)?"
+_TCR_V = re.compile(
+    rf"^(?:tcr|tr)[ ._-]*v[ ._-]?(?P<chain>{_CHAIN})[ ._-]*"
+    rf"(?P<numbers>{_NUMBER}(?:[ ._,/&+-]+(?:(?:tcr|tr)?[ ._-]*v[ ._-]?{_CHAIN}[ ._-]*)?{_NUMBER})*)"
+    r"(?:[ ._/-]*c(?:r|g|γ|gamma)[ ._-]*\d)?$",
+    re.IGNORECASE,
+)
+_CHAINS = {"a": "a", "alpha": "a", "α": "a", "b": "b", "beta": "b", "β": "b"}
+_CHAINS.update({"g": "g", "gamma": "g", "γ": "g", "r": "g", "d": "d", "delta": "d", "δ": "d"})
+# mouse V gamma numbers (Garman et al. 1986, Cell 45:733; Heilig & Tonegawa 1986, Nature 322:836): Garman's Vγ1.1-1.3
+# are Heilig-Tonegawa's Vγ1-3, Garman's Vγ2-5 their Vγ4-7; MGI's Trgv1-7 follow Heilig and Tonegawa. Vendors name the
+# clones in Garman's numbers (2.11 "Vγ1.1", UC3-10A6 "Vγ2", 536 "Vγ3"), papers often in Heilig-Tonegawa's
+_GARMAN = {"1.1": "Trgv1", "1.2": "Trgv2", "1.3": "Trgv3", "2": "Trgv4", "3": "Trgv5", "4": "Trgv6", "5": "Trgv7"}
+_GARMAN["1"] = "Trgv1;Trgv2;Trgv3"
+_HEILIG = {str(n): f"Trgv{n}" for n in range(1, 8)}
+
+
+@lru_cache(maxsize=1)
+def _beta_segments() -> dict[str, str]:
+    """Arden V beta numbers → MGI symbols, from MGI's ``Tcrb-V`` synonyms (``8.1`` → Trbv13-3)."""
+    out: dict[str, str] = {}
+    for sym, synonyms in mgi_index().synonyms_of.items():
+        for syn in synonyms:
+            m = re.fullmatch(r"Tcrb-V(\d+(?:\.\d+)?)", syn)
+            if m:
+                out.setdefault(m.group(1), sym)
+    return out
+
+
+def _beta(number: str) -> list[str]:
+    """Return the genes of one V beta number: itself, or every member of a family (``Vβ8`` → 8.1, 8.2, 8.3)."""
+    table = _beta_segments()
+    if number in table:
+        return [table[number]]
+    return [] if "." in number else [table[k] for k in sorted(table) if k.startswith(number + ".")]
+
+
+def _gamma(number: str) -> tuple[list[str], str]:
+    """Return the genes of one V gamma number and the numbering read, or none and why (they disagree)."""
+    garman = _GARMAN.get(number, "")
+    heilig = _HEILIG.get(number, "") if "." not in number else ""
+    if garman and heilig and garman != heilig:
+        return [], (
+            f"Vγ{number} is {garman} in Garman et al.'s numbering (vendors' clones) and {heilig} in Heilig & "
+            "Tonegawa's (MGI, IMGT, many papers)"
+        )
+    if not (garman or heilig):
+        return [], f"no mouse V gamma gene is numbered {number}"
+    return (garman or heilig).split(";"), "Garman's numbering" if garman else "Heilig & Tonegawa's numbering"
+
+
+def tcr_v_mouse(cleaned: str) -> tuple[str, list[str], str] | None:
+    """Link a mouse TCR V-segment name: ``("rule", genes, why)``, ``("ambiguous", candidates, why)`` or ``None``.
+
+    Several numbers name several segments (``Vβ8.1, 8.2``: clone MR5-2 binds both): all of them link, or none.
+
+    Examples
+    --------
+    >>> tcr_v_mouse("TCR Vb8.1, 8.2")[1], tcr_v_mouse("TCR_Vg1.1_Cr4")[1]
+    (['Trbv13-3', 'Trbv13-2'], ['Trgv1'])
+    """
+    m = _TCR_V.match(cleaned)
+    if not m:
+        return None
+    chain = _CHAINS[m.group("chain").lower()]
+    numbers = re.findall(_NUMBER, m.group("numbers"))
+    if chain not in "bg":
+        return None
+    genes: list[str] = []
+    labels: list[str] = []
+    for number in numbers:
+        found, why = (_beta(number), "Arden's numbering, MGI synonym Tcrb-V") if chain == "b" else _gamma(number)
+        if not found:
+            candidates = sorted({g for n in numbers for g in (*_GARMAN.get(n, "").split(";"), _HEILIG.get(n)) if g})
+            return ("ambiguous", candidates, why) if chain == "g" and candidates else None
+        genes.extend(g for g in found if g not in genes)
+        labels.append(why)
+    letter = "β" if chain == "b" else "γ"
+    return (
+        "rule",
+        genes,
+        (
+            f"TCR V{letter} segment{'s' if len(numbers) > 1 else ''} {', '.join(numbers)} "
+            f"({'; '.join(dict.fromkeys(labels))}): {';'.join(genes)}"
+        ),
+    )
+
+
+_TCR_CHAIN = re.compile(rf"^tcr[ ._-]*(?P<chain>{_CHAIN})(?:[ ._-]*chain)?$", re.IGNORECASE)
+
+
+def tcr_chain(cleaned: str, species: str = "human") -> tuple[str, list[str], str] | None:
+    """Link a TCR chain named by its Greek letter (``TCRb``, ``TCR β chain``, ``TCRr``) to its constant-region genes.
+
+    The genes are those IMGT names for the chain's constant region (HGNC TRBC1/TRBC2, MGI Trgc1-Trgc4), whatever
+    the letter was written as: the Greek symbol, the word, or a Latin look-alike (γ as ``g`` or ``r``).
+
+    Examples
+    --------
+    >>> tcr_chain("TCR b chain")[1], tcr_chain("TCRr", "mouse")[1]
+    (['TRBC1', 'TRBC2'], ['Trgc1', 'Trgc2', 'Trgc3', 'Trgc4'])
+    """
+    m = _TCR_CHAIN.match(cleaned)
+    if not m:
+        return None
+    letter = _CHAINS[m.group("chain").lower()]
+    if species == "mouse":
+        symbols = mgi_index().symbols
+        stem = f"Tr{letter}c"
+    else:
+        symbols = tuple(hgnc_index().approved.values())
+        stem = f"TR{letter.upper()}C"
+    genes = sorted(s for s in set(symbols) if re.fullmatch(rf"{stem}\d?", s))
+    greek = {"a": "α", "b": "β", "g": "γ", "d": "δ"}[letter]
+    return (
+        ("rule", genes, f"TCR {greek} chain: its constant region{'s' if len(genes) > 1 else ''} {';'.join(genes)}")
+        if genes
+        else None
+    )
