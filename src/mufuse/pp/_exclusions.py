@@ -287,10 +287,10 @@ _PALLADIUM = re.compile(r"^(?:Pd[ ._-]?(?:10[24568]|110)|(?:10[24568]|110)[ ._-]
 # a peptide-MHC or lipid-CD1d complex named by its peptide or lipid: an antibody that binds H-2Kb only with the
 # ovalbumin peptide ("H-2Kb bound to SIINFEKL", clone 25-D1.16), a dextramer of 10x's dCODE panels
 # ("A0201_NLVPMVATV_CMV_pp65"), "α-GalCer:CD1d complex" (clone L363): the peptide decides the signal, no RNA gene does
-_MHC_WORD = re.compile(r"h-?2|hla|mhc|\bi-?[ae]|cd1d|(?<![a-z])[abc]\*?\d{2}:?\d{2}", re.IGNORECASE)
+_MHC_WORD = re.compile(r"h[-.]?2|hla|mhc|\bi[-.]?[ae]|cd1d|(?<![a-z])[abc]\*?\d{2}:?\d{2}", re.IGNORECASE)
 # eight or more amino-acid letters, not only those of a DNA barcode ("HLA-DR-AATAGCGAGCAAGTA" is a barcoded antibody)
 _PEPTIDE = re.compile(r"(?<![A-Za-z])(?![ACGTN]+(?![A-Za-z]))[ACDEFGHIKLMNPQRSTVWY]{8,15}(?![A-Za-z])")
-_BOUND = re.compile(r"bound[ ._-]+to|loaded[ ._-]+with|galcer|[ ._-]complex$", re.IGNORECASE)
+_BOUND = re.compile(r"bound[ ._-]+to|loaded[ ._-]+with|galcer|[ ._-]complex(?:[ ._-]|$)", re.IGNORECASE)
 PEPTIDE_MHC = "peptide-MHC / lipid-CD1d complex (its peptide or lipid decides the signal; no RNA gene measures it)"
 
 

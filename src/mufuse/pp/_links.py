@@ -267,8 +267,10 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
             return None
     elif kind == "synonyms":
         found = _synonyms(parts, genes_present)
-    elif ", " in cleaned:
-        found = _combination([p_.strip() for p_ in cleaned.split(",") if p_.strip()])
+    elif ", " in cleaned:  # "Cytokeratin 5, Cytokeratin 8"; "HLA-DR, DP, DQ" as HLA-DR/DP/DQ
+        tails, comma = combo_parts(cleaned.replace(", ", "/"))
+        listed = [p_.strip() for p_ in cleaned.split(",") if p_.strip()]
+        found = _combination(tails if comma == "combination" else listed)
     found = found or _symbol(strong, cleaned, genes_present)
     if found:
         return found
@@ -281,8 +283,31 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
         _in_curated(weak, cleaned)
         or _symbol(weak, cleaned, genes_present)
         or _cd_designation(weak, cleaned)
+        or _parts_agree(cleaned, genes_present)
         or ambiguous
     )
+
+
+def _parts_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) -> Hit | None:
+    """``IL-33Ra_ST2``, ``Folate_Receptor_b_FR-b``: a name and its alias joined by an export, the parentheses lost.
+
+    Each part of three characters or more is looked up on its own; the name links when two parts or more name the
+    same genes (an ambiguous part agrees when they are among its candidates) and no part names others: one part
+    alone is a guess ("light" of "Ig_light_chain" is TNFSF14's alias LIGHT).
+    """
+    parts = [p_ for p_ in re.split(r"[_]+", cleaned) if len(name_key(p_)) >= 3]
+    if len(parts) < 2:
+        return None
+    hits = [(p_, _lookup(p_, candidates(p_)[1], genes_present)) for p_ in parts]
+    found = [(p_, h) for p_, h in hits if h is not None and h[0] != "ambiguous"]
+    if not found or len({tuple(h[1]) for _, h in found}) != 1:
+        return None
+    # an ambiguous part ("ST2": IL1RL1 or SDCBP2) agrees when the genes found are among its candidates
+    vague = [h for _, h in hits if h is not None and h[0] == "ambiguous"]
+    if any(not set(found[0][1][1]) <= set(h[1]) for h in vague) or len(found) + len(vague) < 2:
+        return None
+    part, (source, genes, why) = found[0]
+    return source, genes, f"'{part}' of '{cleaned}', its other parts agreeing or naming nothing: {why}"
 
 
 def _mgi(cands: list[str], cleaned: str, table: str) -> Hit | None:
@@ -348,7 +373,9 @@ def _mouse_lookup(
     # MGI's synonym names the mouse protein where the human answer's orthologs do not: "CD16" is Fcgr3 (FCGR3A's
     # ortholog is Fcgr4), "MGL1" is Clec10a (the human alias MGL1 is LLGL1); never for a name that is itself an MGI
     # symbol ("CD2" is Cd2, whatever gene lists CD2 as a synonym)
-    synonym = None if _mgi(strong, cleaned, "approved") else _mgi(strong, cleaned, "synonym")
+    # never a short alias in parentheses ("CD49d (α4)": MGI's "alpha4" is Igbp1)
+    named = [c for c in strong if c == cleaned or len(name_key(c)) > 3]
+    synonym = None if _mgi(strong, cleaned, "approved") else _mgi(named, cleaned, "synonym")
 
     # a name MGI gives to several genes ("Sca-1": Ly6a, and Atxn1 of spinocerebellar ataxia 1) is not decided by a
     # human alias that points to one of them: ambiguous, with the genes MGI names
@@ -381,7 +408,7 @@ def _mouse_lookup(
             return None
     human = _lookup(cleaned, scored, None)
     if human is not None and human[0] == "ambiguous" and protein_family(cleaned):  # "LAM": laminins, not Lsamp
-        return "ambiguous", [o for h in human[1] for o in mgi_index().orthologs.get(h, ())] or human[1], human[2]
+        return _mouse_members(human)
     if human is not None and human[0] != "ambiguous":
         found = mouse_view(human)
         if found:
@@ -389,8 +416,16 @@ def _mouse_lookup(
     found = _mgi(strong, cleaned, "synonym") or _in_curated(weak, cleaned, "mouse") or _mgi(weak, cleaned, "approved")
     if found or human is None or human[0] != "ambiguous":
         return found
-    orth = [o for h in human[1] for o in mgi_index().orthologs.get(h, ())]
-    return "ambiguous", list(dict.fromkeys(orth)) or human[1], human[2]
+    return _mouse_members(human)
+
+
+def _mouse_members(human: Hit) -> Hit:
+    """Return an ambiguous human answer in mouse genes: its candidates' orthologs, named in the reason."""
+    orth = list(dict.fromkeys(o for h in human[1] for o in mgi_index().orthologs.get(h, ())))
+    if not orth:
+        return "ambiguous", human[1], human[2]
+    shown = ", ".join(orth[:6]) + (f", ... ({len(orth)} genes)" if len(orth) > 6 else "")
+    return "ambiguous", orth, f"human: {human[2]}; in mouse: {shown}"
 
 
 def _in_rna(gene: str, genes_present: Mapping[str, list[str]]) -> tuple[list[str], str]:
@@ -430,7 +465,8 @@ def _resolve(
         extra = "".join(notes) + (f"; not in the RNA: {';'.join(missing)}" if missing else "")
         row.update(status="linked", genes=";".join(found), reason=f"{why}{extra}")
     else:
-        row.update(status="gene_absent", reason=f"{why}; but none of {';'.join(wanted)} is in the RNA var_names")
+        absent = f"{wanted[0]} is not" if len(wanted) == 1 else f"none of {';'.join(wanted)} is"
+        row.update(status="gene_absent", reason=f"{why}; but {absent} in the RNA var_names")
     return row
 
 

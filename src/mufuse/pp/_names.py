@@ -418,8 +418,8 @@ _LOST_GREEK = re.compile(
 # a receptor chain or type named after its ligand, the chain as a Greek letter or the type as a numeral:
 # "TGF-b Receptor II" = TGFBR2, "IFN-gamma R alpha chain" = IFNGR1, "IL-2 receptor beta" = IL2RB
 _RECEPTOR = re.compile(
-    r"^(?P<stem>[A-Za-z][A-Za-z0-9αβγδ-]*?)[ ._-]*(?:receptor|rec|r)[ ._-]*"
-    r"(?P<sub>iii|ii|i|[1-3]|alpha|beta|gamma|α|β|γ|a|b|g)(?:[ ._-]*chain)?$",
+    r"^(?P<stem>[A-Za-z][A-Za-z0-9αβγδ.-]*?)[ ._-]*(?:receptor|rec|r)[ ._-]*"
+    r"(?P<sub>iii|ii|i|[1-3]|alpha|beta|gamma|α|β|γ|a|b|g)?(?:[ ._-]*chain)?$",
     re.IGNORECASE,
 )
 _CHAIN_NUMBER = {"i": "1", "ii": "2", "iii": "3", "a": "1", "b": "2", "g": "3"}
@@ -430,13 +430,15 @@ def receptor_symbols(cleaned: str) -> list[str]:
     m = _RECEPTOR.match(cleaned)
     if not m:
         return []
-    stem, sub = name_key(m.group("stem")), name_key(m.group("sub")).lower()
+    stem, sub = name_key(m.group("stem")), name_key(m.group("sub") or "").lower()
     approved = hgnc_index().approved
     if len(stem) < 3 or not (stem in approved or f"{stem}1" in approved):  # the stem names a ligand ("PIR-A" none)
         return []
-    spelled = [f"{stem}R{sub.upper()}", f"{stem}R{_CHAIN_NUMBER.get(sub, sub)}"]
-    if sub == "a" and stem in approved and f"{stem}RB" not in approved:
-        spelled.append(f"{stem}R")  # "IL-4Rα", "IL-7Rα": the alpha chain carries the receptor's symbol
+    spelled = [f"{stem}R{sub.upper()}", f"{stem}R{_CHAIN_NUMBER.get(sub, sub)}"] if sub else []
+    if sub in ("a", "") and stem in approved and f"{stem}RB" not in approved:
+        # "IL-4Rα", "IL-21 Receptor": the alpha chain carries the receptor's name; "IL-33Rα" is the alias IL33R
+        found = [approved[k] for k in spelled if k in approved]
+        return list(dict.fromkeys(found or [approved.get(f"{stem}R", f"{stem}R")]))
     return list(dict.fromkeys(approved[k] for k in spelled if k in approved and k != name_key(cleaned)))
 
 
@@ -513,9 +515,14 @@ def lost_letter(name: str) -> bool:
     return bool(_LOST_GREEK.search(name))
 
 
-def _spelled(cleaned: str) -> list[str]:
-    """Return the names a name spells by a rule: a flattened slash, a receptor chain, an Fc receptor, a PKC isozyme."""
-    out = [flat] if (flat := unflatten(cleaned)) else []
+def _spelled(cleaned: str, aliases: list[str]) -> list[str]:
+    """Return the names a name spells by a rule (a slash, receptor chain, Fc receptor, PKC isozyme, alias family).
+
+    ``CD16_32`` → CD16/32, ``TGF-b Receptor II`` → TGFBR2, ``FcγRIII`` → FCGR3A/FCGR3B, ``PKCθ`` → PRKCQ,
+    ``LPAM-1 (Integrin α4β7)`` → ITGA4/ITGB7.
+    """
+    out = [f for a in aliases if (f := _family(a))]
+    out += [flat] if (flat := unflatten(cleaned)) else []
     out += receptor_symbols(cleaned)
     out += [fc] if (fc := fc_receptor(cleaned)) else []
     pkc = re.match(r"^p?pkc[ ._-]?(?P<isoform>[^\W\d_]+)$", cleaned, re.IGNORECASE)
@@ -539,7 +546,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     cands += [(a, True) for a in front]
     cands.append((cleaned, True))
     cands += [(a, True) for a in aliases if a not in front]
-    cands += [(spelled, True) for spelled in _spelled(cleaned)]
+    cands += [(spelled, True) for spelled in _spelled(cleaned, aliases)]
     base = _CLONE_DUP.sub("", cleaned)
     if base != cleaned and re.match(r"^CD\d+[A-Za-z]*$", base):
         # Hao et al. 2021 style clone duplicates: "CD4-1", "CD4-2" are CD4 (panels write CD41 without a dash);
@@ -577,14 +584,14 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         if completed:
             cands.append((completed, False))
     phrase = _phrase_words(cleaned)
-    v_segment = re.search(r"tcr[ ._-]*v", cleaned, re.IGNORECASE)
+    v_segment = re.search(r"tcr[ ._-]*v|\bv[ ._-]?(?:alpha|beta|gamma|delta|[abgdrαβγδ])[ ._-]*\d", cleaned, re.I)
     for span in _spans(cleaned):
         if span in phrase or _before_partner(span, cleaned):
             continue  # "light" of "kappa light chain": a word of a phrase, not a name (LIGHT = TNFSF14)
         if v_segment and name_key(span) == "TCR":
             continue  # "TCR Vβ5.1": one V segment, never the whole receptor
-        if re.match(rf"{re.escape(span)}[ ._-][A-Za-z](?:/|$)", cleaned):
-            continue  # "PIR-A" without its letter is another gene (PIR, pirin): the letter names the member
+        if re.match(rf"{re.escape(span)}[ ._-][A-Za-z](?:[/._-][A-Za-z])*$", cleaned):
+            continue  # "PIR-A", "PIR.A.B" without the letter is another gene (PIR, pirin): the letter names the member
         cands.append((span, False))  # "k", "l" of "IgG1_Rat_k" are dropped below (too short)
     seen: dict[str, bool] = {}
     for c, strong in cands:
@@ -602,8 +609,16 @@ _FLAT_SLASH = re.compile(
 )
 
 
+# two names of one family joined by an export: "Ly-6C_Ly-6G", "H-2Kb.H-2Db", "CD16-CD32" (the second repeats the
+# first's letters before its number)
+_FLAT_PAIR = re.compile(r"^(?P<a>(?P<stem>[A-Za-z]{2,}[-.]?)\d+[A-Za-z]{0,2})[._-](?P<b>(?P=stem)\d+[A-Za-z]{0,2})$")
+
+
 def unflatten(cleaned: str) -> str | None:
     """Return the slash name an export flattened (``CD16_32`` → ``CD16/32``), or ``None`` when it is not one."""
+    pair = _FLAT_PAIR.match(cleaned)
+    if pair:
+        return f"{pair.group('a')}/{pair.group('b')}"
     m = _FLAT_SLASH.match(cleaned)
     if not m or ((m.group("b") or "").upper().startswith("CD") and not CD_DESIGNATION.match(m.group("a"))):
         return None
@@ -634,6 +649,9 @@ def combo_parts(cleaned: str) -> tuple[list[str], str]:
             extended = True
         elif p_.isalpha() and len(p_) <= 3 and len(first) > len(p_):  # CD45RA/RO, HLA-DR/DP
             out.append(first[: -len(p_)] + p_)
+            extended = True
+        elif re.fullmatch(r"[A-Za-z]{1,2}\d", p_) and re.search(rf"[A-Za-z]{{{len(p_) - 1}}}\d$", first):
+            out.append(first[: -len(p_)] + p_)  # KIR2DL1/S1/S3, KIR2DL2/L3: the letters and number that differ
             extended = True
         else:
             out.append(p_)

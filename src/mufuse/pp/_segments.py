@@ -15,11 +15,11 @@ from .._genes import hgnc_index, mgi_index
 
 # "TCR Vβ8.1, 8.2", "TCR_Vb8.1_8.2", "TCRVr3" (γ written r), "TCR Vgamma1.1/Cr4" (with the constant region it joins)
 _CHAIN = r"(?:alpha|beta|gamma|delta|[abgdrαβγδ])"
-_NUMBER = r"\d{1,2}(?:\.\d)?"
+_NUMBER = r"\d{1,2}(?:\.\d|[ab](?![a-z]))?"
 _TCR_V = re.compile(
-    rf"^(?:tcr|tr)[ ._-]*v[ ._-]?(?P<chain>{_CHAIN})[ ._-]*"
+    rf"^(?:(?:tcr|tr)[ ._-]*)?v[ ._-]?(?P<chain>{_CHAIN})[ ._-]*"
     rf"(?P<numbers>{_NUMBER}(?:[ ._,/&+-]+(?:(?:tcr|tr)?[ ._-]*v[ ._-]?{_CHAIN}[ ._-]*)?{_NUMBER})*)"
-    r"(?:[ ._/-]*c(?:r|g|γ|gamma)[ ._-]*\d)?$",
+    r"(?:[ ._/-]*c(?:r|g|γ|gamma)[ ._-]*\d)?(?:[ ._-]*tcr)?$",  # "Vβ8 TCR": the segment before the word
     re.IGNORECASE,
 )
 _CHAINS = {"a": "a", "alpha": "a", "α": "a", "b": "b", "beta": "b", "β": "b"}
@@ -47,6 +47,7 @@ def _beta_segments() -> dict[str, str]:
 def _beta(number: str) -> list[str]:
     """Return the genes of one V beta number: itself, or every member of a family (``Vβ8`` → 8.1, 8.2, 8.3)."""
     table = _beta_segments()
+    number = number if number in table else number.rstrip("ab")  # "Vβ10b", "Vβ17a": alleles of Vβ10, Vβ17
     if number in table:
         return [table[number]]
     return [] if "." in number else [table[k] for k in sorted(table) if k.startswith(number + ".")]
@@ -59,7 +60,7 @@ def _gamma(number: str) -> tuple[list[str], str]:
     if garman and heilig and garman != heilig:
         return [], (
             f"Vγ{number} is {garman} in Garman et al.'s numbering (vendors' clones) and {heilig} in Heilig & "
-            "Tonegawa's (MGI, IMGT, many papers)"
+            f"Tonegawa's (MGI, IMGT, many papers): for a vendor's clone the gene is {garman}"
         )
     if not (garman or heilig):
         return [], f"no mouse V gamma gene is numbered {number}"
@@ -77,8 +78,8 @@ def tcr_v_mouse(cleaned: str) -> tuple[str, list[str], str] | None:
     (['Trbv13-3', 'Trbv13-2'], ['Trgv1'])
     """
     m = _TCR_V.match(cleaned)
-    if not m:
-        return None
+    if not m or not (re.search("tcr|^tr", cleaned, re.I) or len(m.group("chain")) > 1 or m.group("chain") in "αβγδ"):
+        return None  # "Va2" alone may be anything; "TCR Va2", "Vα2", "Vbeta8" are V segments
     chain = _CHAINS[m.group("chain").lower()]
     numbers = re.findall(_NUMBER, m.group("numbers"))
     if chain not in "bg":
