@@ -245,6 +245,8 @@ def test_names_found_by_the_trials():
         "TCR Vβ10b": "Trbv4",  # a vendor's allele letter after the Arden number
         "IL-33Ra_ST2_TotalA": "Il1rl1",  # a name and its alias joined by an export, both naming Il1rl1
         "LPAM-1 (Integrin α4β7)": "Itga4;Itgb7",
+        "Folate.Receptor.b..FR.b..CTCAGATGCCCTTTA": "Folr2",  # R's make.names writes parentheses as dots
+        "CD1d..CD1.1..Ly.38..CAACTTGGCCGAATC": "Cd1d1",
     }
     _assert_links(_links(list(mouse), "mouse"), mouse)
     human = {

@@ -61,6 +61,8 @@ def _strip_metal(s: str) -> str:
 _CYCLE = re.compile(r"[:|][ ]*cyc.*$|[ ._-]+cyc[ ._-]*\d+.*$", re.IGNORECASE)
 _PAREN = re.compile(r"^(?P<main>[^()]*?)\s*\((?P<alias>[^()]+)\)\s*$")
 _CLONE_DUP = re.compile(r"[._-]\d$")
+# parentheses as R's make.names writes them: "CD274..B7.H1..PD.L1." for "CD274 (B7-H1, PD-L1)"
+_R_PAREN = re.compile(r"^(?P<main>[^\s_/()]+?)\.\.(?P<alias>[^\s_/().][^\s_/()]*?)\.{0,2}$")
 
 
 _BARCODE = re.compile(r"[ ._-]+[ACGTN]{8,}$")
@@ -151,6 +153,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     for _ in range(3):
         s = _strip_metal(s)
         s = _METAL_PREFIX.sub("", s) if name_key(_METAL_PREFIX.sub("", s)) else s
+    s = _R_PAREN.sub(r"\g<main> (\g<alias>)", s)  # R's make.names: "Folate.Receptor.b..FR.b." is "... (FR.b)"
     m = _PAREN.match(s) or _PAREN.match(_SUFFIX.sub("", s))  # "Folate_Receptor_b_(FR-b)_TotalA"
     if m and m.group("main"):
         s = m.group("main")
