@@ -29,8 +29,11 @@ _GREEK_LATIN = {
     "α": "A", "β": "B", "γ": "G", "δ": "D", "ε": "E", "ζ": "Z", "η": "H", "θ": "Q", "ι": "I", "κ": "K", "λ": "L",
     "μ": "M", "ν": "N", "ξ": "X", "ο": "O", "π": "P", "ρ": "R", "σ": "S", "ς": "S", "τ": "T", "υ": "U", "φ": "F",
     "χ": "C", "ψ": "Y", "ω": "W", "ϑ": "Q", "ϕ": "F", "µ": "M",
+    "ß": "B", "ɣ": "G", "ɑ": "A", "к": "K",  # look-alikes typed for β, γ, α, κ (sharp s, Latin gamma, Cyrillic)
 }  # fmt: skip
-_GREEK = str.maketrans({**_GREEK_LATIN, **{k.upper(): v for k, v in _GREEK_LATIN.items() if k.upper() != k}})
+_GREEK = str.maketrans(
+    {**_GREEK_LATIN, **{k.upper(): v for k, v in _GREEK_LATIN.items() if len(k.upper()) == 1 and k.upper() != k}}
+)
 # written-out letters long enough not to stand inside other words ("ETA" is in "METALLOTHIONEIN", "MU" in "MUC1")
 _GREEK_WORDS = re.compile(r"ALPHA|BETA|GAMMA|DELTA|EPSILON|KAPPA|LAMBDA|ZETA|THETA|IOTA|OMEGA")
 _GREEK_WORD_LATIN = {"THETA": "Q", "OMEGA": "W"}

@@ -266,3 +266,27 @@ def test_mouse_reasons_name_mouse_genes_and_the_override_that_applies():
     assert "in mouse: Mmp" in links.loc["MMP", "reason"], links.loc["MMP", "reason"]
     assert "for a vendor's clone the gene is Trgv5" in links.loc["TCR Vγ3", "reason"]
     assert "but Ly76 is not in the RNA" in links.loc["TER-119", "reason"]
+
+
+def test_names_found_by_the_second_trial():
+    human = {
+        "TNF-β": "LTA",  # a Greek letter after a symbol is dropped for alpha only: TNF-β is lymphotoxin alpha
+        "TNFα": "TNF",
+        "IFN-ɣ": "IFNG",  # look-alike letters: Latin gamma, German sharp s, Cyrillic ka
+        "IL-2Rß": "IL2RB",
+        "α4β7": "ITGA4;ITGB7",  # a bare integrin pair
+        "αLβ2": "ITGAL;ITGB2",  # never the alias of afamin
+        "Syk/Zap70": "SYK;ZAP70",  # two proteins, not synonyms
+        "CK7/CK20": "KRT7;KRT20",
+        "TCF1/TCF7": "TCF7",  # a previous symbol beside the approved one: one protein
+        "TCR Cβ": "TRBC1;TRBC2",
+        "AE1/AE3": "KRT8;KRT18;KRT19",  # the pan-keratin clone pair, never the anion exchangers
+        "p38 MAPK": "MAPK14",
+        "IL-2R_": "",  # the lost letter: alpha, beta or gamma
+        "IL-1?": "",
+        "PDGFR_": "",
+        "STAT": "",  # a family, never SOAT1 (HGNC's previous symbol STAT)
+    }
+    links = _links(list(human))
+    _assert_links(links, human)
+    assert "replaced a Greek letter" in links.loc["IL-2R_", "reason"]

@@ -166,6 +166,9 @@ def _clean(name: str) -> tuple[str, list[str]]:
         for alias in names:  # "CD270 (HVEM, TR2)": a list of other names, none more specific than the rest
             first = name_key(alias) in approved and not main_is_symbol and len(names) == 1
             aliases.insert(0, alias) if first else aliases.append(alias)
+    # a trailing "_" or "?" after the name is a letter the export lost ("IL-2R_", "CD3_"): kept for lost_letter
+    raw = str(name).strip()
+    lost_tail = raw.count("_") + raw.count("?") == 1 and re.search(r"[A-Za-z0-9][_?]$", raw) is not None
     for _ in range(4):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
         before = s
         s = _PREFIX.sub("", s)
@@ -174,6 +177,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
         s = s.strip(" ._-")
         if s == before:
             break
+    s = s + str(name).strip()[-1] if lost_tail and s and s[-1] not in "_?" else s
     return s or str(name).strip(), aliases
 
 
@@ -187,7 +191,7 @@ _PHOSPHO = re.compile(
 # c- names of proto-oncogene products ("cJUN", "cMYC"). A lower-case "p" before capitals reads as phospho first
 # ("pERK", "p-ERK" are phospho-ERK on imaging panels, not PERK/EIF2AK3); the other forms are tried after the whole name.
 # a symbol with its protein's Greek letter written out ("FAPalpha", "TNF-alpha"); "CD3epsilon" is CD3E by its key
-_GREEK_TAIL = re.compile(r"^(?P<sym>[A-Za-z0-9]+?)[ ._-]?(?:alpha|beta|gamma|delta|α|β|γ|δ)$", re.I)
+_GREEK_TAIL = re.compile(r"^(?P<sym>[A-Za-z0-9]+?)[ ._-]?(?:alpha|α)$", re.I)  # "TNF-β" is LTA: alpha only
 _PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][A-Za-z0-9/-]+)$")
 _MODIFIED = re.compile(
     r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9 -]+)$|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?)$"
@@ -273,7 +277,8 @@ _CYCLIN = re.compile(r"^cyc(?:lin)?[ ._-]?(?P<x>[A-Ka-k])(?P<n>\d?)$", re.I)
 _INTEGRIN_CHAIN = r"(?:alpha|α|a|beta|β|b)[ ._-]*(?:\d{1,2}|iib|[vlmxde](?![a-z]))"
 _INTEGRIN = re.compile(
     rf"^(?:integrin|itg)[ ._-]*(?P<c1>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})$|"
-    rf"^(?P<c2>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})[ ._-]*integrin$",
+    rf"^(?P<c2>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})[ ._-]*integrin$|"
+    r"^(?P<c3>(?:alpha|α|a)[ ._-]*(?:\d{1,2}|iib|[vlmxde])[ ._-]*(?:beta|β|b)[ ._-]*\d)$",
     re.I,
 )
 
@@ -302,7 +307,8 @@ def _family(cleaned: str) -> str | None:
         return symbol if symbol in approved else f"{symbol}1" if f"{symbol}1" in approved else None
     m = _INTEGRIN.match(cleaned)
     if m:  # one chain: its symbol; a heterodimer: both, as a slash name of two genes ("ITGA4/ITGB7")
-        chains = re.findall(r"(alpha|α|a|beta|β|b)[ ._-]*(\d{1,2}|iib|[vlmxde])", m.group("c1") or m.group("c2"), re.I)
+        named = m.group("c1") or m.group("c2") or m.group("c3")
+        chains = re.findall(r"(alpha|α|a|beta|β|b)[ ._-]*(\d{1,2}|iib|[vlmxde])", named, re.I)
         symbols = [
             f"ITG{'B' if c.lower() in ('beta', 'β', 'b') else 'A'}{n.upper().replace('IIB', '2B')}" for c, n in chains
         ]
@@ -413,6 +419,7 @@ def _before_partner(span: str, cleaned: str) -> bool:
 # letter named the chain, so no rule may guess it; only a curated row for that exact name links it
 _LOST_GREEK = re.compile(
     r"tcr[ _]*v[_?](?=\d)|\btcr[ ]*[_?](?=[ /]|$)|(?<=fc)[_?](?=r)|(?<=[a-z0-9]r)[_?](?=$|[\s/;,)])|"
+    r"(?<=[a-z0-9])\?|^[^_]*[a-z0-9]_$|"
     r"\b(?:ifn|tnf|tgf|ror|ppar)-[_?]",
     re.IGNORECASE,
 )
@@ -462,6 +469,8 @@ _FAMILY_WORDS = tuple(
         ("caspases?", "caspase", r"CASP\d+"),
         ("cathepsins?", "cathepsin", r"CTS[A-Z]"),
         ("pkc", "protein kinase C", r"PRKC[ABDEGHIQZ]"),
+        ("stats?", "STAT", r"STAT[1-6][AB]?"),
+        ("syndecans?", "syndecan", r"SDC[1-4]"),
     )
 )
 # Fc receptors by the class of antibody they bind and their type, the Greek letter in any spelling: "FcγRIII" =
@@ -663,7 +672,7 @@ def combo_parts(cleaned: str) -> tuple[list[str], str]:
     # "CD16/CD32", "CD21/CD35": two CD designations are two antigens (a multi-target clone), never synonyms; so are
     # two approved symbols ("ITGA4/ITGB7", "CDH1/CDH3")
     approved = hgnc_index().approved
-    two = all(CD_DESIGNATION.match(p_) or approved.get(name_key(p_)) == p_ for p_ in out)
+    two = all(CD_DESIGNATION.match(p_) or name_key(p_) in approved or _KERATIN.match(p_) for p_ in out)
     distinct = two and len({name_key(p_) for p_ in out}) == len(out)
     return out, ("combination" if extended or distinct else "synonyms")
 

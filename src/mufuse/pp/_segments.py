@@ -104,7 +104,7 @@ def tcr_v_mouse(cleaned: str) -> tuple[str, list[str], str] | None:
     )
 
 
-_TCR_CHAIN = re.compile(rf"^tcr[ ._-]*(?P<chain>{_CHAIN})(?:[ ._-]*chain)?$", re.IGNORECASE)
+_TCR_CHAIN = re.compile(rf"^tcr[ ._-]*(?:c[ ._-]?)?(?P<chain>{_CHAIN})\d?(?:[ ._-]*chain)?$", re.IGNORECASE)
 
 
 def tcr_chain(cleaned: str, species: str = "human") -> tuple[str, list[str], str] | None:
