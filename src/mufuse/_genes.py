@@ -303,6 +303,38 @@ def mgi_index() -> Mgi:
     )
 
 
+@dataclass(frozen=True)
+class Family:
+    """A FamPlex protein family or complex: its identifier, kind and HGNC member genes."""
+
+    entity: str  # FamPlex identifier ("AKT", "p14_3_3")
+    kind: str  # "family" (paralogs) or "complex" (subunits)
+    members: tuple[str, ...]  # approved HGNC symbols
+
+
+@lru_cache(maxsize=1)
+def famplex_index() -> dict[str, tuple[Family, ...]]:
+    """Load the FamPlex index shipped with mufuse: names of protein families and complexes, keyed by :func:`name_key`.
+
+    Built by ``scripts/build_famplex_index.py`` from FamPlex (Bachman, Gyori & Sorger 2018, *BMC Bioinformatics*
+    19:248; CC0): the names papers and antibody vendors give a family (``Akt``, ``JNK``, ``14-3-3``) with the HGNC
+    genes it covers, where HGNC gives such a name to one member only (``Akt`` is an alias of AKT1).
+
+    Examples
+    --------
+    >>> from mufuse._genes import famplex_index
+    >>> famplex_index()["AKT"][0].members
+    ('AKT1', 'AKT2', 'AKT3')
+    """
+    out: dict[str, dict[str, Family]] = {}
+    with resources.files("mufuse.data").joinpath("famplex_index.tsv.gz").open("rb") as raw:
+        lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
+    for line in [ln for ln in lines if not ln.startswith("#")][1:]:
+        text, entity, kind, members = line.split("\t")
+        out.setdefault(name_key(text), {})[entity] = Family(entity, kind, tuple(members.split("|")))
+    return {k: tuple(v.values()) for k, v in out.items() if k}
+
+
 def detect_species(symbols: Iterable[str]) -> str:
     """Tell mouse from human gene symbols by their case: MGI writes ``Cd3e``, HGNC ``CD3E``.
 

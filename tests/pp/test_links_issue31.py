@@ -290,3 +290,53 @@ def test_names_found_by_the_second_trial():
     links = _links(list(human))
     _assert_links(links, human)
     assert "replaced a Greek letter" in links.loc["IL-2R_", "reason"]
+
+
+# --- families HGNC gives to one member: a "pan" antibody binds them all (FamPlex, Bachman et al. 2018) -------------
+PAN_FORMS = ("pan-{x}", "pan{x}", "Pan {x}", "{x} (pan)", "{x}_pan", "{x}-pan", "PAN-{x}")
+PAN_CASES = [  # (the family's name, human members, mouse members)
+    ("Akt", "AKT1;AKT2;AKT3", "Akt1;Akt2;Akt3"),
+    ("JNK", "MAPK8;MAPK9;MAPK10", "Mapk8;Mapk9;Mapk10"),
+    ("14-3-3", "SFN;YWHAB;YWHAE;YWHAG;YWHAH;YWHAQ;YWHAZ", "Sfn;Ywhab;Ywhae;Ywhag;Ywhah;Ywhaq;Ywhaz"),
+    ("STAT5", "STAT5A;STAT5B", "Stat5a;Stat5b"),
+    ("AMPK", "PRKAA1;PRKAA2", "Prkaa1;Prkaa2"),
+    ("SMAD2/3", "SMAD2;SMAD3", "Smad2;Smad3"),
+]
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_pan_family_names_link_to_every_member(species):
+    """``Akt`` is an HGNC alias of AKT1 alone; a pan antibody, or an Akt antibody, binds AKT1-3: never one member."""
+    names = {}
+    for family, human, mouse in PAN_CASES:
+        want = sorted((human if species == "human" else mouse).split(";"))
+        for form in ("{x}", "p{x}", "phospho-{x}", *PAN_FORMS):
+            names[form.format(x=family)] = want
+    links = _links(list(names), species)
+    wrong = {
+        n: (links.loc[n, "status"], links.loc[n, "genes"])
+        for n, want in names.items()
+        if links.loc[n, "status"] != "linked" or sorted(links.loc[n, "genes"].split(";")) != want
+    }
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_family_names_hgnc_does_not_know_list_the_members_and_link_none(species):
+    """``HSP70`` names 16 HSPA genes (FamPlex); ``pan-Tubulin`` and ``pan-PKC`` too many to sum: no guess, a reason."""
+    names = ["HSP70", "Hsp70", "pan-HSP70", "pan-Tubulin", "pan-PKC", "PKC (pan)", "pan-Cadherin"]
+    links = _links(names, species)
+    assert (links["status"] == "ambiguous").all(), links[["status", "genes"]]
+    assert links.loc["HSP70", "reason"].count("HSPA") >= 6 or links.loc["HSP70", "reason"].count("Hspa") >= 1
+
+
+def test_family_names_an_antibody_uses_for_one_member_keep_that_member():
+    """Measured on the answer keys: ``PARP``, ``TGFB``, ``PKM2``, ``VEGF`` name one protein in panels (cleaved PARP is
+    PARP1's, TGF-beta TGF-beta1's); FamPlex lists their families, but only a "pan" mark makes a family of them."""
+    links = _links(["PARP", "cleaved PARP", "TGFB", "PKM2", "VEGF", "pan-TGFB"])
+    assert links.loc["PARP", "genes"] == links.loc["cleaved PARP", "genes"] == "PARP1"
+    assert links.loc["TGFB", "genes"] == "TGFB1"
+    assert links.loc["PKM2", "genes"] == "PKM"
+    assert links.loc["VEGF", "genes"] == "VEGFA"
+    assert sorted(links.loc["pan-TGFB", "genes"].split(";")) == ["TGFB1", "TGFB2", "TGFB3"]
+    assert "FamPlex" in links.loc["pan-TGFB", "reason"]

@@ -24,6 +24,7 @@ from .._genes import (
     curated_index,
     decorations,
     detect_species,
+    famplex_index,
     gene_rows,
     gene_symbols,
     hgnc_index,
@@ -143,6 +144,43 @@ def _family_word(cleaned: str) -> Hit | None:
     return "ambiguous", members, f"'{cleaned}' names the {name} family ({shown}), not one gene"
 
 
+PAN_MEMBERS = 8  # a "pan" name of a family with more members than this links to none of them (``ambiguous``)
+# "pan-Akt", "panAKT", "Akt (pan)", "Akt_pan": the vendor's mark of an antibody that binds every family member
+_PAN = re.compile(r"^(?:[Pp]an|PAN)(?:[-_ .]+|(?=[A-Z0-9]))(?P<a>.+)$|^(?P<b>.+?)[-_ .]*\(?(?:pan|Pan|PAN)\)?$")
+
+
+def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
+    """``pan-Akt``, ``HSP70``: a protein family's name (FamPlex) that no HGNC symbol or alias names.
+
+    FamPlex (Bachman, Gyori & Sorger 2018) lists the genes a family's name covers. A name marked "pan" by its
+    vendor (``pan-Akt``, ``Akt (pan)``) binds every member: it links to all of them, up to ``PAN_MEMBERS``. A family
+    name HGNC does not know (``HSP70``) is ``ambiguous``, its members listed: antibodies called by a family's name
+    are often specific to one member (``PARP`` is PARP1's, ``TGFB`` TGF-β1's), so no member is guessed. A name HGNC
+    gives to one gene keeps that gene unless a curated row says otherwise (``Akt`` = AKT1-3, ``STAT5`` = A and B).
+    """
+    hgnc = hgnc_index()
+    pan = _PAN.match(cleaned)
+    stem = (pan.group("a") or pan.group("b")) if pan else None
+    if stem is None and any(name_key(c) == "PAN" for c in cands):  # "Akt (pan)", its parentheses read as an alias
+        stem = next((c for c in cands if name_key(c) != "PAN"), None)
+    if stem and _in_curated([stem], cleaned):  # "pan-AMPK": the curated row says which subunits (alpha1/2)
+        return _in_curated([stem], cleaned)
+    for cand in ([stem] if stem else []) + cands:
+        k = name_key(cand)
+        families = famplex_index().get(k, ())
+        if len(families) != 1 or len(k) < 3:
+            continue
+        fam = families[0]
+        if cand != stem and (k in hgnc.approved or hgnc.previous.get(k) or hgnc.alias.get(k)):
+            continue
+        shown = ", ".join(fam.members[:6]) + (f", ... ({len(fam.members)} genes)" if len(fam.members) > 6 else "")
+        what = f"'{cand}' names the {fam.kind} {fam.entity} in FamPlex ({shown})"
+        if cand == stem and fam.kind == "family" and len(fam.members) <= PAN_MEMBERS:
+            return "rule", list(fam.members), f"{what}; '{cleaned}' is a pan antibody: linked to every member"
+        return "ambiguous", list(fam.members), f"{what}, not one gene"
+    return None
+
+
 def _cd_family(cands: list[str], cleaned: str) -> Hit | None:
     """Link a CD number named without its letter to all of its two or three lettered designations.
 
@@ -257,8 +295,9 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     found = tcr_chain(cleaned) or _family_word(cleaned)
     if found:
         return found
-    if found:
-        return found
+    pan = _pan_family(strong, cleaned)  # 'pan-Akt' is AKT1-3, not HGNC's alias of AKT1; 'SMAD2/3_pan' no slash name
+    if pan and pan[0] != "ambiguous":
+        return pan
     # a slash name, also one a spelling rule wrote ("HLA-DRDPDQ" → HLA-DR/DP/DQ); a comma list of several names
     parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
     if kind == "combination":
@@ -275,6 +314,7 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     if found:
         return found
     found, ambiguous = _hgnc_tables(strong, cleaned)
+    ambiguous = ambiguous or pan
     found = found or _symbol_family(strong, cleaned)  # after HGNC's aliases: PSMA is FOLH1, not PSMA1
     found = found or _cd_family(strong, cleaned) or _joined(cleaned, genes_present)
     if found:

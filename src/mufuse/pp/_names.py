@@ -192,9 +192,10 @@ _PHOSPHO = re.compile(
 # ("pERK", "p-ERK" are phospho-ERK on imaging panels, not PERK/EIF2AK3); the other forms are tried after the whole name.
 # a symbol with its protein's Greek letter written out ("FAPalpha", "TNF-alpha"); "CD3epsilon" is CD3E by its key
 _GREEK_TAIL = re.compile(r"^(?P<sym>[A-Za-z0-9]+?)[ ._-]?(?:alpha|α)$", re.I)  # "TNF-β" is LTA: alpha only
-_PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][A-Za-z0-9/-]+)$")
+# "p4E-BP1", "p14-3-3": a name that starts with a digit; "p53", "p21" are names themselves (digits only)
+_PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][A-Za-z0-9/-]+|\d+[A-Za-z-][A-Za-z0-9/-]*)$")
 _MODIFIED = re.compile(
-    r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z][A-Za-z0-9 -]+)$|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?)$"
+    r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z0-9][A-Za-z0-9 -]+)$|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?)$"
     r"|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]p$",
     re.IGNORECASE,
 )
