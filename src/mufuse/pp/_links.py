@@ -418,12 +418,13 @@ def _mouse_lookup(
     synonym = None if _mgi(strong, cleaned, "approved") else _mgi(named, cleaned, "synonym")
 
     # a name MGI gives to several genes ("Sca-1": Ly6a, and Atxn1 of spinocerebellar ataxia 1) is not decided by a
-    # human alias that points to one of them: ambiguous, with the genes MGI names
+    # human alias, whether it points to one of them or elsewhere ("NK1": MGI's Klrb1c, Hgf, Tac1; HGNC's CD160):
+    # ambiguous, with the genes MGI names
     shared = [] if synonym else list(dict.fromkeys(g for c in strong for g in mgi_index().synonym.get(name_key(c), ())))
 
     def mouse_view(hit: Hit | None) -> Hit | None:
         found = _to_mouse(hit, strong) if hit else None
-        if found and hit and hit[0] == "hgnc" and len(shared) > 1 and set(found[1]) <= set(shared):
+        if found and hit and hit[0] == "hgnc" and len(shared) > 1:
             return "ambiguous", shared, f"'{cleaned}' is an MGI synonym of several genes ({', '.join(shared)})"
         return synonym if found and synonym and not set(synonym[1]) & set(found[1]) else found
 

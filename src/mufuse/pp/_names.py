@@ -26,6 +26,8 @@ _SUFFIX = re.compile(
     r"pabo|cite|human|hu|mouse|ms))$",
     re.IGNORECASE,
 )
+# where the antibody stained, after the name: "CTLA4-i", "FoxP3_ic" (lower case only: "HLA-I" keeps its I)
+_STAIN_SITE = re.compile(r"(?<=[A-Za-z0-9])[ ._-](?:i|ic|intracellular|surface)$")
 # metal/isotope tags of mass cytometry and MIBI (``Ki67_Er168``, ``CD8(Gd155Di)``, ``CD20_161Dy``): a separator,
 # an element symbol spelt with its case, a mass; never the digits of a CD number
 ELEMENTS = (
@@ -141,6 +143,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     if " - " in s:  # "CD8 - cytotoxic T cells"
         s = s.split(" - ", 1)[0]
     s = _BARCODE.sub("", s)  # "CD127-GGCACCCATGTCTTT"
+    s = re.sub(r"^X(?=\d)", "", s) if "." in s or re.match(r"^X\d+[A-Z]", s) else s  # R's make.names: "X4.1BB"
     s = _FLUOROPHORE.sub("", s) or s  # "Nestin-AF488"
     s = _ROUND_PREFIX.sub("", s) or s  # "R3.0.4_CY7_TTF1"
     aliases: list[str] = []
@@ -169,6 +172,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     # a trailing "_" or "?" after the name is a letter the export lost ("IL-2R_", "CD3_"): kept for lost_letter
     raw = str(name).strip()
     lost_tail = raw.count("_") + raw.count("?") == 1 and re.search(r"[A-Za-z0-9][_?]$", raw) is not None
+    s = _STAIN_SITE.sub("", s) or s  # "CTLA4-i": stained inside the cell (mass cytometry panels)
     for _ in range(4):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
         before = s
         s = _PREFIX.sub("", s)
@@ -532,7 +536,7 @@ def _spelled(cleaned: str, aliases: list[str]) -> list[str]:
     """Return the names a name spells by a rule (a slash, receptor chain, Fc receptor, PKC isozyme, alias family).
 
     ``CD16_32`` → CD16/32, ``TGF-b Receptor II`` → TGFBR2, ``FcγRIII`` → FCGR3A/FCGR3B, ``PKCθ`` → PRKCQ,
-    ``LPAM-1 (Integrin α4β7)`` → ITGA4/ITGB7.
+    ``LPAM-1 (Integrin α4β7)`` → ITGA4/ITGB7, ``SigF`` → Siglec-F.
     """
     out = [f for a in aliases if (f := _family(a))]
     out += [flat] if (flat := unflatten(cleaned)) else []
@@ -541,6 +545,8 @@ def _spelled(cleaned: str, aliases: list[str]) -> list[str]:
     pkc = re.match(r"^p?pkc[ ._-]?(?P<isoform>[^\W\d_]+)$", cleaned, re.IGNORECASE)
     if pkc and len(name_key(pkc.group("isoform"))) == 1:  # "PKCθ", "PKC-theta", "PKCq": the isozyme PRKCQ
         out.append(f"PRKC{name_key(pkc.group('isoform'))}")
+    sig = re.match(r"^Sig[ ._-]?(?P<x>[A-Z]|\d{1,2})$", cleaned)  # "SigF", "Sig-H", "Sig1": Siglec-F, -H, -1
+    out += [f"Siglec-{sig.group('x')}"] if sig else []
     return out
 
 
@@ -627,8 +633,16 @@ _FLAT_SLASH = re.compile(
 _FLAT_PAIR = re.compile(r"^(?P<a>(?P<stem>[A-Za-z]{2,}[-.]?)\d+[A-Za-z]{0,2})[._-](?P<b>(?P=stem)\d+[A-Za-z]{0,2})$")
 
 
+# the slash lost with its separator: "CD2135", "CD1632" (punctuation stripped) are CD21/35, CD16/32; no CD number has
+# four digits, so two of two digits are read
+_FLAT_CD = re.compile(r"^CD(?P<a>\d{2})(?P<b>\d{2})$", re.IGNORECASE)
+
+
 def unflatten(cleaned: str) -> str | None:
     """Return the slash name an export flattened (``CD16_32`` → ``CD16/32``), or ``None`` when it is not one."""
+    four = _FLAT_CD.match(cleaned)
+    if four:
+        return f"CD{four.group('a')}/{four.group('b')}"
     pair = _FLAT_PAIR.match(cleaned)
     if pair:
         return f"{pair.group('a')}/{pair.group('b')}"

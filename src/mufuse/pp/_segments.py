@@ -70,7 +70,8 @@ def _gamma(number: str) -> tuple[list[str], str]:
 def tcr_v_mouse(cleaned: str) -> tuple[str, list[str], str] | None:
     """Link a mouse TCR V-segment name: ``("rule", genes, why)``, ``("ambiguous", candidates, why)`` or ``None``.
 
-    Several numbers name several segments (``Vβ8.1, 8.2``: clone MR5-2 binds both): all of them link, or none.
+    Several numbers name several segments (``Vβ8.1, 8.2``: clone MR5-2 binds both): all of them link, or none. A
+    family's number alone (``Vβ8``) is ``ambiguous``: its clones bind different members.
 
     Examples
     --------
@@ -88,6 +89,15 @@ def tcr_v_mouse(cleaned: str) -> tuple[str, list[str], str] | None:
     labels: list[str] = []
     for number in numbers:
         found, why = (_beta(number), "Arden's numbering, MGI synonym Tcrb-V") if chain == "b" else _gamma(number)
+        if chain == "b" and len(found) > 1:  # "Vβ8": clones bind different members (KJ16 8.1 and 8.2; F23.1 all three)
+            return (
+                "ambiguous",
+                found,
+                (
+                    f"Vβ{number} names a family of segments ({', '.join(found)}); which of them the antibody binds "
+                    "depends on its clone"
+                ),
+            )
         if not found:
             candidates = sorted({g for n in numbers for g in (*_GARMAN.get(n, "").split(";"), _HEILIG.get(n)) if g})
             return ("ambiguous", candidates, why) if chain == "g" and candidates else None
