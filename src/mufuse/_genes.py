@@ -240,8 +240,10 @@ def hgnc_index() -> Hgnc:
         # mucin 1), without the number of a gene that has no second ("fibronectin 1" is fibronectin)
         for head in {name.split(",")[0].strip(), re.sub(r"(?<=\D) 1$", "", name)} - {name}:
             heads.setdefault(name_key(head), []).append(sym)
-        if re.search(r"(?<=\D) [2-9]$", name):  # "myosin light chain 2": "myosin light chain" names a family
-            heads.setdefault(name_key(name[:-2]), []).append(sym)
+        # "myosin light chain 2", "tubulin alpha 1a": "myosin light chain", "tubulin alpha" name a family
+        numbered = re.search(r"(?<=\D) (?:[2-9]|\d{1,2}[A-Za-z])$", name)
+        if numbered:
+            heads.setdefault(name_key(name[: numbered.start()]), []).append(sym)
 
     def uniq(d: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
         return {k: tuple(dict.fromkeys(v)) for k, v in d.items()}

@@ -401,3 +401,84 @@ def test_a_mouse_name_mgi_gives_other_genes_is_not_read_through_a_human_alias():
     links = _links(["NK1", "NK1.1", "NK-1.1"], "mouse")
     assert links.loc["NK1", "status"] == "ambiguous" and "Klrb1c" in links.loc["NK1", "reason"]
     assert links.loc["NK1.1", "genes"] == links.loc["NK-1.1", "genes"] == "Klrb1c"
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_flattened_lists_of_lettered_members_link_every_member(species):
+    """``KIR3DL1_S1`` is KIR3DL1/S1 and ``SMAD2_3`` SMAD2/3 when both members are approved symbols; ``CD158a,h`` is
+    CD158a/h. A clone duplicate (``CD4_2``) is never a second gene."""
+    human = {
+        "KIR3DL1_S1": "KIR3DL1;KIR3DS1",
+        "KIR2DL2_L3": "KIR2DL2;KIR2DL3",
+        "SMAD2_3": "SMAD2;SMAD3",
+        "pSMAD2_3": "SMAD2;SMAD3",
+        "SMAD1_5": "SMAD1;SMAD5",
+        "CD158a,h": "KIR2DL1;KIR2DS1",
+        "CD4_2": "CD4",
+    }
+    mouse = {"SMAD2_3": "Smad2;Smad3", "pSMAD2_3": "Smad2;Smad3", "SMAD1_5": "Smad1;Smad5", "CD4_2": "Cd4"}
+    expected = human if species == "human" else mouse
+    _assert_links(_links(list(expected), species), expected)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_peptide_mhc_short_labels_link_to_nothing(species):
+    """A typed allele and its peptide's or lipid's label (``HLA-A2-NLV``, ``H2Db-GP33``, ``CD1d-PBS57``) is a complex
+    no gene measures; the allele alone, a dye or a clone after it is still the MHC antibody."""
+    complexes = [
+        "HLA-A2-NLV",
+        "HLA-A*02:01 GIL",
+        "HLA-A2-CMV",
+        "H2Db-GP33",
+        "H-2Db-NP366",
+        "H-2Kb_OVA",
+        "CD1d-PBS57",
+        "CD1d-PBS-57",
+        "MR1-5-OP-RU",
+    ]
+    antibodies = ["HLA-A2", "HLA-A2-APC", "HLA-A2 BV421", "HLA-A2 (BB7.2)", "HLA-ABC", "H-2Kb", "CD1d"]
+    for name in complexes:
+        assert excluded(name) == PEPTIDE_MHC, name
+    for name in antibodies:
+        assert excluded(name) is None, name
+    links = _links(complexes + antibodies, species)
+    assert (links.loc[complexes, "status"] == "excluded").all()
+    assert (links.loc[antibodies, "status"] != "excluded").all(), links.loc[antibodies, "status"]
+    assert links.loc["HLA-ABC", "status"] == links.loc["HLA-A2-APC", "status"] == "linked"
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_greek_letter_before_the_protein_word(species):
+    """``α-Synuclein`` is HGNC's "synuclein alpha" (SNCA); ``α-Tubulin`` and ``γ-Tubulin`` name families (no gene);
+    a phospho mark before a Greek name keeps it (``pPLCγ2``, ``p-IκBα``); ``γ-H2AX`` is a histone mark."""
+    want = {
+        "α-Synuclein": "SNCA",
+        "alpha-Synuclein": "SNCA",
+        "a-Synuclein": "SNCA",
+        "pPLCγ2": "PLCG2",
+        "p-IκBα": "NFKBIA",
+        "α-Tubulin": "",
+        "γ-Tubulin": "",
+        "α-Actinin": "",
+    }
+    links = _links(list(want), species)
+    for name, gene in want.items():
+        got = links.loc[name, "genes"]
+        assert (got.upper() == gene) if gene else links.loc[name, "status"] != "linked", (name, got)
+    assert excluded("γ-H2AX") == excluded("gH2AX") == excluded("H2AXpS139") is not None
+
+
+def test_mouse_allotypes_keep_their_antigen():
+    """``Ly-5.1`` is CD45 of allele 1 (Ptprc), never MGI's Ly-51 (Enpep); ``Thy1.2`` is Thy1; ``NK1.1`` keeps MGI's
+    written synonym (Klrb1c)."""
+    mouse = {
+        "Ly-5.1": "Ptprc",
+        "Ly-5.2": "Ptprc",
+        "Ly5.1": "Ptprc",
+        "Thy1.1": "Thy1",
+        "Thy-1.2": "Thy1",
+        "NK1.1": "Klrb1c",
+        "Ly-9.1": "Ly9",
+        "Ly-51": "Enpep",
+    }
+    _assert_links(_links(list(mouse), "mouse"), mouse)

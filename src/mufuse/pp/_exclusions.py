@@ -140,8 +140,8 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     # segmentation like DNA dyes; how much of a mark a nucleus carries says nothing about any histone gene's RNA
     (
         re.compile(
-            r"histone|^(g|y|γ|gamma[ ._-]*)h2ax|^(p|phospho[ ._-]*)?h?h(1|2a|2ax|2b|3|4)(\.\d)?"
-            r"([ ._-]*[kst]\d+[ ._-]*(me[1-3]?|ac|ph|ub|cr|p)?)*([ ._-]+(total|ph|phospho))?$"
+            r"histone|^(g|y|γ|gamma)[ ._-]*h2ax|^(p|phospho[ ._-]*)?h?h(1|2a|2ax|2b|3|4)(\.\d)?"
+            r"([ ._-]*p?[kst]\d+[ ._-]*(me[1-3]?|ac|ph|ub|cr|p)?)*([ ._-]+(total|ph|phospho))?$"
         ),
         "histone / histone-mark stain (nuclear; says nothing about histone gene expression)",
     ),
@@ -292,10 +292,21 @@ _MHC_WORD = re.compile(r"h[-.]?2|hla|mhc|\bi[-.]?[ae]|cd1d|(?<![a-z])[abc]\*?\d{
 _PEPTIDE = re.compile(r"(?<![A-Za-z])(?![ACGTN]+(?![A-Za-z]))[ACDEFGHIKLMNPQRSTVWY]{8,15}(?![A-Za-z])")
 _BOUND = re.compile(r"bound[ ._-]+to|loaded[ ._-]+with|galcer|[ ._-]complex(?:[ ._-]|$)", re.IGNORECASE)
 PEPTIDE_MHC = "peptide-MHC / lipid-CD1d complex (its peptide or lipid decides the signal; no RNA gene measures it)"
+# a typed allele and the short label of its peptide or lipid: "HLA-A2-NLV" (NLVPMVATV), "HLA-A*02:01 GIL", "H2Db-GP33",
+# "H-2Kb_OVA", "CD1d-PBS57", "MR1-5-OP-RU"; the first three residues in capitals or a protein and position; never a dye
+# ("HLA-A2-APC", "HLA-A2 BV421") or a clone ("HLA-A2 (BB7.2)")
+_ALLELE = r"(?i:HLA-?[ABCE]\*?\d{1,2}(?::\d{2,3})?|H-?2-?[KDLQ][bdkqs]|I-?A[bdgks]\d?|CD1d|MR1)"
+_DYE = r"(?:BUV|BV|BB|BYG|AF|Cy|DL|eF|SB|PE|APC|FITC|PerCP|ECD|V\d{3}|A\d{3})\d*(?![A-Za-z])"
+_SHORT_PEPTIDE = re.compile(
+    rf"^{_ALLELE}[-_ /.:]+(?!{_DYE})(?:[ACDEFGHIKLMNPQRSTVWY]{{3}}|[A-Za-z]{{1,3}}-?\d{{2,4}}|(?i:pbs-?57|[aα]-?galcer|"
+    rf"5-op-ru|ova))(?![A-Za-z0-9])"
+)
 
 
 def _peptide_mhc(name: str) -> bool:
     """Tell whether a name is a peptide-MHC or lipid-CD1d complex (``H-2Kb bound to SIINFEKL``)."""
+    if _SHORT_PEPTIDE.match(name):
+        return True
     return bool(_MHC_WORD.search(name) and (_PEPTIDE.search(_MHC_WORD.sub(" ", name)) or _BOUND.search(name)))
 
 

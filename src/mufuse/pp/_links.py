@@ -350,6 +350,17 @@ def _parts_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) ->
     return source, genes, f"'{part}' of '{cleaned}', its other parts agreeing or naming nothing: {why}"
 
 
+_ALLOTYPE = re.compile(r"^(?P<base>.*[A-Za-z].*\d)\.(?P<allele>\d)$")  # "Ly-5.1", "Thy1.2", "NK1.1"
+
+
+def _allotype_clash(cand: str, sym: str) -> bool:
+    """Tell whether an allotype name (``Ly-5.1``) met an MGI synonym without the dot (``Ly-51``, of Enpep)."""
+    if not _ALLOTYPE.match(cand):
+        return False
+    written = (*mgi_index().synonyms_of.get(sym, ()), sym)
+    return not any(name_key(w) == name_key(cand) and "." in w for w in written)
+
+
 def _mgi(cands: list[str], cleaned: str, table: str) -> Hit | None:
     """Find the first candidate that is a current MGI symbol (``table="approved"``) or an MGI synonym of one gene."""
     mgi = mgi_index()
@@ -358,6 +369,8 @@ def _mgi(cands: list[str], cleaned: str, table: str) -> Hit | None:
             sym = mgi.approved[name_key(cand)]
             return "mgi", [sym], f"MGI symbol{_via(cand, cleaned)}: {sym}"
         syms = mgi.synonym.get(name_key(cand), ()) if table == "synonym" else ()
+        if len(syms) == 1 and _allotype_clash(cand, syms[0]):  # "Ly-5.1" is Ly-5 (CD45) of allele 1, not Ly-51
+            continue
         if len(syms) == 1:
             return "mgi", [syms[0]], f"MGI synonym{_via(cand, cleaned)}: '{cand}' = {syms[0]}"
     return None
@@ -406,6 +419,7 @@ def _mouse_lookup(
     (CD3 → Cd3d/Cd3e/Cd3g); MGI's own synonyms last among strong candidates, as HGNC aliases are for human.
     """
     strong = [c for c, ok in scored if ok]
+    strong += [a["base"] for c in strong if (a := _ALLOTYPE.match(c)) and a["base"] not in strong]  # Ly-5 of Ly-5.1
     if lost_letter(cleaned):  # "TCR V_2" is Vα2 or Vγ2 in mouse; the human rows of Hao et al.'s names do not apply
         return _in_curated(strong, cleaned, "mouse")
     # "mCD4", "mF4/80", "mLy6C": an "m" before a capital names the mouse antigen (guesses, after the whole name)

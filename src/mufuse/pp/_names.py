@@ -196,8 +196,12 @@ _PHOSPHO = re.compile(
 # ("pERK", "p-ERK" are phospho-ERK on imaging panels, not PERK/EIF2AK3); the other forms are tried after the whole name.
 # a symbol with its protein's Greek letter written out ("FAPalpha", "TNF-alpha"); "CD3epsilon" is CD3E by its key
 _GREEK_TAIL = re.compile(r"^(?P<sym>[A-Za-z0-9]+?)[ ._-]?(?:alpha|α)$", re.I)  # "TNF-β" is LTA: alpha only
+# a Greek letter before a protein's word, as HGNC's names write it after: "α-Synuclein" is "synuclein alpha" (SNCA)
+_GREEK_FIRST = re.compile(
+    r"^(?P<g>[α-ω]|alpha|beta|gamma|delta|epsilon|kappa|[abgd](?=-))[ ._-]?(?P<word>[A-Za-z]{4,})$", re.I
+)
 # "p4E-BP1", "p14-3-3": a name that starts with a digit; "p53", "p21" are names themselves (digits only)
-_PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][A-Za-z0-9/-]+|\d+[A-Za-z-][A-Za-z0-9/-]*)$")
+_PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][\w/-]+|\d+[A-Za-z-][\w/-]*)$")  # "pPLCγ2", "pSMAD2_3"
 _MODIFIED = re.compile(
     r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z0-9][A-Za-z0-9 -]+)$|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?)$"
     r"|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]p$",
@@ -550,6 +554,35 @@ def _spelled(cleaned: str, aliases: list[str]) -> list[str]:
     return out
 
 
+def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Return the names a modified form or a Greek spelling stands for: those to try first, and those to try later.
+
+    Phospho first (``pERK``, ``pSMAD2_3`` → SMAD2/3); then a Greek letter moved after the word (``α-Synuclein`` →
+    "Synuclein α"), a symbol without its written-out alpha (``FAPalpha``), cleaved and proto-oncogene forms (``cJUN``),
+    and phospho guesses (``S6p``).
+    """
+    first: list[tuple[str, bool]] = []
+    later: list[tuple[str, bool]] = []
+    phospho = _PHOSPHO_FIRST.match(cleaned)
+    if phospho:
+        first.append((phospho.group("rest"), True))
+        if flat := unflatten(phospho.group("rest")):  # "pSMAD2_3" is phospho-SMAD2/3
+            first.append((flat, True))
+    before = _GREEK_FIRST.match(cleaned)
+    if before:
+        later.append((f"{before.group('word')} {before.group('g')}", True))
+    greek = _GREEK_TAIL.match(cleaned)
+    if greek and name_key(greek.group("sym")) in hgnc_index().approved:  # "FAPalpha" is FAP, "TNFalpha" TNF
+        later.append((greek.group("sym"), True))
+    mod = _MODIFIED.match(cleaned)
+    if mod and not (mod.group("c") and cleaned[0] != "c"):  # "cJUN", never "CD4" read as c-D4
+        later.append((mod.group("rest") or mod.group("c") or mod.group("rest2"), True))
+    ph = _PHOSPHO.match(cleaned)
+    if ph:  # phospho-epitopes name their protein: pS6, S6p, pmTOR, PATM
+        later.append((ph.group("rest") or ph.group("rest2"), False))
+    return first, later
+
+
 def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
 
@@ -579,18 +612,9 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         cands.insert(1, (family, True))  # "CD45RA" keeps its own curated row
     elif family or _family(str(name).strip()):  # "AB_TCR": here "AB_" is not an antibody prefix
         cands.insert(0, (family or _family(str(name).strip()) or "", True))
-    greek = _GREEK_TAIL.match(cleaned)
-    if greek and name_key(greek.group("sym")) in approved:  # "FAPalpha" is FAP, "TNFalpha" TNF
-        cands.append((greek.group("sym"), True))
-    first = _PHOSPHO_FIRST.match(cleaned)
-    if first:
-        cands.insert(0, (first.group("rest"), True))
-    mod = _MODIFIED.match(cleaned)
-    if mod and not (mod.group("c") and cleaned[0] != "c"):  # "cJUN", never "CD4" read as c-D4
-        cands.append((mod.group("rest") or mod.group("c") or mod.group("rest2"), True))
-    ph = _PHOSPHO.match(cleaned)
-    if ph:  # phospho-epitopes name their protein: pS6, S6p, pmTOR, PATM
-        cands.append((ph.group("rest") or ph.group("rest2"), False))
+    first, later = _modified_forms(cleaned)
+    cands[:0] = first
+    cands += later
     tr = _TRUNCATED.match(str(name).strip())
     if tr:  # complete a cut name when exactly one curated antigen starts with it
         stem = name_key(tr.group("word"))
@@ -638,11 +662,27 @@ _FLAT_PAIR = re.compile(r"^(?P<a>(?P<stem>[A-Za-z]{2,}[-.]?)\d+[A-Za-z]{0,2})[._
 _FLAT_CD = re.compile(r"^CD(?P<a>\d{2})(?P<b>\d{2})$", re.IGNORECASE)
 
 
+# members of one lettered or numbered family, the second written by what differs: "KIR3DL1_S1" (KIR3DL1/S1),
+# "KIR2DL2_L3", "SMAD2_3"; both must be approved symbols ("CD4_2" is a clone duplicate, never CD4 and CD2)
+_FLAT_TAIL = re.compile(r"^(?P<first>(?!CD\d)[A-Za-z][A-Za-z0-9-]*\d)_(?P<t>[A-Za-z]?\d)$")
+# a comma list of tails: "CD158a,h" is CD158a/h
+_COMMA_TAILS = re.compile(r"^[^,\s]+(?:,[A-Za-z0-9]{1,2})+$")
+
+
 def unflatten(cleaned: str) -> str | None:
     """Return the slash name an export flattened (``CD16_32`` → ``CD16/32``), or ``None`` when it is not one."""
     four = _FLAT_CD.match(cleaned)
     if four:
         return f"CD{four.group('a')}/{four.group('b')}"
+    lettered = _FLAT_TAIL.match(cleaned)
+    if lettered:
+        first, t = lettered["first"], lettered["t"]
+        stem, end = first[: -len(t)], first[-len(t) :]
+        same_shape = end[0].isalpha() == t[0].isalpha() and end != t
+        if same_shape and all(name_key(stem + x) in hgnc_index().approved for x in (end, t)):
+            return f"{first}/{t}"
+    if _COMMA_TAILS.match(cleaned):
+        return cleaned.replace(",", "/")
     pair = _FLAT_PAIR.match(cleaned)
     if pair:
         return f"{pair.group('a')}/{pair.group('b')}"
