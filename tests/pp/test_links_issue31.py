@@ -482,3 +482,34 @@ def test_mouse_allotypes_keep_their_antigen():
         "Ly-51": "Enpep",
     }
     _assert_links(_links(list(mouse), "mouse"), mouse)
+
+
+# --- first seen on the fourth batch (three mass cytometry panels of the Zunder lab, two TotalSeq lists, a flow panel)
+def test_upper_case_a2b5_is_the_ganglioside_antibody_not_an_integrin_pair():
+    """``a4b7``, ``α4β7``, ``Alpha4Beta7`` are integrin pairs; ``A2B5`` (a glial progenitor's ganglioside) is none."""
+    links = _links(["A2B5", "A2B5_In115Di", "a4b7", "α4β7", "Alpha4Beta7"], "mouse")
+    assert (links.loc[["A2B5", "A2B5_In115Di"], "status"] != "linked").all()
+    assert set(links.loc[["a4b7", "α4β7", "Alpha4Beta7"], "genes"]) == {"Itga4;Itgb7"}
+
+
+def test_debarcoding_parameters_are_no_markers():
+    """A mass cytometry debarcoder's columns (``bc_separation_dist``, ``mahalanobis_dist``) measure no antigen."""
+    links = _links(["separation", "bc_separation_dist", "mahalanobis_dist", "CD45"], "mouse")
+    assert (links.loc[["separation", "bc_separation_dist", "mahalanobis_dist"], "status"] == "excluded").all()
+
+
+def test_a_name_cut_at_its_dot_or_slash_is_completed_the_one_way_mgi_writes_it():
+    """``F4`` is F4/80 and ``PGP9`` PGP9.5 (an export cut the name at its separator); ``175Lu_PGP9_5Di`` carries
+    Fluidigm's ``Di`` glued to the name. A name that is something itself is never completed (``NK1``, ``CD4``)."""
+    mouse = {
+        "F4": "Adgre1",
+        "F4_Lu175Di": "Adgre1",
+        "PGP9": "Uchl1",
+        "175Lu_PGP9_5Di": "Uchl1",
+        "CD4": "Cd4",
+        "ARTC2": "Art2b",
+    }
+    links = _links([*mouse, "NK1"], "mouse")
+    _assert_links(links, mouse)
+    assert links.loc["NK1", "status"] == "ambiguous"
+    assert _links(["PGP9"]).loc["PGP9", "genes"] == "UCHL1"  # never GP9 through a phospho guess

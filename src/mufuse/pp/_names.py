@@ -156,6 +156,8 @@ def _clean(name: str) -> tuple[str, list[str]]:
     for _ in range(3):
         s = _strip_metal(s)
         s = _METAL_PREFIX.sub("", s) if name_key(_METAL_PREFIX.sub("", s)) else s
+    if _METAL_PREFIX.match(str(name).strip()) and re.search(r"\dDi$", s):  # "175Lu_PGP9_5Di": Fluidigm's Di, glued
+        s = s[:-2]
     s = _R_PAREN.sub(r"\g<main> (\g<alias>)", s)  # R's make.names: "Folate.Receptor.b..FR.b." is "... (FR.b)"
     m = _PAREN.match(s) or _PAREN.match(_SUFFIX.sub("", s))  # "Folate_Receptor_b_(FR-b)_TotalA"
     if m and m.group("main"):
@@ -287,7 +289,8 @@ _INTEGRIN_CHAIN = r"(?:alpha|α|a|beta|β|b)[ ._-]*(?:\d{1,2}|iib|[vlmxde](?![a-
 _INTEGRIN = re.compile(
     rf"^(?:integrin|itg)[ ._-]*(?P<c1>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})$|"
     rf"^(?P<c2>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})[ ._-]*integrin$|"
-    r"^(?P<c3>(?:alpha|α|a)[ ._-]*(?:\d{1,2}|iib|[vlmxde])[ ._-]*(?:beta|β|b)[ ._-]*\d)$",
+    # a bare pair in lower-case Latin letters ("a4b7"); upper-case "A2B5" is the ganglioside antibody, no integrin
+    r"^(?P<c3>(?:alpha|α|(?-i:a))[ ._-]*(?:\d{1,2}|iib|[vlmxde])[ ._-]*(?:beta|β|(?-i:b))[ ._-]*\d)$",
     re.I,
 )
 
@@ -554,6 +557,34 @@ def _spelled(cleaned: str, aliases: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _cut_names() -> dict[str, tuple[str, ...]]:
+    """MGI's written synonyms that end in a dot or slash and a number, by the key of what stands before it."""
+    out: dict[str, list[str]] = {}
+    for written in mgi_index().synonyms_of.values():
+        for w in written:
+            m = re.fullmatch(r"(?P<head>.*[A-Za-z].*?) ?[./] ?\d{1,2}", w)
+            if m:
+                out.setdefault(name_key(m["head"]), []).append(w)
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def cut_at_separator(cleaned: str) -> str | None:
+    """Complete a name an export cut at its dot or slash (``F4`` → F480 for F4/80, ``PGP9`` → PGP95), or ``None``.
+
+    Only a name that is nothing itself (no symbol, alias, synonym or curated row), completed the one way MGI writes.
+    """
+    k = name_key(cleaned)
+    hgnc, mgi = hgnc_index(), mgi_index()
+    if not k or k in hgnc.approved or k in hgnc.alias or k in hgnc.previous or k in mgi.approved or k in mgi.synonym:
+        return None
+    if k in curated_index() or k in curated_index("mouse"):
+        return None
+    written = _cut_names().get(k, ())
+    # joined, so that the completion is never split again as a slash name ("F4/80" into F4 and 80)
+    return re.sub(r"[ ./]", "", written[0]) if len({name_key(w) for w in written}) == 1 else None
+
+
 def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
     """Return the names a modified form or a Greek spelling stands for: those to try first, and those to try later.
 
@@ -615,6 +646,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     first, later = _modified_forms(cleaned)
     cands[:0] = first
     cands += later
+    cands += [(cut, True)] if (cut := cut_at_separator(cleaned)) else []
     tr = _TRUNCATED.match(str(name).strip())
     if tr:  # complete a cut name when exactly one curated antigen starts with it
         stem = name_key(tr.group("word"))

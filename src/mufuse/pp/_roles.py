@@ -130,7 +130,8 @@ _ID |= {"event", "islet", "islets", "closest", "vessel", "structure"}  # "event_
 # cytometry channels without an antigen (FCS $PnN names: scatter, time, detectors, fluorochromes, acquisition values)
 _CHANNEL_CORE = {
     "fsc", "ssc", "time", "event", "length", "center", "offset", "width", "residual",
-    "dist", "fl1", "fl2", "fl3", "fl4", "fl5", "fl6", "fl7", "fl8", "fl9", "fl10", "fl11", "fl12", "comp", "saturated",
+    "dist", "separation", "mahalanobis",  # a mass cytometry debarcoder's columns (bc_separation_dist)
+    "fl1", "fl2", "fl3", "fl4", "fl5", "fl6", "fl7", "fl8", "fl9", "fl10", "fl11", "fl12", "comp", "saturated",
     "fitc", "pe", "apc", "percp", "pacific", "blue", "orange", "cy3", "cy5", "cy5.5", "cy7", "bv421", "bv510",
     "bv570", "bv605", "bv650", "bv711", "bv785", "buv395", "buv496", "buv563", "buv661", "buv737", "buv805", "af488",
     "af555", "af594", "af647", "af700", "alexa", "fluor", "texas", "red", "green", "violet", "uv", "channel", "ch",
