@@ -449,8 +449,9 @@ def test_peptide_mhc_short_labels_link_to_nothing(species):
 
 @pytest.mark.parametrize("species", ["human", "mouse"])
 def test_a_greek_letter_before_the_protein_word(species):
-    """``α-Synuclein`` is HGNC's "synuclein alpha" (SNCA); ``α-Tubulin`` and ``γ-Tubulin`` name families (no gene);
-    a phospho mark before a Greek name keeps it (``pPLCγ2``, ``p-IκBα``); ``γ-H2AX`` is a histone mark."""
+    """``α-Synuclein`` is HGNC's "synuclein alpha" (SNCA); ``α-Tubulin`` (9 genes) and ``α-Actinin`` (4) name
+    families (no gene), ``γ-Tubulin`` the first of two (TUBG1); a phospho mark before a Greek name keeps it
+    (``pPLCγ2``, ``p-IκBα``); ``γ-H2AX`` is a histone mark."""
     want = {
         "α-Synuclein": "SNCA",
         "alpha-Synuclein": "SNCA",
@@ -458,7 +459,7 @@ def test_a_greek_letter_before_the_protein_word(species):
         "pPLCγ2": "PLCG2",
         "p-IκBα": "NFKBIA",
         "α-Tubulin": "",
-        "γ-Tubulin": "",
+        "γ-Tubulin": "TUBG1",
         "α-Actinin": "",
     }
     links = _links(list(want), species)
@@ -513,3 +514,37 @@ def test_a_name_cut_at_its_dot_or_slash_is_completed_the_one_way_mgi_writes_it()
     _assert_links(links, mouse)
     assert links.loc["NK1", "status"] == "ambiguous"
     assert _links(["PGP9"]).loc["PGP9", "genes"] == "UCHL1"  # never GP9 through a phospho guess
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_protein_name_of_two_or_three_numbered_genes_is_the_first(species):
+    """``Prominin`` is prominin 1 (PROM1, CD133) as ``NCAM`` is NCAM1: HGNC's names number the paralogs and the
+    protein's name is the first's; four or more numbered genes name a family (``Desmoglein``, ``Tropomyosin``)."""
+    want = {
+        "Prominin": "PROM1",
+        "Prominin_Nd148Di": "PROM1",
+        "Calponin": "CNN1",
+        "Caveolin": "CAV1",
+        "Nidogen": "NID1",
+        "α-Catenin": "CTNNA1",
+        "Desmoglein": "",
+        "Tropomyosin": "",
+        "Perilipin": "",
+    }
+    links = _links(list(want), species)
+    for name, gene in want.items():
+        got = links.loc[name, "genes"]
+        assert (got.upper() == gene) if gene else links.loc[name, "status"] == "ambiguous", (name, got)
+
+
+def test_mouse_genes_under_an_older_mgi_symbol_are_found_in_the_rna():
+    """mm10-era references write ``Tcrg-C1`` for today's Trgc1: a marker's gene is found under the MGI synonym that
+    is no current symbol, and the reason says so (found by the session-16 new-user trial)."""
+    genes = ["Trdc", "Tcrg-C1", "Tcrg-C2", "Tcrg-C4", "Cd4", "Ptprc"]
+    rna = ad.AnnData(np.ones((3, len(genes)), np.float32), var=pd.DataFrame(index=genes))
+    prot = ad.AnnData(np.ones((3, 3), np.float32), var=pd.DataFrame(index=["TCRgd", "TCRγδ", "CD4"]))
+    links = mufuse.pp.link_features(mudata.MuData({"rna": rna, "prot": prot}), species="mouse")
+    assert set(links.loc["TCRgd", "genes"].split(";")) == {"Trdc", "Tcrg-C1", "Tcrg-C2", "Tcrg-C4"}
+    assert links.loc["TCRγδ", "genes"] == links.loc["TCRgd", "genes"]
+    assert "Trgc1 as its previous symbol Tcrg-C1" in links.loc["TCRgd", "reason"]
+    assert links.loc["CD4", "genes"] == "Cd4"

@@ -250,6 +250,16 @@ _HGNC_TABLES = (
 )
 
 
+def _first_numbered(syms: tuple[str, ...]) -> str | None:
+    """Return the gene numbered 1 of two or three genes that differ only in their number (PROM1, PROM2), or None."""
+    parsed = [re.fullmatch(r"(?P<stem>[A-Z][A-Z0-9]*?[A-Z])(?P<n>\d)", s_) for s_ in syms]
+    if not 2 <= len(syms) <= FAMILY_MEMBERS or not all(parsed):
+        return None
+    stems = {m["stem"] for m in parsed if m}
+    numbers = sorted(int(m["n"]) for m in parsed if m)
+    return f"{stems.pop()}1" if len(stems) == 1 and numbers == list(range(1, len(syms) + 1)) else None
+
+
 def _hgnc_tables(cands: list[str], cleaned: str, tables=_HGNC_TABLES) -> tuple[Hit | None, Hit | None]:
     """Find the first unique hit in HGNC's previous symbols, aliases and approved names; else the first ambiguous."""
     hgnc = hgnc_index()
@@ -261,6 +271,10 @@ def _hgnc_tables(cands: list[str], cleaned: str, tables=_HGNC_TABLES) -> tuple[H
                 continue
             if len(syms) == 1:
                 return ("hgnc", [syms[0]], f"HGNC {label}{_via(cand, cleaned)}: '{cand}' = {syms[0]}"), None
+            first = _first_numbered(syms) if table == "head" else None
+            if first:  # "Prominin" is prominin 1 (PROM1) as NCAM is NCAM1: the first of up to three numbered genes
+                why = f"'{cand}' names the numbered genes {', '.join(sorted(syms))}: the first, {first}"
+                return ("rule", [first], why), None
             ambiguous = ambiguous or (
                 "ambiguous",
                 list(syms),
@@ -496,6 +510,14 @@ def _in_rna(gene: str, genes_present: Mapping[str, list[str]]) -> tuple[list[str
     if hits:
         return exact or hits, ""
     old = [o for o in hgnc_index().previous_of.get(gene, ()) if genes_present.get(name_key(o))]
+    # a mouse gene under an older MGI symbol (mm10 references write Tcrg-C1 for Trgc1): a synonym that is no
+    # current symbol
+    mgi = mgi_index()
+    old += [
+        o
+        for o in mgi.synonyms_of.get(gene, ())
+        if genes_present.get(name_key(o)) and name_key(o) not in mgi.approved and name_key(o) not in map(name_key, old)
+    ]
     if len(old) == 1:
         return genes_present[name_key(old[0])], f" ({gene} as its previous symbol {old[0]})"
     return [], ""
