@@ -548,3 +548,31 @@ def test_mouse_genes_under_an_older_mgi_symbol_are_found_in_the_rna():
     assert links.loc["TCRγδ", "genes"] == links.loc["TCRgd", "genes"]
     assert "Trgc1 as its previous symbol Tcrg-C1" in links.loc["TCRgd", "reason"]
     assert links.loc["CD4", "genes"] == "Cd4"
+
+
+# --- first seen on the fifth batch (MELC and IMC mouse imaging, a mouse bone marrow CyTOF panel, BD AbSeq) --------
+def test_a_curated_human_fact_gives_way_to_mgi_only_within_its_family():
+    """``SMA`` (smooth muscle actin, curated) is Acta2: MGI's 'SMA' of Ighmbp2 names a disease; ``CD16`` still reads
+    MGI's Fcgr3 (a member of the family of the human answer's ortholog, Fcgr4)."""
+    links = _links(["SMA", "MI_SMA", "CD16", "MGL1"], "mouse")
+    assert links.loc["SMA", "genes"] == links.loc["MI_SMA", "genes"] == "Acta2"
+    assert links.loc["CD16", "genes"] == "Fcgr3" and links.loc["MGL1", "genes"] == "Clec10a"
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_cellprofiler_mean_intensity_prefix(species):
+    """``MI_F480``, ``MI_PECAM``: CellProfiler's mean intensity before the antigen (van Maldegem et al.'s IMC
+    features); ``Mi-2`` and ``MIF`` keep their letters."""
+    links = _links(["MI_PECAM", "MI_CD8", "MIF", "CD8"], species)
+    assert links.loc["MI_PECAM", "genes"].upper() == "PECAM1"
+    assert links.loc["MI_CD8", "genes"] == links.loc["CD8", "genes"] != ""
+    assert links.loc["MI_CD8", "status"] == links.loc["CD8", "status"] == "linked"  # two panels' names, both kept
+    assert links.loc["MIF", "genes"].upper() == "MIF"
+
+
+def test_a_pair_that_repeats_its_stem_reads_as_the_short_pair():
+    """``Ly-6A/Ly-6E`` and BD's ``Ly-6A_Ly-6E|Ly6a_Ly6e|AMM2026|pAbO`` are Ly-6A/E (alleles of Ly6a), never Ly6e."""
+    names = ["Ly-6A_Ly-6E|Ly6a_Ly6e|AMM2026|pAbO", "Ly-6A/Ly-6E", "Ly-6A_Ly-6E", "Ly-6A/E"]
+    links = _links([*names, "CD16_CD32"], "mouse")
+    assert set(links.loc[names, "genes"]) == {"Ly6a"}
+    assert links.loc["CD16_CD32", "genes"] == "Fcgr3;Fcgr2b"

@@ -454,7 +454,13 @@ def _mouse_lookup(
         found = _to_mouse(hit, strong) if hit else None
         if found and hit and hit[0] == "hgnc" and len(shared) > 1:
             return "ambiguous", shared, f"'{cleaned}' is an MGI synonym of several genes ({', '.join(shared)})"
-        return synonym if found and synonym and not set(synonym[1]) & set(found[1]) else found
+        if not (found and synonym and not set(synonym[1]) & set(found[1])):
+            return found
+        # a curated human fact gives way to MGI only for another member of its family (CD16: Fcgr3, not Fcgr4);
+        # never to an unrelated gene's synonym ("SMA", smooth muscle actin, is MGI's synonym of Ighmbp2 for the
+        # disease spinal muscular atrophy)
+        stems = {re.match(r"[A-Za-z]+", g_).group(0) for g_ in (*found[1], *synonym[1])}  # type: ignore[union-attr]
+        return synonym if hit and (hit[0] != "curated" or len(stems) == 1) else found
 
     # "TTF-1" is NKX2-1 by the human table before it is the MGI symbol Ttf1
     found = (

@@ -178,6 +178,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     for _ in range(4):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
         before = s
         s = _PREFIX.sub("", s)
+        s = re.sub(r"^MI_(?=[A-Za-z0-9])", "", s)  # CellProfiler's mean intensity, as IMC tables write it ("MI_F480")
         s = _SUFFIX.sub("", s)
         s = _strip_metal(s)
         s = s.strip(" ._-")
@@ -547,6 +548,9 @@ def _spelled(cleaned: str, aliases: list[str]) -> list[str]:
     """
     out = [f for a in aliases if (f := _family(a))]
     out += [flat] if (flat := unflatten(cleaned)) else []
+    # the second name repeats the first's stem: "Ly-6A/Ly-6E" (flattened "Ly-6A_Ly-6E") is Ly-6A/E
+    pair = re.fullmatch(r"(?P<stem>[A-Za-z]+[-.]?\d*)(?P<a>[A-Za-z0-9]+)/(?P=stem)(?P<b>[A-Za-z0-9]+)", flat or cleaned)
+    out += [f"{pair['stem']}{pair['a']}/{pair['b']}"] if pair and pair["a"] != pair["b"] else []
     out += receptor_symbols(cleaned)
     out += [fc] if (fc := fc_receptor(cleaned)) else []
     pkc = re.match(r"^p?pkc[ ._-]?(?P<isoform>[^\W\d_]+)$", cleaned, re.IGNORECASE)
