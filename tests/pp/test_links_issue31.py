@@ -576,3 +576,34 @@ def test_a_pair_that_repeats_its_stem_reads_as_the_short_pair():
     links = _links([*names, "CD16_CD32"], "mouse")
     assert set(links.loc[names, "genes"]) == {"Ly6a"}
     assert links.loc["CD16_CD32", "genes"] == "Fcgr3;Fcgr2b"
+
+
+# --- first seen on the sixth batch (a TotalSeq-C ADT list, a spectral flow panel as R writes it) --------------------
+def test_spectral_flow_exports_dye_first_and_detector_channels():
+    """Spectre's ``PerCPCy5.5.CD16.32`` is CD16/32 (never Fcgr4 through CD16 alone), ``BV711.SCA.1`` Sca-1;
+    ``Comp.GYG.670.A`` and ``FSC.PMT.A`` are detectors (never the gene Comp); ``PECAM`` keeps its PE."""
+    mouse = {
+        "PerCPCy5.5.CD16.32": "Fcgr3;Fcgr2b",
+        "BV711.SCA.1": "Ly6a",
+        "BUV615.Siglec.F": "Siglecf",
+        "PE-Cy7 CD3": "Cd3d;Cd3e;Cd3g",
+        "PECAM": "Pecam1",
+    }
+    channels = ["Comp.FSC.PMT.A", "Comp.GYG.670.A", "Comp.O.610.A", "FSC.PMT.A"]
+    links = _links([*mouse, *channels], "mouse")
+    _assert_links(links, mouse)
+    assert (links.loc[channels, "status"] == "excluded").all(), links.loc[channels, ["status", "genes"]]
+
+
+def test_gamma_written_y_and_totalseq_product_numbers():
+    """``TCRyd`` (γ written as its look-alike y) is TCR gamma/delta; ``0986_anti-mouse_TCRyd`` carries a TotalSeq
+    product number; ``Mac-2`` is galectin-3 (clone M3/38)."""
+    gd = "Trdc;Trgc1;Trgc2;Trgc3;Trgc4"
+    mouse = {
+        "TCRyd": gd,
+        "TCR yd": gd,
+        "0986_anti-mouse_TCRyd": gd,
+        "Mac-2": "Lgals3",
+        "0895_anti-mouse_Mac-2": "Lgals3",
+    }
+    _assert_links(_links(list(mouse), "mouse"), mouse)

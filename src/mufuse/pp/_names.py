@@ -17,7 +17,7 @@ _PREFIX = re.compile(
     r"^(adt|ab|prot|protein|anti[ ._-]*(?:human|mouse)(?:[ /_-]*(?:human|mouse|rat))?|anti(?:human|mouse)|anti|abseq|"
     # "TotalSeq-C0109 anti-mouse CD16/32": a vendor's product name
     r"hu|human|mouse|ms|mm|cite|x\d{4,}|totalseq(?:™|\(tm\))?(?:[ ._-]*[abcd]\d{0,4})?|"
-    r"\d{5,})[ ._:-]+|^[hm](?=CD\d)",
+    r"\d{5,}|\d{4}(?=[ ._-]+anti))[ ._:-]+|^[hm](?=CD\d)",  # "0986_anti-mouse_TCRyd": a TotalSeq product number
     re.IGNORECASE,
 )
 # vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); TotalSeq is unambiguous without one
@@ -25,6 +25,12 @@ _SUFFIX = re.compile(
     r"(?:[ ._-]*totalseq[ ._-]*[abcd]?\d*|[ ._-]+(?:ts[abcd]\d*|total[abcd]|adt|prot|protein|abseq|antibody|pab|"
     r"pabo|cite|human|hu|mouse|ms))$",
     re.IGNORECASE,
+)
+# a flow panel's fluorochrome before the marker, as spectral cytometry exports write it ("PerCPCy5.5.CD16.32",
+# "BV711.SCA.1", "PE-Cy7 CD3"); a separator must follow ("PECAM" keeps its PE)
+_DYE_FIRST = re.compile(
+    r"^(?:(?:BUV|BV|BB|BYG|SB|AF|A|eF|DL|V)\d{3}|PerCP(?:[-.]?(?:Cy5[.-]?5|eF710))?|PE(?:[-.]?(?:Cy[57](?:[.-]5)?|"
+    r"CF594|Dazzle594))?|APC(?:[-.]?(?:Cy7|R700|eF780|H7|Fire750))?|FITC)[ ._-]+(?=[A-Za-z0-9])"
 )
 # where the antibody stained, after the name: "CTLA4-i", "FoxP3_ic" (lower case only: "HLA-I" keeps its I)
 _STAIN_SITE = re.compile(r"(?<=[A-Za-z0-9])[ ._-](?:i|ic|intracellular|surface)$")
@@ -139,6 +145,8 @@ def _clean(name: str) -> tuple[str, list[str]]:
     if "::" in s:  # FlowJo's "$PnN :: $PnS" ("Comp-BV421-A :: CCR7"): the stain's name follows the channel's
         s = s.rsplit("::", 1)[1].strip() or s
     s = strip_measurement(strip_conjugate(s))
+    undyed = _DYE_FIRST.sub("", s)
+    s = undyed if len(name_key(undyed)) >= 2 else s  # "PerCPCy5.5.CD16.32", "BV711.SCA.1": the dye before the marker
     s = _CYCLE.sub("", s)
     if " - " in s:  # "CD8 - cytotoxic T cells"
         s = s.split(" - ", 1)[0]
@@ -237,8 +245,8 @@ _FAMILY = (
     ),
     (
         re.compile(
-            r"^(?:[gr]d|γδ|gamma[ ._/-]*delta|[gr][ ._/-]*d)[ ._-]*tcr$|"
-            r"^tcr[ ._-]*(?:[gr]d|γδ|gamma[ ._/-]*delta|[gr][ ._/-]*d)$",  # γ written "r" by some exports ("TCRr/d")
+            r"^(?:[gry]d|γδ|gamma[ ._/-]*delta|[gry][ ._/-]*d)[ ._-]*tcr$|"  # γ written "r" or "y" ("TCRr/d", "TCRyd")
+            r"^tcr[ ._-]*(?:[gry]d|γδ|gamma[ ._/-]*delta|[gry][ ._/-]*d)$",
             re.I,
         ),
         "TCRgd",

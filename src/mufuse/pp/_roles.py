@@ -234,11 +234,17 @@ _SPECTRAL = re.compile(
 
 
 def _fcs_channel(name: str) -> bool:
-    """Tell a flow/mass cytometry channel named by its detector: ``FSC-A``, ``B515-A``, ``Comp-BV421-A``."""
+    """Tell a flow/mass cytometry channel named by its detector (``FSC-A``, ``B515-A``, ``Comp-BV421-A``).
+
+    Also a spectral cytometer's detectors as R writes them: ``Comp.GYG.670.A``, ``FSC.PMT.A``.
+    """
     s = name.strip()
     return bool(
         re.fullmatch(
-            r"(?:comp[ ._-]?)?(?:(?:fsc|ssc)(?:[ ._-][ahw])?|(?:fl\d{1,2}|[a-z]{1,4}\d{3})[ ._-][ahw])", s, re.I
+            r"(?:comp[ ._-]?)?(?:(?:fsc|ssc)(?:[ ._-]pmt)?(?:[ ._-][ahw])?|"
+            r"(?:fl\d{1,2}|[a-z]{1,4}[ ._-]?\d{3})[ ._-][ahw])",
+            s,
+            re.I,
         )
         or _SPECTRAL.fullmatch(s)
         or (
