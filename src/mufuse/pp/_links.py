@@ -146,7 +146,7 @@ def _family_word(cleaned: str) -> Hit | None:
 
 PAN_MEMBERS = 8  # a "pan" name of a family with more members than this links to none of them (``ambiguous``)
 # "pan-Akt", "panAKT", "Akt (pan)", "Akt_pan": the vendor's mark of an antibody that binds every family member
-_PAN = re.compile(r"^(?:[Pp]an|PAN)(?:[-_ .]+|(?=[A-Z0-9]))(?P<a>.+)$|^(?P<b>.+?)[-_ .]*\(?(?:pan|Pan|PAN)\)?$")
+_PAN = re.compile(r"^(?:[Pp]an|PAN)(?:[-_ .]+|(?=[A-Z0-9]))(?P<a>.+)$|^(?P<b>.+?)(?:[-_ .]+|\()(?:pan|Pan|PAN)\)?$")
 
 
 def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
@@ -163,8 +163,8 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
     stem = (pan.group("a") or pan.group("b")) if pan else None
     if stem is None and any(name_key(c) == "PAN" for c in cands):  # "Akt (pan)", its parentheses read as an alias
         stem = next((c for c in cands if name_key(c) != "PAN"), None)
-    if stem and _in_curated([stem], cleaned):  # "pan-AMPK": the curated row says which subunits (alpha1/2)
-        return _in_curated([stem], cleaned)
+    if stem and (curated := _in_curated([stem], cleaned)):  # "pan-AMPK": the curated row says which subunits
+        return curated
     for cand in ([stem] if stem else []) + cands:
         k = name_key(cand)
         families = famplex_index().get(k, ())
@@ -459,8 +459,8 @@ def _mouse_lookup(
         # a curated human fact gives way to MGI only for another member of its family (CD16: Fcgr3, not Fcgr4);
         # never to an unrelated gene's synonym ("SMA", smooth muscle actin, is MGI's synonym of Ighmbp2 for the
         # disease spinal muscular atrophy)
-        stems = {re.match(r"[A-Za-z]+", g_).group(0) for g_ in (*found[1], *synonym[1])}  # type: ignore[union-attr]
-        return synonym if hit and (hit[0] != "curated" or len(stems) == 1) else found
+        stems = {re.sub(r"[^A-Za-z].*$", "", g_) for g_ in (*found[1], *synonym[1])}  # "0610010K14Rik": no stem
+        return synonym if hit and (hit[0] != "curated" or (len(stems) == 1 and "" not in stems)) else found
 
     # "TTF-1" is NKX2-1 by the human table before it is the MGI symbol Ttf1
     found = (
