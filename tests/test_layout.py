@@ -127,3 +127,14 @@ def test_no_function_body_longer_than_60_lines():
 def test_the_layer_tables_name_every_module():
     tops = {m.split(".")[0] for m in MODULES}
     assert tops <= BASE | SHARED | API | {"cli", ""}, f"add to a layer: {tops - (BASE | SHARED | API | {'cli', ''})}"
+
+
+def test_the_contributors_page_names_every_module():
+    """docs/contributing.md is the layout's description: every module of the package is named there, by its path."""
+    page = (SRC.parents[1] / "docs" / "contributing.md").read_text()
+    missing = []
+    for path in MODULES.values():
+        rel = path.relative_to(SRC).as_posix()  # "tl/_match.py", "_io.py"
+        if not rel.endswith("__init__.py") and not rel.startswith("data/") and f"`{rel}`" not in page:
+            missing.append(rel)
+    assert not missing, f"name these modules in docs/contributing.md: {', '.join(missing)}"

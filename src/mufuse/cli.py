@@ -27,7 +27,6 @@ from ._io import read_lazy, write_atomic, write_harmonized_copy
 from ._kernels import CompileWatch
 from ._transforms import PROT_TRANSFORMS
 from ._version import __version__
-from .tl._maxfuse import check_run_arguments
 
 __all__ = ["build_parser", "main", "read_lazy", "write_atomic", "write_harmonized_copy"]
 
@@ -432,9 +431,23 @@ def _warn_unused_options(args) -> None:
         )
 
 
+def _check_match_call(mdata, args, order, options: dict) -> None:
+    """Check every argument of ``mufuse match`` against the file before any work."""
+    from . import _obs, tl
+
+    for name, role in ((args.rna, "rna"), (args.prot, "prot")):
+        _store.get_modality(mdata, name, role)
+        for key in (args.labels, args.cluster_labels):
+            if key:
+                _obs.labels(mdata, name, key)
+    tl.get_matcher("maxfuse").validate(
+        options, order=order, seed=args.seed, route=args.route, sketch_size=args.sketch_size
+    )
+
+
 def cmd_match(args) -> int:
     """Run ``mufuse match IN -o OUT``: harmonize if needed, run MaxFuse, store the matching by obs name."""
-    from . import _obs, pp, tl
+    from . import pp, tl
 
     _check_output(args, [args.input])
     mdata = _io.read(args.input)
@@ -442,12 +455,7 @@ def cmd_match(args) -> int:
     maxfuse_params = _maxfuse_kwargs(args)
     _link_kwargs(args)  # parsed now: a malformed --override fails before any work
     label_map = _label_map(args.label_map)
-    for name, role in ((args.rna, "rna"), (args.prot, "prot")):  # every argument checked before any work
-        _store.get_modality(mdata, name, role)
-        for key in (args.labels, args.cluster_labels):
-            if key:
-                _obs.labels(mdata, name, key)
-    check_run_arguments(order, maxfuse_params, args.seed, args.route, args.sketch_size)
+    _check_match_call(mdata, args, order, {"metacells": args.metacells, **maxfuse_params})
     if not all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot)):
         print("not harmonized yet: running mufuse.pp.harmonize first")
         _link_if_asked(mdata, args)

@@ -59,7 +59,7 @@ def test_matching_plot_with_labels_and_basis(matched_sim, tmp_path):
 
 def test_matching_plot_shows_every_stage_and_the_confidence(matched_sim, tmp_path):
     """Pairs of the embedding stage are drawn; a stored confidence adds its panel with the agreement by coverage."""
-    from mufuse.tl._maxfuse import add_matching
+    from mufuse.tl import add_matching
 
     m = matched_sim
     n = m["prot"].n_obs

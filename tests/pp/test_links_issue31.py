@@ -607,3 +607,117 @@ def test_gamma_written_y_and_totalseq_product_numbers():
         "0895_anti-mouse_Mac-2": "Lgals3",
     }
     _assert_links(_links(list(mouse), "mouse"), mouse)
+
+
+# --- batch 7 (vortex CyTOF, STvEA CITE-seq, pyInfinityFlow, gamma/delta TotalSeq-C): kinds found at first sight -
+# how exports decorate a marker name: mass tags in every position and parenthesis style (Fluidigm, CATALYST,
+# Cytobank, the Nolan lab's "((Gd156)Di)"), element-first and mass-first, sequencing affixes, a dye, a clone
+DECORATIONS = {
+    "double parentheses": "{}((Gd156)Di)",
+    "dual in parentheses": "{}(Gd156Di)",
+    "dual after": "{}(Gd156)Dd",
+    "mass first, spaced": "{} (156Gd)",
+    "element first, suffix": "{}_Gd156",
+    "mass first, suffix": "{}_156Gd",
+    "mass first, prefix": "156Gd_{}",
+    "element first, prefix": "Gd156Di_{}",
+    "totalseq": "{}_TotalSeqA",
+    "adt prefix": "ADT_{}",
+    "dye": "{}-PE",
+    "clone": "{} (clone X1)",
+    "prot suffix": "{}-PROT",
+}
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_decorated_names_link_as_the_bare_name(species):
+    """Every curated antigen (the rows most likely to be read another way) links to the same genes whatever export
+    decorated it: ``CD16_32((Gd156)Di)`` was Fcgr4 through ``CD16`` alone, ``H-2Kb_Gd156`` a peptide-MHC,
+    ``S100-PROT`` the proline transporter (an ``S`` read as sulfur)."""
+    from importlib.resources import files
+
+    path = "mouse_protein_gene_links.tsv" if species == "mouse" else "protein_gene_links.tsv"
+    table = pd.read_csv(files("mufuse.data") / path, sep="\t", comment="#", dtype=str, keep_default_na=False)
+    bare = [n for n in table.iloc[:, 0] if n and " " not in n and "_" not in n][:200]
+    names = bare + [style.format(n) for n in bare for style in DECORATIONS.values()]
+    links = _links(names, species)
+    base = links.loc[bare]
+    linked = base.index[base["status"] == "linked"]
+    assert len(linked) >= (45 if species == "mouse" else 150)
+    wrong = {
+        (n, kind): (links.loc[style.format(n), "genes"], base.loc[n, "genes"])
+        for n in linked
+        for kind, style in DECORATIONS.items()
+        if links.loc[style.format(n), "genes"] != base.loc[n, "genes"]
+    }
+    assert not wrong, wrong
+
+
+def test_a_mouse_row_beats_the_human_row_for_a_guessed_part():
+    """``MHCII_clone``: the part ``MHCII`` is a guess in both tables; the mouse row (I-A and I-E) wins, as it does
+    for the whole name; a strong human reading of the whole name is kept."""
+    links = _links(["MHCII_clone", "115In_MHCII_clone", "MHCII", "CD4_clone"], "mouse")
+    assert links.loc["MHCII_clone", "genes"] == links.loc["MHCII", "genes"] == "H2-Aa;H2-Ab1;H2-Eb1"
+    assert links.loc["115In_MHCII_clone", "genes"] == "H2-Aa;H2-Ab1;H2-Eb1"
+    assert links.loc["CD4_clone", "genes"] == "Cd4"
+
+
+def test_mouse_antigens_named_by_their_founding_clone():
+    expected = {
+        "33D1": "Clec4a4",
+        "120g8": "Bst2",
+        "120G8((Nd150)Di)": "Bst2",
+        "PDCA-1": "Bst2",
+        "NLDC-145": "Ly75",
+        "BP-1": "Enpep",  # never HGNC's alias BP1 of DLX4
+        "6C3": "Enpep",
+        "MTS24": "Plet1",
+        "2.4G2": "Fcgr3;Fcgr2b",
+        "ER-MP20": "Ly6c1;Ly6c2",
+        "ER-MP12": "Pecam1",
+        "ER-TR9": "Cd209b",
+        "SER-4": "Siglec1",
+        "ER-TR7": "",  # its antigen is not settled: no gene
+        "GL7": "",  # a sialylated glycan
+    }
+    _assert_links(_links(list(expected), "mouse"), expected)
+
+
+def test_a_bare_mouse_tcr_is_the_beta_chain_antibody():
+    links = _links(["TCR", "TCR((Tm169)Di)", "TCRgd", "TCR_TotalSeqA"], "mouse")
+    assert links.loc["TCR", "genes"] == links.loc["TCR((Tm169)Di)", "genes"] == "Trbc1;Trbc2"
+    assert links.loc["TCR_TotalSeqA", "genes"] == "Trbc1;Trbc2"
+    assert links.loc["TCRgd", "genes"] == "Trdc;Trgc1;Trgc2;Trgc3;Trgc4"
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_v_segments_as_vendors_transliterate_them_alone(species):
+    """``Vb8.1``, ``Vg4``, ``Vd2`` alone name V segments (a capital V and the chain's small letter), as ``TCR Vb8.1``
+    does; ``VD1`` or ``va2`` alone may be anything. Human V delta and V gamma numbers are IMGT's."""
+    if species == "mouse":
+        expected = {
+            "Vb8.1": "Trbv13-3",
+            "Vb8.1, 8.2": "Trbv13-3;Trbv13-2",
+            "Vg1.1": "Trgv1",
+            "Vr1.1": "Trgv1",
+            "Vg4": "",  # Garman's Trgv6 or Heilig & Tonegawa's Trgv4: ambiguous
+            "Va2": "",  # no mouse V alpha numbers known here
+            "VB8": "",
+        }
+        links = _links(list(expected), "mouse")
+        _assert_links(links, expected)
+        assert links.loc["Vg4", "status"] == "ambiguous" and "Trgv4" in links.loc["Vg4", "reason"]
+        return
+    expected = {
+        "Vd1": "TRDV1",
+        "TCR Vd1": "TRDV1",
+        "TCR Vδ1": "TRDV1",
+        "TCRVd3": "TRDV3",
+        "Vd2_TotalSeqC": "TRDV2",
+        "Vg9": "TRGV9",
+        "TCR_Vgamma2": "TRGV2",
+        "VD1": "",
+        "Vb13.1": "",  # Arden's numbers are not IMGT's: only the curated table knows them
+        "TCR Vβ17": "",
+    }
+    _assert_links(_links(list(expected), "human"), expected)

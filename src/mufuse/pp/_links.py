@@ -59,7 +59,7 @@ from ._roles import (
     vocabulary_role,
     words,
 )
-from ._segments import tcr_chain, tcr_v_mouse
+from ._segments import tcr_chain, tcr_v_human, tcr_v_mouse
 
 log = logging.getLogger("mufuse")
 
@@ -473,15 +473,13 @@ def _mouse_lookup(
     )
     if found:
         return found
-    parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
-    if kind == "combination":  # "I-A/I-E", "CD16_32": each part the mouse way, all of them or none
-        subs = [_mouse_lookup(p_, candidates(p_)[1], None) for p_ in parts]
-        if all(sub is not None and sub[0] != "ambiguous" for sub in subs):
-            genes = list(dict.fromkeys(g for sub in subs if sub is not None for g in sub[1]))
-            return "rule", genes, f"combination of {' + '.join(parts)}"
-        if unflatten(cleaned):
-            return None
+    combined, flattened = _mouse_combination(cleaned, strong)
+    if combined or flattened:
+        return combined
     human = _lookup(cleaned, scored, None)
+    guessed = _mouse_guess(cleaned, scored, human)
+    if guessed:
+        return guessed
     if human is not None and human[0] == "ambiguous" and protein_family(cleaned):  # "LAM": laminins, not Lsamp
         return _mouse_members(human)
     if human is not None and human[0] != "ambiguous":
@@ -492,6 +490,37 @@ def _mouse_lookup(
     if found or human is None or human[0] != "ambiguous":
         return found
     return _mouse_members(human)
+
+
+def _mouse_combination(cleaned: str, strong: list[str]) -> tuple[Hit | None, bool]:
+    """Link a slash name part by part the mouse way (``I-A/I-E``, ``CD16_32``): all parts, or none.
+
+    Returns the hit and whether the name was a flattened pair whose parts did not all link (then it links to nothing,
+    never to one part's alias).
+    """
+    parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
+    if kind != "combination":
+        return None, False
+    subs = [_mouse_lookup(p_, candidates(p_)[1], None) for p_ in parts]
+    if all(sub is not None and sub[0] != "ambiguous" for sub in subs):
+        genes = list(dict.fromkeys(g for sub in subs if sub is not None for g in sub[1]))
+        return ("rule", genes, f"combination of {' + '.join(parts)}"), False
+    return None, bool(unflatten(cleaned))
+
+
+def _mouse_guess(cleaned: str, scored: list[tuple[str, bool]], human: Hit | None) -> Hit | None:
+    """Return the mouse curated row of a guessed part when the human answer is a guess too.
+
+    ``MHCII_clone``, ``115In_MHCII_clone``: the part ``MHCII`` is a guess in both tables, and the mouse row (I-A and
+    I-E) beats the human one (HLA-DR's orthologs), as it does for the whole name.
+    """
+    if human is None or human[0] == "ambiguous":
+        return None
+    guess = _in_curated([c for c, ok in scored if not ok], cleaned, "mouse")
+    if guess is None:
+        return None
+    strong = _lookup(cleaned, [(c, True) for c, ok in scored if ok], None)
+    return guess if strong is None or strong[0] == "ambiguous" else None
 
 
 def _mouse_members(human: Hit) -> Hit:
@@ -591,9 +620,10 @@ def _link_one(
     if role and not included:
         row.update(status="excluded", source="rule", role=role[0], reason=role[1])
         return row
-    hit = (
-        _mouse_lookup(cleaned, scored, genes_present) if species == "mouse" else _lookup(cleaned, scored, genes_present)
-    )
+    if species == "mouse":
+        hit = _mouse_lookup(cleaned, scored, genes_present)
+    else:  # human V delta and V gamma numbers are IMGT's (TCR Vδ1 is TRDV1); mouse ones are not
+        hit = _lookup(cleaned, scored, genes_present) or tcr_v_human(cleaned)
     if hit is None:
         usable = included or antigen_like(cleaned)
         lost = f"an export replaced a Greek letter of '{cleaned}' by '_' or '?', so the name no longer says which " + (

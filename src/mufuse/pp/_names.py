@@ -42,10 +42,10 @@ ELEMENTS = (
 )
 
 # "Di" (dual counts) and "Dd" (dual, Fluidigm's FCS export) may stand inside or after the parentheses: "CD3(Cd110)Di",
-# "pLat(Er170)Dd" (CATALYST/Cytobank FCS), "CD8(Gd155Di)"
+# "pLat(Er170)Dd" (CATALYST/Cytobank FCS), "CD8(Gd155Di)", or in both: "CD45.2((In115)Di)" (Nolan lab FCS headers)
 _METAL = re.compile(
     rf"(?:[ ._:-]+|\()\(?(?:(?P<e1>{ELEMENTS})(?P<m1>\d{{2,3}})|(?P<m2>\d{{2,3}})(?P<e2>{ELEMENTS}))(?:D[di])?\)*"
-    r"(?:D[di])?$"
+    r"(?:D[di])?\)?$"
 )
 # a channel range without an element, only with the dual-count suffix: "CD3(110:114)Dd" (CD3 on five Cd isotopes)
 _MASS_RANGE = re.compile(r"\(\d{2,3}(?:[:-]\d{2,3})?\)D[di]$")
@@ -63,6 +63,24 @@ def _strip_metal(s: str) -> str:
     if len(elem) == 1 and int(mass) not in ONE_LETTER_MASSES.get(elem, set()):
         return s
     rest = s[: m.start()]
+    return rest if name_key(rest) else s
+
+
+def _strip_metal_prefix(s: str) -> str:
+    """Remove a leading metal tag (``175Lu_PGP9``, ``Nd144Di_CD3``) unless nothing would be left of the name.
+
+    A one-letter element stands for itself only at its own masses, as after the name: ``S100-PROT`` and
+    ``K14-FITC`` keep their S100 and K14.
+    """
+    m = _METAL_PREFIX.match(s)
+    if not m:
+        return s
+    tag = re.match(r"\(?(?:(\d{2,3})([A-Z][a-z]?)|\d*([A-Z][a-z]?)(\d{2,3}))", s)
+    if tag:
+        elem, mass = (tag.group(2), tag.group(1)) if tag.group(2) else (tag.group(3), tag.group(4))
+        if len(elem) == 1 and int(mass) not in ONE_LETTER_MASSES.get(elem, set()):
+            return s
+    rest = s[m.end() :]
     return rest if name_key(rest) else s
 
 
@@ -163,7 +181,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
         s = s.split("--", 1)[0]
     for _ in range(3):
         s = _strip_metal(s)
-        s = _METAL_PREFIX.sub("", s) if name_key(_METAL_PREFIX.sub("", s)) else s
+        s = _strip_metal_prefix(s)
     if _METAL_PREFIX.match(str(name).strip()) and re.search(r"\dDi$", s):  # "175Lu_PGP9_5Di": Fluidigm's Di, glued
         s = s[:-2]
     s = _R_PAREN.sub(r"\g<main> (\g<alias>)", s)  # R's make.names: "Folate.Receptor.b..FR.b." is "... (FR.b)"

@@ -67,6 +67,46 @@ def _gamma(number: str) -> tuple[list[str], str]:
     return (garman or heilig).split(";"), "Garman's numbering" if garman else "Heilig & Tonegawa's numbering"
 
 
+def _segment(cleaned: str) -> tuple[str, list[str]] | None:
+    """Read a TCR V-segment name: its chain (``a``, ``b``, ``g``, ``d``) and numbers, or ``None``.
+
+    ``TCR Va2``, ``Vα2``, ``Vbeta8`` name V segments, and so does a vendor's transliteration alone when it is written
+    as vendors write it, a capital V and the chain's small letter (``Vb8.1``, ``Vg4``, ``Vd2``); ``VA2`` or ``va2``
+    alone may be anything.
+    """
+    m = _TCR_V.match(cleaned)
+    if not m:
+        return None
+    marked = re.search("tcr|^tr", cleaned, re.I) or len(m.group("chain")) > 1 or m.group("chain") in "αβγδ"
+    if not (marked or re.match(r"V[abgdr][ ._-]?\d", cleaned)):
+        return None
+    return _CHAINS[m.group("chain").lower()], re.findall(_NUMBER, m.group("numbers"))
+
+
+def tcr_v_human(cleaned: str) -> tuple[str, list[str], str] | None:
+    """Link a human TCR V delta or V gamma name to its gene: ``("rule", genes, why)`` or ``None``.
+
+    Human V delta and V gamma antibodies carry the numbers IMGT and HGNC kept (``TCR Vδ1`` = TRDV1, ``Vg9`` = TRGV9;
+    Lefranc & Lefranc 2001, The T cell receptor FactsBook); V alpha and V beta numbers differ from IMGT's (Vα7.2 is
+    TRAV1-2, Vβ13.1 TRBV6-5), which only the curated table knows.
+
+    Examples
+    --------
+    >>> tcr_v_human("TCR Vd1")[1], tcr_v_human("Vg9")[1], tcr_v_human("TCR Vb13.1")
+    (['TRDV1'], ['TRGV9'], None)
+    """
+    read = _segment(cleaned)
+    if read is None or read[0] not in "dg":
+        return None
+    chain, numbers = read
+    approved = hgnc_index().approved
+    genes = [approved.get(f"TR{chain.upper()}V{n}", "") for n in numbers]
+    if not numbers or not all(genes):
+        return None
+    letter = "δ" if chain == "d" else "γ"
+    return "rule", genes, f"TCR V{letter} {', '.join(numbers)}: IMGT/HGNC keep the number: {';'.join(genes)}"
+
+
 def tcr_v_mouse(cleaned: str) -> tuple[str, list[str], str] | None:
     """Link a mouse TCR V-segment name: ``("rule", genes, why)``, ``("ambiguous", candidates, why)`` or ``None``.
 
@@ -78,11 +118,10 @@ def tcr_v_mouse(cleaned: str) -> tuple[str, list[str], str] | None:
     >>> tcr_v_mouse("TCR Vb8.1, 8.2")[1], tcr_v_mouse("TCR_Vg1.1_Cr4")[1]
     (['Trbv13-3', 'Trbv13-2'], ['Trgv1'])
     """
-    m = _TCR_V.match(cleaned)
-    if not m or not (re.search("tcr|^tr", cleaned, re.I) or len(m.group("chain")) > 1 or m.group("chain") in "αβγδ"):
-        return None  # "Va2" alone may be anything; "TCR Va2", "Vα2", "Vbeta8" are V segments
-    chain = _CHAINS[m.group("chain").lower()]
-    numbers = re.findall(_NUMBER, m.group("numbers"))
+    read = _segment(cleaned)
+    if read is None:
+        return None
+    chain, numbers = read
     if chain not in "bg":
         return None
     genes: list[str] = []

@@ -1,4 +1,4 @@
-"""Hand the harmonized arrays to MaxFuse."""
+"""MaxFuse as a mufuse matcher: its inputs, its parameters chosen from the data, its stages, its pairs."""
 
 from __future__ import annotations
 
@@ -10,22 +10,23 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from mudata import MuData
 
-from .. import _obs, _progress, _store, _validate
+from .. import _progress, _validate
 from .._errors import MufuseError
-from ._confidence import pair_confidence
-from ._joint import best_partners, embed, unit_rows
+from ._joint import embed, unit_rows
+from ._match import EMBEDDING_STAGE, INPUT_KEYS, match_inputs, run_matcher
 from ._metacells import metacell_means, pair_cells
-from ._sketch import ROUTES, SKETCH_SIZE, SKETCH_STAGES, choose_route, clusters, sketch, sketch_params, sketch_sizes
+from ._registry import Fitted, Matcher, Problem, register_matcher
+from ._sketch import SKETCH_SIZE, SKETCH_STAGES, clusters, sketch, sketch_params, sketch_sizes
 
 log = logging.getLogger("mufuse")
 
-FUSOR_KEYS = ("shared_arr1", "shared_arr2", "active_arr1", "active_arr2", "labels1", "labels2")
+FUSOR_KEYS = INPUT_KEYS  # the keyword arguments of maxfuse.model.Fusor
 
 
 def to_maxfuse(
@@ -64,27 +65,11 @@ def to_maxfuse(
     >>> # import maxfuse; fusor = maxfuse.model.Fusor(**inputs)
     """
     _validate.require(mdata, "tl.to_maxfuse", "a MuData", _validate.is_mudata)
-    _store.require_harmonized(mdata, rna, prot, what="to_maxfuse")
-    out: dict = {}
-    for i, name in ((1, rna), (2, prot)):
-        obsm = mdata.mod[name].obsm
-        out[f"shared_arr{i}"] = np.ascontiguousarray(obsm[_store.SHARED_KEY], dtype=np.float32)
-        out[f"active_arr{i}"] = np.ascontiguousarray(obsm[_store.ACTIVE_KEY], dtype=np.float32)
-    if out["shared_arr1"].shape[1] != out["shared_arr2"].shape[1]:
-        raise MufuseError(
-            f"obsm['{_store.SHARED_KEY}'] of '{rna}' and '{prot}' have different widths; run mufuse.pp.harmonize again"
-        )
-    if labels is None:
-        out["labels1"] = out["labels2"] = None
-    else:
-        k1, k2 = (labels, labels) if isinstance(labels, str) else tuple(labels)
-        out["labels1"] = _obs.labels(mdata, rna, k1)
-        out["labels2"] = _obs.labels(mdata, prot, k2)
-    return {k: out[k] for k in FUSOR_KEYS}
+    return match_inputs(mdata, rna, prot, labels, what="to_maxfuse")
 
 
 # where a pair comes from: MaxFuse's pivots, its propagation, or mufuse's matching in MaxFuse's joint space
-MATCH_STAGES = ("pivot", "propagated", "embedding")
+MATCH_STAGES = ("pivot", "propagated", EMBEDDING_STAGE)
 STAGES = (
     "split_into_batches",
     "construct_graphs",
@@ -385,8 +370,9 @@ def run_maxfuse(
 
     Builds ``maxfuse.model.Fusor`` from :func:`to_maxfuse`, runs its stages (batches, graphs, initial pivots,
     refined pivots, filtering, propagation, filtering) with :func:`maxfuse_defaults` chosen from the data, and
-    stores the result with :func:`add_matching`. MaxFuse is an optional extra (``pip install "mufuse[maxfuse]"``),
-    imported only here.
+    stores the result with :func:`mufuse.tl.add_matching`. MaxFuse is an optional extra
+    (``pip install "mufuse[maxfuse]"``), imported only here. ``mufuse.tl.match(mdata, method="maxfuse", ...)`` is the
+    same call.
 
     Parameters
     ----------
@@ -484,62 +470,71 @@ def run_maxfuse(
     ['rna', 'prot', 'score', 'stage', 'confidence']
     """
     _validate.require(mdata, "tl.run_maxfuse", "a MuData", _validate.is_mudata)
-    check_run_arguments(order, maxfuse_params, seed, route, sketch_size)
-    if not isinstance(confidence, bool | np.bool_):
-        raise MufuseError(f"confidence must be True or False, got {confidence!r}")
-    _check_metacells(metacells, maxfuse_params)
-    t_all = time.perf_counter()
-    inputs = to_maxfuse(mdata, rna=rna, prot=prot, labels=labels)
-    every = (inputs["active_arr1"], inputs["active_arr2"])  # all cells, empty ones too: each gets an embedding
-    names = _leave_out_empty(mdata, inputs, rna, prot)
-    route = choose_route(route, len(names[1]), len(names[2]), int(sketch_size))
-    fitted = max(len(names[1]), len(names[2]))  # the most cells MaxFuse's graph step sees in one modality
-    fusor_cls = _import_maxfuse(min(fitted, int(sketch_size)) if route == "sketch" else fitted)
-    fit_names = _sketch_inputs(inputs, names, int(sketch_size), seed) if route == "sketch" else names
-    n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
-    requested, metacells = metacells, choose_metacells(metacells, n1, maxfuse_params, n2)
-    if route == "sketch" and requested != "auto":
-        warnings.warn(
-            f"metacells={requested!r} is not used: the sketched route fits MaxFuse on sketches without metacells",
-            UserWarning,
-            stacklevel=2,
-        )
-    groups = _pair_inputs(inputs, seed) if route == "direct" and metacells == "pairs" else None
-    params = _parameters(inputs, maxfuse_params, route, seed, cells1=n1, paired=groups is not None)
-    eta = expected_time(route, n1, n2, every[0].shape[0] + every[1].shape[0], confidence, metacells)
-    _progress.note("running MaxFuse (%s route) on %d '%s' × %d '%s' cells: %s", route, n1, rna, n2, prot, eta)
-    if route == "sketch" or groups is not None:
-        _cluster_for_smoothing(inputs, params)
-    fusor = fusor_cls(**inputs)
-    _run_stages(fusor, params, verbose, seed, eta)
-    embedding = embed(fusor, *every)
-    if groups is None:
-        matching = _matching_table(fusor, fit_names, rna, prot, order, full=route == "direct")
-    else:
-        rows = np.arange(int(groups.max()) + 1).astype(str)
-        matching = _matching_table(fusor, {1: rows, 2: names[2]}, rna, prot, order, full=True)
-        matching = _members(mdata, matching, groups, names[1], embedding, rna, prot, order)
-    _check_finite(embedding, matching["score"].to_numpy(), params)
-    matching = _complete(mdata, matching, embedding, names, rna, prot, order)
-    if confidence:
-        matching["confidence"] = pair_confidence(
-            *embedding,
-            *every,
-            mdata.mod[rna].obs_names.get_indexer(matching[rna]),
-            mdata.mod[prot].obs_names.get_indexer(matching[prot]),
-            seed=seed,
-        )
-    _warn_unmatched(mdata, matching, rna, prot, order)
-    params["route"] = {"route": route, "fitted_rna_cells": n1, "fitted_prot_cells": n2}
-    if route == "direct":
-        params["route"]["metacells"] = metacells
-        params["route"]["metacells_requested"] = requested
-        if groups is not None:
-            params["route"]["rna_metacells"] = int(groups.max()) + 1
-    _add_matching(mdata, matching, rna, prot, params, embedding)
-    _WARM["maxfuse"] = True
-    _progress.note("    %d matched pairs; finished (%.1fs)", len(matching), time.perf_counter() - t_all)
-    return matching
+    request = dict(order=order, seed=seed, verbose=verbose, route=route, sketch_size=sketch_size, confidence=confidence)
+    options = {"metacells": metacells, **maxfuse_params}
+    return run_matcher(MAXFUSE, mdata, rna, prot, labels, request, options, what="to_maxfuse")
+
+
+class MaxFuse(Matcher):
+    """MaxFuse (Chen et al. 2024) as a mufuse matcher: :func:`run_maxfuse` and ``mufuse.tl.match(method="maxfuse")``.
+
+    Options: ``metacells`` (see :func:`run_maxfuse`) and MaxFuse's per-stage overrides (:data:`STAGES`).
+    """
+
+    name = "maxfuse"
+    summary = "MaxFuse: fuzzy smoothing, pivots by linear assignment, CCA, propagation (Chen et al. 2024)"
+    licence = "academic non-commercial only (Stanford/Penn academic software licence)"
+    install = 'pip install "mufuse[maxfuse]"'
+    stages = ("pivot", "propagated")
+
+    def check(self, options: dict) -> None:
+        """Check ``metacells`` and the per-stage overrides against MaxFuse's own signatures, before any work."""
+        options = dict(options)
+        metacells = options.pop("metacells", "auto")
+        check_stage_overrides(options)
+        _check_metacells(metacells, options)
+
+    def fit(self, problem: Problem) -> Fitted:
+        """Run MaxFuse's stages on the problem's route; return its pairs, its joint embedding and its parameters."""
+        options = dict(problem.options)
+        requested = options.pop("metacells", "auto")
+        inputs, names, route, seed = problem.inputs, problem.names, problem.route, problem.seed
+        fitted = max(len(names[1]), len(names[2]))  # the most cells MaxFuse's graph step sees in one modality
+        fusor_cls = _import_maxfuse(min(fitted, problem.sketch_size) if route == "sketch" else fitted)
+        fit_names = _sketch_inputs(inputs, names, problem.sketch_size, seed) if route == "sketch" else names
+        n1, n2 = inputs["shared_arr1"].shape[0], inputs["shared_arr2"].shape[0]
+        metacells = choose_metacells(requested, n1, options, n2)
+        if route == "sketch" and requested != "auto":
+            warnings.warn(
+                f"metacells={requested!r} is not used: the sketched route fits MaxFuse on sketches without metacells",
+                UserWarning,
+                stacklevel=4,
+            )
+        groups = _pair_inputs(inputs, seed) if route == "direct" and metacells == "pairs" else None
+        params = _parameters(inputs, options, route, seed, cells1=n1, paired=groups is not None)
+        cells = sum(e.shape[0] for e in problem.every)
+        eta = expected_time(route, n1, n2, cells, problem.confidence, metacells)
+        rna, prot = problem.modalities
+        _progress.note("running MaxFuse (%s route) on %d '%s' × %d '%s' cells: %s", route, n1, rna, n2, prot, eta)
+        if route == "sketch" or groups is not None:
+            _cluster_for_smoothing(inputs, params)
+        fusor = fusor_cls(**inputs)
+        _run_stages(fusor, params, problem.verbose, seed, eta)
+        _WARM["maxfuse"] = True
+        embedding = embed(fusor, *problem.every)
+        if groups is None:
+            pairs = _matching_table(fusor, fit_names, rna, prot, problem.order, full=route == "direct")
+        else:
+            rows = np.arange(int(groups.max()) + 1).astype(str)
+            pairs = _matching_table(fusor, {1: rows, 2: names[2]}, rna, prot, problem.order, full=True)
+            pairs = _members(problem.obs_names, pairs, groups, names[1], embedding, rna, prot, problem.order)
+        _check_finite(embedding, pairs["score"].to_numpy(), params)
+        params["route"] = {"route": route, "fitted_rna_cells": n1, "fitted_prot_cells": n2}
+        if route == "direct":
+            params["route"].update(metacells=metacells, metacells_requested=requested)
+            if groups is not None:
+                params["route"]["rna_metacells"] = int(groups.max()) + 1
+        return Fitted(pairs=pairs, embedding=embedding, params=params)
 
 
 def _parameters(inputs: dict, overrides: dict, route: str, seed: int, cells1: int, paired: bool = False) -> dict:
@@ -561,7 +556,7 @@ def _parameters(inputs: dict, overrides: dict, route: str, seed: int, cells1: in
                 f"the sketched route runs MaxFuse up to its filtered pivots and matches the other cells in its joint "
                 f"space: {', '.join(unused)} is not used (route='direct' runs every stage)",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
     for stage, override in overrides.items():
         if stage in params:
@@ -617,7 +612,7 @@ def _pair_inputs(inputs: dict, seed: int) -> np.ndarray:
 
 
 def _members(
-    mdata: MuData,
+    obs_names: tuple[pd.Index, pd.Index],
     matching: pd.DataFrame,
     groups: np.ndarray,
     cells: np.ndarray,
@@ -641,8 +636,8 @@ def _members(
     out = matching.iloc[expanded].reset_index(drop=True)
     out[rna] = cells[members]
     if order == (2, 1):
-        e1 = unit_rows(embedding[0][mdata.mod[rna].obs_names.get_indexer(out[rna])])
-        e2 = unit_rows(embedding[1][mdata.mod[prot].obs_names.get_indexer(out[prot])])
+        e1 = unit_rows(embedding[0][obs_names[0].get_indexer(out[rna])])
+        e2 = unit_rows(embedding[1][obs_names[1].get_indexer(out[prot])])
         out["_corr"] = np.einsum("ij,ij->i", e1, e2)
         out["_pair"] = expanded
         best = out.sort_values(["_pair", "_corr"], ascending=[True, False], kind="stable").drop_duplicates("_pair")
@@ -690,63 +685,6 @@ def _sketch_inputs(inputs: dict, names: dict[int, np.ndarray], size: int, seed: 
     return kept
 
 
-def _wanted(order, rna: str, prot: str) -> list[str]:
-    return {(2, 1): [prot], (1, 2): [rna], None: [rna, prot]}[order]
-
-
-def _complete(
-    mdata: MuData,
-    matching: pd.DataFrame,
-    embedding: tuple[np.ndarray, np.ndarray],
-    names: dict[int, np.ndarray],
-    rna: str,
-    prot: str,
-    order,
-) -> pd.DataFrame:
-    """Match the cells without a pair from MaxFuse in its joint space (``stage="embedding"``).
-
-    Those are the cells MaxFuse's filters dropped and, in the sketched route, every cell that is not a pivot.
-
-    Each such cell of a modality that ``order`` says must be matched gets the cell of the other modality (among those
-    MaxFuse was given) whose embedding correlates best with its own, scored by that correlation, as MaxFuse scores
-    its pairs.
-    """
-    mods = {1: rna, 2: prot}
-    extra = []
-    for name in _wanted(order, rna, prot):
-        i = 1 if name == rna else 2
-        j = 3 - i
-        todo = names[i][~np.isin(names[i], matching[name].to_numpy())]
-        if not len(todo):
-            continue
-        obs_i, obs_j = mdata.mod[name].obs_names, mdata.mod[mods[j]].obs_names
-        pos_j = obs_j.get_indexer(names[j])
-        idx, corr = best_partners(embedding[i - 1][obs_i.get_indexer(todo)], embedding[j - 1][pos_j])
-        extra.append(pd.DataFrame({name: todo, mods[j]: names[j][idx], "score": corr, "stage": "embedding"}))
-        _progress.say("    %d '%s' cells without a pair from MaxFuse: matched in its joint space", len(todo), name)
-    if not extra:
-        return matching
-    out = pd.concat([matching.assign(stage=matching["stage"].astype(str)), *extra], ignore_index=True)
-    out["stage"] = pd.Categorical(out["stage"], categories=list(MATCH_STAGES))
-    return out[[rna, prot, "score", "stage"]]
-
-
-def _warn_unmatched(mdata: MuData, matching: pd.DataFrame, rna: str, prot: str, order) -> None:
-    """Say how many cells that were to get a match got none (cells without any signal), and why."""
-    empty = dict(dict(_store.uns(mdata).get(_store.REPORT, {})).get("empty_cell_names", {}))
-    for name in _wanted(order, rna, prot):
-        n = mdata.mod[name].n_obs
-        missing = n - matching[name].nunique()
-        if missing > 0:
-            warnings.warn(
-                f"{missing} of {n} '{name}' cells ({missing / n:.1%}) got no match: "
-                f"{len(empty.get(name, []))} have no signal at all (report['empty_cell_names']) and were left out "
-                "of the matching; obs['mufuse_match'] holds a missing value for them",
-                UserWarning,
-                stacklevel=3,
-            )
-
-
 _METHODS = {
     "split_into_batches": "split_into_batches",
     "construct_graphs": "construct_graphs",
@@ -758,10 +696,8 @@ _METHODS = {
 }
 
 
-def check_run_arguments(
-    order, maxfuse_params: dict, seed: int = 0, route: str = "auto", sketch_size: int = SKETCH_SIZE
-) -> None:
-    """Check ``order``, ``seed``, ``route``, ``sketch_size`` and the per-stage overrides of :func:`run_maxfuse`.
+def check_stage_overrides(maxfuse_params: dict) -> None:
+    """Check the per-stage overrides of :func:`run_maxfuse` against MaxFuse's own signatures.
 
     Each override must name a parameter of its MaxFuse stage, with a value of the type of that parameter's default
     (a number for a number), so that a typo fails in a second, not after minutes of MaxFuse.
@@ -769,17 +705,6 @@ def check_run_arguments(
     unknown = set(maxfuse_params) - set(STAGES)
     if unknown:
         raise MufuseError(f"unknown MaxFuse stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(STAGES)}")
-    if order not in ((1, 2), (2, 1), None):
-        raise MufuseError(f"order must be (1, 2), (2, 1) or None, got {order!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
-        raise MufuseError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}")
-    if route not in ROUTES:
-        raise MufuseError(f"route must be 'auto', 'direct' or 'sketch', got {route!r}")
-    if isinstance(sketch_size, bool) or not isinstance(sketch_size, int | np.integer) or sketch_size < 500:
-        raise MufuseError(
-            f"the sketch must hold at least 500 cells, got {sketch_size!r}: pass sketch_size=10000 (the default) "
-            "or another integer of 500 or more"
-        )
     try:
         from maxfuse.model import Fusor
     except ImportError:  # pragma: no cover - checked again when MaxFuse is imported
@@ -800,22 +725,6 @@ def check_run_arguments(
             numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
             if number and value is not None and not numeric:
                 raise MufuseError(f"MaxFuse parameter {stage}.{name} takes a number, got {value!r}")
-
-
-def _leave_out_empty(mdata: MuData, inputs: dict, rna: str, prot: str) -> dict[int, np.ndarray]:
-    """Drop the cells harmonize found without any signal from MaxFuse's inputs; return the obs names kept."""
-    empty = dict(dict(_store.uns(mdata).get(_store.REPORT, {})).get("empty_cell_names", {}))
-    names = {}
-    for i, name in ((1, rna), (2, prot)):
-        names[i] = np.asarray(mdata.mod[name].obs_names)
-        keep = ~np.isin(names[i], np.asarray(empty.get(name, []), dtype=object))
-        if not keep.all():
-            log.info("    leaving %d empty '%s' cell(s) out of the matching", int((~keep).sum()), name)
-            names[i] = names[i][keep]
-            for key in (f"shared_arr{i}", f"active_arr{i}", f"labels{i}"):
-                if inputs[key] is not None:
-                    inputs[key] = inputs[key][keep]
-    return names
 
 
 def _run_stages(fusor, params: dict, verbose: bool, seed: int = 0, eta: str = "") -> None:
@@ -920,226 +829,4 @@ def _matching_table(fusor, names: dict[int, np.ndarray], rna: str, prot: str, or
     )
 
 
-def add_matching(
-    mdata: MuData,
-    matching: pd.DataFrame | Sequence,
-    *,
-    rna: str = "rna",
-    prot: str = "prot",
-    params: dict | None = None,
-) -> None:
-    """Store a matching by obs name: the pairs in ``uns["mufuse"]["matching"]``, the best match per cell in ``obs``.
-
-    Parameters
-    ----------
-    mdata
-        The MuData the matching belongs to.
-    matching
-        A DataFrame with columns named after the two modalities (obs names) and ``score`` (``stage`` and
-        ``confidence`` optional; a ``confidence`` column also gives ``obs["mufuse_confidence"]``), or
-        the raw output of ``Fusor.get_matching`` (``[rna_positions, prot_positions, scores]``), whose positions are
-        rows of the modalities as they are now (obs names in that list form are taken as names), or a dict of the
-        table's columns. A joint embedding (``obsm["X_mufuse"]``) of an earlier matching is dropped, with a warning
-        (it belonged to those pairs), unless every new pair is a pair of the stored matching (pairs kept by their
-        confidence, say).
-    rna, prot
-        Names of the two modalities.
-    params
-        MaxFuse parameters to record with the matching.
-
-    References
-    ----------
-    - Chen S. et al. (2024) Integration of spatial and single-cell data across modalities with weakly linked
-      features. *Nat. Biotechnol.* 42:1096. doi:10.1038/s41587-023-01935-0 (MaxFuse; ``Fusor.get_matching`` gives
-      the ``[rows1, rows2, scores]`` this function also takes).
-
-    Examples
-    --------
-    >>> import mufuse
-    >>> mdata = mufuse.datasets.simulated(n_cells=50, seed=0)
-    >>> mufuse.tl.add_matching(mdata, [[0, 1], [1, 0], [0.9, 0.8]])
-    >>> mdata["prot"].obs["mufuse_match"].iloc[0]
-    'CATGCGTCTCTAGTCG-1'
-    """
-    _validate.require(mdata, "tl.add_matching", "a MuData", _validate.is_mudata)
-    _add_matching(mdata, matching, rna, prot, params, None)
-
-
-def _add_matching(mdata: MuData, matching, rna: str, prot: str, params: dict | None, embedding) -> None:
-    """Check and store a matching; with ``embedding`` (MaxFuse's joint space of both modalities) store it too.
-
-    Without one, a joint embedding already stored belonged to another matching and is dropped, with a warning.
-    """
-    a1 = _store.get_modality(mdata, rna, "rna")
-    a2 = _store.get_modality(mdata, prot, "prot")
-    if isinstance(matching, Mapping):  # {rna: names, prot: names, "score": scores}: a table by another name
-        matching = pd.DataFrame(dict(matching))
-    if isinstance(matching, pd.DataFrame):
-        table = _table_from_frame(matching, {rna: a1, prot: a2})
-    else:
-        table = _table_from_positions(matching, {rna: a1, prot: a2})
-    if "stage" not in table.columns:
-        table["stage"] = "unknown"
-    table["stage"] = table["stage"].astype(str)
-    table["score"] = table["score"].astype(np.float64)
-    columns = [rna, prot, "score", "stage"]
-    if "confidence" in table.columns:
-        table["confidence"] = table["confidence"].astype(np.float64)
-        columns.append("confidence")
-    table = table[columns].reset_index(drop=True)
-    best = {
-        name: _best_per_cell(table, name, other, adata) for name, other, adata in ((rna, prot, a1), (prot, rna, a2))
-    }
-    # everything computed: now write
-    for name, adata in ((rna, a1), (prot, a2)):
-        adata.obs[_store.MATCH_KEY] = best[name][0]
-        adata.obs[_store.SCORE_KEY] = best[name][1]
-        if best[name][2] is not None:
-            adata.obs[_store.CONFIDENCE_KEY] = best[name][2]
-        elif _store.CONFIDENCE_KEY in adata.obs.columns:  # a confidence of an earlier matching no longer holds
-            adata.obs = adata.obs.drop(columns=[_store.CONFIDENCE_KEY])
-    _store_embedding(mdata, (rna, prot), embedding, _subset_of_stored(mdata, table, rna, prot))
-    _store.update(
-        mdata,
-        {_store.MATCHING: table, _store.CELLS: _store.record(mdata, rna, prot, "matching", table)},
-        drop=(_store.EVALUATION,),
-        params={"maxfuse": _flatten_params(params)} if params is not None else None,
-    )
-
-
-def _subset_of_stored(mdata: MuData, table: pd.DataFrame, rna: str, prot: str) -> bool:
-    """Whether every pair of ``table`` is a pair of the stored matching (pairs of it kept by confidence, say)."""
-    old = _store.uns(mdata).get(_store.MATCHING)
-    if old is None:
-        return False
-    old = pd.DataFrame(old)
-    if not {rna, prot} <= set(old.columns):
-        return False
-    have = pd.MultiIndex.from_arrays([old[rna].astype(str), old[prot].astype(str)])
-    new = pd.MultiIndex.from_arrays([table[rna].astype(str), table[prot].astype(str)])
-    return bool(new.isin(have).all())
-
-
-def _store_embedding(mdata: MuData, names: tuple[str, str], embedding, subset: bool = False) -> None:
-    """Write the joint embedding of a new matching, or drop the one of an earlier matching (said).
-
-    Pairs that are all pairs of the stored matching (``subset``) keep its embedding: the same run made both.
-    """
-    if embedding is not None:
-        for name, emb in zip(names, embedding, strict=True):
-            mdata.mod[name].obsm[_store.EMBEDDING_KEY] = emb
-        return
-    if subset:
-        return
-    stale = [name for name in names if _store.EMBEDDING_KEY in mdata.mod[name].obsm]
-    for name in stale:
-        del mdata.mod[name].obsm[_store.EMBEDDING_KEY]
-    if stale:
-        warnings.warn(
-            f"the joint embedding obsm['{_store.EMBEDDING_KEY}'] belonged to the earlier matching and is dropped: the "
-            "transfers then vote through the pairs of this one, and pl.joint_umap needs mufuse.tl.run_maxfuse(mdata)",
-            UserWarning,
-            stacklevel=4,
-        )
-
-
-def _table_from_frame(matching: pd.DataFrame, mods: dict) -> pd.DataFrame:
-    """Check a matching table by obs name: the columns are there and every name is a cell of its modality."""
-    rna, prot = mods
-    if matching.empty:
-        raise MufuseError(
-            "the matching table has no pairs; nothing to store (a filter such as "
-            "matching[matching['confidence'] >= t] with t above every confidence keeps none: lower t)"
-        )
-    missing = [c for c in (rna, prot, "score") if c not in matching.columns]
-    if missing:
-        raise MufuseError(
-            f"the matching table lacks column(s) {', '.join(missing)}; it needs '{rna}', '{prot}' "
-            "(obs names) and 'score'"
-        )
-    table = matching.copy()
-    for name, adata in mods.items():
-        unknown = ~table[name].astype(str).isin(adata.obs_names)
-        if unknown.any():
-            bad = table.loc[unknown, name].astype(str).head(3).tolist()
-            raise MufuseError(
-                f"{int(unknown.sum())} names in column '{name}' are not obs names of modality "
-                f"'{name}' (e.g. {', '.join(bad)})"
-            )
-        table[name] = table[name].astype(str)
-    for column in ("score", "confidence"):
-        if column not in table.columns:
-            continue
-        values = pd.to_numeric(table[column], errors="coerce")
-        bad = ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
-        if bad.any():
-            example = table.loc[bad, column].head(3).tolist()
-            raise MufuseError(
-                f"column '{column}' of the matching table must hold finite numbers; {int(bad.sum())} do not "
-                f"(e.g. {example}): convert it with pd.to_numeric, or drop the column"
-            )
-        if column == "confidence" and not values.dropna().between(0.0, 1.0).all():
-            raise MufuseError(
-                "column 'confidence' of the matching table must lie in [0, 1] (mufuse's pair confidence); "
-                f"it runs from {values.min():g} to {values.max():g}: rescale it, or name it otherwise"
-            )
-        table[column] = values
-    return table
-
-
-def _table_from_positions(matching: Sequence, mods: dict) -> pd.DataFrame:
-    """Turn ``Fusor.get_matching``'s ``[rows1, rows2, scores]`` into a table of obs names."""
-    try:
-        idx1, idx2, score = (np.asarray(x) for x in matching)
-    except (TypeError, ValueError):
-        raise MufuseError("matching must be a DataFrame or Fusor.get_matching's [rows1, rows2, scores]") from None
-    if idx1.ndim != 1 or idx2.ndim != 1 or score.ndim != 1 or not (len(idx1) == len(idx2) == len(score)):
-        raise MufuseError("the three lists of a Fusor.get_matching output must have the same length")
-    if len(idx1) == 0:
-        raise MufuseError("the matching has no pairs; nothing to store")
-    (rna, a1), (prot, a2) = mods.items()
-    if idx1.dtype.kind in "UO" or idx2.dtype.kind in "UO":  # obs names in the list form: checked as a table
-        return _table_from_frame(pd.DataFrame({rna: idx1, prot: idx2, "score": score}), mods)
-    if idx1.dtype.kind not in "iuf" or idx2.dtype.kind not in "iuf":
-        raise MufuseError(
-            f"the list form [rows of '{rna}', rows of '{prot}', scores] takes row positions (or obs names); got "
-            f"{idx1.dtype} and {idx2.dtype}"
-        )
-    if any(idx.dtype.kind == "f" and not np.all(np.isfinite(idx) & (idx == np.round(idx))) for idx in (idx1, idx2)):
-        raise MufuseError(
-            "the list form takes whole row positions (or obs names); some positions are not whole numbers"
-        )
-    idx1, idx2 = idx1.astype(np.int64), idx2.astype(np.int64)
-    for idx, adata, name in ((idx1, a1, rna), (idx2, a2, prot)):
-        if len(idx) and (idx.min() < 0 or idx.max() >= adata.n_obs):
-            raise MufuseError(
-                f"positions of modality '{name}' run outside its {adata.n_obs} cells; the "
-                "matching belongs to other arrays"
-            )
-    return pd.DataFrame(
-        {rna: np.asarray(a1.obs_names)[idx1], prot: np.asarray(a2.obs_names)[idx2], "score": score.astype(np.float64)}
-    )
-
-
-def _best_per_cell(
-    table: pd.DataFrame, name: str, other: str, adata
-) -> tuple[pd.Categorical, np.ndarray, np.ndarray | None]:
-    """For each cell of modality ``name``: its best-scoring partner, that score and that pair's confidence.
-
-    Missing values for cells without a partner; the confidence is ``None`` when the table has none.
-    """
-    top = table.sort_values("score", ascending=False, kind="stable").drop_duplicates(name).set_index(name)
-    partner = top[other].reindex(adata.obs_names)
-    confidence = None
-    if "confidence" in top.columns:
-        confidence = top["confidence"].reindex(adata.obs_names).to_numpy(dtype=np.float64)
-    return (
-        pd.Categorical(partner.to_numpy(dtype=object)),  # a missing value, never a fake name such as ''
-        top["score"].reindex(adata.obs_names).to_numpy(dtype=np.float64),
-        confidence,
-    )
-
-
-def _flatten_params(params: dict) -> dict:
-    """MaxFuse parameters in a form .h5mu can store (None becomes the string "None")."""
-    return {stage: {k: ("None" if v is None else v) for k, v in p.items()} for stage, p in params.items()}
+MAXFUSE = register_matcher(MaxFuse())
