@@ -70,19 +70,8 @@ def dsb(
     if stats is not None:
         mu, sd = (np.asarray(a, dtype=np.float64) for a in stats)
         source = "given"
-    elif background is not None:
-        bg = np.log(np.asarray(background, dtype=np.float64) + pseudocount)
-        mu, sd = bg.mean(axis=0), bg.std(axis=0, ddof=1)
-        source = "empty droplets"
     else:
-        mu, sd = negative_population(v, seed=seed)
-        source = "negative population"
-    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)  # as muon's dsb with empty droplets
-    if source == "negative population":
-        # at least the log step of one count above zero: the negative component of a marker (or isotype) at zero in
-        # nearly every cell collapses onto the zeros, and dividing by its ~0 spread would put its few positive cells
-        # at thousands of SDs and let it alone make every cell's technical component
-        sd = np.maximum(sd, np.log1p(1.0 / pseudocount))
+        mu, sd, source = background_stats(v, background, pseudocount=pseudocount, seed=seed)
     v = (v - mu) / sd
     technical = None
     if denoise and v.shape[1] >= 3:
@@ -95,6 +84,30 @@ def dsb(
             beta = c @ (v - v.mean(axis=0)) / denom
             v = v - np.outer(technical, beta)
     return v, {"background_mean": mu, "background_sd": sd, "background": source, "technical": technical}
+
+
+def background_stats(
+    v: np.ndarray, background: np.ndarray | None, *, pseudocount: float = PSEUDOCOUNT, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Return each marker's background ``(mean, sd, source)`` on the log scale.
+
+    The background is the empty droplets' counts, or else the negative population of ``v`` (the cells'
+    ``log(x + pseudocount)``).
+    """
+    if background is not None:
+        bg = np.log(np.asarray(background, dtype=np.float64) + pseudocount)
+        mu, sd = bg.mean(axis=0), bg.std(axis=0, ddof=1)
+        source = "empty droplets"
+    else:
+        mu, sd = negative_population(v, seed=seed)
+        source = "negative population"
+    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)  # as muon's dsb with empty droplets
+    if source == "negative population":
+        # at least the log step of one count above zero: the negative component of a marker (or isotype) at zero in
+        # nearly every cell collapses onto the zeros, and dividing by its ~0 spread would put its few positive cells
+        # at thousands of SDs and let it alone make every cell's technical component
+        sd = np.maximum(sd, np.log1p(1.0 / pseudocount))
+    return mu, sd, source
 
 
 def negative_population(v: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

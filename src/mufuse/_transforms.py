@@ -28,7 +28,7 @@ def per_cell(transform: str, clr_axis: int = 0) -> bool:
     >>> per_cell("total_log1p"), per_cell("clr", clr_axis=1), per_cell("clr"), per_cell("arcsinh")
     (True, True, False, False)
     """
-    return transform in ("total_log1p", "dsb") or (transform == "clr" and clr_axis == 1)
+    return transform in TRANSFORMS and TRANSFORMS[transform].per_cell(clr_axis)
 
 
 TARGET_SUM = 1e4  # RNA library sizes are normalized to this (scanpy's and Seurat's 1e4)
@@ -183,36 +183,185 @@ def transform_protein(
     >>> transform_protein(np.array([[0.0, 5.0]]), transform="arcsinh").round(4).tolist()
     [[0.0, 0.8814]]
     """
-    arr = dense_float(x)
-    if transform in ("zscore", "none"):
-        return arr.copy() if arr is x else arr
-    if transform == "arcsinh":
-        if np.any(np.asarray(cofactor) <= 0):
-            raise MufuseError(f"cofactor must be > 0 for prot_transform='arcsinh' (got {cofactor})")
-        return np.arcsinh(arr / cofactor)
-    if transform in ("log1p", "clr", "total_log1p", "dsb"):
-        if np.nanmin(arr, initial=0.0) < 0:
+    t = get_transform(transform)
+    names = [str(j) for j in range(np.shape(x)[1])]  # columns by position: no marker names here
+    given: float | np.ndarray | dict[str, float] = cofactor
+    if isinstance(cofactor, np.ndarray):
+        given = dict(zip(names, map(float, cofactor), strict=True))
+    state = t.fit(
+        x, names, cofactor=given, clr_axis=clr_axis, isotypes=isotypes, background=background, modality=modality
+    )
+    return t.apply(x, names, state, modality=modality)
+
+
+class ProteinTransform:
+    """One protein transform, fitted once on the cells and replayed.
+
+    :meth:`fit` learns what it needs from the cells once (in ``harmonize``); :meth:`apply` replays it with that
+    state (in ``harmonize`` and in every transfer). The state is a JSON-able dict keyed by marker name, stored in
+    ``uns["mufuse"]["params"]["harmonize"]["prot_transform_state"]``, so that the same cells give the same values
+    later. A transform is one subclass, registered in :data:`TRANSFORMS`.
+    """
+
+    name = ""
+    takes_counts = False  # needs non-negative values (counts or linear intensities)
+
+    def per_cell(self, clr_axis: int = 0) -> bool:
+        """Whether it reads every marker of a cell (then it is fitted and applied on the whole panel)."""
+        return False
+
+    def fit(self, x, markers, **options) -> dict:
+        """Learn the transform's state from cells × ``markers`` values; the options are harmonize's."""
+        self.check(x, options.get("modality", "prot"))
+        return {}
+
+    def apply(self, x, markers, state: dict, *, modality: str = "prot") -> np.ndarray:
+        """Transform cells × ``markers`` values with a fitted state; return dense float64."""
+        raise NotImplementedError  # pragma: no cover - every registered transform defines it
+
+    def check(self, x, modality: str) -> np.ndarray:
+        """Return ``x`` dense, refusing negative values when the transform takes counts."""
+        arr = dense_float(x)
+        if self.takes_counts and np.nanmin(arr, initial=0.0) < 0:
             raise MufuseError(
-                f"prot_transform='{transform}' needs non-negative values, but modality '{modality}' has negative "
+                f"prot_transform='{self.name}' needs non-negative values, but modality '{modality}' has negative "
                 "values (already z-scored or centered?); use prot_transform='zscore' (or 'none')"
             )
-        if transform == "log1p":
-            return np.log1p(arr)
-        if transform == "dsb":
-            from ._dsb import dsb
+        return arr
 
-            stats = background if isinstance(background, tuple) else None
-            empty = None if stats is not None or background is None else dense_float(background)
-            return dsb(arr, background=empty, stats=stats, isotypes=isotypes)[0]
-        if transform == "total_log1p":
-            totals = arr.sum(axis=1, keepdims=True)
-            target = float(np.median(totals[totals > 0])) if (totals > 0).any() else 1.0
-            return np.log1p(arr * (target / np.where(totals > 0, totals, 1.0)))
+
+class _Identity(ProteinTransform):
+    """``zscore`` / ``none``: the values as given (the z-score comes after every transform)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def apply(self, x, markers, state, *, modality="prot"):
+        arr = dense_float(x)
+        return arr.copy() if arr is x else arr
+
+
+class _Arcsinh(ProteinTransform):
+    """``arcsinh(x / cofactor)``, a cofactor per marker (a number, a mapping, or each marker's median)."""
+
+    name = "arcsinh"
+
+    def fit(self, x, markers, *, cofactor=DEFAULT_COFACTOR, **options):
+        if isinstance(cofactor, str) and cofactor == MEDIAN_COFACTOR:
+            return {"cofactor": median_cofactors(x, markers)}
+        c = cofactors(cofactor, markers, options.get("modality", "prot"))
+        per_marker = np.broadcast_to(np.asarray(c, dtype=np.float64), (len(markers),))
+        if np.any(per_marker <= 0):
+            raise MufuseError(f"cofactor must be > 0 for prot_transform='arcsinh' (got {cofactor})")
+        return {"cofactor": {str(m): float(v) for m, v in zip(markers, per_marker, strict=True)}}
+
+    def apply(self, x, markers, state, *, modality="prot"):
+        stored = state["cofactor"]
+        c = np.array([float(stored.get(str(m), DEFAULT_COFACTOR)) for m in markers], dtype=np.float64)
+        return np.arcsinh(dense_float(x) / c)
+
+
+class _Log1p(ProteinTransform):
+    name = "log1p"
+    takes_counts = True
+
+    def apply(self, x, markers, state, *, modality="prot"):
+        return np.log1p(self.check(x, modality))
+
+
+class _TotalLog1p(ProteinTransform):
+    """Each cell's values over its panel total, times the median total of the cells with signal, then ``log1p``."""
+
+    name = "total_log1p"
+    takes_counts = True
+
+    def per_cell(self, clr_axis=0):
+        return True
+
+    def fit(self, x, markers, **options):
+        totals = self.check(x, options.get("modality", "prot")).sum(axis=1)
+        return {"target": float(np.median(totals[totals > 0])) if (totals > 0).any() else 1.0}
+
+    def apply(self, x, markers, state, *, modality="prot"):
+        arr = self.check(x, modality)
+        totals = arr.sum(axis=1, keepdims=True)
+        return np.log1p(arr * (float(state["target"]) / np.where(totals > 0, totals, 1.0)))
+
+
+class _Clr(ProteinTransform):
+    """``log1p(x / exp(mean(log1p(x))))``: the mean per marker across cells (axis 0) or per cell (axis 1)."""
+
+    name = "clr"
+    takes_counts = True
+
+    def per_cell(self, clr_axis=0):
+        return clr_axis == 1
+
+    def fit(self, x, markers, *, clr_axis=0, **options):
         if clr_axis not in (0, 1):
             raise MufuseError(f"clr_axis must be 0 (per marker, across cells) or 1 (per cell); got {clr_axis}")
-        logmean = np.log1p(arr).mean(axis=clr_axis, keepdims=True)
-        return np.log1p(arr / np.exp(logmean))
-    raise MufuseError(f"prot_transform={transform!r} is not one of {', '.join(PROT_TRANSFORMS)}")
+        arr = self.check(x, options.get("modality", "prot"))
+        if clr_axis == 1:
+            return {"axis": 1}
+        log_mean = np.log1p(arr).mean(axis=0)
+        return {"axis": 0, "log_mean": {str(m): float(v) for m, v in zip(markers, log_mean, strict=True)}}
+
+    def apply(self, x, markers, state, *, modality="prot"):
+        arr = self.check(x, modality)
+        if int(state["axis"]) == 1:
+            return np.log1p(arr / np.exp(np.log1p(arr).mean(axis=1, keepdims=True)))
+        log_mean = np.array([float(state["log_mean"][str(m)]) for m in markers], dtype=np.float64)
+        return np.log1p(arr / np.exp(log_mean))
+
+
+class _Dsb(ProteinTransform):
+    """dsb (Mulè et al. 2022), each marker in standard deviations of its background, minus each cell's technical part.
+
+    The background (empty droplets, or each marker's negative population) is the fitted state.
+    """
+
+    name = "dsb"
+    takes_counts = True
+
+    def per_cell(self, clr_axis=0):
+        return True
+
+    def fit(self, x, markers, *, isotypes=None, background=None, **options):
+        from ._dsb import PSEUDOCOUNT, background_stats
+
+        arr = self.check(x, options.get("modality", "prot"))
+        if isinstance(background, tuple):  # (mean, sd) per marker of an earlier fit
+            mean, sd = (np.asarray(b, dtype=np.float64) for b in background)
+        else:
+            empty = None if background is None else dense_float(background)
+            mean, sd, _ = background_stats(np.log(arr + PSEUDOCOUNT), empty)
+        names = [str(m) for m in markers]
+        iso = [names[i] for i in np.asarray(isotypes if isotypes is not None else [], dtype=np.int64)]
+        return {
+            "mean": dict(zip(names, map(float, mean), strict=True)),
+            "sd": dict(zip(names, map(float, sd), strict=True)),
+            "isotypes": iso,
+        }
+
+    def apply(self, x, markers, state, *, modality="prot"):
+        from ._dsb import dsb
+
+        names = [str(m) for m in markers]
+        stats = tuple(np.array([float(state[k][n]) for n in names], dtype=np.float64) for k in ("mean", "sd"))
+        isotypes = pd.Index(names).get_indexer([i for i in state.get("isotypes", []) if i in names])
+        return dsb(self.check(x, modality), stats=stats, isotypes=isotypes)[0]
+
+
+TRANSFORMS: dict[str, ProteinTransform] = {
+    t.name: t for t in (_Identity("zscore"), _Identity("none"), _Arcsinh(), _Log1p(), _TotalLog1p(), _Clr(), _Dsb())
+}
+
+
+def get_transform(name: str) -> ProteinTransform:
+    """Return the registered protein transform ``name`` (a :class:`MufuseError` names the others)."""
+    if name not in TRANSFORMS:
+        raise MufuseError(f"prot_transform={name!r} is not one of {', '.join(PROT_TRANSFORMS)}")
+    return TRANSFORMS[name]
 
 
 LATTICE_TOLERANCE = 0.02  # a recovered count lies within this of an integer

@@ -222,7 +222,9 @@ def harmonize(
         report["rna_batch_composition"] = r.composition
     if p.dsb is not None:
         report["dsb"] = {"background": p.dsb["background"], "isotypes": p.dsb["isotypes"]}
-    params = step.record_params(mdata, opts, p.transform, groups, link_params, p.dsb, p.recovered, p.cofactor)
+    params = step.record_params(
+        mdata, opts, p.transform, groups, link_params, p.dsb, p.recovered, p.cofactor, p.transform_state
+    )
     target = mdata.copy() if copy else mdata
     step.store(target, opts, links, arrays, report, params)
     step.tell_choices(report, len(arrays.shared), opts)

@@ -81,6 +81,7 @@ class ProtResult:
     roles: dict[str, int] | None = None  # protein columns per role (mufuse.pp.PROT_ROLES): only markers are matched
     composition: pd.DataFrame | None = None  # batch_key without batch_align: markers whose populations move apart
     cofactor: Any = None  # arcsinh's cofactor(s) as used ("median" resolved to {marker: cofactor})
+    transform_state: dict | None = None  # the protein transform's fitted state, replayed by the transfers
 
 
 @dataclass
@@ -470,6 +471,7 @@ def prot_step(src: _counts.Source, prot_ad, links: pd.DataFrame, opts: Options, 
         _prot_roles(links, prot),
         composition,
         t.cofactor,
+        t.state,
     )
 
 
@@ -565,6 +567,7 @@ class _Transformed:
     recovered: bool
     dsb: dict | None
     cofactor: Any = None  # the cofactor(s) used: a number, or {marker: cofactor} ("median" resolved)
+    state: dict | None = None  # the transform's fitted state (_transforms.ProteinTransform.fit)
 
 
 def _transform_values(
@@ -590,19 +593,16 @@ def _transform_values(
     if cofactor == _transforms.MEDIAN_COFACTOR:  # resolved once, stored, and replayed by the transfers
         cofactor = _transforms.median_cofactors(values[:, cols], usable)
     dsb_info = None
-    if transform == "dsb":
+    if transform == "dsb":  # fitted with its checks and the empty droplets: the background is the state
         out, dsb_info = _dsb_step(values, marker_names, links, opts, obs_names)
-    else:
-        out = _normalize.transform_protein(
-            values if per_cell else values[:, cols],
-            transform=transform,
-            cofactor=_transforms.cofactors(cofactor, marker_names if per_cell else usable, opts.prot),
-            clr_axis=opts.clr_axis,
-            modality=opts.prot,
-        )
-    return _Transformed(
-        out[:, cols] if per_cell else out, values, transform, reason, recovered is not None, dsb_info, cofactor
-    )
+        state = {k: dsb_info[f"background_{k}"] for k in ("mean", "sd")} | {"isotypes": dsb_info["isotypes"]}
+    else:  # fitted once here, replayed by the transfers (tl/_transfer.py) with the stored state
+        fitter = _transforms.get_transform(transform)
+        x, names = (values, list(marker_names)) if per_cell else (values[:, cols], usable)
+        state = fitter.fit(x, names, cofactor=cofactor, clr_axis=opts.clr_axis, modality=opts.prot)
+        out = fitter.apply(x, names, state, modality=opts.prot)
+    out = out[:, cols] if per_cell else out
+    return _Transformed(out, values, transform, reason, recovered is not None, dsb_info, cofactor, state)
 
 
 def _cofactor_given(opts: Options) -> bool:
@@ -892,6 +892,7 @@ def record_params(
     dsb: dict | None = None,
     recovered: bool = False,
     cofactor: Any = None,
+    transform_state: dict | None = None,
 ) -> dict[str, Any]:
     """Return the ``params`` entry: the earlier entries, this call's options, the link parameters, the versions.
 
@@ -904,6 +905,8 @@ def record_params(
     if cofactor is not None:
         params["harmonize"]["cofactor"] = _stored_cofactor(cofactor)
     params["harmonize"]["prot_counts_recovered"] = bool(recovered)  # transfer recovers them again
+    if transform_state is not None:  # what the protein transform learned from the cells, replayed by the transfers
+        params["harmonize"]["prot_transform_state"] = json.dumps(transform_state)
     if dsb is not None:  # the background per marker, so that transfer recomputes the same values
         params["harmonize"]["dsb_background"] = json.dumps(
             {"mean": dsb["background_mean"], "sd": dsb["background_sd"], "isotypes": dsb["isotypes"]}

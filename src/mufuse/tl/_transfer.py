@@ -20,7 +20,7 @@ from scipy import sparse
 from .. import _chunked, _counts, _obs, _store, _validate
 from .._align import align_batches
 from .._errors import MufuseError
-from .._transforms import TARGET_SUM, cofactors, panel_columns, transform_protein
+from .._transforms import TARGET_SUM, get_transform, panel_columns
 from .._transforms import per_cell as transform_per_cell
 from ._joint import run_blocks, unit_rows
 
@@ -188,15 +188,7 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
         keep = names.get_indexer(panel_columns(links, names))
         x, names = x[:, keep], names[keep]
         pos = names.get_indexer(list(features))
-    isotypes, background = _dsb_background(params, names, source) if transform == "dsb" else (None, None)
-    out = transform_protein(
-        x if per_cell else x[:, pos],
-        transform="none" if transform == "auto" else transform,
-        cofactor=cofactors(params.get("cofactor", 5.0), names if per_cell else [names[i] for i in pos], source),
-        clr_axis=int(params.get("clr_axis", 0)),
-        isotypes=isotypes,
-        background=background,
-    )
+    out = _replay(params, transform, x if per_cell else x[:, pos], names if per_cell else names[pos], source)
     out = out[:, pos] if per_cell else out
     if bool(params.get("batch_align", False)) and params.get("batch_key"):  # the peaks aligned as harmonize did
         col = _obs.column(mdata, source, str(params["batch_key"]))
@@ -204,6 +196,36 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
             cat = pd.Categorical(col.astype(str))
             out = align_batches(out, cat.codes.astype(np.int64), len(cat.categories), list(features))[0]
     return out
+
+
+def _replay(params: dict, transform: str, x, names: pd.Index, source: str) -> np.ndarray:
+    """Apply harmonize's protein transform to ``x`` with the state it fitted (``prot_transform_state``).
+
+    A MuData harmonized before the state was stored is fitted again on the same cells, as harmonize did.
+    """
+    t = get_transform("none" if transform == "auto" else transform)
+    stored = params.get("prot_transform_state")
+    if stored:
+        state = json.loads(str(stored))
+    else:
+        isotypes, background = _dsb_background(params, names, source) if transform == "dsb" else (None, None)
+        state = t.fit(
+            x,
+            list(names),
+            cofactor=params.get("cofactor", 5.0),
+            clr_axis=int(params.get("clr_axis", 0)),
+            isotypes=isotypes,
+            background=background,
+            modality=source,
+        )
+    per_marker = [v for v in state.values() if isinstance(v, dict)]  # cofactors, means, backgrounds by marker
+    missing = [str(n) for n in names if any(str(n) not in v for v in per_marker)]
+    if missing:
+        raise MufuseError(
+            f"the protein transform of modality '{source}' was fitted without markers {', '.join(missing[:5])} (were "
+            "markers added since harmonize?): run mufuse.pp.harmonize(mdata) again"
+        )
+    return t.apply(x, list(names), state, modality=source)
 
 
 def _recovered_counts(x, source: str) -> np.ndarray:
