@@ -721,3 +721,28 @@ def test_v_segments_as_vendors_transliterate_them_alone(species):
         "TCR Vβ17": "",
     }
     _assert_links(_links(list(expected), "human"), expected)
+
+
+def test_human_antigens_named_by_their_pathology_clone():
+    """Imaging panels of pathology name some antigens by their clone; the clone's name must never be read as an
+    alias of an unrelated gene (MIB-1 is no ubiquitin ligase, D2-40 no pair of D2 and D40, L26 no ribosomal protein)."""
+    expected = {
+        "MIB-1": "MKI67",
+        "D2-40": "PDPN",
+        "CAM5.2": "KRT8;KRT18",
+        "34βE12": "KRT1;KRT5;KRT10;KRT14",
+        "My10": "CD34",
+        "QBEnd10": "CD34",
+        "L26": "MS4A1",
+        "KP1": "CD68",
+        "JC70": "PECAM1",
+        "Ber-H2": "TNFRSF8",
+        "OKT3": "CD3E",
+        "Leu-M1": "FUT4;FUT9",
+        "HNK-1": "B3GAT1",
+        "MART-1": "MLANA",
+        "Ki-67 (MIB-1)": "MKI67",
+        "HMB-45": "PMEL",  # HGNC's own alias
+        "BerEP4": "EPCAM",
+    }
+    _assert_links(_links(list(expected), "human"), expected)
