@@ -60,7 +60,7 @@ def score(
     with warnings.catch_warnings(), curated_scope(held_out, used):
         warnings.simplefilter("ignore")
         links = mufuse.pp.link_features(mudata.MuData({"rna": rna, "prot": prot}), species=species)
-    out = table.join(links[["status", "role", "genes", "reason"]].rename(columns={"genes": "got"}))
+    out = table.join(links[["status", "role", "genes", "reason", "clean_name"]].rename(columns={"genes": "got"}))
     # a name that must link to nothing is right only when it is also not matched: an isotype control left
     # `not_found` with the role of a marker would enter MaxFuse's active array (issue 28)
     out["matched"] = (out["role"] == "marker") & (out["status"] != "excluded")

@@ -36,6 +36,10 @@ def _assert_links(links, expected):
     assert not wrong, wrong
 
 
+# the mouse V alpha 2 family (IMGT TRAV14), every gene B20.1 binds
+TRAV14 = "Trav14-1;Trav14-2;Trav14-3;Trav14d-1;Trav14d-2;Trav14d-3-dv8;Trav14n-1;Trav14n-2;Trav14n-3"
+
+
 # --- Greek letters: every letter maps to one Latin letter, none is dropped ----------------------------------------
 GREEK = "αβγδεζηθικλμνξοπρστυφχψω"
 
@@ -243,7 +247,7 @@ def test_names_found_by_the_trials():
         "IgK": "Igkc",  # MGI's synonym "kappa" is Phka2
         "Ig lambda": "Iglc1;Iglc2;Iglc3",
         "CD49d (α4)": "Itga4",  # MGI's "alpha4" is Igbp1: a short alias never overrides the name
-        "Vα2 TCR": "",  # one V segment written before the word: never the whole receptor
+        "Vα2 TCR": TRAV14,  # one V segment before the word: the V alpha 2 family, never the receptor
         "Vβ8 TCR": "",  # a family: ambiguous
         "TCR Vβ10b": "Trbv4",  # a vendor's allele letter after the Arden number
         "IL-33Ra_ST2_TotalA": "Il1rl1",  # a name and its alias joined by an export, both naming Il1rl1
@@ -626,6 +630,8 @@ DECORATIONS = {
     "dye": "{}-PE",
     "clone": "{} (clone X1)",
     "prot suffix": "{}-PROT",
+    "totalseq product id": "ADT_{}_A0123",  # BioLegend's product ID after the name
+    "totalseq product id, spaced": "{} C0456",
 }
 
 
@@ -633,7 +639,8 @@ DECORATIONS = {
 def test_decorated_names_link_as_the_bare_name(species):
     """Every curated antigen (the rows most likely to be read another way) links to the same genes whatever export
     decorated it: ``CD16_32((Gd156)Di)`` was Fcgr4 through ``CD16`` alone, ``H-2Kb_Gd156`` a peptide-MHC,
-    ``S100-PROT`` the proline transporter (an ``S`` read as sulfur)."""
+    ``S100-PROT`` the proline transporter (an ``S`` read as sulfur), ``ADT_Allergin-1_A0123`` nothing (the product ID
+    stayed on the name); an HLA allele keeps its digits (``HLA-A0201``)."""
     from importlib.resources import files
 
     path = "mouse_protein_gene_links.tsv" if species == "mouse" else "protein_gene_links.tsv"
@@ -701,7 +708,8 @@ def test_v_segments_as_vendors_transliterate_them_alone(species):
             "Vg1.1": "Trgv1",
             "Vr1.1": "Trgv1",
             "Vg4": "",  # Garman's Trgv6 or Heilig & Tonegawa's Trgv4: ambiguous
-            "Va2": "",  # no mouse V alpha numbers known here
+            "Va2": TRAV14,  # the V alpha 2 family (B20.1)
+            "Va3.2": "",  # no other mouse V alpha number is known here
             "VB8": "",
         }
         links = _links(list(expected), "mouse")
@@ -746,3 +754,19 @@ def test_human_antigens_named_by_their_pathology_clone():
         "BerEP4": "EPCAM",
     }
     _assert_links(_links(list(expected), "human"), expected)
+
+
+def test_a_product_id_is_no_part_of_an_hla_allele():
+    links = _links(["HLA-A0201", "HLA_A0201", "CD4_A0001", "CD8a_B0002"], "human")
+    assert links.loc["CD4_A0001", "genes"] == "CD4" and links.loc["CD8a_B0002", "genes"] == "CD8A"
+    assert links.loc["HLA-A0201", "clean_name"] == "HLA-A0201" and links.loc["HLA_A0201", "clean_name"] == "HLA_A0201"
+
+
+def test_flowjo_compensated_parameters_are_channels_whatever_the_dye():
+    """FlowJo writes compensated parameters as ``FJComp-<detector>-A``; the dye may be one no list holds (``Nova
+    Blue 530``, ``BB660-P2``). With the marker beside it (``Comp-BV421-A :: CD4``) the column is the marker's."""
+    names = ["FJComp-BB660-P2-A", "FJComp-Nova Blue 530-A", "FJComp-SBUV445-A", "Comp-SBV515-A", "FJComp-APC-A"]
+    links = _links([*names, "Comp-BV421-A :: CD4", "Panendothelial Cell Antigen", "Panendothelial"], "mouse")
+    assert (links.loc[names, "role"] == "channel").all() and (links.loc[names, "status"] == "excluded").all()
+    assert links.loc["Comp-BV421-A :: CD4", "genes"] == "Cd4"
+    assert links.loc["Panendothelial Cell Antigen", "genes"] == links.loc["Panendothelial", "genes"] == "Plvap"

@@ -297,10 +297,11 @@ PEPTIDE_MHC = "peptide-MHC / lipid-CD1d complex (its peptide or lipid decides th
 # ("HLA-A2-APC", "HLA-A2 BV421") or a clone ("HLA-A2 (BB7.2)")
 _ALLELE = r"(?i:HLA-?[ABCE]\*?\d{1,2}(?::\d{2,3})?|H-?2-?[KDLQ][bdkqs]|I-?A[bdgks]\d?|CD1d|MR1)"
 _DYE = r"(?:BUV|BV|BB|BYG|AF|Cy|DL|eF|SB|PE|APC|FITC|PerCP|ECD|V\d{3}|A\d{3})\d*(?![A-Za-z])"
-# a mass cytometry channel after the allele ("H-2Kb_In115", "CD1d_Er168") is the antibody's metal, not a peptide
+# a mass cytometry channel after the allele ("H-2Kb_In115", "CD1d_Er168") is the antibody's metal, not a peptide, and
+# "H-2Kb C0456" a TotalSeq product ID
 _MASS_TAG = rf"\(?(?:(?:{ELEMENTS})\d{{2,3}}|\d{{2,3}}(?:{ELEMENTS}))(?:D[di])?\)?$"
 _SHORT_PEPTIDE = re.compile(
-    rf"^{_ALLELE}[-_ /.:]+(?!{_DYE})(?!{_MASS_TAG})"
+    rf"^{_ALLELE}[-_ /.:]+(?!{_DYE})(?!{_MASS_TAG})(?![ABCD][01]\d{{3}}$)"  # nor a TotalSeq product ID
     rf"(?:[ACDEFGHIKLMNPQRSTVWY]{{3}}|[A-Za-z]{{1,3}}-?\d{{2,4}}|(?i:pbs-?57|[aα]-?galcer|5-op-ru|ova))(?![A-Za-z0-9])"
 )
 

@@ -20,10 +20,11 @@ _PREFIX = re.compile(
     r"\d{5,}|\d{4}(?=[ ._-]+anti))[ ._:-]+|^[hm](?=CD\d)",  # "0986_anti-mouse_TCRyd": a TotalSeq product number
     re.IGNORECASE,
 )
-# vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); TotalSeq is unambiguous without one
+# vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); TotalSeq is unambiguous without one; a TotalSeq
+# product ID after the name ("CD4_A0001", BioLegend's A/B/C/D + four digits), never an HLA allele ("HLA-A0201")
 _SUFFIX = re.compile(
     r"(?:[ ._-]*totalseq[ ._-]*[abcd]?\d*|[ ._-]+(?:ts[abcd]\d*|total[abcd]|adt|prot|protein|abseq|antibody|pab|"
-    r"pabo|cite|human|hu|mouse|ms))$",
+    r"pabo|cite|human|hu|mouse|ms)|(?<!hla)[ ._-]+[abcd][01]\d{3})$",
     re.IGNORECASE,
 )
 # a flow panel's fluorochrome before the marker, as spectral cytometry exports write it ("PerCPCy5.5.CD16.32",

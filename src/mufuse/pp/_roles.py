@@ -236,9 +236,15 @@ _SPECTRAL = re.compile(
 def _fcs_channel(name: str) -> bool:
     """Tell a flow/mass cytometry channel named by its detector (``FSC-A``, ``B515-A``, ``Comp-BV421-A``).
 
-    Also a spectral cytometer's detectors as R writes them: ``Comp.GYG.670.A``, ``FSC.PMT.A``.
+    Also a spectral cytometer's detectors as R writes them: ``Comp.GYG.670.A``, ``FSC.PMT.A``; and FlowJo's
+    compensated parameters, whatever the dye (``FJComp-Nova Blue 530-A``, ``FJComp-BB660-P2-A``,
+    ``Comp-SBUV445-A``): a parameter with the marker beside it (``Comp-BV421-A :: CD4``) is the marker's.
     """
     s = name.strip()
+    if "::" not in s and (
+        re.fullmatch(r"fjcomp[ ._-].*[ ._-][ahw]", s, re.I) or re.fullmatch(r"comp[ ._-].*\d{3}.*[ ._-][ahw]", s, re.I)
+    ):
+        return True
     return bool(
         re.fullmatch(
             r"(?:comp[ ._-]?)?(?:(?:fsc|ssc)(?:[ ._-]pmt)?(?:[ ._-][ahw])?|"

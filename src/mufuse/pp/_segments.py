@@ -122,6 +122,10 @@ def tcr_v_mouse(cleaned: str) -> tuple[str, list[str], str] | None:
     if read is None:
         return None
     chain, numbers = read
+    if chain == "a" and numbers == ["2"]:  # the one mouse V alpha family vendors sell an antibody for (B20.1)
+        family = sorted(s for s in mgi_index().symbols if re.fullmatch(r"Trav14[dn]?-\d.*", s))
+        why = "TCR Vα2 is IMGT's TRAV14 family (clone B20.1 binds every member): " + ";".join(family)
+        return ("rule", family, why) if family else None
     if chain not in "bg":
         return None
     genes: list[str] = []
