@@ -110,8 +110,8 @@ def harmonize(
         in empty droplets (droplets × markers,
         every marker of the protein modality; e.g. the barcodes of 10x's ``raw_feature_bc_matrix`` with few RNA
         counts that are not cells, at least 50). Without it, each marker's background is its negative population.
-        The background per marker is stored in ``params["harmonize"]["dsb_background"]``, the isotype controls used
-        in ``report["dsb"]``.
+        The background per marker is stored in ``params["harmonize"]["prot_transform_state"]`` (with every
+        transform's fitted state), the isotype controls used in ``report["dsb"]``.
     strict
         Raise :class:`mufuse.ScaleMismatchError` when the scale check fails, instead of warning.
     copy
@@ -223,7 +223,7 @@ def harmonize(
     if p.dsb is not None:
         report["dsb"] = {"background": p.dsb["background"], "isotypes": p.dsb["isotypes"]}
     params = step.record_params(
-        mdata, opts, p.transform, groups, link_params, p.dsb, p.recovered, p.cofactor, p.transform_state
+        mdata, opts, p.transform, groups, link_params, p.recovered, p.cofactor, p.transform_state
     )
     target = mdata.copy() if copy else mdata
     step.store(target, opts, links, arrays, report, params)

@@ -889,7 +889,6 @@ def record_params(
     transform: str,
     groups: dict[str, Batches],
     link_params: dict[str, str],
-    dsb: dict | None = None,
     recovered: bool = False,
     cofactor: Any = None,
     transform_state: dict | None = None,
@@ -907,10 +906,6 @@ def record_params(
     params["harmonize"]["prot_counts_recovered"] = bool(recovered)  # transfer recovers them again
     if transform_state is not None:  # what the protein transform learned from the cells, replayed by the transfers
         params["harmonize"]["prot_transform_state"] = json.dumps(transform_state)
-    if dsb is not None:  # the background per marker, so that transfer recomputes the same values
-        params["harmonize"]["dsb_background"] = json.dumps(
-            {"mean": dsb["background_mean"], "sd": dsb["background_sd"], "isotypes": dsb["isotypes"]}
-        )
     params["link"] = dict(link_params)
     params["versions"] = versions()
     return params

@@ -19,14 +19,12 @@ from mudata import MuData
 from .. import _progress, _validate
 from .._errors import MufuseError
 from ._joint import embed, unit_rows
-from ._match import EMBEDDING_STAGE, INPUT_KEYS, match_inputs, run_matcher
+from ._match import EMBEDDING_STAGE, match_inputs, run_matcher
 from ._metacells import metacell_means, pair_cells
 from ._registry import Fitted, Matcher, Problem, register_matcher
 from ._sketch import SKETCH_SIZE, SKETCH_STAGES, clusters, sketch, sketch_params, sketch_sizes
 
 log = logging.getLogger("mufuse")
-
-FUSOR_KEYS = INPUT_KEYS  # the keyword arguments of maxfuse.model.Fusor
 
 
 def to_maxfuse(

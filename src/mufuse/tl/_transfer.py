@@ -201,7 +201,8 @@ def _source_values(mdata: MuData, source: str, features: Sequence[str]) -> np.nd
 def _replay(params: dict, transform: str, x, names: pd.Index, source: str) -> np.ndarray:
     """Apply harmonize's protein transform to ``x`` with the state it fitted (``prot_transform_state``).
 
-    A MuData harmonized before the state was stored is fitted again on the same cells, as harmonize did.
+    A MuData harmonized before the state was stored is fitted again on the same cells, as harmonize did (with dsb's
+    background as those versions stored it, ``dsb_background``).
     """
     t = get_transform("none" if transform == "auto" else transform)
     stored = params.get("prot_transform_state")
