@@ -1,13 +1,14 @@
-"""Matching at imaging scale: harmonize + run_maxfuse + evaluation, end to end, each run in its own process.
+"""Matching at imaging scale: harmonize + match + evaluation, end to end, each run in its own process.
 
 Simulated unpaired data (``mufuse.datasets.simulated``: protein of other cells than the RNA's) at the sizes given:
-the MuData is built, then harmonize, run_maxfuse (route "auto": the sketch above 20,000 cells) and the evaluation
-run. Reported: the wall time of each step, the peak RSS of the process (``ru_maxrss``), the route, the share of
-protein cells matched and the label agreement of the pairs (the simulator's cell types). The first run in a fresh
-environment also pays numba's compilation of mufuse's kernels (cached afterwards); every run pays the import of
-MaxFuse (~14 s: pynndescent compiles its distances at import).
+the MuData is built, then harmonize, ``mufuse.tl.match`` (``--method``: the package's default matcher unless given;
+route "auto": the sketch above 20,000 cells) and the evaluation run. Reported: the wall time of each step, the peak
+RSS of the process (``ru_maxrss``), the route, the share of protein cells matched and the label agreement of the
+pairs (the simulator's cell types). The first run in a fresh environment also pays numba's compilation of mufuse's
+kernels (cached afterwards); every MaxFuse run pays its import (~14 s: pynndescent compiles its distances at import).
 
     python benchmarks/match_scaling.py --sizes 5000:20000 20000:100000 50000:1000000
+    python benchmarks/match_scaling.py --method maxfuse --sizes 50000:1000000
     python benchmarks/match_scaling.py --compare 5000:20000 --seeds 3   # direct and sketched route, same data
     python benchmarks/match_scaling.py --real --seeds 5                 # pbmc10k halves, direct and sketched
 
@@ -64,7 +65,10 @@ def _child(spec: dict) -> dict:
     mufuse.pp.harmonize(m)
     t["harmonize"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    matching = mufuse.tl.run_maxfuse(m, route=spec["route"], seed=spec["seed"], sketch_size=spec["sketch_size"])
+    method = spec.get("method") or mufuse.tl._match.DEFAULT_METHOD
+    matching = mufuse.tl.match(
+        m, method=method, route=spec["route"], seed=spec["seed"], sketch_size=spec["sketch_size"]
+    )
     t["match"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     i1 = m["rna"].obs_names.get_indexer(matching["rna"])
@@ -74,8 +78,9 @@ def _child(spec: dict) -> dict:
     agreement = label_agreement(lab1, lab2, i1, i2)["value"]
     ev = mufuse.tl.evaluate_matching(m, n_perms=200)
     t["evaluate"] = time.perf_counter() - t0
-    route = m.uns["mufuse"]["params"]["maxfuse"]["route"]
+    route = m.uns["mufuse"]["params"][method]["route"]
     return {
+        "method": method,
         **{k: spec[k] for k in ("data", "rna", "prot", "seed") if k in spec},
         "route": route["route"],
         "fitted": [int(route["fitted_rna_cells"]), int(route["fitted_prot_cells"])],
@@ -124,14 +129,15 @@ def main() -> None:
         help="routes for --compare/--real: direct, sketch, sketch:SIZE (default: direct sketch; --real: direct "
         "sketch:10000 sketch:3400 sketch:1500)",
     )
+    ap.add_argument("--method", help="the matcher (default: mufuse.tl.match's default)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(_child(json.loads(args.child))))
         return
-    base = {"data": "sim", "sketch_size": args.sketch_size}
+    base = {"data": "sim", "sketch_size": args.sketch_size, "method": args.method}
     if args.real:
-        specs = [{"data": "pbmc", "split": s, "seed": s, "sketch_size": 10_000} for s in range(args.seeds)]
+        specs = [{**base, "data": "pbmc", "split": s, "seed": s, "sketch_size": 10_000} for s in range(args.seeds)]
         _both_routes(specs, args.routes or ["direct", "sketch:10000", "sketch:3400", "sketch:1500"])
     elif args.compare:
         n_rna, n_prot = map(int, args.compare.split(":"))

@@ -443,21 +443,32 @@ def tables(rows: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def split_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments every split benchmark takes: datasets, split seeds, runs per split, cells per side."""
     p.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     p.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--cells", type=int, help="cells per side at most (a random subset of each half)")
+    p.add_argument("--csv", type=Path, help="write every run's row to this file")
+    p.add_argument("--table", nargs="+", type=Path, help="print the tables of earlier --csv files and stop")
+
+
+def tables_only(args: argparse.Namespace, make_tables) -> bool:
+    """With ``--table``: print ``make_tables`` of the rows of the files given and return True."""
+    if args.table:
+        print(make_tables(pd.concat([pd.read_csv(f) for f in args.table], ignore_index=True)))
+    return bool(args.table)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    split_arguments(p)
     p.add_argument("--paths", nargs="*", help="paths to run (default: all)")
     p.add_argument("--settings", action="store_true", help="also the default path with one setting changed at a time")
     p.add_argument("--only-settings", nargs="*", help="only these settings conditions")
     p.add_argument("--candidates", action="store_true", help="also score the screened candidate confidences")
-    p.add_argument("--csv", type=Path)
-    p.add_argument("--table", nargs="+", type=Path, help="print the tables of earlier --csv files and stop")
     args = p.parse_args()
-    if args.table:
-        print(tables(pd.concat([pd.read_csv(f) for f in args.table], ignore_index=True)))
+    if tables_only(args, tables):
         return
     warnings.simplefilter("ignore")
     global CANDIDATES

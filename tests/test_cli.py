@@ -25,6 +25,16 @@ def sim_file(tmp_path):
     return path
 
 
+@pytest.fixture
+def unpaired_file(tmp_path):
+    path = tmp_path / "unpaired.h5mu"
+    m = mufuse.datasets.simulated(600, n_genes=500, paired=False, n_prot_cells=500, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.write(path)
+    return path
+
+
 def _run(*args):
     """The installed console script, in a subprocess, as a user runs it."""
     exe = Path(sys.executable).parent / "mufuse"
@@ -250,14 +260,10 @@ def test_real_file_cli(pbmc_path, tmp_path):
 
 
 @pytest.mark.maxfuse
-def test_match_on_a_file(tmp_path):
-    src = tmp_path / "unpaired.h5mu"
-    m = mufuse.datasets.simulated(600, n_genes=500, paired=False, n_prot_cells=500, seed=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        m.write(src)
+def test_match_on_a_file(unpaired_file, tmp_path):
+    src = unpaired_file
     out = tmp_path / "matched.h5mu"
-    res = _run("match", str(src), "-o", str(out), "--labels", "cell_type")
+    res = _run("match", str(src), "-o", str(out), "--labels", "cell_type", "--method", "maxfuse")
     assert res.returncode == 0, res.stderr
     assert "label agreement of matched pairs (cell_type)" in res.stdout
     assert (
@@ -280,6 +286,30 @@ def test_match_on_a_file(tmp_path):
     assert median == pytest.approx(table["confidence"].median(), abs=0.005)
     ranked = next(x for x in text.splitlines() if "label agreement of the most confident 50% of pairs" in x)
     assert float(ranked.split()[-1]) == pytest.approx(float(line.split()[-1]), abs=0.0015)  # "all" = the agreement
+
+
+def test_match_with_anchors_on_a_file_and_options_of_the_other_method_refused(unpaired_file, tmp_path, capsys):
+    src = unpaired_file
+    out = tmp_path / "matched.h5mu"
+    args = ["match", str(src), "-o", str(out), "--labels", "cell_type", "--method", "anchors"]
+    assert main([*args, "--anchors", "k_anchor=10"]) == 0
+    text = capsys.readouterr().out
+    assert "with anchors: 500 pairs;" in text and "route: direct (anchors fitted on 600 rna x 500 prot cells)" in text
+    line = next(x for x in text.splitlines() if x.startswith("label agreement of matched pairs"))
+    assert float(line.split()[-1]) > 0.8
+    back = read_quiet(out)
+    assert back.uns["mufuse"]["params"]["anchors"]["options"]["k_anchor"] == 10
+    assert set(back.uns["mufuse"]["matching"]["stage"]) == {"nearest"}
+    for extra, message in (
+        (["--maxfuse", "refine_pivots.cca_components=3"], "--cluster-labels set options of --method maxfuse, but"),
+        (["--metacells", "pairs"], "--maxfuse/--metacells/--cluster-labels set options of --method maxfuse"),
+        (["--anchors", "k_anchors=3"], "no option 'k_anchors'"),
+        (["--anchors", "k_anchor"], "--anchors takes PARAM=VALUE"),
+    ):
+        assert main([*args, "--force", *extra]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["match", str(src), "-o", str(out), "--force", "--method", "maxfuse", "--anchors", "k_anchor=3"]) == 2
+    assert "--anchors set options of --method anchors, but --method is maxfuse" in capsys.readouterr().err
 
 
 def test_match_checks_the_sketch_size_before_any_work(sim_file, tmp_path, capsys):

@@ -69,7 +69,7 @@ def test_match_says_the_expected_time_then_each_stage(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mufuse.datasets.simulated(300, n_genes=400, seed=2, paired=False).write(src)
-    assert main(["match", str(src), "-o", str(tmp_path / "m.h5mu")]) == 0
+    assert main(["match", str(src), "-o", str(tmp_path / "m.h5mu"), "--method", "maxfuse"]) == 0
     err = capsys.readouterr().err.splitlines()
     start = next(ln for ln in err if ln.startswith("running MaxFuse"))
     assert "expected about" in start and "on a quiet 2-core machine" in start

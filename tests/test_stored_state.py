@@ -444,7 +444,7 @@ def test_add_matching_takes_obs_names_in_the_list_form(harmonized):
 def test_a_subset_after_the_matching_says_harmonize_then_match(harmonized):
     m = _matched(harmonized)
     mu.pp.filter_obs(m["prot"], np.arange(m["prot"].n_obs) >= 20)
-    with pytest.raises(MufuseError, match=r"Run mufuse.pp.harmonize\(mdata\), then mufuse.tl.run_maxfuse"):
+    with pytest.raises(MufuseError, match=r"Run mufuse.pp.harmonize\(mdata\), then mufuse.tl.match\(mdata\)"):
         mufuse.tl.transfer_labels(m, "cell_type")
     from mufuse.cli import cli_words
 

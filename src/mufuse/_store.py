@@ -34,7 +34,7 @@ SOURCE_USER = "user"
 SOURCE_MEASUREMENT = "measurement"
 
 # the call that writes each stage's results, named in the message when they no longer fit the data
-_RERUN = {"harmonize": "mufuse.pp.harmonize(mdata)", "matching": "mufuse.tl.run_maxfuse(mdata) (or tl.add_matching)"}
+_RERUN = {"harmonize": "mufuse.pp.harmonize(mdata)", "matching": "mufuse.tl.match(mdata) (or tl.add_matching)"}
 
 
 def get_modality(mdata: MuData, name: str, role: str):
@@ -332,7 +332,7 @@ def write_harmonized(
     if MATCHING in uns(mdata):
         warnings.warn(
             "harmonize replaced the arrays the stored matching was made from: the matching, its evaluation, the joint "
-            "embedding and transferred features are dropped (run mufuse.tl.run_maxfuse again); labels already "
+            "embedding and transferred features are dropped (run mufuse.tl.match again); labels already "
             "transferred into obs stay as they are",
             UserWarning,
             stacklevel=4,
@@ -369,7 +369,7 @@ def matched_positions(mdata: MuData, rna: str, prot: str) -> tuple[pd.DataFrame,
     """
     store = uns(mdata)
     if MATCHING not in store:
-        raise MufuseError("no matching stored: run mufuse.tl.run_maxfuse(mdata) (or mufuse.tl.add_matching) first")
+        raise MufuseError("no matching stored: run mufuse.tl.match(mdata) (or mufuse.tl.add_matching) first")
     require_current(mdata, rna, prot, stage="matching", what="using the stored matching")
     table = pd.DataFrame(store[MATCHING])
     if table.empty:

@@ -56,7 +56,7 @@ def cli_words(message: str) -> str:
     'pass --label-map LABEL=COMMON to map them'
     >>> cli_words("Run mufuse.pp.harmonize(mdata) again before to_maxfuse")
     'Run mufuse harmonize IN -o OUT again before mufuse match'
-    >>> cli_words("the matching is dropped (run mufuse.tl.run_maxfuse again)")
+    >>> cli_words("the matching is dropped (run mufuse.tl.match again)")
     'the matching is dropped (run mufuse match IN -o OUT again)'
     """
     message = re.sub(rf"\b({_FLAGS})=True\b", lambda m: f"--{m.group(1).replace('_', '-')}", message)
@@ -77,9 +77,9 @@ def cli_words(message: str) -> str:
     message = re.sub(r"\boverrides=(?![{\w])", "--override MARKER=GENES", message)
     message = re.sub(r"\blabel_map=(?:\{[^}]*\})?", "--label-map LABEL=COMMON", message)
     message = re.sub(r"mufuse\.pp\.harmonize\(mdata[^)]*\)", "mufuse harmonize IN -o OUT", message)
-    run = r"(?:mufuse\.)?tl\.run_maxfuse(?:\(mdata[^)]*\))?(?: \(or tl\.add_matching\))?"
+    run = r"(?:mufuse\.)?tl\.(?:run_maxfuse|match)(?:\(mdata[^)]*\))?(?: \(or (?:mufuse\.)?tl\.add_matching\))?"
     message = re.sub(run, "mufuse match IN -o OUT", message)
-    message = re.sub(r"\bbefore (?:to_maxfuse|run_maxfuse)\b", "before mufuse match", message)
+    message = re.sub(r"\bbefore (?:to_maxfuse|run_maxfuse|match)\b", "before mufuse match", message)
     own = r"Store pairs of your own with mufuse\.tl\.add_matching\(mdata, table\) \([^)]*\), or r"  # no CLI for it
     message = re.sub(own, "R", message)
     message = message.replace("mufuse.tl.check_scales(mdata)", "mufuse check OUT.h5mu")
@@ -215,6 +215,52 @@ def _maxfuse_kwargs(args) -> dict:
             value = None if raw in ("None", "none") else raw
         out.setdefault(stage, {})[param] = value
     return out
+
+
+_METHOD_NAMES = {"maxfuse": "MaxFuse", "anchors": "anchors"}  # as the route line of mufuse match names them
+
+
+def _anchors_kwargs(args) -> dict:
+    """``--anchors PARAM=VALUE`` options as ``mufuse.tl.match(method="anchors")`` takes them (values parsed as JSON)."""
+    import json
+
+    out: dict = {}
+    for item in args.anchors or []:
+        key, sep, raw = item.partition("=")
+        if not (sep and key and raw):
+            raise _io.BadInput(f"--anchors takes PARAM=VALUE (e.g. --anchors k_anchor=10), got '{item}'")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+def _matcher_options(args) -> dict:
+    """Resolve ``--method`` and return its options; refuse options of the other method.
+
+    Without ``--method``, ``--maxfuse``, ``--metacells`` or ``--cluster-labels`` (MaxFuse's own options) choose
+    MaxFuse; otherwise the default matcher runs.
+    """
+    given = {
+        "maxfuse": bool(args.maxfuse) or args.metacells != "auto" or bool(args.cluster_labels),
+        "anchors": bool(args.anchors),
+    }
+    if args.method is None:
+        args.method = "maxfuse" if given["maxfuse"] and not given["anchors"] else tl_default_method()
+    for method, flags in (("maxfuse", "--maxfuse/--metacells/--cluster-labels"), ("anchors", "--anchors")):
+        if given[method] and args.method != method:
+            raise _io.BadInput(f"{flags} set options of --method {method}, but --method is {args.method}")
+    if args.method == "maxfuse":
+        return {"metacells": args.metacells, **_maxfuse_kwargs(args)}
+    return _anchors_kwargs(args)
+
+
+def tl_default_method() -> str:
+    """Return the matcher ``mufuse.tl.match`` runs by default."""
+    from .tl._match import DEFAULT_METHOD
+
+    return DEFAULT_METHOD
 
 
 def _check_output(args, inputs: Sequence[str] = ()) -> None:
@@ -440,28 +486,29 @@ def _check_match_call(mdata, args, order, options: dict) -> None:
         for key in (args.labels, args.cluster_labels):
             if key:
                 _obs.labels(mdata, name, key)
-    tl.get_matcher("maxfuse").validate(
+    tl.get_matcher(args.method).validate(
         options, order=order, seed=args.seed, route=args.route, sketch_size=args.sketch_size
     )
 
 
 def cmd_match(args) -> int:
-    """Run ``mufuse match IN -o OUT``: harmonize if needed, run MaxFuse, store the matching by obs name."""
+    """Run ``mufuse match IN -o OUT``: harmonize if needed, run the matcher, store the matching by obs name."""
     from . import pp, tl
 
     _check_output(args, [args.input])
     mdata = _io.read(args.input)
     order = {"prot": (2, 1), "rna": (1, 2), "both": None}[args.every]
-    maxfuse_params = _maxfuse_kwargs(args)
+    options = _matcher_options(args)
     _link_kwargs(args)  # parsed now: a malformed --override fails before any work
     label_map = _label_map(args.label_map)
-    _check_match_call(mdata, args, order, {"metacells": args.metacells, **maxfuse_params})
+    _check_match_call(mdata, args, order, options)
     if not all(_store.SHARED_KEY in mdata.mod[m].obsm for m in (args.rna, args.prot)):
         print("not harmonized yet: running mufuse.pp.harmonize first")
         _link_if_asked(mdata, args)
         pp.harmonize(mdata, **_harmonize_kwargs(args))
-    matching = tl.run_maxfuse(
+    matching = tl.match(
         mdata,
+        method=args.method,
         rna=args.rna,
         prot=args.prot,
         labels=args.cluster_labels,
@@ -470,8 +517,7 @@ def cmd_match(args) -> int:
         route=args.route,
         sketch_size=args.sketch_size,
         confidence=not args.no_confidence,
-        metacells=args.metacells,
-        **maxfuse_params,
+        **options,
     )
     if args.labels:
         ev = tl.evaluate_matching(
@@ -479,16 +525,17 @@ def cmd_match(args) -> int:
         )
     written = _write(mdata, args, [args.input])
     n1, n2 = mdata.mod[args.rna].n_obs, mdata.mod[args.prot].n_obs
+    pivots = f" ({(matching['stage'] == 'pivot').mean():.0%} pivots)" if args.method == "maxfuse" else ""
     print(
-        f"matched {args.input} -> {args.output}: {len(matching)} pairs "
-        f"({(matching['stage'] == 'pivot').mean():.0%} pivots); cells with a match: "
+        f"matched {args.input} -> {args.output} with {args.method}: {len(matching)} pairs{pivots}; cells with a match: "
         f"{args.rna} {matching[args.rna].nunique() / n1:.1%}, {args.prot} {matching[args.prot].nunique() / n2:.1%} "
         f"(--every {args.every}: every {args.every} cell with signal gets a partner; the other side's cells may be "
         "used several times or not at all)"
     )
-    route = dict(_store.uns(mdata)[_store.PARAMS]["maxfuse"]["route"])
+    route = dict(_store.uns(mdata)[_store.PARAMS][args.method]["route"])
+    shown = _METHOD_NAMES.get(args.method, args.method)
     print(
-        f"route: {route['route']} (MaxFuse fitted on {route['fitted_rna_cells']} {args.rna} x "
+        f"route: {route['route']} ({shown} fitted on {route['fitted_rna_cells']} {args.rna} x "
         f"{route['fitted_prot_cells']} {args.prot} cells{_format.metacells(route, args.rna)})"
     )
     print(_format.confidence(matching, ev if args.labels else None))
@@ -537,7 +584,8 @@ EXAMPLES = {
     "match": """examples:
   mufuse match harmonized.h5mu -o matched.h5mu
   mufuse match pbmc.h5mu -o matched.h5mu --labels cell_type_derived_coarse   # harmonizes first
-  mufuse match codex.h5mu -o matched.h5mu --route sketch --sketch-size 20000""",
+  mufuse match codex.h5mu -o matched.h5mu --route sketch --sketch-size 20000
+  mufuse match pbmc.h5mu -o matched.h5mu --method anchors   # no MaxFuse needed (core install)""",
     "links": """examples:
   mufuse links pbmc.h5mu
   mufuse links panel.h5mu --override PanCK=KRT8/KRT18 --exclude DAPI
@@ -782,17 +830,20 @@ def _add_route_options(g) -> None:
     )
 
 
-def _match_parser(sub) -> None:
-    p = _sub(sub, "match", "run MaxFuse on IN.h5mu (harmonizing first if it was not) and write OUT.h5mu")
-    p.add_argument("input", metavar="IN.h5mu", help="MuData, harmonized or not (then harmonized first)")
-    _add_output(p)
-    _add_modalities(p)
-    g = p.add_argument_group("matching (mufuse.tl.run_maxfuse)")
+def _add_method_options(g) -> None:
+    """Which matcher runs, and the options of each."""
     g.add_argument(
-        "--every",
-        choices=["prot", "rna", "both"],
-        default="prot",
-        help="which cells must get a match (default: every %(default)s cell)",
+        "--method",
+        choices=["anchors", "maxfuse"],
+        help="anchors: Seurat v3 anchors (Stuart et al. 2019), mufuse's own, core install; maxfuse: MaxFuse "
+        "(academic non-commercial licence; the maxfuse extra) (default: anchors; maxfuse when --maxfuse, "
+        "--metacells or --cluster-labels is given)",
+    )
+    g.add_argument(
+        "--anchors",
+        action="append",
+        metavar="PARAM=VALUE",
+        help="set an option of --method anchors, e.g. k_anchor=10; repeatable (default: mufuse.tl._anchors.DEFAULTS)",
     )
     g.add_argument(
         "--cluster-labels",
@@ -806,12 +857,28 @@ def _match_parser(sub) -> None:
         help="override a MaxFuse stage parameter, e.g. refine_pivots.cca_components=10; repeatable (default: "
         "chosen from the data's sizes, mufuse.tl.maxfuse_defaults)",
     )
+
+
+def _match_parser(sub) -> None:
+    p = _sub(sub, "match", "match the cells of IN.h5mu (harmonizing first if it was not) and write OUT.h5mu")
+    p.add_argument("input", metavar="IN.h5mu", help="MuData, harmonized or not (then harmonized first)")
+    _add_output(p)
+    _add_modalities(p)
+    g = p.add_argument_group("matching (mufuse.tl.match)")
+    _add_method_options(g)
+    g.add_argument(
+        "--every",
+        choices=["prot", "rna", "both"],
+        default="prot",
+        help="which cells must get a match (default: every %(default)s cell)",
+    )
     g.add_argument(
         "--seed",
         type=int,
         default=0,
         metavar="N",
-        help="seed of MaxFuse's batching, clustering and SVDs: a seed gives the same matching every run "
+        help="seed of every random choice of the matcher (MaxFuse's batching, clustering and SVDs; the anchors' PCA "
+        "and sketch): a seed gives the same matching every run "
         "(default: %(default)s)",
     )
     _add_route_options(g)

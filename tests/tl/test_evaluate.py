@@ -113,7 +113,7 @@ def test_stored_warnings_and_not_checked_stay_lists_after_a_write_and_read(sim_u
 
 def test_evaluate_needs_a_matching(sim):
     mufuse.pp.harmonize(sim)
-    with pytest.raises(mufuse.MufuseError, match="run_maxfuse"):
+    with pytest.raises(mufuse.MufuseError, match=r"tl.match\(mdata\)"):
         mufuse.tl.evaluate_matching(sim)
 
 

@@ -296,7 +296,7 @@ def test_joint_umap_draws_both_modalities(matched):
     m, _ = matched
     fig = mufuse.pl.joint_umap(m, color="cell_type", max_cells=800)
     assert len(fig.axes) == 2 and "modality" in fig.axes[0].get_title()
-    with pytest.raises(mufuse.MufuseError, match="run_maxfuse"):
+    with pytest.raises(mufuse.MufuseError, match=r"run mufuse.tl.match\(mdata\) first"):
         mufuse.pl.joint_umap(mufuse.datasets.simulated(100, seed=0))
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 import warnings
 
 import numpy as np
@@ -296,11 +295,3 @@ def test_sketched_route_on_real_disjoint_halves(pbmc):
     assert matching["prot"].nunique() == m["prot"].n_obs - len(m.uns["mufuse"]["report"]["empty_cell_names"]["prot"])
     ev = mufuse.tl.evaluate_matching(m, label_key="cell_type_derived_coarse", n_perms=200)
     assert ev["label_agreement"] > 0.8 and ev["p_value"] < 0.01
-
-
-def test_sketch_without_geosketch_says_how_to_install_it(monkeypatch):
-    from mufuse.tl._sketch import sketch
-
-    monkeypatch.setitem(sys.modules, "geosketch", None)  # as when only maxfuse itself was installed
-    with pytest.raises(mufuse.MufuseError, match=r'geosketch: pip install "mufuse\[maxfuse\]"'):
-        sketch(np.random.default_rng(0).normal(size=(300, 5)), 100)

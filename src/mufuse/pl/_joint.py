@@ -64,7 +64,7 @@ def joint_umap(
     >>> import mufuse
     >>> mdata = mufuse.datasets.simulated(n_cells=600, paired=False, n_prot_cells=900, seed=0)
     >>> mufuse.pp.harmonize(mdata)
-    >>> mufuse.tl.run_maxfuse(mdata)  # doctest: +SKIP
+    >>> mufuse.tl.match(mdata)  # doctest: +SKIP
     >>> fig = mufuse.pl.joint_umap(mdata, color="cell_type")  # doctest: +SKIP
     """
     _validate.require(mdata, "pl.joint_umap", "a MuData", _validate.is_mudata)
@@ -78,7 +78,7 @@ def joint_umap(
         adata = _store.get_modality(mdata, name, role)
         if _store.EMBEDDING_KEY not in adata.obsm:
             raise MufuseError(
-                f"modality '{name}' has no obsm['{_store.EMBEDDING_KEY}']: run mufuse.tl.run_maxfuse(mdata) first"
+                f"modality '{name}' has no obsm['{_store.EMBEDDING_KEY}']: run mufuse.tl.match(mdata) first"
             )
         keep = np.sort(rng.choice(adata.n_obs, min(adata.n_obs, max_cells), replace=False))
         col = _obs.column(mdata, name, color) if color is not None else None

@@ -808,7 +808,7 @@ def empty_cells(rna_ad, prot_ad, opts: Options, r: RnaResult, p: ProtResult) -> 
         if len(cells):
             warnings.warn(
                 f"modality '{name}' has {len(cells)} cell(s) without any signal (all zero; e.g. "
-                f"{', '.join(map(str, cells[:3]))}); their rows hold the z-score of zero, and mufuse.tl.run_maxfuse "
+                f"{', '.join(map(str, cells[:3]))}); their rows hold the z-score of zero, and mufuse.tl.match "
                 f"leaves them out of the matching: filter them upstream to silence this "
                 f"(e.g. a = mdata['{name}']; mu.pp.filter_obs(a, a.obs_names[np.asarray(a.X.sum(1)).ravel() > 0]); "
                 "mdata.update())",

@@ -1,5 +1,6 @@
 """Tools: verify scales, match the cells (MaxFuse or another registered matcher), store, evaluate and transfer."""
 
+from . import _anchors  # noqa: F401 - registers method='anchors'
 from ._diagnose import diagnose
 from ._evaluate import evaluate_matching
 from ._match import match

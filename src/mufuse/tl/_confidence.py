@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import logging
 import time
-from functools import partial
 
 import numpy as np
 from sklearn.decomposition import PCA
 
-from ._joint import blocks, run_blocks, unit_rows
+from ._joint import blocks, nearest_rows
 from ._sketch import leiden
 
 log = logging.getLogger("mufuse")
@@ -85,33 +84,6 @@ def own_clusters(active: np.ndarray, seed: int = 0) -> np.ndarray:
         out[:, j] = nearest_rows(x, centroids, 1)[0][:, 0]
     out[sample] = labels
     return out
-
-
-def nearest_rows(query: np.ndarray, target: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the ``k`` target rows that correlate best with each query row (Pearson), exact, block by block.
-
-    Returns
-    -------
-    ``(indices, correlations)``, each query rows × ``k``, best first.
-    """
-    tq = unit_rows(target)
-    k = max(1, min(int(k), tq.shape[0]))
-    size = max(256, min(65_536, int(2.5e7 // max(tq.shape[0], 1))))  # a block x targets <= 100 MB (float32)
-    parts = list(run_blocks(partial(_top_block, k=k), query, tq, size, "neighbours in the joint space"))
-    if not parts:
-        return np.empty((0, k), dtype=np.int64), np.empty((0, k))
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
-def _top_block(query: np.ndarray, tq: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    sim = unit_rows(query) @ tq.T
-    if k < sim.shape[1]:
-        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-    else:
-        top = np.broadcast_to(np.arange(sim.shape[1]), sim.shape).copy()
-    vals = np.take_along_axis(sim, top, axis=1)
-    order = np.argsort(-vals, axis=1, kind="stable")
-    return np.take_along_axis(top, order, axis=1).astype(np.int64), np.take_along_axis(vals, order, axis=1)
 
 
 def pair_confidence(

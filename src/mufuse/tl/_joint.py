@@ -10,6 +10,8 @@ correlates best with theirs: MaxFuse's own score, in MaxFuse's own space.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 BLOCK = 65_536  # rows per block: memory stays bounded whatever the number of cells
@@ -63,20 +65,24 @@ def embed(fusor, active1: np.ndarray, active2: np.ndarray) -> tuple[np.ndarray, 
     return out[0], out[1]
 
 
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Return rows centred and scaled to unit norm: their dot product is the Pearson correlation of two rows."""
+def unit_rows(x: np.ndarray, centre: bool = True) -> np.ndarray:
+    """Return rows centred and scaled to unit norm: their dot product is the Pearson correlation of two rows.
+
+    ``centre=False`` only scales them: the dot product is then the cosine of the two rows.
+    """
     x = np.asarray(x, dtype=np.float32)
-    x = x - x.mean(axis=1, keepdims=True)
+    if centre:
+        x = x - x.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norm > 0, norm, 1.0)
 
 
 def best_partners(
-    query: np.ndarray, target: np.ndarray, block_rows: int | None = None
+    query: np.ndarray, target: np.ndarray, block_rows: int | None = None, centre: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each query row, the target row whose values correlate best with it (Pearson), and that correlation.
 
-    Exact search, block by block (memory: a block of queries × all targets).
+    Exact search, block by block (memory: a block of queries × all targets). ``centre=False``: the cosine instead.
 
     Examples
     --------
@@ -86,18 +92,56 @@ def best_partners(
     >>> int(idx[0]), round(float(r[0]), 3)
     (0, 0.99)
     """
-    tq = unit_rows(target)
+    tq = unit_rows(target, centre)
     size = block_rows or max(256, min(BLOCK, int(1e8 // max(tq.shape[0], 1))))  # a block × targets ≤ 400 MB
-    parts = list(run_blocks(_best_block, query, tq, size, "matching in the joint space"))
+    parts = list(run_blocks(partial(_best_block, centre=centre), query, tq, size, "matching in the joint space"))
     if not parts:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def _best_block(query: np.ndarray, tq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    sim = unit_rows(query) @ tq.T
+def _best_block(query: np.ndarray, tq: np.ndarray, centre: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    sim = unit_rows(query, centre) @ tq.T
     best = sim.argmax(axis=1)
     return best.astype(np.int64), sim[np.arange(sim.shape[0]), best].astype(np.float64)
+
+
+def nearest_rows(
+    query: np.ndarray, target: np.ndarray, k: int, centre: bool = True, desc: str = "neighbours in the joint space"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the ``k`` target rows that correlate best with each query row (Pearson), exact, block by block.
+
+    ``centre=False``: by cosine instead. Ties go to the lower target row.
+
+    Returns
+    -------
+    ``(indices, similarities)``, each query rows × ``k``, best first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> idx, sim = nearest_rows(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0], [1.0, 0.1], [1.0, 0.0]]), 2, False)
+    >>> idx.tolist(), [round(float(v), 3) for v in sim[0]]
+    ([[2, 1]], [1.0, 0.995])
+    """
+    tq = unit_rows(target, centre)
+    k = max(1, min(int(k), tq.shape[0]))
+    size = max(256, min(BLOCK, int(2.5e7 // max(tq.shape[0], 1))))  # a block x targets <= 100 MB (float32)
+    parts = list(run_blocks(partial(_top_block, k=k, centre=centre), query, tq, size, desc))
+    if not parts:
+        return np.empty((0, k), dtype=np.int64), np.empty((0, k))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _top_block(query: np.ndarray, tq: np.ndarray, k: int, centre: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    sim = unit_rows(query, centre) @ tq.T
+    if k < sim.shape[1]:
+        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    else:
+        top = np.broadcast_to(np.arange(sim.shape[1]), sim.shape).copy()
+    vals = np.take_along_axis(sim, top, axis=1)
+    order = np.lexsort((top, -vals), axis=1)  # best first; ties by target row
+    return np.take_along_axis(top, order, axis=1).astype(np.int64), np.take_along_axis(vals, order, axis=1)
 
 
 def run_blocks(fn, query: np.ndarray, tq: np.ndarray, size: int, desc: str):

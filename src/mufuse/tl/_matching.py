@@ -132,7 +132,7 @@ def _store_embedding(mdata: MuData, names: tuple[str, str], embedding, subset: b
     if stale:
         warnings.warn(
             f"the joint embedding obsm['{_store.EMBEDDING_KEY}'] belonged to the earlier matching and is dropped: the "
-            "transfers then vote through the pairs of this one, and pl.joint_umap needs mufuse.tl.run_maxfuse(mdata)",
+            "transfers then vote through the pairs of this one, and pl.joint_umap needs mufuse.tl.match(mdata)",
             UserWarning,
             stacklevel=4,
         )

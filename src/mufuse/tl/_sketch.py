@@ -16,8 +16,6 @@ import logging
 import numpy as np
 from sklearn.decomposition import PCA
 
-from .._errors import MufuseError
-
 log = logging.getLogger("mufuse")
 
 SKETCH_SIZE = 10_000  # protein cells MaxFuse is fitted on in the sketched route (RNA: half as many)
@@ -80,13 +78,7 @@ def sketch(arr: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     """
     if arr.shape[0] <= n:
         return np.arange(arr.shape[0])
-    try:
-        from geosketch import gs
-    except ImportError:
-        raise MufuseError(
-            'the sketched route needs geosketch: pip install "mufuse[maxfuse]" (or route="direct" for MaxFuse on all '
-            "cells)"
-        ) from None
+    from geosketch import gs
 
     rows = np.arange(arr.shape[0])
     if len(rows) > max(PRESAMPLE, n):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -22,7 +21,7 @@ from .._align import align_batches
 from .._errors import MufuseError
 from .._transforms import TARGET_SUM, get_transform, panel_columns
 from .._transforms import per_cell as transform_per_cell
-from ._joint import run_blocks, unit_rows
+from ._joint import nearest_rows
 
 log = logging.getLogger("mufuse")
 
@@ -38,7 +37,7 @@ def _voters(mdata: MuData, source: str, target: str, n_neighbors: int) -> sparse
     table = pd.DataFrame(_store.uns(mdata).get(_store.MATCHING, pd.DataFrame()))
     if table.empty or source not in table.columns or target not in table.columns:
         raise MufuseError(
-            f"no matching between '{source}' and '{target}' is stored: run mufuse.tl.run_maxfuse(mdata) (or "
+            f"no matching between '{source}' and '{target}' is stored: run mufuse.tl.match(mdata) (or "
             "mufuse.tl.add_matching) first"
         )
     _store.require_current(mdata, source, target, stage="matching", what="a transfer")
@@ -57,21 +56,9 @@ def _voters(mdata: MuData, source: str, target: str, n_neighbors: int) -> sparse
 
 def _neighbour_weights(query: np.ndarray, target: np.ndarray, k: int) -> sparse.csr_matrix:
     """Weight the ``k`` best-correlated target rows of each query row, block by block, as a sparse weight matrix."""
-    tq = unit_rows(target)
-    k = min(k, tq.shape[0])
-    n = query.shape[0]
-    size = max(256, min(65_536, int(1e8 // max(tq.shape[0], 1))))
-    parts = list(run_blocks(partial(_top_block, k=k), query, tq, size, "joint-space neighbours"))
-    idx = np.concatenate([p[0] for p in parts]) if parts else np.empty((0, k), dtype=np.int64)
-    val = np.concatenate([p[1] for p in parts]) if parts else np.empty((0, k))
-    rows = np.repeat(np.arange(n), k)
-    return sparse.csr_matrix((np.clip(val.ravel(), 0, None), (rows, idx.ravel())), shape=(n, tq.shape[0]))
-
-
-def _top_block(query: np.ndarray, tq: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    sim = unit_rows(query) @ tq.T
-    top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-    return top.astype(np.int64), np.take_along_axis(sim, top, axis=1).astype(np.float64)
+    idx, val = nearest_rows(query, target, k, desc="joint-space neighbours")
+    rows = np.repeat(np.arange(query.shape[0]), idx.shape[1])
+    return sparse.csr_matrix((np.clip(val.ravel(), 0, None), (rows, idx.ravel())), shape=(query.shape[0], len(target)))
 
 
 def transfer_labels(
