@@ -12,7 +12,9 @@ Datasets (labels are the datasets' own, made on the RNA):
 - ``teaseq``: ``benchmarks/data/teaseq_pbmc.h5mu`` (TEA-seq PBMC, 46 antibodies; ``cell_type``), made by
   ``python scripts/fetch_teaseq.py``;
 - ``bmmc``: ``benchmarks/data/bmmc_cite.h5mu`` (bone marrow CITE-seq, 600 cells, 134 antibodies, 41 author labels;
-  ``cell_type``), made by ``python scripts/fetch_bmmc_cite.py``.
+  ``cell_type``), made by ``python scripts/fetch_bmmc_cite.py``;
+- ``triana``: ``benchmarks/data/triana_bm.h5mu`` (bone marrow BD Rhapsody AbSeq, Triana et al. 2021: 9,663 cells,
+  422 targeted genes, 97 antibodies, 41 author labels; ``cell_type``), made by ``python scripts/fetch_triana.py``.
 
 The whole default path against the whole MaxFuse-tutorial path, with MaxFuse's settings varied too, is
 ``benchmarks/paths.py``.
@@ -60,6 +62,7 @@ DATASETS = {
     "pbmc10k": (ROOT.parent / "shared" / "data" / "pbmc10k_protein_v3.h5mu", "cell_type_derived_coarse"),
     "teaseq": (ROOT / "benchmarks" / "data" / "teaseq_pbmc.h5mu", "cell_type"),
     "bmmc": (ROOT / "benchmarks" / "data" / "bmmc_cite.h5mu", "cell_type"),
+    "triana": (ROOT / "benchmarks" / "data" / "triana_bm.h5mu", "cell_type"),
 }
 CONDITIONS: dict[str, dict] = {
     "mufuse defaults (auto)": {},

@@ -60,7 +60,7 @@ log = logging.getLogger("mufuse")
 
 # the settings and their defaults (benchmarks/README.md, "Second matcher": chosen leaving one dataset out)
 DEFAULTS = {
-    "n_components": 8,  # CCA components on the shared features (at most shared features - 1)
+    "n_components": 30,  # CCA components on the shared features (at most shared features - 1): Seurat v3's dims=1:30
     "k_smooth": 10,  # own-modality neighbours each cell's shared features are averaged over
     "k_anchor": 5,  # cross-modality neighbours an anchor pair must share (mutual nearest neighbours)
     "k_filter": 200,  # an anchor's RNA cell must be among its protein cell's this many nearest on the shared features
@@ -214,11 +214,15 @@ def _smoothed(shared: np.ndarray, pcs: np.ndarray, ref: np.ndarray, k: int) -> n
     x = np.asarray(shared, dtype=np.float32)
     k = max(1, min(int(k), len(ref)))
     idx, _ = nearest_rows(pcs, pcs[ref], k, desc="smoothing the shared features")
-    out = x[ref][idx].mean(axis=1)
+    fitted = x[ref]
+    out = np.zeros_like(x)
+    for j in range(k - 1):  # one neighbour at a time: never a cells × k × features array
+        out += fitted[idx[:, j]]
+    last = fitted[idx[:, k - 1]]
     outside = np.ones(x.shape[0], dtype=bool)
     outside[ref] = False
-    if outside.any() and k > 1:  # cells outside the fit: themselves in place of their k-th neighbour
-        out[outside] = (x[ref][idx[outside, : k - 1]].sum(axis=1) + x[outside]) / k
+    last[outside] = x[outside]  # cells outside the fit: themselves in place of their k-th neighbour
+    out = (out + last) / k
     mean, sd = out[ref].mean(axis=0), out[ref].std(axis=0)
     return ((out - mean) / np.where(sd > 0, sd, 1.0)).astype(np.float32)
 

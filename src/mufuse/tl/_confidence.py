@@ -130,7 +130,7 @@ def pair_confidence(
     pos1, pos2 = np.asarray(pos1, dtype=np.int64), np.asarray(pos2, dtype=np.int64)
     if not len(pos1):
         return np.empty(0)
-    cl1, cl2 = own_clusters(active1, seed), own_clusters(active2, seed)
+    cl1, cl2 = own_clusters(active1, seed).astype(np.int32), own_clusters(active2, seed).astype(np.int32)
     rng = np.random.default_rng(seed)
     out = np.zeros(len(pos1))
     # share_rna: neighbours of each paired protein cell among (a sample of) the RNA cells, in r's RNA cluster

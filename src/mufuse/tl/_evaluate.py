@@ -102,7 +102,7 @@ def _paired(mdata: MuData, rna: str, prot: str, table: pd.DataFrame, sh1, sh2) -
         return {"foscttm": None, "identity_accuracy": None}
     j1, j2 = a1.obs_names.get_indexer(paired), a2.obs_names.get_indexer(paired)
     r, p = table[rna].astype(str).to_numpy(), table[prot].astype(str).to_numpy()
-    could = np.isin(r, np.asarray(paired, dtype=object))
+    could = pd.Index(r).isin(paired)  # hashed: np.isin on strings compares them pairwise
     return {"foscttm": foscttm(sh1[j1], sh2[j2]), "identity_accuracy": float((r[could] == p[could]).mean())}
 
 

@@ -129,7 +129,7 @@ def nearest_rows(
     size = max(256, min(BLOCK, int(2.5e7 // max(tq.shape[0], 1))))  # a block x targets <= 100 MB (float32)
     parts = list(run_blocks(partial(_top_block, k=k, centre=centre), query, tq, size, desc))
     if not parts:
-        return np.empty((0, k), dtype=np.int64), np.empty((0, k))
+        return np.empty((0, k), dtype=np.int32), np.empty((0, k), dtype=np.float32)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
@@ -141,7 +141,8 @@ def _top_block(query: np.ndarray, tq: np.ndarray, k: int, centre: bool = True) -
         top = np.broadcast_to(np.arange(sim.shape[1]), sim.shape).copy()
     vals = np.take_along_axis(sim, top, axis=1)
     order = np.lexsort((top, -vals), axis=1)  # best first; ties by target row
-    return np.take_along_axis(top, order, axis=1).astype(np.int64), np.take_along_axis(vals, order, axis=1)
+    index = np.int32 if tq.shape[0] < 2**31 else np.int64  # a million cells x 30 neighbours: 120 MB, not 240
+    return np.take_along_axis(top, order, axis=1).astype(index), np.take_along_axis(vals, order, axis=1)
 
 
 def run_blocks(fn, query: np.ndarray, tq: np.ndarray, size: int, desc: str):

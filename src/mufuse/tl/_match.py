@@ -27,8 +27,8 @@ log = logging.getLogger("mufuse")
 
 INPUT_KEYS = ("shared_arr1", "shared_arr2", "active_arr1", "active_arr2", "labels1", "labels2")
 EMBEDDING_STAGE = "embedding"  # the stage of a pair mufuse made in the matcher's joint space
-# the default matcher: Seurat v3 anchors matched as well as MaxFuse or better on 4 of 5 benchmark conditions and runs
-# with the core install, 4-10 times faster (benchmarks/README.md, "Second matcher")
+# the default matcher: Seurat v3 anchors matched as well as MaxFuse or better on 5 of 6 benchmark conditions (4 real
+# datasets) and runs with the core install, 5-10 times faster (benchmarks/README.md, "Second matcher")
 DEFAULT_METHOD = "anchors"
 
 
@@ -89,9 +89,10 @@ def match(
         The registered matcher (:func:`list_matchers`): ``"anchors"`` (the default: Seurat v3 anchors, Stuart et al.
         2019, mufuse's own, core install; ``tl/_anchors.py``) or ``"maxfuse"`` (MaxFuse, Chen et al. 2024, as
         :func:`mufuse.tl.run_maxfuse`; academic non-commercial licence, ``pip install "mufuse[maxfuse]"``). Measured
-        on disjoint halves of three real paired datasets (8 splits × 2 seeds; ``benchmarks/matchers.py``), anchors'
-        label agreement minus MaxFuse's: TEA-seq +0.063 (95% CI +0.042 to +0.083), pbmc10k +0.011 (−0.001 to
-        +0.023), bone marrow −0.035 (−0.072 to +0.002); 0.5-4 s against 5-17 s.
+        on disjoint halves of four real paired datasets (8 splits × 2 seeds; ``benchmarks/matchers.py``), anchors'
+        label agreement minus MaxFuse's: TEA-seq +0.058 (95% CI +0.040 to +0.077), pbmc10k +0.007 (−0.006 to
+        +0.020), bone marrow AbSeq +0.067 (+0.060 to +0.075), bone marrow CITE-seq −0.035 (−0.072 to +0.002);
+        0.4-2 s against 5-17 s.
     rna, prot
         Names of the two modalities.
     labels
@@ -193,7 +194,7 @@ def _leave_out_empty(mdata: MuData, inputs: dict, rna: str, prot: str) -> dict[i
     names = {}
     for i, name in ((1, rna), (2, prot)):
         names[i] = np.asarray(mdata.mod[name].obs_names)
-        keep = ~np.isin(names[i], np.asarray(empty.get(name, []), dtype=object))
+        keep = ~pd.Index(names[i]).isin(list(empty.get(name, [])))  # hashed: np.isin compares strings pairwise
         if not keep.all():
             log.info("    leaving %d empty '%s' cell(s) out of the matching", int((~keep).sum()), name)
             names[i] = names[i][keep]
@@ -228,7 +229,7 @@ def complete(
     for name in wanted(order, rna, prot):
         i = 1 if name == rna else 2
         j = 3 - i
-        todo = names[i][~np.isin(names[i], matching[name].to_numpy())]
+        todo = names[i][~pd.Index(names[i]).isin(matching[name])]
         if not len(todo):
             continue
         pos_j = obs_names[j - 1].get_indexer(names[j])
