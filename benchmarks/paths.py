@@ -4,8 +4,9 @@ Every real paired dataset held is split into disjoint halves at several seeds (R
 of the other, as with imaging beside scRNA-seq); each split is matched ``--runs`` times (MaxFuse seeds
 ``100 * split + run``). A *path* is a preprocessing and a set of MaxFuse stage settings:
 
-- ``default``: ``mufuse.pp.harmonize(m)`` + ``mufuse.tl.run_maxfuse(m)``, exactly what a user gets (never frozen:
-  whatever the package's defaults are when the benchmark runs);
+- ``default``: ``mufuse.pp.harmonize(m)`` + ``mufuse.tl.match(m)``, exactly what a user gets (never frozen:
+  whatever the package's defaults are when the benchmark runs; its matcher is the anchors since issue 32);
+- ``default prep + MaxFuse``: the same with ``mufuse.tl.run_maxfuse(m)``, the default path before issue 32;
 - ``tutorial``: the MaxFuse CITE-seq tutorial, end to end: its preprocessing (shared pairs normalized to a common
   target sum, log1p, scale; RNA active = scanpy HVGs with scanpy's defaults, scaled; protein active = every antibody,
   total-normalized, log1p, scaled) and its stage settings (``TUTORIAL``, ARPACK SVDs), with SVD components above an
@@ -43,6 +44,7 @@ import scanpy as sc
 from scipy import stats
 
 import mufuse
+from mufuse.tl._match import DEFAULT_METHOD
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from defaults_pbmc10k import _dense, _scanpy_arrays  # the research notes' recipe
@@ -171,7 +173,8 @@ def tutorial_arrays(m: mudata.MuData, shared: pd.DataFrame) -> tuple[np.ndarray,
 
 # "route": what run_maxfuse is asked for; the default path asks for nothing (route="auto", whatever it chooses)
 PATHS: dict[str, dict] = {
-    "default": {"prep": "mufuse", "settings": None, "route": "auto"},
+    "default": {"prep": "mufuse", "settings": None, "route": "auto", "method": "default"},
+    "default prep + MaxFuse": {"prep": "mufuse", "settings": None, "route": "auto"},
     "tutorial": {"prep": "tutorial", "settings": TUTORIAL, "route": "direct", "metacells": "maxfuse"},
     "mufuse prep + tutorial settings": {
         "prep": "mufuse",
@@ -256,7 +259,12 @@ def run(half: mudata.MuData, label: str, path: dict, overrides: dict, run_seed: 
     route = {k: path[k] for k in ("route", "sketch_size", "metacells") if k in path}
     if path.get("clusters"):
         route["labels"] = own_clusters(m, run_seed)
-    matching = mufuse.tl.run_maxfuse(m, seed=run_seed, **route, **fitted(settings, widths))
+    method = path.get("method", "maxfuse")
+    if method == "maxfuse":
+        matching = mufuse.tl.run_maxfuse(m, seed=run_seed, **route, **fitted(settings, widths))
+    else:  # what tl.match does by default, whatever matcher that is
+        method = DEFAULT_METHOD
+        matching = mufuse.tl.match(m, seed=run_seed, route=route.get("route", "auto"))
     maxfuse_s = time.perf_counter() - t0
     prot = m["prot"]
     partner = prot.obs["mufuse_match"].astype(object)
@@ -283,7 +291,7 @@ def run(half: mudata.MuData, label: str, path: dict, overrides: dict, run_seed: 
         "accuracy_native": float(right[native].mean()) if native.any() else np.nan,
         "n_rna": m["rna"].n_obs,
         "n_prot": prot.n_obs,
-        "route": m.uns["mufuse"]["params"]["maxfuse"]["route"]["route"],
+        "route": m.uns["mufuse"]["params"][method]["route"]["route"],
         "prep_s": prep_s,
         "maxfuse_s": maxfuse_s,
     }

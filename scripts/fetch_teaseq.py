@@ -101,15 +101,20 @@ def build(mirror: Path | None, out: Path) -> mudata.MuData:
     return mdata
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mirror", type=Path, help="a local git directory of PYangLab/Matilda holding the commit")
-    p.add_argument("-o", "--output", type=Path, default=OUT)
+def fetch_main(doc: str, repo: str, out: Path, build) -> None:
+    """The command line of every fetch script: ``--mirror`` and ``-o``, then what was written."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mirror", type=Path, help=f"a local git directory of {repo} holding the commit")
+    p.add_argument("-o", "--output", type=Path, default=out)
     args = p.parse_args()
     m = build(args.mirror, args.output)
     counts = m["rna"].obs["cell_type"].value_counts()
     print(f"wrote {args.output}: {m['rna'].n_obs} cells, {m['rna'].n_vars} genes, {m['prot'].n_vars} antibodies")
-    print("cell types: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print(f"{len(counts)} cell types: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def main() -> None:
+    fetch_main(__doc__, "PYangLab/Matilda", OUT, build)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ it is copied into the package.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -38,7 +37,7 @@ import pandas as pd
 from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fetch_teaseq import get_file, write_atomic  # one checked download for every fetch script
+from fetch_teaseq import fetch_main, get_file, write_atomic  # one checked download for every fetch script
 
 REPO = "HsiaoChiLiao/EXTruvIIInb"
 COMMIT = "eaeb835ce2420fd58e97a7019769c3e9cf898894"
@@ -96,14 +95,7 @@ def build(mirror: Path | None, out: Path) -> mudata.MuData:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mirror", type=Path, help=f"a local git directory of {REPO} holding the commit")
-    p.add_argument("-o", "--output", type=Path, default=OUT)
-    args = p.parse_args()
-    m = build(args.mirror, args.output)
-    counts = m["rna"].obs["cell_type"].value_counts()
-    print(f"wrote {args.output}: {m['rna'].n_obs} cells, {m['rna'].n_vars} genes, {m['prot'].n_vars} antibodies")
-    print(f"{len(counts)} cell types: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    fetch_main(__doc__, REPO, OUT, build)
 
 
 if __name__ == "__main__":
