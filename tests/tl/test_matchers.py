@@ -179,8 +179,10 @@ def test_anchors_runs_without_maxfuse_installed(unpaired, monkeypatch):
     ("options", "message"),
     [
         ({"k_anchors": 5}, "no option 'k_anchors'.*k_anchor"),
-        ({"k_anchor": 0}, "k_anchor must be a positive integer"),
-        ({"n_components": 2.5}, "n_components must be a positive integer"),
+        ({"k_anchor": 0}, "k_anchor must be an integer from 1 to 50, got 0"),
+        ({"k_anchor": 3000}, "k_anchor must be an integer from 1 to 50, got 3000 .default 5"),
+        ({"k_score": 10**5}, "k_score must be an integer from 1 to 100"),
+        ({"n_components": 2.5}, "n_components must be an integer"),
         ({"ridge": -1}, "ridge must be a number of 0 or more"),
         ({"ridge": "big"}, "ridge must be a number"),
     ],
@@ -239,3 +241,15 @@ def test_anchors_are_mutual_and_scores_rank_consistent_neighbourhoods():
     unit = [x / np.linalg.norm(x, axis=1, keepdims=True) for x in (e1, e2)]
     score = score_anchors(both, unit, [e1, e2], 10)
     assert score[: len(pairs)].mean() > score[len(pairs) :].mean() + 0.5
+
+
+def test_the_matching_plot_draws_every_stage_of_any_matcher(matched):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    _, m, matching = matched
+    fig = mufuse.pl.matching(m, label_key="cell_type")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    stages = matching["stage"].astype(str).value_counts()
+    assert sorted(legend) == sorted(f"{s} ({n})" for s, n in stages.items())  # method's stages, with their counts
+    assert sum(len(c.patches) for c in fig.axes[0].containers) > 0

@@ -105,7 +105,7 @@ def joint_umap(
     for name, colour in colours.items():  # legend entries only
         axes[0].scatter([], [], s=2, c=colour, label=f"{name} ({int((modality == name).sum())})")
     axes[0].legend(markerscale=4, fontsize=8)
-    axes[0].set_title("joint space (MaxFuse CCA): modality")
+    axes[0].set_title("joint space of the matching: modality")
     if color is not None:
         labels = both.obs["label"].to_numpy()
         cmap = plt.get_cmap("tab20")

@@ -121,13 +121,14 @@ def matching(
 
 
 def _score_panel(ax, table: pd.DataFrame) -> None:
-    """Draw the pairs' scores as one histogram per stage (pivot, propagated, embedding)."""
-    stages = (("pivot", "#4C72B0"), ("propagated", "#DD8452"), ("embedding", "#55A868"), ("unknown", "grey"))
-    for stage, color in stages:
-        sc = table.loc[table["stage"].astype(str) == stage, "score"]
-        if len(sc):
-            ax.hist(sc, bins=40, alpha=0.7, color=color, label=f"{stage} ({len(sc)})")
-    ax.set_xlabel("matching score (correlation in the joint space)")
+    """Draw the pairs' scores as one histogram per stage (MaxFuse's pivot, propagated, embedding; any matcher's own)."""
+    known = {"pivot": "#4C72B0", "propagated": "#DD8452", "embedding": "#55A868", "nearest": "#8172B3"}
+    stages = table["stage"].astype(str)
+    order = [s for s in known if (stages == s).any()] + sorted(set(stages) - set(known))
+    for stage in order:
+        sc = table.loc[stages == stage, "score"]
+        ax.hist(sc, bins=40, alpha=0.7, color=known.get(stage, "grey"), label=f"{stage} ({len(sc)})")
+    ax.set_xlabel("matching score (the matcher's similarity in its joint space)")
     ax.set_ylabel("pairs")
     ax.set_title(f"{len(table)} matched pairs, by stage")
     ax.legend(fontsize=8)

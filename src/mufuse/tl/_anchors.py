@@ -69,7 +69,17 @@ DEFAULTS = {
     "active_components": 5,  # components of the CCA on the active features of the anchors
     "ridge": 0.1,  # ridge of that CCA, as a fraction of each covariance's mean eigenvalue
 }
-INTEGER_OPTIONS = ("n_components", "k_smooth", "k_anchor", "k_filter", "k_score", "n_pcs", "active_components")
+# the largest value of each integer option: beyond them the neighbour lists grow as cells x k x k (k_anchor=3,000 on
+# 3,400 cells asked for 148 GiB) and the published values are far below (Seurat v3: 5, 200, 30 and 30 dimensions)
+INTEGER_OPTIONS = {
+    "n_components": 100,
+    "k_smooth": 100,
+    "k_anchor": 50,
+    "k_filter": 5000,
+    "k_score": 100,
+    "n_pcs": 200,
+    "active_components": 100,
+}
 MIN_ANCHORS = 10  # fewer scored anchors than this: no CCA on the active features can be fitted
 STAGE = "nearest"
 
@@ -78,8 +88,8 @@ class Anchors(Matcher):
     """Seurat v3 anchors (Stuart et al. 2019) as a mufuse matcher: ``mufuse.tl.match(mdata, method="anchors")``.
 
     Options (all optional; :data:`DEFAULTS`): ``n_components``, ``k_smooth``, ``k_anchor``, ``k_filter``,
-    ``k_score``, ``n_pcs``, ``active_components`` (positive integers) and ``ridge`` (a number ≥ 0). The module
-    docstring says what each does.
+    ``k_score``, ``n_pcs``, ``active_components`` (integers from 1 to their bound in :data:`INTEGER_OPTIONS`) and
+    ``ridge`` (a number ≥ 0). The module docstring says what each does.
     """
 
     name = "anchors"
@@ -97,8 +107,12 @@ class Anchors(Matcher):
             )
         for key, value in options.items():
             if key in INTEGER_OPTIONS:
-                if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                    raise MufuseError(f"anchors option {key} must be a positive integer, got {value!r}")
+                top = INTEGER_OPTIONS[key]
+                if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 1 <= value <= top:
+                    raise MufuseError(
+                        f"anchors option {key} must be an integer from 1 to {top}, got {value!r} (default "
+                        f"{DEFAULTS[key]})"
+                    )
             elif isinstance(value, bool) or not isinstance(value, int | float | np.number) or not 0 <= value < np.inf:
                 raise MufuseError(f"anchors option {key} must be a number of 0 or more, got {value!r}")
 
