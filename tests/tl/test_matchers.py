@@ -170,6 +170,10 @@ def test_anchors_on_real_disjoint_halves(pbmc):
 def test_anchors_runs_without_maxfuse_installed(unpaired, monkeypatch):
     monkeypatch.setitem(sys.modules, "maxfuse", None)  # as with the core install alone
     m = unpaired.copy()
+    snap = snapshot(m)
+    with pytest.raises(mufuse.MufuseError, match=r'MaxFuse is not installed.*mufuse\[maxfuse\].*method="anchors"'):
+        mufuse.tl.match(m, method="maxfuse")  # refused before any work
+    assert_unchanged(m, snap)
     matching = _quiet(mufuse.tl.match, m, method="anchors")
     assert _agreement(m, matching) > 0.85
     assert mufuse.tl.list_matchers().loc["anchors", "install"] == ""

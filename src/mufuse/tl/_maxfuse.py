@@ -317,6 +317,16 @@ def expected_time(
     return f"expected about {span} on a quiet 2-core machine"
 
 
+def _installed() -> bool:
+    """Tell whether the ``maxfuse`` package can be imported, without importing it (its import compiles for ~14 s)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("maxfuse") is not None
+    except ValueError:  # sys.modules["maxfuse"] is None: it was made unimportable
+        return False
+
+
 def _import_maxfuse(n_cells: int = 0):
     """Import MaxFuse's ``Fusor``, first checking that this environment can run it on ``n_cells`` cells."""
     try:
@@ -486,7 +496,12 @@ class MaxFuse(Matcher):
     stages = ("pivot", "propagated")
 
     def check(self, options: dict) -> None:
-        """Check ``metacells`` and the per-stage overrides against MaxFuse's own signatures, before any work."""
+        """Check that MaxFuse is installed, ``metacells`` and the per-stage overrides, before any work."""
+        if not _installed():
+            raise MufuseError(
+                'MaxFuse is not installed; install it with: pip install "mufuse[maxfuse]" (from a clone: pip install '
+                '-e ".[maxfuse]"), or match with method="anchors" (--method anchors), which needs nothing more'
+            )
         options = dict(options)
         metacells = options.pop("metacells", "auto")
         check_stage_overrides(options)
