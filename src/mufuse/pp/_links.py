@@ -59,7 +59,7 @@ from ._roles import (
     vocabulary_role,
     words,
 )
-from ._segments import tcr_chain, tcr_v_human, tcr_v_mouse
+from ._segments import chainless_segment, segment_not_chain, tcr_chain, tcr_v_human, tcr_v_mouse
 
 log = logging.getLogger("mufuse")
 
@@ -434,7 +434,8 @@ def _mouse_lookup(
     """
     strong = [c for c, ok in scored if ok]
     strong += [a["base"] for c in strong if (a := _ALLOTYPE.match(c)) and a["base"] not in strong]  # Ly-5 of Ly-5.1
-    if lost_letter(cleaned):  # "TCR V_2" is Vα2 or Vγ2 in mouse; the human rows of Hao et al.'s names do not apply
+    # "TCR V_2", "TCR V2": Vα2 or Vγ2 in mouse, the chain lost; the human rows of Hao et al.'s names do not apply
+    if lost_letter(cleaned) or chainless_segment(cleaned):
         return _in_curated(strong, cleaned, "mouse")
     # "mCD4", "mF4/80", "mLy6C": an "m" before a capital names the mouse antigen (guesses, after the whole name)
     weak = [c[1:] for c in strong if re.match(r"^m[A-Z]", c)] + [c for c, ok in scored if not ok]
@@ -623,7 +624,12 @@ def _link_one(
     if species == "mouse":
         hit = _mouse_lookup(cleaned, scored, genes_present)
     else:  # human V delta and V gamma numbers are IMGT's (TCR Vδ1 is TRDV1); mouse ones are not
-        hit = _lookup(cleaned, scored, genes_present) or tcr_v_human(cleaned)
+        hit = _lookup(cleaned, scored, genes_present)
+        if hit is None or (hit[0] != "ambiguous" and segment_not_chain(cleaned, hit[1])):
+            hit = tcr_v_human(cleaned) or hit
+    segment = segment_not_chain(cleaned, hit[1]) if hit is not None and hit[0] != "ambiguous" else None
+    if segment:  # "TCRb-V1.1" is one V segment, never the chain's constant region
+        hit = None
     if hit is None:
         usable = included or antigen_like(cleaned)
         lost = f"an export replaced a Greek letter of '{cleaned}' by '_' or '?', so the name no longer says which " + (
@@ -633,6 +639,7 @@ def _link_one(
             status="not_found",
             role="marker" if usable else "unknown",
             reason=(lost if lost_letter(cleaned) else "")
+            + (f"{segment}; " if segment else "")
             + f"no curated entry, HGNC symbol, alias or RNA gene for '{cleaned}'; "
             + (
                 f"used unlinked, as an active feature ({INCLUDED if included else 'it reads like an antigen'}); "

@@ -13,11 +13,12 @@ from functools import lru_cache
 
 from .._genes import hgnc_index, mgi_index
 
-# "TCR Vβ8.1, 8.2", "TCR_Vb8.1_8.2", "TCRVr3" (γ written r), "TCR Vgamma1.1/Cr4" (with the constant region it joins)
+# "TCR Vβ8.1, 8.2", "TCR_Vb8.1_8.2", "TCRVr3" (γ written r), "TCR Vgamma1.1/Cr4" (with the constant region it joins);
+# the chain may come before the V ("TCRb-V5", "TCRγ V1.1", "TCR beta V8.3"), after "TCR" only: "TRBV5" is IMGT's gene
 _CHAIN = r"(?:alpha|beta|gamma|delta|[abgdrαβγδ])"
 _NUMBER = r"\d{1,2}(?:\.\d|[ab](?![a-z]))?"
 _TCR_V = re.compile(
-    rf"^(?:(?:tcr|tr)[ ._-]*)?v[ ._-]?(?P<chain>{_CHAIN})[ ._-]*"
+    rf"^(?:tcr[ ._-]*(?P<before>{_CHAIN})[ ._-]*|(?:tcr|tr)[ ._-]*)?v[ ._-]?(?P<chain>{_CHAIN})?[ ._-]*"
     rf"(?P<numbers>{_NUMBER}(?:[ ._,/&+-]+(?:(?:tcr|tr)?[ ._-]*v[ ._-]?{_CHAIN}[ ._-]*)?{_NUMBER})*)"
     r"(?:[ ._/-]*c(?:r|g|γ|gamma)[ ._-]*\d)?(?:[ ._-]*tcr)?$",  # "Vβ8 TCR": the segment before the word
     re.IGNORECASE,
@@ -77,10 +78,44 @@ def _segment(cleaned: str) -> tuple[str, list[str]] | None:
     m = _TCR_V.match(cleaned)
     if not m:
         return None
-    marked = re.search("tcr|^tr", cleaned, re.I) or len(m.group("chain")) > 1 or m.group("chain") in "αβγδ"
+    chains = {_CHAINS[c.lower()] for c in (m.group("before"), m.group("chain")) if c}
+    if len(chains) != 1:  # no chain ("TCR V2"), or two that disagree ("TCRb-Vg2")
+        return None
+    chain = m.group("chain") or m.group("before")
+    marked = re.search("tcr|^tr", cleaned, re.I) or len(chain) > 1 or chain in "αβγδ"
     if not (marked or re.match(r"V[abgdr][ ._-]?\d", cleaned)):
         return None
-    return _CHAINS[m.group("chain").lower()], re.findall(_NUMBER, m.group("numbers"))
+    return chains.pop(), re.findall(_NUMBER, m.group("numbers"))
+
+
+def chainless_segment(cleaned: str) -> bool:
+    """Tell whether a name is a TCR V-segment number without its chain (``TCR V2``, ``TCR-V2``): Vα, Vβ, Vγ or Vδ.
+
+    >>> chainless_segment("TCR-V2"), chainless_segment("TCR Vb2")
+    (True, False)
+    """
+    return re.fullmatch(r"tcr[ ._-]*v[ ._-]*\d{1,2}(?:\.\d)?", cleaned, re.IGNORECASE) is not None
+
+
+def segment_not_chain(cleaned: str, genes: list[str]) -> str | None:
+    """Say why a V-segment name must not link to its chain's constant region, or ``None`` when it may.
+
+    ``TCRb-V1.1`` names one V beta segment; when no rule knows the segment's gene, the chain's constant-region genes
+    (TRBC1/TRBC2, which the ``TCRb`` in the name would give) are another antigen.
+
+    Examples
+    --------
+    >>> segment_not_chain("TCRb-V1.1", ["Trbc1", "Trbc2"]) is not None, segment_not_chain("TCRb", ["Trbc1", "Trbc2"])
+    (True, None)
+    """
+    read = _segment(cleaned)
+    if read is None or not genes or not all(re.fullmatch(r"TR[ABGD]C\d*", g, re.IGNORECASE) for g in genes):
+        return None
+    letter = {"a": "α", "b": "β", "g": "γ", "d": "δ"}[read[0]]
+    return (
+        f"'{cleaned}' names the TCR V{letter} segment{'s' if len(read[1]) > 1 else ''} {', '.join(read[1])}, not the "
+        f"whole chain ({';'.join(genes)} is its constant region), and no rule knows the segment's gene"
+    )
 
 
 def tcr_v_human(cleaned: str) -> tuple[str, list[str], str] | None:
