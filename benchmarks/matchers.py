@@ -15,8 +15,9 @@ Measured per run, at 100% coverage (every protein cell with signal gets a partne
   compiles its numba code, ~40-60 s, which the first split pays: its median is reported).
 
 Between the matchers, per protein cell: whether the two partners carry the same label of the RNA side (``agree``),
-and the label agreement of the cells where they agree and where they do not — the evidence that the two matchers'
-agreement, which needs no labels, says which pairs to trust.
+and the label agreement of the cells where they agree and where they do not; label-free, the share of the RNA's own
+clusters that put the two partners together; and how well each agreement, the confidence and both together rank a
+matcher's right pairs first (ROC AUC) — the evidence for or against trusting pairs the two matchers agree on.
 
 Paired differences (a matcher minus ``maxfuse``) are averaged over a split's runs and reported with the 95%
 t-interval over splits.
@@ -39,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 import mufuse
+from mufuse.tl._confidence import own_clusters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from paths import auc, interval, split, split_arguments, tables_only
@@ -74,9 +76,9 @@ def run_split(
             right = rna_lab[pos] == prot_lab[has]
             conf = obs["mufuse_confidence"].to_numpy(float)[has]
             top = np.argsort(-conf, kind="stable")[: len(conf) // 2]
-            partner = np.full(len(prot_lab), "", dtype=object)
-            partner[has] = rna_lab[pos]
-            partners[(method, r)] = partner
+            partner = np.full(len(prot_lab), -1, dtype=np.int64)  # each protein cell's RNA partner (row), -1: none
+            partner[has] = pos
+            partners[(method, r)] = (partner, np.where(has, obs["mufuse_confidence"].to_numpy(float), np.nan))
             rows.append(
                 dict(
                     dataset=dataset,
@@ -93,23 +95,42 @@ def run_split(
             )
             print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in rows[-1].items()))
     if len(methods) == 2:
+        clusters = own_clusters(np.asarray(half["rna"].obsm["mufuse_active"]), split_seed)
         rows += [
             {**row, "cells": rows[0]["cells"]}
-            for row in _agreement(partners, methods, runs, prot_lab, dataset, split_seed)
+            for row in _agreement(partners, methods, runs, (rna_lab, prot_lab, clusters), dataset, split_seed)
         ]
     return rows
 
 
-def _agreement(partners: dict, methods: list[str], runs: int, truth: np.ndarray, dataset: str, split_seed: int):
-    """Per run pair: share of protein cells whose two partners carry one label, and each matcher's agreement there."""
+def _agreement(partners: dict, methods: list[str], runs: int, truth: tuple, dataset: str, split_seed: int):
+    """Per run pair: do the two matchers' partners agree, and does that rank each matcher's right pairs first?
+
+    Two agreements per protein cell: the partners carry one RNA label (``same_label``: needs the RNA side's labels),
+    and, label-free, the share of the RNA's own Leiden clusters (the confidence's, at its three resolutions) that put
+    the two partners together (``clusters``). For each matcher: its label agreement where the labels agree and where
+    they do not, and the ROC AUC with which each agreement, the matcher's own ``confidence`` and confidence + the
+    label-free agreement rank its right pairs above its wrong ones.
+    """
+    rna_lab, prot_lab, clusters = truth
     out = []
     for r in range(runs):
-        a, b = partners[(methods[0], r)], partners[(methods[1], r)]
-        same = (a == b) & (a != "")
+        (a, conf_a), (b, conf_b) = partners[(methods[0], r)], partners[(methods[1], r)]
+        both = (a >= 0) & (b >= 0)
+        same = both & (rna_lab[a] == rna_lab[b])
+        shared = np.where(both, (clusters[a] == clusters[b]).mean(axis=1), 0.0)
         row = dict(dataset=dataset, split=split_seed, run=r, method="agreement", coverage=float(same.mean()))
-        for name, p in ((methods[0], a), (methods[1], b)):
-            row[f"{name}_where_agree"] = float((p[same] == truth[same]).mean()) if same.any() else np.nan
-            row[f"{name}_where_not"] = float((p[~same] == truth[~same]).mean()) if (~same).any() else np.nan
+        for name, p, conf in ((methods[0], a, conf_a), (methods[1], b, conf_b)):
+            right = (p >= 0) & (rna_lab[p] == prot_lab)
+            row[f"{name}_where_agree"] = float(right[same].mean()) if same.any() else np.nan
+            row[f"{name}_where_not"] = float(right[~same].mean()) if (~same).any() else np.nan
+            for what, score in (
+                ("same_label", same.astype(float)),
+                ("clusters", shared),
+                ("confidence", np.nan_to_num(conf)),
+                ("confidence+clusters", np.nan_to_num(conf) + shared),
+            ):
+                row[f"{name}_auc_{what}"] = auc(right, score)
         out.append(row)
     return out
 
@@ -134,7 +155,7 @@ def tables(rows: pd.DataFrame) -> str:
         )
     agree = rows[rows["method"] == "agreement"]
     if len(agree):
-        cols = [c for c in agree.columns if c.endswith("_where_agree") or c.endswith("_where_not")]
+        cols = [c for c in agree.columns if c.endswith(("_where_agree", "_where_not")) or "_auc_" in c]
         lines += [
             "",
             "| dataset, cells | share of cells where both agree | " + " | ".join(cols) + " |",
