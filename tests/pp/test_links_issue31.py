@@ -94,6 +94,23 @@ def test_greek_letters_in_every_spelling_and_position(species):
     _assert_links(_links(list(expected), species), expected)
 
 
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_greek_letters_written_as_html_entities(species):
+    """A vendor table exported from HTML writes ``TCR V&gamma;2``, ``Fc&epsilon;RI`` or ``&#946;``: every Greek case
+    above, the letter as a named, a decimal and a hexadecimal entity, links as the letter itself."""
+    import html.entities
+
+    names, expected = [], {}
+    for template, spellings, human, mouse in GREEK_CASES:
+        letter = spellings[0]
+        entity = html.entities.codepoint2name[ord(letter)]
+        for form in (f"&{entity};", f"&#{ord(letter)};", f"&#x{ord(letter):X};"):
+            names.append(template.format(g=form))
+            expected[names[-1]] = human if species == "human" else mouse
+    expected = {k: v for k, v in expected.items() if v}
+    _assert_links(_links(names, species), expected)
+
+
 # --- separators flattened by exports ----------------------------------------------------------------------------
 # a slash name and its genes per species; every export style must give the same answer
 SLASHES = [
@@ -729,6 +746,66 @@ def test_v_segments_as_vendors_transliterate_them_alone(species):
         "TCR Vβ17": "",
     }
     _assert_links(_links(list(expected), "human"), expected)
+
+
+# a CD number without its letter (PICtR's flow panel writes "CD172" for its CD172a antibody): the designations HCDM
+# gives letters, with the gene of each (HGNC symbol or alias), drawn from the HCDM list, not from the linker
+BARE_CD = {
+    "CD1": "CD1A;CD1B;CD1C;CD1D;CD1E",
+    "CD11": "ITGAL;ITGAM;ITGAX;ITGAD",
+    "CD42": "GP9;GP1BA;GP1BB;GP5",
+    "CD49": "ITGA1;ITGA2;ITGA3;ITGA4;ITGA5;ITGA6",
+    "CD79": "CD79A;CD79B",
+    "CD107": "LAMP1;LAMP2",
+    "CD172": "SIRPA;SIRPB1;SIRPG",
+    "CD300": "CD300A;CD300C;CD300LD;CD300E;CD300LF;CD300H",
+}
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_cd_number_without_its_letter_is_its_whole_family_or_none(species):
+    """Two or three designations link together; more are a family (``ambiguous``, every member named); never one
+    member alone (MGI's synonym ``CD11`` of Cd1d1, ``CD42`` of Gp9) nor a gene outside the designations."""
+    links = _links(list(BARE_CD), species)
+    for name, genes in BARE_CD.items():
+        members = genes.split(";")
+        if species == "mouse":
+            members = [o for g in members for o in mgi_index().orthologs.get(g, ())]
+        row = links.loc[name]
+        got = (row["genes"] or row["wanted"]).split(";")
+        assert row["status"] in ("linked", "ambiguous") and set(got) == set(members), (name, row.to_dict())
+        if row["status"] == "linked":
+            assert len(genes.split(";")) <= 3, row.to_dict()
+
+
+# a name and its alias joined (a liver-metastasis IMC panel: "TCF1_TCF7", "MMR_CD206"; run together: "TCF1TCF7"):
+# both name one gene, so the name is that gene, never a pair of two antigens nor a synonym of the joined form
+JOINED_ALIASES = [
+    ("TCF1", "TCF7", "TCF7"),
+    ("MMR", "CD206", "MRC1"),
+    ("PD-1", "CD279", "PDCD1"),
+    ("SIRPa", "CD172a", "SIRPA"),
+    ("LAMP1", "CD107a", "LAMP1"),
+    ("NKp46", "CD335", "NCR1"),
+    ("Tim3", "CD366", "HAVCR2"),
+    ("LAG3", "CD223", "LAG3"),
+    ("EpCAM", "CD326", "EPCAM"),
+    ("PECAM1", "CD31", "PECAM1"),
+    ("Ki67", "MKI67", "MKI67"),
+]
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+@pytest.mark.parametrize("join", ["_", "", "-"])
+def test_a_name_and_its_alias_joined_name_one_gene(species, join):
+    expected = {}
+    for a, b, gene in JOINED_ALIASES:
+        genes = gene if species == "human" else (mgi_index().orthologs.get(gene) or [gene.capitalize()])[0]
+        for x, y in ((a, b), (b, a)):
+            if join == "" and not y[0].isupper():
+                continue  # run together, the second name must start a new word
+            expected[f"{x}{join}{y}"] = genes
+    _assert_links(_links(list(expected), species), expected)
 
 
 # the chain written before the V (PomboAntunes et al. 2021's "TCRb-V5", "TCRg-V1.1"): every way of writing the chain

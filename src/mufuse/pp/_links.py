@@ -181,23 +181,43 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
     return None
 
 
-def _cd_family(cands: list[str], cleaned: str) -> Hit | None:
-    """Link a CD number named without its letter to all of its two or three lettered designations.
+def _designations(cand: str) -> list[tuple[str, list[str]]]:
+    """Return the lettered designations of a bare CD number (``CD172`` → CD172a, CD172b, CD172g) with their genes.
 
-    ``CD79`` → CD79A/CD79B, ``CD235`` → GYPA/GYPB; each designation is an HGNC alias or curated row of one gene.
+    A designation is a curated row, an approved symbol, an HGNC alias or a previous symbol (``CD300a`` is the symbol
+    CD300A, ``CD300f`` an alias of CD300LF); a bare number that is itself a symbol or alias has none.
+    """
+    key = name_key(cand)
+    index = hgnc_index()
+    if not re.fullmatch(r"CD\d{1,3}", cand, re.IGNORECASE) or key in index.approved or key in index.alias:
+        return []
+    out = []
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        hit = curated_index().get(key + letter)
+        approved = index.approved.get(key + letter)
+        genes = hit.genes if hit else (approved,) if approved else index.alias.get(key + letter) or ()
+        genes = genes or index.previous.get(key + letter) or ()
+        if genes:
+            out.append((f"{cand}{letter.lower()}", list(genes)))
+    return out
+
+
+def _cd_family(cands: list[str], cleaned: str) -> Hit | None:
+    """Link a CD number named without its letter to its two or three lettered designations, or none above.
+
+    ``CD79`` → CD79A/CD79B, ``CD235`` → GYPA/GYPB, ``CD172`` → SIRPA/SIRPB1/SIRPG: each designation a gene of its own.
+    More designations (``CD1`` a-e, ``CD11`` a-d, ``CD49`` a-f) or one naming several genes: a family, ``ambiguous``
+    with every member named, never some of them.
     """
     for cand in cands:
-        if not re.fullmatch(r"CD\d{1,3}", cand, re.IGNORECASE):
+        found = _designations(cand)
+        if len(found) < 2:
             continue
-        members: list[str] = []
-        for letter in "ABCDEF":
-            key = name_key(cand) + letter
-            hit = curated_index().get(key)
-            genes = hit.genes if hit else hgnc_index().alias.get(key) or hgnc_index().previous.get(key) or ()
-            if len(genes) == 1 and genes[0] not in members:
-                members.append(genes[0])
-        if 2 <= len(members) <= 3:
-            return "rule", members, f"'{cand}' names its lettered designations {cand}a-{cand}{'abc'[len(members) - 1]}"
+        genes = list(dict.fromkeys(g for _, gs in found for g in gs))
+        listed = ", ".join(f"{d} {'/'.join(gs)}" for d, gs in found)
+        if len(found) <= 3 and all(len(gs) == 1 for _, gs in found) and len(genes) == len(found):
+            return "rule", genes, f"'{cand}' names its lettered designations ({listed})"
+        return "ambiguous", genes, f"'{cand}' names a family of {len(found)} lettered designations ({listed})"
     return None
 
 
@@ -351,7 +371,7 @@ def _parts_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) ->
     """
     parts = [p_ for p_ in re.split(r"[_]+", cleaned) if len(name_key(p_)) >= 3]
     if len(parts) < 2:
-        return None
+        return _halves_agree(cleaned, genes_present)
     hits = [(p_, _lookup(p_, candidates(p_)[1], genes_present)) for p_ in parts]
     found = [(p_, h) for p_, h in hits if h is not None and h[0] != "ambiguous"]
     if not found or len({tuple(h[1]) for _, h in found}) != 1:
@@ -362,6 +382,25 @@ def _parts_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) ->
         return None
     part, (source, genes, why) = found[0]
     return source, genes, f"'{part}' of '{cleaned}', its other parts agreeing or naming nothing: {why}"
+
+
+def _halves_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) -> Hit | None:
+    """``TCF1TCF7``, ``CD206MMR``: a name and its alias run together, the separator lost; both halves name one gene.
+
+    Each split where the second half starts with a capital and both halves have three characters or more is tried;
+    the name links when both halves link, unambiguously, to the same genes (one half alone is never enough).
+    """
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{5,29}", cleaned):
+        return None
+    for i in range(3, len(cleaned) - 2):
+        a, b = cleaned[:i].rstrip("-"), cleaned[i:]
+        if not b[0].isupper() or len(name_key(a)) < 3:
+            continue
+        hits = [_lookup(x, [(x, True)], genes_present) for x in (a, b)]
+        if all(h is not None and h[0] != "ambiguous" for h in hits) and hits[0][1] == hits[1][1]:  # type: ignore[index]
+            source, genes, why = hits[1]  # type: ignore[misc]
+            return source, genes, f"'{a}' and '{b}' run together in '{cleaned}' both name {';'.join(genes)}: {why}"
+    return None
 
 
 _ALLOTYPE = re.compile(r"^(?P<base>.*[A-Za-z].*\d)\.(?P<allele>\d)$")  # "Ly-5.1", "Thy1.2", "NK1.1"
@@ -443,7 +482,8 @@ def _mouse_lookup(
     # ortholog is Fcgr4), "MGL1" is Clec10a (the human alias MGL1 is LLGL1); never for a name that is itself an MGI
     # symbol ("CD2" is Cd2, whatever gene lists CD2 as a synonym)
     # never a short alias in parentheses ("CD49d (α4)": MGI's "alpha4" is Igbp1)
-    named = [c for c in strong if c == cleaned or len(name_key(c)) > 3]
+    # nor a slash form read into a flattened name ("TCF1_TCF7" read as "TCF1/7", MGI's synonym of Zfp354a)
+    named = [c for c in strong if (c == cleaned or len(name_key(c)) > 3) and ("/" in cleaned or "/" not in c)]
     synonym = None if _mgi(strong, cleaned, "approved") else _mgi(named, cleaned, "synonym")
 
     # a name MGI gives to several genes ("Sca-1": Ly6a, and Atxn1 of spinocerebellar ataxia 1) is not decided by a
@@ -481,7 +521,8 @@ def _mouse_lookup(
     guessed = _mouse_guess(cleaned, scored, human)
     if guessed:
         return guessed
-    if human is not None and human[0] == "ambiguous" and protein_family(cleaned):  # "LAM": laminins, not Lsamp
+    # "LAM": laminins, not Lsamp; "CD11": the integrins CD11a-d, not MGI's "CD11" (CD1.1) of Cd1d1
+    if human is not None and human[0] == "ambiguous" and (protein_family(cleaned) or len(_designations(cleaned)) > 1):
         return _mouse_members(human)
     if human is not None and human[0] != "ambiguous":
         found = mouse_view(human)

@@ -7,6 +7,7 @@ Nothing here decides a link: :mod:`mufuse.pp._links` looks the candidates up in 
 from __future__ import annotations
 
 import bisect
+import html
 import re
 from functools import lru_cache
 
@@ -160,7 +161,7 @@ def strip_measurement(name: str) -> str:
 
 def _clean(name: str) -> tuple[str, list[str]]:
     """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
-    s = str(name).strip()
+    s = html.unescape(str(name)).strip()  # a vendor table's HTML entities: "TCR V&gamma;2", "Fc&epsilon;RI&alpha;"
     if "::" in s:  # FlowJo's "$PnN :: $PnS" ("Comp-BV421-A :: CCR7"): the stain's name follows the channel's
         s = s.rsplit("::", 1)[1].strip() or s
     s = strip_measurement(strip_conjugate(s))
