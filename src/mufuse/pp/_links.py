@@ -518,16 +518,12 @@ def _mouse_lookup(
     if combined or flattened:
         return combined
     human = _lookup(cleaned, scored, None)
-    guessed = _mouse_guess(cleaned, scored, human)
-    if guessed:
-        return guessed
-    # "LAM": laminins, not Lsamp; "CD11": the integrins CD11a-d, not MGI's "CD11" (CD1.1) of Cd1d1
-    if human is not None and human[0] == "ambiguous" and (protein_family(cleaned) or len(_designations(cleaned)) > 1):
-        return _mouse_members(human)
     if human is not None and human[0] != "ambiguous":
-        found = mouse_view(human)
-        if found:
-            return found
+        found = _mouse_guess(cleaned, scored, human) or mouse_view(human)
+    elif human is not None and (protein_family(cleaned) or len(_designations(cleaned)) > 1):
+        return _mouse_members(human)  # "LAM": laminins, not Lsamp; "CD11": CD11a-d, not MGI's "CD11" (CD1.1, Cd1d1)
+    if found:
+        return found
     found = _mgi(strong, cleaned, "synonym") or _in_curated(weak, cleaned, "mouse") or _mgi(weak, cleaned, "approved")
     if found or human is None or human[0] != "ambiguous":
         return found
