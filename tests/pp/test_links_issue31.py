@@ -217,6 +217,7 @@ def test_family_names_link_to_no_one_member(species):
     """``LAM``, ``Cadherin``, ``CLDN``, ``MMP``: a family links to none of its members, and the reason names the
     family and its members; ``KRT`` is the pan-keratin stain, as ``panCK``; one-member stems keep their gene."""
     families = ["LAM", "Laminin", "Actin", "ACT", "Tubulin", "Cadherin", "Claudin", "CLDN", "MMP", "NOTCH", "PKC"]
+    families += ["IFN", "Interferon", "KIR", "GATA"]  # HGNC: IFNA1's alias, KIR3DL1's previous symbol, QRSL1's alias
     links = _links([*families, "KRT", "panKRT", "YAP", "VCAM", "NCAM"], species)
     for name in families:
         row = links.loc[name]
@@ -746,6 +747,66 @@ def test_v_segments_as_vendors_transliterate_them_alone(species):
         "TCR Vβ17": "",
     }
     _assert_links(_links(list(expected), "human"), expected)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_analysis_columns_and_nucleic_acid_dyes_are_never_markers(species):
+    """A per-cell table's embedding coordinates and cluster columns (Cytosplore's ``CSPLR_HsneDataX``, ``tSNE1``,
+    ``UMAP_2``, ``FlowSOM``) and the cyanine nucleic-acid stains (``JOJO-1``, ``TO-PRO-3``, ``SYTO 13``) are excluded
+    with their reason; gene symbols that share their letters stay genes."""
+    analysis = ["CSPLR_HsneDataX", "CSPLR_ST", "HsneDataY", "tSNE1", "t-SNE 2", "FItSNE1", "viSNE2", "bh-SNE1"]
+    analysis += ["UMAP_1", "UMAP2", "FlowSOM", "PhenoGraph_cluster"]
+    dyes = ["JOJO-1", "TOTO-3", "YOYO-1", "POPO-3", "TO-PRO-3", "YO-PRO-1", "SYTO 13", "SYTO9"]
+    genes = {"TOX": "TOX", "SNED1": "SNED1", "SYT1": "SYT1", "POP1": "POP1", "TSN": "TSN"}
+    links = _links([*analysis, *dyes, *genes], species)
+    for name in analysis + dyes:
+        row = links.loc[name]
+        assert row["status"] == "excluded", row.to_dict()
+        assert row["reason"] == ("DNA / nuclear stain" if name in dyes else "embedding coordinate / analysis output")
+    for name, gene in genes.items():
+        assert links.loc[name, "genes"].upper() == gene, links.loc[name].to_dict()
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_numbered_tubulin_or_laminin_chain_is_its_gene(species):
+    """UniProt's and vendors' chain names (IBEX's ``Tubulin beta-3 chain``): the Greek letter in every spelling, the
+    number Arabic or Roman, before or after the word; a chain no gene has stays unlinked, the bare word a family."""
+    chains = {"TUBB3": ("beta", "3"), "TUBA1A": ("alpha", "1A"), "LAMA1": ("alpha", "1"), "LAMB1": ("beta", "1")}
+    roman = {"3": "III", "1": "I", "1A": "IA"}
+    expected = {}
+    for symbol, (greek, number) in chains.items():
+        word = "Tubulin" if symbol.startswith("TUB") else "Laminin"
+        gene = symbol if species == "human" else symbol.capitalize()
+        letter = {"alpha": "α", "beta": "β"}[greek]
+        for name in (
+            f"{word} {greek}-{number} chain",
+            f"{word} {greek} {number}",
+            f"{word} subunit {greek}-{number}",
+            f"{greek}-{roman[number]} {word.lower()}",
+            f"{letter}{number}-{word.lower()}",
+        ):
+            expected[name] = gene
+    expected["Tubulin beta-30 chain"] = ""
+    links = _links([*expected, "Tubulin", "Laminin"], species)
+    _assert_links(links, expected)
+    assert (links.loc[["Tubulin", "Laminin"], "status"] == "ambiguous").all()
+
+
+def test_a_dotted_number_mgi_names_as_a_gene_is_no_allotype():
+    """``CD16.2`` (IBEX's reagent table) is FcγRIV, MGI's ``CD16-2`` of Fcgr4, not CD16's Fcgr3; the allotypes keep
+    their gene (``CD45.1``, ``Thy1.2``, ``CD90.1``, ``Ly-5.2``, ``NK1.1``)."""
+    mouse = {
+        "CD16.2": "Fcgr4",
+        "CD16.2 (FcγRIV)": "Fcgr4",
+        "CD45.1": "Ptprc",
+        "CD45.2": "Ptprc",
+        "Thy1.2": "Thy1",
+        "CD90.1": "Thy1",
+        "Ly-5.2": "Ptprc",
+        "NK1.1": "Klrb1c",
+        "CD16": "Fcgr3",
+    }
+    _assert_links(_links(list(mouse), "mouse"), mouse)
 
 
 # a CD number without its letter (PICtR's flow panel writes "CD172" for its CD172a antibody): the designations HCDM

@@ -58,9 +58,21 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         re.compile(
             r"dapi|hoechst|draq[57]|sytox|^(ds|ss)?dna[ ._-]*\d*$|^ir[ ._-]*19[13]|19[13]ir|"
             r"^nucle(ar|us)([ ._-]*(stain|dye|marker|channel|\d+))?$|"
-            r"counterstain|^(anti[ ._-]*)?(brdu|edu|idu|cldu|5[ ._-]?h?mc)([ ._-]|$)|^h[ ._-]?(and|&)?[ ._-]?e\d*$"
+            r"counterstain|^(anti[ ._-]*)?(brdu|edu|idu|cldu|5[ ._-]?h?mc)([ ._-]|$)|^h[ ._-]?(and|&)?[ ._-]?e\d*$|"
+            # the cyanine nucleic-acid stains (dimers TOTO-3, YOYO-1, JOJO-1 ...; monomers TO-PRO-3 ...) and SYTO n
+            r"^(toto|yoyo|jojo|popo|bobo|lolo)[ ._-]?\d$|^(to|yo|jo|po|bo|lo)[ ._-]?pro[ ._-]?\d$|^syto[ ._-]?\d{1,2}$"
         ),
         "DNA / nuclear stain",
+    ),
+    (
+        # a per-cell table's analysis columns: embedding coordinates (tSNE, UMAP, Cytosplore's HSNE and its "CSPLR_"
+        # columns) and cluster assignments of FlowSOM or PhenoGraph
+        re.compile(
+            r"^csplr[ ._-]|^((fi|opt|open|bh|vi)[ ._-]?t?|t)[ ._-]?sne[ ._-]*\d?$|^umap[ ._-]*\d?$|"
+            r"^hsne(data)?[ ._-]*[xy12]?$|"
+            r"^(flowsom|phenograph)([ ._-]*(cluster|meta[ ._-]?cluster|id)s?)?$"
+        ),
+        "embedding coordinate / analysis output",
     ),
     (
         re.compile(r"^(blank|empty|unused|none|na|n/a|bg|background|control|ctrl)([ ._-]*\d*)?$|blank|empty"),

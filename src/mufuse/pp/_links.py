@@ -12,6 +12,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import pandas as pd
 from mudata import MuData
@@ -179,6 +180,31 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
             return "rule", list(fam.members), f"{what}; '{cleaned}' is a pan antibody: linked to every member"
         return "ambiguous", list(fam.members), f"{what}, not one gene"
     return None
+
+
+_DOTTED = re.compile(r"^(?P<base>[A-Za-z][A-Za-z0-9-]*\d)\.(?P<n>\d)$")
+
+
+@lru_cache(maxsize=1)
+def _raw_mgi_synonyms() -> dict[str, tuple[str, ...]]:
+    out: dict[str, set[str]] = {}
+    for sym, synonyms in mgi_index().synonyms_of.items():
+        for syn in synonyms:
+            out.setdefault(syn.upper(), set()).add(sym)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def _dotted_synonym(cleaned: str) -> Hit | None:
+    """``CD16.2`` is MGI's ``CD16-2`` (Fcgr4, FcγRIV), not an allotype of CD16: a dotted number MGI names as a gene."""
+    m = _DOTTED.match(cleaned)
+    genes = _raw_mgi_synonyms().get(f"{m['base']}-{m['n']}".upper(), ()) if m else ()
+    if len(genes) != 1 or m is None:
+        return None
+    return (
+        "mgi",
+        list(genes),
+        f"MGI synonym '{m['base']}-{m['n']}' (the dot of '{cleaned}' as MGI writes it) = {genes[0]}",
+    )
 
 
 def _designations(cand: str) -> list[tuple[str, list[str]]]:
@@ -505,7 +531,8 @@ def _mouse_lookup(
 
     # "TTF-1" is NKX2-1 by the human table before it is the MGI symbol Ttf1
     found = (
-        _in_curated(strong, cleaned, "mouse")
+        _dotted_synonym(cleaned)
+        or _in_curated(strong, cleaned, "mouse")
         or tcr_v_mouse(cleaned)
         or tcr_chain(cleaned, "mouse")
         or _fc_mouse(cleaned)

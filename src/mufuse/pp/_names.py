@@ -512,6 +512,10 @@ _FAMILY_WORDS = tuple(
         ("pkc", "protein kinase C", r"PRKC[ABDEGHIQZ]"),
         ("stats?", "STAT", r"STAT[1-6][AB]?"),
         ("syndecans?", "syndecan", r"SDC[1-4]"),
+        # HGNC keeps "IFN" as an alias of IFNA1 and "KIR" as KIR3DL1's previous symbol, "GATA" as an alias of QRSL1
+        ("ifns?|interferons?", "interferon", r"IFN(?:A\d+|B1|G|W1|E|K|L[1-4])"),
+        ("kirs?", "killer-cell immunoglobulin-like receptor", r"KIR[23]D[LS]\d[A-Z]?"),
+        ("gata", "GATA transcription factor", r"GATA[1-6]"),
     )
 )
 # Fc receptors by the class of antibody they bind and their type, the Greek letter in any spelling: "FcγRIII" =
@@ -586,7 +590,40 @@ def _spelled(cleaned: str, aliases: list[str]) -> list[str]:
         out.append(f"PRKC{name_key(pkc.group('isoform'))}")
     sig = re.match(r"^Sig[ ._-]?(?P<x>[A-Z]|\d{1,2})$", cleaned)  # "SigF", "Sig-H", "Sig1": Siglec-F, -H, -1
     out += [f"Siglec-{sig.group('x')}"] if sig else []
+    out += [chain] if (chain := family_chain(cleaned)) else []
     return out
+
+
+# a numbered chain of a tubulin or laminin, the Greek letter in any spelling, the number Arabic or Roman, before or
+# after the word, as UniProt and vendors write it: "Tubulin beta-3 chain", "beta-III tubulin", "Laminin alpha 1"
+_CHAIN_STEMS = {"tubulin": "TUB", "laminin": "LAM"}
+_FAMILY_CHAIN_GREEK = r"(?P<g>alpha|beta|gamma|delta|epsilon|[αβγδε])"
+_FAMILY_CHAIN_NUMBER = r"(?P<n>\d{1,2}|i{1,3}|iv|v|vi{1,3})(?P<x>[a-d])?"
+_GREEK_2 = _FAMILY_CHAIN_GREEK.replace("P<g>", "P<g2>")
+_NUMBER_2 = _FAMILY_CHAIN_NUMBER.replace("P<n>", "P<n2>").replace("P<x>", "P<x2>")
+_FAMILY_CHAIN = re.compile(
+    rf"^(?P<w1>tubulin|laminin)(?:[ ._-]+subunit)?[ ._-]+{_FAMILY_CHAIN_GREEK}[ ._-]?{_FAMILY_CHAIN_NUMBER}"
+    rf"(?:[ ._-]+chain)?$|^{_GREEK_2}[ ._-]?{_NUMBER_2}[ ._-]*(?P<w2>tubulin|laminin)$",
+    re.IGNORECASE,
+)
+_ROMAN_CHAIN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
+_GREEK_LATIN = {"alpha": "A", "α": "A", "beta": "B", "β": "B", "gamma": "G", "γ": "G", "delta": "D", "δ": "D"}
+_GREEK_LATIN.update({"epsilon": "E", "ε": "E"})
+
+
+def family_chain(cleaned: str) -> str | None:
+    """Return the symbol a numbered tubulin or laminin chain spells (``Tubulin beta-3 chain`` → TUBB3), or ``None``.
+
+    >>> family_chain("beta-III tubulin"), family_chain("Laminin alpha 1"), family_chain("Tubulin alpha-1A chain")
+    ('TUBB3', 'LAMA1', 'TUBA1A')
+    """
+    m = _FAMILY_CHAIN.match(cleaned)
+    if not m:
+        return None
+    word, greek = (m["w1"] or m["w2"]).lower(), (m["g"] or m["g2"]).lower()
+    number, tail = (m["n"] or m["n2"]).lower(), (m["x"] or m["x2"] or "").upper()
+    number = str(_ROMAN_CHAIN[number]) if number in _ROMAN_CHAIN else number
+    return f"{_CHAIN_STEMS[word]}{_GREEK_LATIN[greek]}{number}{tail}"
 
 
 @lru_cache(maxsize=1)
