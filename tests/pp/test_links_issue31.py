@@ -792,6 +792,17 @@ def test_a_numbered_tubulin_or_laminin_chain_is_its_gene(species):
     assert (links.loc[["Tubulin", "Laminin"], "status"] == "ambiguous").all()
 
 
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_name_spelled_out_links_by_its_curated_initials_only(species):
+    """IBEX's ``Alpha smooth muscle actin`` is the curated aSMA; initials that merely spell some gene symbol never
+    link (``Francisella Tularensis, LPS`` is no FTL, ``Cell Surface Marker Xyz`` no CSMX)."""
+    gene = "ACTA2" if species == "human" else "Acta2"
+    names = ["Alpha smooth muscle actin", "alpha Smooth Muscle Actin", "Francisella Tularensis, LPS"]
+    links = _links(names, species)
+    assert links.loc[names[0], "genes"] == links.loc[names[1], "genes"] == gene
+    assert links.loc[names[2], "status"] != "linked", links.loc[names[2]].to_dict()
+
+
 def test_a_dotted_number_mgi_names_as_a_gene_is_no_allotype():
     """``CD16.2`` (IBEX's reagent table) is FcγRIV, MGI's ``CD16-2`` of Fcgr4, not CD16's Fcgr3; the allotypes keep
     their gene (``CD45.1``, ``Thy1.2``, ``CD90.1``, ``Ly-5.2``, ``NK1.1``)."""

@@ -683,6 +683,19 @@ def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[st
     return first, later
 
 
+def _initialism(cleaned: str) -> str | None:
+    """Return the initials of a name spelled out in three to six words when a curated row has them, or ``None``.
+
+    ``Alpha smooth muscle actin`` → aSMA. Curated rows only: initials that are some approved symbol are chance
+    (``Francisella Tularensis, LPS`` is no FTL).
+    """
+    words = [w for w in re.findall(r"[A-Za-z]+", cleaned) if w.lower() not in {"of", "and", "the"}]
+    if len(words) < 3 or len(words) > 6 or any(len(w) < 2 for w in words) or len(cleaned) < 12:
+        return None
+    initials = "".join(w[0] for w in words).upper()
+    return initials if name_key(initials) in curated_index() else None
+
+
 def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
 
@@ -737,6 +750,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         if re.match(rf"{re.escape(span)}[ ._-][A-Za-z](?:[/._-][A-Za-z])*$", cleaned):
             continue  # "PIR-A", "PIR.A.B" without the letter is another gene (PIR, pirin): the letter names the member
         cands.append((span, False))  # "k", "l" of "IgG1_Rat_k" are dropped below (too short)
+    cands += [(initials, False)] if (initials := _initialism(cleaned)) else []
     seen: dict[str, bool] = {}
     for c, strong in cands:
         if c and (strong or len(name_key(c)) >= 3):  # guesses of one or two letters are noise
