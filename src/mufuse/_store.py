@@ -35,6 +35,17 @@ SOURCE_MEASUREMENT = "measurement"
 
 # the call that writes each stage's results, named in the message when they no longer fit the data
 _RERUN = {"harmonize": "mufuse.pp.harmonize(mdata)", "matching": "mufuse.tl.match(mdata) (or tl.add_matching)"}
+# the steps that read harmonize's arrays before any matching exists (their "what"): they need harmonize only
+_BEFORE_MATCHING = {
+    "match",
+    "to_maxfuse",
+    "run_maxfuse",
+    "check_scales",
+    "diagnose",
+    "harmonize",
+    "pl.scales",
+    "mufuse check",
+}
 
 
 def get_modality(mdata: MuData, name: str, role: str):
@@ -192,15 +203,20 @@ def require_current(mdata: MuData, rna: str, prot: str, *, stage: str, what: str
         )
         raise MufuseError(
             f"modality '{name}' changed since its cells were used by {stage} ({change}): the stored results describe "
-            f"other cells. Run {_rerun(mdata, rna, prot, stage)} again before {what} (subset or rename cells before "
-            "harmonize, not after)"
+            f"other cells. Run {_rerun(mdata, rna, prot, stage, what)} again before {what} (subset or rename cells "
+            "before harmonize, not after)"
         )
     if stage == "matching":
         _require_same_table(mdata, rna, prot, what)
 
 
-def _rerun(mdata: MuData, rna: str, prot: str, stage: str) -> str:
-    """Return the calls that make ``stage``'s results again: harmonize first when its arrays no longer fit."""
+def _rerun(mdata: MuData, rna: str, prot: str, stage: str, what: str = "") -> str:
+    """Return the calls that make ``stage``'s results again: harmonize first when its arrays no longer fit.
+
+    A reader of the matching (``evaluate_matching``, the transfers, the plots) needs the matching made again too.
+    """
+    if stage == "harmonize" and MATCHING in uns(mdata) and what not in _BEFORE_MATCHING:
+        return f"{_RERUN['harmonize']}, then {_RERUN['matching']},"
     if stage == "matching":
         then = dict(dict(uns(mdata).get(CELLS, {})).get("harmonize", {}))
         for name in (rna, prot):
