@@ -763,6 +763,7 @@ def test_analysis_columns_and_nucleic_acid_dyes_are_never_markers(species):
         row = links.loc[name]
         assert row["status"] == "excluded", row.to_dict()
         assert row["reason"] == ("DNA / nuclear stain" if name in dyes else "embedding coordinate / analysis output")
+        assert row["role"] == ("stain" if name in dyes else "identifier"), row.to_dict()  # never counted a marker
     for name, gene in genes.items():
         assert links.loc[name, "genes"].upper() == gene, links.loc[name].to_dict()
 

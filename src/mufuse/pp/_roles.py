@@ -56,6 +56,7 @@ _CATEGORY_ROLE = {
     "anti-fluorochrome / tag detection reagent": "technical",
     "dye or channel without an antigen": "channel",
     "secondary antibody (binds other antibodies, no gene)": "technical",
+    "embedding coordinate / analysis output": "identifier",
 }
 
 
