@@ -773,12 +773,13 @@ def test_a_numbered_tubulin_or_laminin_chain_is_its_gene(species):
     """UniProt's and vendors' chain names (IBEX's ``Tubulin beta-3 chain``): the Greek letter in every spelling, the
     number Arabic or Roman, before or after the word; a chain no gene has stays unlinked, the bare word a family."""
     chains = {"TUBB3": ("beta", "3"), "TUBA1A": ("alpha", "1A"), "LAMA1": ("alpha", "1"), "LAMB1": ("beta", "1")}
-    roman = {"3": "III", "1": "I", "1A": "IA"}
+    chains |= {"TUBG1": ("gamma", "1"), "LAMC2": ("gamma", "2")}  # laminin γ chains are LAMC, tubulin's TUBG
+    roman = {"3": "III", "1": "I", "1A": "IA", "2": "II"}
     expected = {}
     for symbol, (greek, number) in chains.items():
         word = "Tubulin" if symbol.startswith("TUB") else "Laminin"
         gene = symbol if species == "human" else symbol.capitalize()
-        letter = {"alpha": "α", "beta": "β"}[greek]
+        letter = {"alpha": "α", "beta": "β", "gamma": "γ"}[greek]
         for name in (
             f"{word} {greek}-{number} chain",
             f"{word} {greek} {number}",
@@ -806,11 +807,13 @@ def test_a_name_spelled_out_links_by_its_curated_initials_only(species):
 
 def test_a_dotted_number_mgi_names_as_a_gene_is_no_allotype():
     """``CD16.2`` (IBEX's reagent table) is FcγRIV, MGI's ``CD16-2`` of Fcgr4, not CD16's Fcgr3; the allotypes keep
-    their gene (``CD45.1``, ``Thy1.2``, ``CD90.1``, ``Ly-5.2``, ``NK1.1``)."""
+    their gene (``CD45.1``, ``Thy1.2``, ``CD90.1``, ``Ly-5.2``, ``NK1.1``). ``CD16-2``, MGI's own spelling, too."""
     mouse = {
         "CD16.2": "Fcgr4",
         "CD16.2 (FcγRIV)": "Fcgr4",
+        "CD16-2": "Fcgr4",  # MGI's own spelling (it was read as CD16's duplicate column, Fcgr3)
         "CD45.1": "Ptprc",
+        "CD45-1": "Ptprc",  # no MGI synonym: a duplicate column of CD45 keeps CD45's gene
         "CD45.2": "Ptprc",
         "Thy1.2": "Thy1",
         "CD90.1": "Thy1",
@@ -959,3 +962,56 @@ def test_flowjo_compensated_parameters_are_channels_whatever_the_dye():
     assert (links.loc[names, "role"] == "channel").all() and (links.loc[names, "status"] == "excluded").all()
     assert links.loc["Comp-BV421-A :: CD4", "genes"] == "Cd4"
     assert links.loc["Panendothelial Cell Antigen", "genes"] == links.loc["Panendothelial", "genes"] == "Plvap"
+
+
+def _gene_sets(links, expected, species):
+    """Each name's linked genes as a set against the expected human symbols (mouse: their MGI case)."""
+    case = (lambda g: g) if species == "human" else (lambda g: g.capitalize())
+    got = {m: set(filter(None, links.loc[m, "genes"].split(";"))) for m in expected}
+    want = {m: {case(g) for g in genes} for m, genes in expected.items()}
+    wrong = {m: (links.loc[m, "status"], sorted(got[m]), sorted(want[m])) for m in expected if got[m] != want[m]}
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_plus_between_two_names_joins_them_like_a_slash(species):
+    """``CK8+18`` and IBEX's ``Laminin 1 + 2`` are one antibody (or mix) against both: every target or none. The pan
+    row of the first word (``Keratin 8 + 18`` was pan-keratin, KRT19 included) or the first name alone (``CD16 +
+    CD32`` was CD16 only) is a wrong or partial gene set; a plus after a name is a charge or a gate and joins
+    nothing."""
+    keratins = {"KRT8", "KRT18"}
+    fc = {"FCGR3A", "FCGR3B", "FCGR2A", "FCGR2B"} if species == "human" else {"FCGR3", "FCGR2B"}
+    expected = {name: keratins for name in ("CK8+18", "Keratin 8 + 18", "Cytokeratin 8+18", "CK8 + CK18")}
+    expected |= {name: fc for name in ("CD16 + CD32", "CD16+CD32", "CD16+32", "CD16 + 32")}
+    expected |= {"CD4+": {"CD4"}, "Na+/K+ ATPase": {"ATP1A1"}, "CD45RA+RO": {"PTPRC"}}
+    _gene_sets(_links(list(expected), species), expected, species)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_roman_number_after_a_slash_replaces_the_first_names_own(species):
+    """``FcgRII/III (CD16/32)`` and ``Collagen I/III`` are two receptors and two collagens: the Roman number after the
+    slash takes the place of the first name's, in every spelling of the Greek letter and with a plus; read as a
+    letter tail they were ``FcgIII`` and ``CollageIII`` and linked nothing."""
+    fc = {"FCGR2A", "FCGR2B", "FCGR2C", "FCGR3A", "FCGR3B"} if species == "human" else {"FCGR2B", "FCGR3"}
+    collagens = {"COL1A1", "COL1A2", "COL3A1"}
+    expected = {f"Fc{g}RII/III": fc for g in ("γ", "g", " gamma ", "gamma")}
+    expected |= {"FcγRIII/II": fc, "Collagen I/III": collagens, "Collagen I + III": collagens}
+    expected |= {"Collagen IV/VI": {"COL4A1", "COL4A2", "COL6A1", "COL6A2", "COL6A3"}}
+    _gene_sets(_links(list(expected), species), expected, species)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_laminin_trimer_links_its_three_chains(species):
+    """A laminin is named by its chains' numbers (``laminin-511`` = α5β1γ1) or by its older number (laminin-10 is
+    laminin-511; Aumailley et al. 2005, Table 1): every code and old number links its three chains; an old number
+    that names no laminin (13) and the bare word (a family) link none."""
+    old = {"1": "111", "2": "211", "3": "121", "4": "221", "5": "332", "6": "311", "7": "321", "8": "411"}
+    old |= {"9": "421", "10": "511", "11": "521", "12": "213", "14": "423", "15": "523"}
+    expected = {}
+    for number, code in old.items():
+        chains = {f"LAMA{code[0]}", f"LAMB{code[1]}", f"LAMC{code[2]}"}
+        expected |= {f"Laminin-{number}": chains, f"Laminin {code}": chains, f"LN-{code}": chains}
+    expected["Laminin 1 + 2"] = {"LAMA1", "LAMA2", "LAMB1", "LAMC1"}
+    links = _links([*expected, "Laminin-13", "Laminin"], species)
+    _gene_sets(links, expected, species)
+    assert links.loc["Laminin-13", "status"] != "linked" and links.loc["Laminin", "status"] == "ambiguous"

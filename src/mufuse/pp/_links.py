@@ -182,7 +182,7 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
     return None
 
 
-_DOTTED = re.compile(r"^(?P<base>[A-Za-z][A-Za-z0-9-]*\d)\.(?P<n>\d)$")
+_DOTTED = re.compile(r"^(?P<base>[A-Za-z][A-Za-z0-9-]*\d)\.(?P<n>\d)$|^(?P<cd>CD\d{1,3})-(?P<n2>\d)$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -195,16 +195,14 @@ def _raw_mgi_synonyms() -> dict[str, tuple[str, ...]]:
 
 
 def _dotted_synonym(cleaned: str) -> Hit | None:
-    """``CD16.2`` is MGI's ``CD16-2`` (Fcgr4, FcγRIV), not an allotype of CD16: a dotted number MGI names as a gene."""
+    """``CD16.2`` and ``CD16-2`` are MGI's ``CD16-2`` (Fcgr4, FcγRIV), not an allotype or a duplicate column of CD16."""
     m = _DOTTED.match(cleaned)
-    genes = _raw_mgi_synonyms().get(f"{m['base']}-{m['n']}".upper(), ()) if m else ()
+    written = f"{m['base'] or m['cd']}-{m['n'] or m['n2']}" if m else ""
+    genes = _raw_mgi_synonyms().get(written.upper(), ()) if m else ()
     if len(genes) != 1 or m is None:
         return None
-    return (
-        "mgi",
-        list(genes),
-        f"MGI synonym '{m['base']}-{m['n']}' (the dot of '{cleaned}' as MGI writes it) = {genes[0]}",
-    )
+    how = "the dot of" if m["base"] else "as"  # "CD16-2" is MGI's own spelling, never CD16's duplicate column
+    return "mgi", list(genes), f"MGI synonym '{written}' ({how} '{cleaned}' as MGI writes it) = {genes[0]}"
 
 
 def _designations(cand: str) -> list[tuple[str, list[str]]]:

@@ -590,7 +590,7 @@ def _spelled(cleaned: str, aliases: list[str]) -> list[str]:
         out.append(f"PRKC{name_key(pkc.group('isoform'))}")
     sig = re.match(r"^Sig[ ._-]?(?P<x>[A-Z]|\d{1,2})$", cleaned)  # "SigF", "Sig-H", "Sig1": Siglec-F, -H, -1
     out += [f"Siglec-{sig.group('x')}"] if sig else []
-    out += [chain] if (chain := family_chain(cleaned)) else []
+    out += [chain] if (chain := family_chain(cleaned) or laminin_isoform(cleaned)) else []
     return out
 
 
@@ -623,7 +623,26 @@ def family_chain(cleaned: str) -> str | None:
     word, greek = (m["w1"] or m["w2"]).lower(), (m["g"] or m["g2"]).lower()
     number, tail = (m["n"] or m["n2"]).lower(), (m["x"] or m["x2"] or "").upper()
     number = str(_ROMAN_CHAIN[number]) if number in _ROMAN_CHAIN else number
-    return f"{_CHAIN_STEMS[word]}{_GREEK_LATIN[greek]}{number}{tail}"
+    letter = "C" if word == "laminin" and _GREEK_LATIN[greek] == "G" else _GREEK_LATIN[greek]  # laminin γ1 is LAMC1
+    return f"{_CHAIN_STEMS[word]}{letter}{number}{tail}"
+
+
+# laminin trimers: the code of Aumailley M. et al. (2005) A simplified laminin nomenclature. Matrix Biol 24:326-332
+# gives the α, β and γ chain numbers ("laminin-511" = α5β1γ1); its Table 1 maps the older numbers (laminin-1 to -15)
+_LAMININ_OLD = {"1": "111", "2": "211", "3": "121", "4": "221", "5": "332", "6": "311", "7": "321", "8": "411"}
+_LAMININ_OLD.update({"9": "421", "10": "511", "11": "521", "12": "213", "14": "423", "15": "523"})
+_LAMININ = re.compile(r"^(?:laminin|lam|lm|ln)[ ._-]?(?P<code>[1-5][1-4][1-3])$|^laminin[ ._-]?(?P<old>\d{1,2})$", re.I)
+
+
+def laminin_isoform(cleaned: str) -> str | None:
+    """Return the chains of a laminin trimer as a slash name (``Laminin-511`` → LAMA5/LAMB1/LAMC1), or ``None``.
+
+    >>> laminin_isoform("Laminin-332"), laminin_isoform("Laminin 1"), laminin_isoform("Laminin 13")
+    ('LAMA3/LAMB3/LAMC2', 'LAMA1/LAMB1/LAMC1', None)
+    """
+    m = _LAMININ.match(cleaned)
+    code = m and (m["code"] or _LAMININ_OLD.get(m["old"]))
+    return f"LAMA{code[0]}/LAMB{code[1]}/LAMC{code[2]}" if code else None
 
 
 @lru_cache(maxsize=1)
@@ -810,15 +829,24 @@ def unflatten(cleaned: str) -> str | None:
     return f"{m.group('a')}/{m.group('b') or m.group('t')}"
 
 
+# a plus between two names joins them like a slash ("CK8+18", "Laminin 1 + 2", "CD16 + CD32"); a plus after a name
+# is a charge or a gate ("Na+/K+ ATPase", "CD4+ T") and joins nothing
+_PLUS = re.compile(r"(?<=[A-Za-z0-9])\+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9]) +\+ +(?=[A-Za-z0-9])")
+# a Roman number after a slash replaces the first name's own (FcγRII/III is FcγRII and FcγRIII, Collagen I/III)
+_ROMAN_NUMBER = re.compile(r"(?:I{1,3}|IV|VI{0,3}|IX|X)")
+_ROMAN_END = re.compile(r"(?<![IVXa-z])(?:I{1,3}|IV|VI{0,3}|IX|X)$|(?<= )(?:I{1,3}|IV|VI{0,3}|IX|X)$")
+
+
 def combo_parts(cleaned: str) -> tuple[list[str], str]:
     """Split a slash name: ``CK8/18`` → combination ``[CK8, CK18]``; ``TCF1/TCF7`` → synonyms ``[TCF1, TCF7]``.
 
-    Numbers and short letter tails after a slash extend the first part (``CD16/32``, ``CD45RA/RO``, ``HLA-DR/DP``):
-    a combination of antigens. Several full names are synonyms of one antigen (``CX3CR1/GPR13``).
+    Numbers, Roman numbers and short letter tails after a slash extend the first part (``CD16/32``, ``FcγRII/III``,
+    ``CD45RA/RO``, ``HLA-DR/DP``): a combination of antigens. A plus between two names is read as a slash
+    (``CK8+18``). Several full names are synonyms of one antigen (``CX3CR1/GPR13``).
     """
-    if "/" not in cleaned:
+    if "/" not in cleaned and not _PLUS.search(cleaned):
         return [], ""
-    parts = [p.strip() for p in cleaned.split("/") if p.strip()]
+    parts = [p.strip() for p in _PLUS.sub("/", cleaned).split("/") if p.strip()]
     if len(parts) < 2:
         return [], ""
     first = parts[0]
@@ -828,6 +856,9 @@ def combo_parts(cleaned: str) -> tuple[list[str], str]:
     for p_ in parts[1:]:
         if p_.isdigit() and prefix is not None:  # CD16/32, CK8/18, Cytokeratin 8/18
             out.append(prefix.group(0) + p_)
+            extended = True
+        elif _ROMAN_NUMBER.fullmatch(p_) and (roman := _ROMAN_END.search(first)):  # FcγRII/III, Collagen I/III
+            out.append(first[: roman.start()] + p_)
             extended = True
         elif p_.isalpha() and len(p_) <= 3 and len(first) > len(p_):  # CD45RA/RO, HLA-DR/DP
             out.append(first[: -len(p_)] + p_)
