@@ -1015,3 +1015,25 @@ def test_a_laminin_trimer_links_its_three_chains(species):
     links = _links([*expected, "Laminin-13", "Laminin"], species)
     _gene_sets(links, expected, species)
     assert links.loc["Laminin-13", "status"] != "linked" and links.loc["Laminin", "status"] == "ambiguous"
+
+
+BACKGROUND = (
+    "bk 488", "bk 555", "bk488", "BK_647", "bk-Cy5", "A488_bk", "FITC-bk", "488 bk", "bck488", "bck 647", "Back488",
+    "Back 647", "bg 488", "BG555", "bg_Cy5", "AF488_bg", "Cy3 bg", "bkgd", "Bkgd647", "bkg 555", "Bkgrd 488",
+    "bkgnd_555", "488_bkgd", "background 647",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_background_channel_is_excluded_whatever_its_abbreviation(species):
+    """CyCIF's ``bk 488`` linked to MGI's synonym of Syt17 (human: HGNC's ``BK``, bradykinin, KNG1), ``bck 647`` to
+    Ckb, and ``Bkgrd 488`` or ``Back488`` were used as markers: every abbreviation of a background, before or after
+    its channel (a wavelength, with or without the dye's letters, or a dye), is excluded. Alone, the short forms are
+    no background (``BK channel``, KCNMA1, ``BGN`` stay antigens' names)."""
+    links = _links([*BACKGROUND, "KCNMA1", "BGN", "BGN 488"], species)
+    wrong = {n: links.loc[n, "status"] for n in BACKGROUND if links.loc[n, "status"] != "excluded"}
+    assert not wrong, wrong
+    assert (links.loc[list(BACKGROUND), "role"] != "marker").all()
+    gene = "KCNMA1" if species == "human" else "Kcnma1"
+    assert links.loc["KCNMA1", "genes"] == gene
+    assert (links.loc[["BGN", "BGN 488"], "status"] == "linked").all(), links.loc[["BGN", "BGN 488"]].to_dict()
