@@ -266,6 +266,13 @@ BAD = [
         ["'prot'", "CD3", "make_unique"],
     ),
     (
+        "link: duplicated gene names",
+        _dup_name("rna", "var_names"),
+        lambda m: mufuse.pp.link_features(m),
+        MufuseError,
+        ["'rna'", "duplicated gene names", "make_unique"],
+    ),
+    (
         "link: no markers",
         lambda m: _rebuild(m, prot=m["prot"][:, :0].copy()),
         lambda m: mufuse.pp.link_features(m),

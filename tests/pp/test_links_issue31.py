@@ -7,6 +7,10 @@ whose reading is not certain must link to no gene, with a reason; a multi-target
 
 from __future__ import annotations
 
+import re
+import warnings
+from pathlib import Path
+
 import anndata as ad
 import mudata
 import numpy as np
@@ -16,6 +20,8 @@ import pytest
 import mufuse
 from mufuse._genes import curated_scope, hgnc_index, mgi_index, name_key
 from mufuse.pp._exclusions import PEPTIDE_MHC, excluded
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _links(markers, species="human"):
@@ -984,6 +990,24 @@ def test_a_plus_between_two_names_joins_them_like_a_slash(species):
     expected = {name: keratins for name in ("CK8+18", "Keratin 8 + 18", "Cytokeratin 8+18", "CK8 + CK18")}
     expected |= {name: fc for name in ("CD16 + CD32", "CD16+CD32", "CD16+32", "CD16 + 32")}
     expected |= {"CD4+": {"CD4"}, "Na+/K+ ATPase": {"ATP1A1"}, "CD45RA+RO": {"PTPRC"}}
+    expected |= {"CD4 + CD8": {"CD4", "CD8A"}, "CK8/18 + Vimentin": {"KRT8", "KRT18", "VIM"}}
+    # a part that does not link (a family, a mouse antigen in human) leaves the whole name unlinked, never one part
+    expected |= {name: set() for name in ("Collagen IV + laminin", "Laminin + Collagen IV", "Vimentin + Laminin")}
+    if species == "mouse":
+        expected["F4/80 + CD11b"] = {"ADGRE1", "ITGAM"}
+    _gene_sets(_links(list(expected), species), expected, species)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+@pytest.mark.parametrize("sep", ["/", "_", "-", " + "])
+def test_two_cd_names_never_collapse_into_another_cd_number(species, sep):
+    """A fresh user's ``CD4/CD8`` linked to CD48, ``CD3/CD4`` to CD34, ``CD2/CD3`` to CD23 and mouse ``CD8/CD4`` to
+    Cd84: the shortened slash form (``CD4/8``) was looked up without its slash. Every pair of common CD names, in
+    every export's separator, links both antigens."""
+    genes = {"CD2": {"CD2"}, "CD3": {"CD3D", "CD3E", "CD3G"}, "CD4": {"CD4"}, "CD8": {"CD8A"}, "CD5": {"CD5"}}
+    genes |= {"CD19": {"CD19"}, "CD44": {"CD44"}}
+    pairs = [(a, b) for a in genes for b in genes if a != b]
+    expected = {f"{a}{sep}{b}": genes[a] | genes[b] for a, b in pairs}  # in mouse, their MGI case
     _gene_sets(_links(list(expected), species), expected, species)
 
 
@@ -1037,3 +1061,82 @@ def test_a_background_channel_is_excluded_whatever_its_abbreviation(species):
     gene = "KCNMA1" if species == "human" else "Kcnma1"
     assert links.loc["KCNMA1", "genes"] == gene
     assert (links.loc[["BGN", "BGN 488"], "status"] == "linked").all(), links.loc[["BGN", "BGN 488"]].to_dict()
+
+
+def _abseq_names(species):
+    """Every BD AbSeq name of the answer keys (``marker|gene|catalogue|pAbO``), of one species."""
+    files = ("panel_names.tsv", "panel_names_heldout.tsv") if species == "human" else ("panel_names_mouse.tsv",)
+    files += () if species == "human" else ("panel_names_mouse_heldout.tsv",)
+    names = []
+    for f in files:
+        t = pd.read_csv(DATA / f, sep="\t", comment="#", dtype=str, keep_default_na=False)
+        names += [n for n in t["name"] if n.endswith("|pAbO")]
+    return list(dict.fromkeys(names))
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_flattened_abseq_name_links_as_bds_own(species):
+    """An export that turns every separator of BD's AbSeq names into a dash (the eosinophil atlas's
+    ``CD16-CD32-Fcgr3-Fcgr2-AMM2003-pAbO`` linked to Fcgr4, ``I-A-I-E-H2-Ab-Ad-Aq-Ed-Ek-AMM2019-pAbO`` to nothing):
+    every AbSeq name of the keys, flattened, links to the genes of BD's own form."""
+    names = _abseq_names(species)
+    assert len(names) >= (100 if species == "human" else 6)
+    flat = {n: re.sub(r"[|_]", "-", n) for n in names}
+    bars, dashes = _links(names, species), _links(list(flat.values()), species)
+    wrong = {n: (bars.loc[n, "genes"], dashes.loc[f, "genes"]) for n, f in flat.items()}
+    wrong = {n: g for n, g in wrong.items() if g[0] != g[1]}
+    assert not wrong, wrong
+
+
+def test_a_cd_name_with_a_clone_keeps_the_gene_mgi_names():
+    """``CD16 S17014E`` linked to Fcgr4 (human FCGR3A's ortholog) while MGI's CD16 is Fcgr3, and ``CD32 2.4G2`` to
+    Fcgr2b and Fcgr3: for every CD designation MGI gives to one gene, the bare name links that gene (with the rest of
+    its complex: CD3 is Cd3d/e/g), and the name with a clone after it links what the bare name does, or nothing."""
+    index = mgi_index()
+    genes_of: dict[str, set[str]] = {}
+    for gene, written in index.synonyms_of.items():
+        for w in written:
+            if re.fullmatch(r"CD\d{1,3}[a-z]?", w):
+                genes_of.setdefault(w, set()).add(gene)
+    mgi = {w: next(iter(g)) for w, g in genes_of.items() if len(g) == 1}
+    assert {"CD16", "CD32", "CD35", "CD162", "CD209"} <= set(mgi)
+    links = _links([*mgi, *(f"{n} XY123" for n in mgi)], "mouse")
+    bare = {n: links.loc[n, "genes"] for n in mgi}
+    wrong = {n: got for n, got in bare.items() if mgi[n] not in got.split(";")}
+    wrong |= {
+        n: (bare[n], links.loc[f"{n} XY123", "genes"])
+        for n in mgi
+        if links.loc[f"{n} XY123", "genes"] not in ("", bare[n])
+    }
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_heterodimeric_cytokine_links_both_chains_and_a_subunit_its_own(species):
+    """LEGENDplex's ``IL-12 (p70)`` was a FamPlex family (ambiguous): IL-12 is the p35/p40 heterodimer and IL-35
+    p35/EBI3, both chains linked; a subunit by its mass in parentheses after its cytokine is that chain (``IL-12
+    (p40)`` was HGNC's several genes aliased p40), and a mass that is itself the protein's alias keeps it
+    (``NF-kB (p65)`` RELA, ``TP53 (p53)``)."""
+    expected = {name: {"IL12A", "IL12B"} for name in ("IL-12 (p70)", "IL-12p70", "IL12p70", "IL-12 p70", "IL-12")}
+    expected |= {"IL-12 (p40)": {"IL12B"}, "IL-12p40": {"IL12B"}, "IL-12 (p35)": {"IL12A"}, "IL-23 (p19)": {"IL23A"}}
+    expected |= {"IL-35": {"IL12A", "EBI3"}, "NF-kB (p65)": {"RELA"}, "TP53 (p53)": {"TP53"}}
+    mouse = {"TP53": "TRP53"}
+    if species == "mouse":
+        expected = {n: {mouse.get(g, g) for g in genes} for n, genes in expected.items()}
+    _gene_sets(_links(list(expected), species), expected, species)
+
+
+def test_human_forced_on_mouse_genes_warns():
+    """``species="human"`` on RNA written as MGI writes genes linked ``Ly-6A/E`` to LY6E and ``CD16.2`` to FCGR3
+    without a word: it warns, naming the modality and the fix; ``auto`` and ``mouse`` do not."""
+    genes = ["Cd3e", "Cd4", "Ptprc", "Ly6a", "Fcgr3", "Fcgr4"]
+    rna = ad.AnnData(np.ones((3, len(genes)), np.float32), var=pd.DataFrame(index=genes))
+    prot = ad.AnnData(np.ones((3, 3), np.float32), var=pd.DataFrame(index=["CD4", "Ly-6A/E", "CD16.2"]))
+    m = mudata.MuData({"rna": rna, "prot": prot})
+    with pytest.warns(UserWarning, match=r"species='human' was passed.*'rna'.*species='mouse'"):
+        mufuse.pp.link_features(m, species="human")
+    for species in ("auto", "mouse"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*species='human' was passed.*")
+            links = mufuse.pp.link_features(m, species=species)
+        assert links.loc["CD16.2", "genes"] == "Fcgr4" and links.loc["Ly-6A/E", "genes"] == "Ly6a"

@@ -62,6 +62,10 @@ def harmonize(
     when it is written or used (at a million cells it would be 8 GB); keep the file open until then. The other
     three arrays are in memory. Both equal the in-memory results to 1e-5.
 
+    The markers are linked to genes first when they were not (:func:`mufuse.pp.link_features` with its defaults,
+    ``species="auto"``); to choose the species, overrides or exclusions, call ``link_features`` before (the CLI's
+    ``mufuse harmonize --species mouse`` does so).
+
     Parameters
     ----------
     mdata

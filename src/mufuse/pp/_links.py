@@ -44,6 +44,7 @@ from ._names import (
     clean_name,
     combo_parts,
     fc_receptor,
+    joined_by_plus,
     lost_letter,
     protein_family,
     strip_measurement,
@@ -74,6 +75,10 @@ def _via(cand: str, cleaned: str) -> str:
     return "" if cand == cleaned else f" (via '{cand}')"
 
 
+# a slash between two numbers keeps them apart: "CD4/8" (of "CD4/CD8") read without it is CD48
+_SLASHED_NUMBER = re.compile(r"\d\s*/\s*\d")
+
+
 def _in_curated(cands: list[str], cleaned: str, species: str = "human") -> Hit | None:
     """Look the candidates up in the curated table; the first hit wins.
 
@@ -82,6 +87,8 @@ def _in_curated(cands: list[str], cleaned: str, species: str = "human") -> Hit |
     lost = lost_letter(cleaned)
     for cand in cands:
         hit = curated_index(species).get(name_key(cand))
+        if hit is not None and _SLASHED_NUMBER.search(cand) and "/" not in hit.marker:  # "CD4/8" is no CD48
+            continue
         if hit is not None and (not lost or lost_letter(hit.marker)):
             used = scope().used
             if used is not None:
@@ -95,6 +102,8 @@ def _symbol(cands: list[str], cleaned: str, genes_present: Mapping[str, list[str
     approved = hgnc_index().approved
     for cand in cands:
         k = name_key(cand)
+        if _SLASHED_NUMBER.search(cand):  # no symbol has a slash between numbers: "CD8/4" is no Cd84
+            continue
         if k in approved:
             return "hgnc", [approved[k]], f"HGNC approved symbol{_via(cand, cleaned)}: {approved[k]}"
         hits = (genes_present or {}).get(k, []) if k not in WHOLE_LOCI else []  # an RNA's "TRA" is no antigen
@@ -201,8 +210,9 @@ def _dotted_synonym(cleaned: str) -> Hit | None:
     genes = _raw_mgi_synonyms().get(written.upper(), ()) if m else ()
     if len(genes) != 1 or m is None:
         return None
-    how = "the dot of" if m["base"] else "as"  # "CD16-2" is MGI's own spelling, never CD16's duplicate column
-    return "mgi", list(genes), f"MGI synonym '{written}' ({how} '{cleaned}' as MGI writes it) = {genes[0]}"
+    # "CD16-2" is MGI's own spelling, never CD16's duplicate column
+    how = f" (the dot of '{cleaned}' as MGI writes it)" if m["base"] else ""
+    return "mgi", list(genes), f"MGI synonym '{written}'{how} = {genes[0]}"
 
 
 def _designations(cand: str) -> list[tuple[str, list[str]]]:
@@ -310,7 +320,7 @@ def _hgnc_tables(cands: list[str], cleaned: str, tables=_HGNC_TABLES) -> tuple[H
     ambiguous = None
     for table, label in tables:
         for cand in cands:
-            syms = getattr(hgnc, table).get(name_key(cand))
+            syms = None if _SLASHED_NUMBER.search(cand) else getattr(hgnc, table).get(name_key(cand))  # CD3/4: no CD34
             if not syms:
                 continue
             if len(syms) == 1:
@@ -360,7 +370,8 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
     if kind == "combination":
         found = _combination(parts)
-        if found is None and unflatten(cleaned):  # "CD3_28" is CD3/28 or nothing, never the alias CD328 = SIGLEC7
+        # "CD3_28" is CD3/28 or nothing, never the alias CD328 = SIGLEC7; "Collagen IV + laminin" both or nothing
+        if found is None and (unflatten(cleaned) or joined_by_plus(cleaned)):
             return None
     elif kind == "synonyms":
         found = _synonyms(parts, genes_present)
@@ -438,14 +449,35 @@ def _allotype_clash(cand: str, sym: str) -> bool:
     return not any(name_key(w) == name_key(cand) and "." in w for w in written)
 
 
+def mgi_synonym_genes(cand: str) -> tuple[str, ...]:
+    """Return the genes a name is an MGI synonym of; a dash or dot between digits the name lacks is no match.
+
+    ``CD162`` is Selplg's synonym; MGI's ``CD16-2`` (Fcgr4) shares its key only through the dash.
+    """
+    mgi = mgi_index()
+    syms = mgi.synonym.get(name_key(cand), ())
+    if len(syms) < 2 or re.search(r"\d[-.]\d", cand):
+        return syms
+    key = name_key(cand)
+    kept = tuple(
+        g for g in syms if any(name_key(w) == key and not re.search(r"\d[-.]\d", w) for w in mgi.synonyms_of[g])
+    )
+    return kept or syms
+
+
 def _mgi(cands: list[str], cleaned: str, table: str) -> Hit | None:
     """Find the first candidate that is a current MGI symbol (``table="approved"``) or an MGI synonym of one gene."""
     mgi = mgi_index()
     for cand in cands:
+        if _SLASHED_NUMBER.search(cand):  # only a synonym written with the slash ("F4/80"), never "CD8/4" as Cd84
+            syms = _raw_mgi_synonyms().get(cand.upper(), ()) if table == "synonym" else ()
+            if len(syms) == 1:
+                return "mgi", [syms[0]], f"MGI synonym{_via(cand, cleaned)}: '{cand}' = {syms[0]}"
+            continue
         if table == "approved" and name_key(cand) in mgi.approved:
             sym = mgi.approved[name_key(cand)]
             return "mgi", [sym], f"MGI symbol{_via(cand, cleaned)}: {sym}"
-        syms = mgi.synonym.get(name_key(cand), ()) if table == "synonym" else ()
+        syms = mgi_synonym_genes(cand) if table == "synonym" else ()
         if len(syms) == 1 and _allotype_clash(cand, syms[0]):  # "Ly-5.1" is Ly-5 (CD45) of allele 1, not Ly-51
             continue
         if len(syms) == 1:
@@ -468,7 +500,7 @@ def _to_mouse(hit: Hit, strong: list[str]) -> Hit | None:
     synonyms point to (CD161 → Klrb1c of the five Klrb1 genes), else all of them.
     """
     mgi = mgi_index()
-    named = {s for c in strong for s in mgi.synonym.get(name_key(c), ())}
+    named = {s for c in strong for s in mgi_synonym_genes(c)}
     genes: list[str] = []
     lost: list[str] = []
     for human in hit[1]:
@@ -513,19 +545,24 @@ def _mouse_lookup(
     # a name MGI gives to several genes ("Sca-1": Ly6a, and Atxn1 of spinocerebellar ataxia 1) is not decided by a
     # human alias, whether it points to one of them or elsewhere ("NK1": MGI's Klrb1c, Hgf, Tac1; HGNC's CD160):
     # ambiguous, with the genes MGI names
-    shared = [] if synonym else list(dict.fromkeys(g for c in strong for g in mgi_index().synonym.get(name_key(c), ())))
+    shared = [] if synonym else list(dict.fromkeys(g for c in strong for g in mgi_synonym_genes(c)))
+
+    # a part of the name MGI names ("CD16" of "CD16 S17014E", "CD16 Fcgr3"): it decides between members of one family
+    part = None if synonym else _mgi([c for c in weak if len(name_key(c)) > 3], cleaned, "synonym")
 
     def mouse_view(hit: Hit | None) -> Hit | None:
-        found = _to_mouse(hit, strong) if hit else None
+        found = _to_mouse(hit, [*strong, *weak]) if hit else None  # "CD32 2.4G2": CD32's ortholog, not all of FCGR2's
         if found and hit and hit[0] == "hgnc" and len(shared) > 1:
             return "ambiguous", shared, f"'{cleaned}' is an MGI synonym of several genes ({', '.join(shared)})"
-        if not (found and synonym and not set(synonym[1]) & set(found[1])):
+        mgi = synonym or part
+        if not (found and mgi and not set(mgi[1]) & set(found[1])):
             return found
         # a curated human fact gives way to MGI only for another member of its family (CD16: Fcgr3, not Fcgr4);
         # never to an unrelated gene's synonym ("SMA", smooth muscle actin, is MGI's synonym of Ighmbp2 for the
-        # disease spinal muscular atrophy)
-        stems = {re.sub(r"[^A-Za-z].*$", "", g_) for g_ in (*found[1], *synonym[1])}  # "0610010K14Rik": no stem
-        return synonym if hit and (hit[0] != "curated" or (len(stems) == 1 and "" not in stems)) else found
+        # disease spinal muscular atrophy); a part of the name, only so
+        stems = {re.sub(r"[^A-Za-z].*$", "", g_) for g_ in (*found[1], *mgi[1])}  # "0610010K14Rik": no stem
+        family = len(stems) == 1 and "" not in stems
+        return mgi if hit and (family or (hit[0] != "curated" and mgi is synonym)) else found
 
     # "TTF-1" is NKX2-1 by the human table before it is the MGI symbol Ttf1
     found = (
@@ -568,7 +605,7 @@ def _mouse_combination(cleaned: str, strong: list[str]) -> tuple[Hit | None, boo
     if all(sub is not None and sub[0] != "ambiguous" for sub in subs):
         genes = list(dict.fromkeys(g for sub in subs if sub is not None for g in sub[1]))
         return ("rule", genes, f"combination of {' + '.join(parts)}"), False
-    return None, bool(unflatten(cleaned))
+    return None, bool(unflatten(cleaned) or joined_by_plus(cleaned))
 
 
 def _mouse_guess(cleaned: str, scored: list[tuple[str, bool]], human: Hit | None) -> Hit | None:
@@ -939,7 +976,10 @@ def _link_arguments(
 ) -> tuple[dict[str, list[str]], set[str], set[str]]:
     """Check the markers and the user's arguments; return the overrides as gene lists, exclusions and inclusions."""
     if prot_ad.n_vars == 0:
-        raise LinkError(f"modality '{prot}' has no markers (n_vars == 0); nothing to link")
+        raise LinkError(
+            f"modality '{prot}' has no markers (n_vars == 0); nothing to link: pass prot=<the modality that holds the "
+            "antibody or imaging markers>, or subset the markers after linking, not before"
+        )
     if not prot_ad.var_names.is_unique:
         dup = prot_ad.var_names[prot_ad.var_names.duplicated()].unique()
         raise LinkError(
@@ -1032,6 +1072,12 @@ def compute_links(
     prot_ad = _store.get_modality(mdata, prot, "prot")
     if species not in SPECIES:
         raise MufuseError(f"species={species!r} is not one of {', '.join(SPECIES)}")
+    if not rna_ad.var_names.is_unique:  # "Cd4;Cd4" links otherwise
+        dup = rna_ad.var_names[rna_ad.var_names.duplicated()].unique()
+        raise MufuseError(
+            f"modality '{rna}' has duplicated gene names ({', '.join(map(str, dup[:5]))}); links are stored by "
+            f"name: run mdata['{rna}'].var_names_make_unique() (then mdata.update()) first"
+        )
     genes = _counts.gene_space(rna_ad, rna) if genes is None else genes
     gene_rows(genes, rna)
     genes_present = symbol_index(genes)
@@ -1039,6 +1085,14 @@ def compute_links(
     if species == "auto":
         species = detect_species(gene_symbols(genes))
         log.info("    species: %s (from the case of the gene symbols of modality '%s')", species, rna)
+    elif species == "human" and detect_species(symbols := gene_symbols(genes)) == "mouse":
+        warnings.warn(
+            f"species='human' was passed, but the gene symbols of modality '{rna}' are written as MGI writes mouse "
+            f"genes ({', '.join(list(symbols)[:3])}, ...): mouse antigens (F4/80, Ly-6C, CD16.2) will not link or "
+            "will link to other genes; pass species='mouse' or species='auto'",
+            UserWarning,
+            stacklevel=3,
+        )
     antigens, column = antigen_names(prot_ad, prot, species)
     over, excl, incl = _link_arguments(prot_ad, prot, overrides, exclude, multi_gene, species, include, antigens)
     flags = _isotype_flags(prot_ad)

@@ -175,9 +175,10 @@ def _clean(name: str) -> tuple[str, list[str]]:
     s = _FLUOROPHORE.sub("", s) or s  # "Nestin-AF488"
     s = _ROUND_PREFIX.sub("", s) or s  # "R3.0.4_CY7_TTF1"
     aliases: list[str] = []
-    bd = _BD_ABSEQ.match(s)  # "CD11b:M1_70|ITGAM|AHS0005|pAbO"
+    bd = _BD_ABSEQ.match(s) or _BD_ABSEQ.match(_unflatten_abseq(s))  # "CD11b:M1_70|ITGAM|AHS0005|pAbO"
     if bd:
         s = bd.group("marker")
+        s = s.split(":", 1)[0] if ":" in s else s  # a clone after the marker ("CD90.2:53-2.1")
         aliases.append(bd.group("gene"))
     if "--" in s:  # "CD19--HIB19-TSA": marker--clone
         s = s.split("--", 1)[0]
@@ -196,6 +197,8 @@ def _clean(name: str) -> tuple[str, list[str]]:
         approved = hgnc_index().approved
         main_is_symbol = name_key(_PREFIX.sub("", s).strip(" ._-")) in approved
         names = [a.strip() for a in re.split(r"[;,]", m.group("alias")) if a.strip()]
+        if len(names) == 1 and _SUBUNIT.fullmatch(names[0]) and not main_is_symbol:
+            s = f"{s}{names[0]}"  # "IL-12 (p40)" is IL-12's p40 subunit (IL12B) before any gene called p40
         for alias in names:  # "CD270 (HVEM, TR2)": a list of other names, none more specific than the rest
             first = name_key(alias) in approved and not main_is_symbol and len(names) == 1
             aliases.insert(0, alias) if first else aliases.append(alias)
@@ -216,6 +219,41 @@ def _clean(name: str) -> tuple[str, list[str]]:
     return s or str(name).strip(), aliases
 
 
+# BD's AbSeq name with every separator flattened to a dash ("I-A-I-E-H2-Ab-Ad-Aq-Ed-Ek-AMM2019-pAbO"): the catalogue
+# number and pAbO end it, and the gene field is the run of MGI- or HGNC-cased symbol words before them
+_BD_FLAT = re.compile(r"^(?P<body>.+)-(?P<cat>[A-Za-z]{2,4}\d{3,5})-pAbO$", re.IGNORECASE)
+_GENE_WORD = re.compile(r"^(?:[A-Z][a-z0-9]*[a-z][a-z0-9]*|[A-Z]\d)$")  # "Fcgr3", "Ab", "H2" (of H2-Ab1); no "CD32"
+
+
+def _unflatten_abseq(s: str) -> str:
+    """Return a flattened AbSeq name with BD's bars put back (marker|gene|catalogue|pAbO), or the name unchanged."""
+    m = _BD_FLAT.match(s)
+    if not m:
+        return s
+    words = m["body"].split("-")
+    # the gene field is the shortest tail of words that splits into HGNC or MGI symbols ("HLA-DRA", "GYPA-GYPB",
+    # "Ly6a-Ly6e"); else the run of MGI-cased words before the number ("H2-Ab-Ad-Aq-Ed-Ek")
+    k = next((i for i in range(1, len(words)) if _symbols_only(words[i:])), len(words))
+    if k == len(words):
+        while k > 1 and _GENE_WORD.match(words[k - 1]):
+            k -= 1
+    if k == len(words):  # no gene field: read the name as it stands
+        return s
+    return f"{'-'.join(words[:k])}|{'_'.join(words[k:])}|{m['cat']}|pAbO"
+
+
+def _symbols_only(words: list[str]) -> bool:
+    """Tell whether dash-joined words split into approved HGNC or current MGI symbols, each of one or more words."""
+    approved, mgi = hgnc_index().approved, mgi_index().approved
+    ok = [True] + [False] * len(words)
+    for end in range(1, len(words) + 1):
+        keys = (name_key("-".join(words[i:end])) for i in range(end) if ok[i])
+        ok[end] = any(key in approved or key in mgi for key in keys)
+    return ok[-1]
+
+
+# a subunit named by its mass in kDa after its protein's name: "IL-12 (p40)", "IL-12 (p70)", "IL-23 (p19)"
+_SUBUNIT = re.compile(r"p\d{2,3}", re.IGNORECASE)
 _KERATIN = re.compile(r"^(?:cyto)?keratin[ ._-]*(\d{1,2}[A-Ca-c]?)$|^c?k[ ._-]?(\d{1,2}[A-Ca-c]?)$", re.IGNORECASE)
 CD_DESIGNATION = re.compile(r"^CD\d{1,3}[A-Za-z]?\d?$")
 _PHOSPHO = re.compile(
@@ -837,16 +875,24 @@ _ROMAN_NUMBER = re.compile(r"(?:I{1,3}|IV|VI{0,3}|IX|X)")
 _ROMAN_END = re.compile(r"(?<![IVXa-z])(?:I{1,3}|IV|VI{0,3}|IX|X)$|(?<= )(?:I{1,3}|IV|VI{0,3}|IX|X)$")
 
 
+def joined_by_plus(cleaned: str) -> bool:
+    """Tell whether a plus joins two names (``CK8+18``, ``F4/80 + CD11b``), not a charge or a gate (``CD4+``)."""
+    return bool(_PLUS.search(cleaned))
+
+
 def combo_parts(cleaned: str) -> tuple[list[str], str]:
     """Split a slash name: ``CK8/18`` → combination ``[CK8, CK18]``; ``TCF1/TCF7`` → synonyms ``[TCF1, TCF7]``.
 
     Numbers, Roman numbers and short letter tails after a slash extend the first part (``CD16/32``, ``FcγRII/III``,
-    ``CD45RA/RO``, ``HLA-DR/DP``): a combination of antigens. A plus between two names is read as a slash
-    (``CK8+18``). Several full names are synonyms of one antigen (``CX3CR1/GPR13``).
+    ``CD45RA/RO``, ``HLA-DR/DP``): a combination of antigens. A plus joins antigens as a slash does (``CK8+18``),
+    always a combination, each part keeping its own slash (``F4/80 + CD11b``). Several full names are synonyms of one
+    antigen (``CX3CR1/GPR13``).
     """
-    if "/" not in cleaned and not _PLUS.search(cleaned):
+    plus = bool(_PLUS.search(cleaned))
+    if "/" not in cleaned and not plus:
         return [], ""
-    parts = [p.strip() for p in _PLUS.sub("/", cleaned).split("/") if p.strip()]
+    # a plus joins antigens, each of which may hold a slash ("F4/80 + CD11b"); without one, the slash splits
+    parts = [p.strip() for p in (_PLUS.split(cleaned) if plus else cleaned.split("/")) if p.strip()]
     if len(parts) < 2:
         return [], ""
     first = parts[0]
@@ -868,6 +914,8 @@ def combo_parts(cleaned: str) -> tuple[list[str], str]:
             extended = True
         else:
             out.append(p_)
+    if plus:  # two antigens stained together, never two names of one ("Collagen IV + laminin": both or none)
+        return out, "combination"
     if not extended and min(len(name_key(p_)) for p_ in out) < 3:  # "Na/K ATPase" is one name, not two
         return [], ""
     # "CD16/CD32", "CD21/CD35": two CD designations are two antigens (a multi-target clone), never synonyms; so are
