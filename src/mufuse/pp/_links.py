@@ -534,21 +534,7 @@ def _mouse_lookup(
         return _in_curated(strong, cleaned, "mouse")
     # "mCD4", "mF4/80", "mLy6C": an "m" before a capital names the mouse antigen (guesses, after the whole name)
     weak = [c[1:] for c in strong if re.match(r"^m[A-Z]", c)] + [c for c, ok in scored if not ok]
-    # MGI's synonym names the mouse protein where the human answer's orthologs do not: "CD16" is Fcgr3 (FCGR3A's
-    # ortholog is Fcgr4), "MGL1" is Clec10a (the human alias MGL1 is LLGL1); never for a name that is itself an MGI
-    # symbol ("CD2" is Cd2, whatever gene lists CD2 as a synonym)
-    # never a short alias in parentheses ("CD49d (α4)": MGI's "alpha4" is Igbp1)
-    # nor a slash form read into a flattened name ("TCF1_TCF7" read as "TCF1/7", MGI's synonym of Zfp354a)
-    named = [c for c in strong if (c == cleaned or len(name_key(c)) > 3) and ("/" in cleaned or "/" not in c)]
-    synonym = None if _mgi(strong, cleaned, "approved") else _mgi(named, cleaned, "synonym")
-
-    # a name MGI gives to several genes ("Sca-1": Ly6a, and Atxn1 of spinocerebellar ataxia 1) is not decided by a
-    # human alias, whether it points to one of them or elsewhere ("NK1": MGI's Klrb1c, Hgf, Tac1; HGNC's CD160):
-    # ambiguous, with the genes MGI names
-    shared = [] if synonym else list(dict.fromkeys(g for c in strong for g in mgi_synonym_genes(c)))
-
-    # a part of the name MGI names ("CD16" of "CD16 S17014E", "CD16 Fcgr3"): it decides between members of one family
-    part = None if synonym else _mgi([c for c in weak if len(name_key(c)) > 3], cleaned, "synonym")
+    synonym, shared, part = _mgi_names(strong, weak, cleaned)
 
     def mouse_view(hit: Hit | None) -> Hit | None:
         found = _to_mouse(hit, [*strong, *weak]) if hit else None  # "CD32 2.4G2": CD32's ortholog, not all of FCGR2's
@@ -590,6 +576,24 @@ def _mouse_lookup(
     if found or human is None or human[0] != "ambiguous":
         return found
     return _mouse_members(human)
+
+
+def _mgi_names(strong: list[str], weak: list[str], cleaned: str) -> tuple[Hit | None, list[str], Hit | None]:
+    """Return what MGI's synonyms say of a mouse name: one gene's synonym, a shared one's genes, a part's.
+
+    MGI's synonym names the mouse protein where the human answer's orthologs do not: "CD16" is Fcgr3 (FCGR3A's
+    ortholog is Fcgr4), "MGL1" is Clec10a (the human alias MGL1 is LLGL1); never for a name that is itself an MGI
+    symbol ("CD2" is Cd2, whatever gene lists CD2 as a synonym), a short alias in parentheses ("CD49d (α4)": MGI's
+    "alpha4" is Igbp1) or a slash form read into a flattened name ("TCF1_TCF7" read as "TCF1/7", Zfp354a's synonym).
+    A name MGI gives to several genes ("Sca-1": Ly6a, and Atxn1 of spinocerebellar ataxia 1) is not decided by a
+    human alias ("NK1": MGI's Klrb1c, Hgf, Tac1; HGNC's CD160): ambiguous, with the genes MGI names. A part of the
+    name MGI names ("CD16" of "CD16 S17014E") decides between members of one family.
+    """
+    named = [c for c in strong if (c == cleaned or len(name_key(c)) > 3) and ("/" in cleaned or "/" not in c)]
+    synonym = None if _mgi(strong, cleaned, "approved") else _mgi(named, cleaned, "synonym")
+    shared = [] if synonym else list(dict.fromkeys(g for c in strong for g in mgi_synonym_genes(c)))
+    part = None if synonym else _mgi([c for c in weak if len(name_key(c)) > 3], cleaned, "synonym")
+    return synonym, shared, part
 
 
 def _mouse_combination(cleaned: str, strong: list[str]) -> tuple[Hit | None, bool]:
@@ -1072,27 +1076,12 @@ def compute_links(
     prot_ad = _store.get_modality(mdata, prot, "prot")
     if species not in SPECIES:
         raise MufuseError(f"species={species!r} is not one of {', '.join(SPECIES)}")
-    if not rna_ad.var_names.is_unique:  # "Cd4;Cd4" links otherwise
-        dup = rna_ad.var_names[rna_ad.var_names.duplicated()].unique()
-        raise MufuseError(
-            f"modality '{rna}' has duplicated gene names ({', '.join(map(str, dup[:5]))}); links are stored by "
-            f"name: run mdata['{rna}'].var_names_make_unique() (then mdata.update()) first"
-        )
+    _unique_genes(rna_ad, rna)
     genes = _counts.gene_space(rna_ad, rna) if genes is None else genes
     gene_rows(genes, rna)
     genes_present = symbol_index(genes)
     asked = species
-    if species == "auto":
-        species = detect_species(gene_symbols(genes))
-        log.info("    species: %s (from the case of the gene symbols of modality '%s')", species, rna)
-    elif species == "human" and detect_species(symbols := gene_symbols(genes)) == "mouse":
-        warnings.warn(
-            f"species='human' was passed, but the gene symbols of modality '{rna}' are written as MGI writes mouse "
-            f"genes ({', '.join(list(symbols)[:3])}, ...): mouse antigens (F4/80, Ly-6C, CD16.2) will not link or "
-            "will link to other genes; pass species='mouse' or species='auto'",
-            UserWarning,
-            stacklevel=3,
-        )
+    species = _species(species, genes, rna)
     antigens, column = antigen_names(prot_ad, prot, species)
     over, excl, incl = _link_arguments(prot_ad, prot, overrides, exclude, multi_gene, species, include, antigens)
     flags = _isotype_flags(prot_ad)
@@ -1206,6 +1195,32 @@ def _n_linkable(names: list[str], species: str) -> int:
         hit = _mouse_lookup(cleaned, strong, None) if species == "mouse" else _lookup(cleaned, strong, None)
         n += hit is not None and hit[0] != "ambiguous"
     return n
+
+
+def _unique_genes(rna_ad, rna: str) -> None:
+    """Refuse duplicated gene names: a marker would link to ``Cd4;Cd4``."""
+    if not rna_ad.var_names.is_unique:
+        dup = rna_ad.var_names[rna_ad.var_names.duplicated()].unique()
+        raise MufuseError(
+            f"modality '{rna}' has duplicated gene names ({', '.join(map(str, dup[:5]))}); links are stored by "
+            f"name: run mdata['{rna}'].var_names_make_unique() (then mdata.update()) first"
+        )
+
+
+def _species(species: str, genes, rna: str) -> str:
+    """Return the species to link in: ``auto`` from the case of the RNA symbols; a forced human on MGI case warns."""
+    if species == "auto":
+        species = detect_species(gene_symbols(genes))
+        log.info("    species: %s (from the case of the gene symbols of modality '%s')", species, rna)
+    elif species == "human" and detect_species(symbols := gene_symbols(genes)) == "mouse":
+        warnings.warn(
+            f"species='human' was passed, but the gene symbols of modality '{rna}' are written as MGI writes mouse "
+            f"genes ({', '.join(list(symbols)[:3])}, ...): mouse antigens (F4/80, Ly-6C, CD16.2) will not link or "
+            "will link to other genes; pass species='mouse' or species='auto'",
+            UserWarning,
+            stacklevel=4,
+        )
+    return species
 
 
 def _mouse_only_keys() -> frozenset[str]:
