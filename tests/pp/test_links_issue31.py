@@ -1140,3 +1140,11 @@ def test_human_forced_on_mouse_genes_warns():
             warnings.filterwarnings("error", message=".*species='human' was passed.*")
             links = mufuse.pp.link_features(m, species=species)
         assert links.loc["CD16.2", "genes"] == "Fcgr4" and links.loc["Ly-6A/E", "genes"] == "Ly6a"
+
+
+def test_a_mouse_cd3_is_explained_with_mouse_facts():
+    """A fresh user's ``CD3 (17A2)`` on a mouse panel was explained by the human clone UCHT1: the mouse CD3 complex
+    has its own row (MGI's three chains, the anti-mouse clone 145-2C11), in every decoration."""
+    links = _links(["CD3", "CD3 (17A2)", "CD3_TotalA", "CD3-PE"], "mouse")
+    assert (links["genes"] == "Cd3d;Cd3e;Cd3g").all(), links["genes"].to_dict()
+    assert links["reason"].str.contains("mouse CD3 complex").all() and not links["reason"].str.contains("UCHT1").any()
