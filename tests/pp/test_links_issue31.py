@@ -1065,8 +1065,8 @@ def test_a_background_channel_is_excluded_whatever_its_abbreviation(species):
 
 def _abseq_names(species):
     """Every BD AbSeq name of the answer keys (``marker|gene|catalogue|pAbO``), of one species."""
-    files = ("panel_names.tsv", "panel_names_heldout.tsv") if species == "human" else ("panel_names_mouse.tsv",)
-    files += () if species == "human" else ("panel_names_mouse_heldout.tsv",)
+    files = ("panel_names.tsv", "panel_names_heldout.tsv")
+    files = files if species == "human" else ("panel_names_mouse.tsv", "panel_names_mouse_heldout.tsv")
     names = []
     for f in files:
         t = pd.read_csv(DATA / f, sep="\t", comment="#", dtype=str, keep_default_na=False)

@@ -10,13 +10,13 @@ import re
 
 from ._names import ELEMENTS, ONE_LETTER_MASSES
 
-# Names that must link to nothing, checked on the raw and the cleaned name (case-insensitive).
 # a background channel's abbreviations (CyCIF's "bk 488", "Bkgd647", "Bkgrd 488", "bkgnd_555"): the long forms
 # anywhere, the short ones beside a channel (a wavelength with or without its dye's letters, or a dye)
 _BACKGROUND_WORD = r"(bckg|bkg|bkgd|bkgrd|bkgnd|bkgrnd|bckgrd|bckgnd|bgnd|bgrd|backgr\w*)"
 _BACKGROUND_SHORT = r"(bk|bck|bg|bgd|back)"
 _CHANNEL = r"((a|af|alexa|cy|dy|atto|opal)?[ ._-]?\d{3}(nm)?|cy[357](\.5)?|fitc|tritc|txred|pe|apc|dapi)"
 
+# Names that must link to nothing, checked on the raw and the cleaned name (case-insensitive).
 _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"isotype|(^|[^a-z])ig[gmae]\d*[a-d]?([ ._-]*(k|kappa|l|lambda|κ|λ))?[ ._-]*(ctrl|control)"),

@@ -904,7 +904,8 @@ def link_features(
         symbols, then through the rest of the human lookup by orthology, then as MGI synonyms; MGI's synonym wins
         where the orthologs name another protein (CD16 → Fcgr3). The species used is recorded in
         ``uns["mufuse"]["params"]["link"]["species"]``; a panel of mouse antigens beside RNA read as human gets a
-        warning that names ``species="mouse"``.
+        warning that names ``species="mouse"``, and so does ``species="human"`` passed for RNA whose symbols are
+        written as MGI writes mouse genes (``Cd3e``).
     include
         Columns to match as markers whatever their name says: a column that reads as cell shape, a position, a
         control or a name that is no antigen is otherwise left out (its ``role``); an included column is linked when
@@ -919,6 +920,14 @@ def link_features(
     not ``excluded`` are matched, see ``mufuse.pp.PROT_ROLES``), ``genes`` (``;``-joined, empty when not
     linked), ``reason``,
     ``clean_name``, ``wanted`` and ``source``. Also stored in ``mdata.uns["mufuse"]["links"]``.
+
+    Raises
+    ------
+    MufuseError
+        An unknown ``species`` or ``multi_gene``, duplicated gene names in the RNA modality (a marker would link to
+        ``Cd4;Cd4``: run ``var_names_make_unique()``), or a missing modality.
+    LinkError
+        No markers, duplicated marker names, or overrides, exclusions or inclusions that name no marker.
 
     References
     ----------
