@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 import mufuse
-from mufuse._genes import curated_scope, curated_table, hgnc_index, mgi_index, name_key
+from mufuse._genes import curated_scope, curated_table, hgnc_index, mgi_index, name_key, read_tsv
 
 ROOT = Path(__file__).resolve().parents[1]
 PANELS = ROOT / "tests/data/panel_names.tsv"
@@ -124,7 +124,9 @@ def panels() -> pd.DataFrame:
     parts = []
     files = ((PANELS, "human"), (PANELS_HELD_OUT, "human"), (PANELS_MOUSE, "mouse"), (PANELS_MOUSE_HELD_OUT, "mouse"))
     for path, species in files:
-        t = pd.read_csv(path, sep="\t", comment="#", dtype=str, keep_default_na=False)
+        t = read_tsv(
+            path.read_text(encoding="utf-8").splitlines(keepends=True)
+        )  # a "#" inside a name is FlowJo's ("MHCII#PerCp-Cy5-5")
         parts.append(t.assign(species=species, file=path.name).set_index("name"))
     table = pd.concat(parts)
     # an author's short name for another antigen's product ("CD104" for the CD103 antibody): no name rule can know
@@ -133,7 +135,7 @@ def panels() -> pd.DataFrame:
 
 def mislabelled() -> pd.DataFrame:
     """The rows kept for the record and not scored: author short names that name another antigen than their product."""
-    t = pd.read_csv(PANELS_MOUSE_HELD_OUT, sep="\t", comment="#", dtype=str, keep_default_na=False)
+    t = read_tsv(PANELS_MOUSE_HELD_OUT.read_text(encoding="utf-8").splitlines(keepends=True))
     return t[t["category"] == "mislabel"].set_index("name")
 
 

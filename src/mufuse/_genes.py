@@ -11,6 +11,7 @@ table (``data/protein_gene_links.tsv``) names the evidence of every row.
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator
@@ -98,10 +99,19 @@ SPECIES = ("auto", "human", "mouse")
 _CURATED_FILES = {"human": "protein_gene_links.tsv", "mouse": "mouse_protein_gene_links.tsv"}
 
 
+def read_tsv(lines: Iterable[str]) -> pd.DataFrame:
+    """Read a tab-separated table whose lines starting with ``#`` are comments; a ``#`` inside a row is data.
+
+    FlowJo's stain names carry one (``MHCII#PerCp-Cy5-5``), which pandas' ``comment="#"`` would cut the row at.
+    """
+    text = "".join(line for line in lines if not line.startswith("#"))
+    return pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
+
+
 @lru_cache(maxsize=2)
 def _curated_file(species: str = "human") -> pd.DataFrame:
     with resources.files("mufuse.data").joinpath(_CURATED_FILES[species]).open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, sep="\t", comment="#", dtype=str, keep_default_na=False)
+        return read_tsv(fh)
 
 
 @dataclass

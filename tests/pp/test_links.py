@@ -293,7 +293,7 @@ def test_curated_table_is_well_formed():
 
     assert t["marker"].map(_key).is_unique  # lookups go by key: no two rows may share one
     assert (t["evidence"].str.len() > 0).all()
-    assert set(t["kind"]) <= {"single", "chain", "complex", "isoform", "epitope", "alias"}
+    assert set(t["kind"]) <= {"single", "chain", "complex", "isoform", "epitope", "alias", "ambiguous"}
 
 
 def test_clean_name_examples():

@@ -17,6 +17,11 @@ _BACKGROUND_SHORT = r"(bk|bck|bg|bgd|back)"
 _CHANNEL = r"((a|af|alexa|cy|dy|atto|opal)?[ ._-]?\d{3}(nm)?|cy[357](\.5)?|fitc|tritc|txred|pe|apc|dapi)"
 
 # Names that must link to nothing, checked on the raw and the cleaned name (case-insensitive).
+# the colours and fluorochromes a viability dye is named by ("Aqua", "NIR", "eF780", "BV510")
+_VIABILITY_DYE = (
+    r"(?:dye|stain|fixable|aqua|blue|violet|yellow|green|red|far[ ._-]?red|near[ ._-]?ir|n?ir|uv|amcyan|"
+    r"bv\d{3}|buv\d{3}|ef(?:luor)?[ ._-]?\d{3}|af\d{3}|apc[ ._-]?cy7|pe|fitc|\d{3})"
+)
 _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"isotype|(^|[^a-z])ig[gmae]\d*[a-d]?([ ._-]*(k|kappa|l|lambda|κ|λ))?[ ._-]*(ctrl|control)"),
@@ -104,6 +109,16 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "viability / elemental channel",
     ),
     (
+        # viability dyes written short, alone or beside their colour or fluorochrome: "L/D", "L_D", "LD-NIR",
+        # "L/D Aqua", "Amcyan LD", "Viab", "FVS510", "PI" (propidium iodide; never the genes FMN1's alias LD, PI of
+        # SERPINA1, Via of Sema6a)
+        re.compile(
+            rf"^(?:{_VIABILITY_DYE}[ ._/-]*)*(?:l[ ._/+-]?d|live[ ._/+-]?(?:and[ ._-]?)?dead|via|viab|fv[ds]|pi)"
+            rf"(?:[ ._/-]*{_VIABILITY_DYE})*$"
+        ),
+        "viability dye",
+    ),
+    (
         re.compile(
             # reporters also written with a one-letter "a" for anti (CyCIF "AGFP", "a-mCherry")
             r"^(a[ ._-]?(gfp|egfp|yfp|rfp|cfp|bfp|mcherry|tdtomato|mneongreen|flag)|"
@@ -123,6 +138,14 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "anti-fluorochrome / tag detection reagent",
     ),
     (re.compile(r"^annexin[ ._-]?(v|5)\b"), "phosphatidylserine stain (Annexin V)"),
+    # Fc-receptor blocking reagents listed with a panel's antibodies ("Fc Block", "TruStain FcX"): no readout
+    (
+        re.compile(
+            r"^(?:(?:mouse|human|bd|anti)[ ._-]*)*fc[ ._-]*(?:r|receptor|gamma|γ)?[ ._-]*block(?:ing|er)?"
+            r"(?:[ ._-]*(?:reagent|solution))?$|^(?:(?:mouse|human)[ ._-]*)?tru[ ._-]*stain[ ._-]*(?:fcx)?$"
+        ),
+        "Fc-receptor blocking reagent (no readout)",
+    ),
     # pan-phospho antibodies bind a modified residue on any protein ("pTyr", "phospho-tyrosine")
     (
         re.compile(r"^(p|phospho)[ ._-]?(tyr|tyrosine|ser|serine|thr|threonine)$"),
@@ -206,7 +229,10 @@ _ELEMENT_CHANNEL = re.compile(
 # RNA); cross-reactive ones name both ("anti-mouse/human CD44"); "Mouse IgG1" names an isotype's host, not an antigen
 _ANTIGEN_OF = {
     "mouse": re.compile(r"^(?!.*human).*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)|^m(?=CD\d)", re.IGNORECASE),
-    "human": re.compile(r"^(?!.*mouse).*(\(human\)|anti[ ._-]?human|human[ ._-]specific)|^h(?=CD\d)|^hu[ ._]", re.I),
+    # HLA names only the human MHC: in a mouse panel it is a transgene's ("HLA-DR" of HLA-DR3 mice) or a spike-in's
+    "human": re.compile(
+        r"^(?!.*mouse).*(\(human\)|anti[ ._-]?human|human[ ._-]specific)|^h(?=CD\d)|^hu[ ._]|^hla(?:[ ._-]|$)", re.I
+    ),
 }
 
 
@@ -301,7 +327,10 @@ def other_species(name: str, species: str = "human") -> str | None:
 
 
 # palladium barcoding channels (Zunder et al. 2015, Nat. Protoc. 10:316: 102, 104, 105, 106, 108, 110Pd)
-_PALLADIUM = re.compile(r"^(?:Pd[ ._-]?(?:10[24568]|110)|(?:10[24568]|110)[ ._-]?Pd)(?:Di)?$", re.IGNORECASE)
+_PALLADIUM = re.compile(  # also named as the barcode ("102Pd_BC102", "Pd104Di_barcode")
+    r"^(?:Pd[ ._-]?(?:10[24568]|110)|(?:10[24568]|110)[ ._-]?Pd)(?:Di)?(?:[ ._-]*(?:bc|barcode)[ ._-]?\d*)?$",
+    re.IGNORECASE,
+)
 
 
 # a peptide-MHC or lipid-CD1d complex named by its peptide or lipid: an antibody that binds H-2Kb only with the
@@ -310,7 +339,9 @@ _PALLADIUM = re.compile(r"^(?:Pd[ ._-]?(?:10[24568]|110)|(?:10[24568]|110)[ ._-]
 _MHC_WORD = re.compile(r"h[-.]?2|hla|mhc|\bi[-.]?[ae]|cd1d|(?<![a-z])[abc]\*?\d{2}:?\d{2}", re.IGNORECASE)
 # eight or more amino-acid letters, not only those of a DNA barcode ("HLA-DR-AATAGCGAGCAAGTA" is a barcoded antibody)
 _PEPTIDE = re.compile(r"(?<![A-Za-z])(?![ACGTN]+(?![A-Za-z]))[ACDEFGHIKLMNPQRSTVWY]{8,15}(?![A-Za-z])")
-_BOUND = re.compile(r"bound[ ._-]+to|loaded[ ._-]+with|galcer|[ ._-]complex(?:[ ._-]|$)", re.IGNORECASE)
+_BOUND = re.compile(  # "major histocompatibility complex" names the MHC itself, not a complex with a peptide
+    r"bound[ ._-]+to|loaded[ ._-]+with|galcer|(?<!histocompatibility)[ ._-]complex(?:[ ._-]|$)", re.IGNORECASE
+)
 PEPTIDE_MHC = "peptide-MHC / lipid-CD1d complex (its peptide or lipid decides the signal; no RNA gene measures it)"
 # a typed allele and the short label of its peptide or lipid: "HLA-A2-NLV" (NLVPMVATV), "HLA-A*02:01 GIL", "H2Db-GP33",
 # "H-2Kb_OVA", "CD1d-PBS57", "MR1-5-OP-RU"; the first three residues in capitals or a protein and position; never a dye

@@ -93,6 +93,8 @@ def _in_curated(cands: list[str], cleaned: str, species: str = "human") -> Hit |
             used = scope().used
             if used is not None:
                 used.add(name_key(hit.marker))
+            if hit.kind == "ambiguous":  # "TPO": thrombopoietin or thyroid peroxidase, the name cannot tell
+                return "ambiguous", list(hit.genes), f"curated{_via(cand, cleaned)}: {hit.evidence}"
             return "curated", list(hit.genes), f"curated {hit.kind}{_via(cand, cleaned)}: {hit.evidence}"
     return None
 
@@ -686,6 +688,39 @@ def _resolve(
     return row
 
 
+def _species_lookup(
+    cleaned: str, scored: list[tuple[str, bool]], species: str, genes_present: Mapping[str, list[str]]
+) -> Hit | None:
+    """Look a cleaned name up in the species' tables."""
+    if species == "mouse":
+        return _mouse_lookup(cleaned, scored, genes_present)
+    # human V delta and V gamma numbers are IMGT's (TCR Vδ1 is TRDV1); mouse ones are not
+    hit = _lookup(cleaned, scored, genes_present)
+    if hit is None or (hit[0] != "ambiguous" and segment_not_chain(cleaned, hit[1])):
+        hit = tcr_v_human(cleaned) or hit
+    return hit
+
+
+# the soluble form of a receptor or ligand as multiplex kits write it: "sCD40L", "sST2", "sIL-6R", "suPAR"; the
+# rest must link on its own (never "sST2" as the MGI synonym sst2 of Sstr2, "sPD-L1" as the symbol SPDL1)
+_SOLUBLE = re.compile(r"^s(?=[A-Z0-9]|[a-z][A-Z]|gp\d)")
+
+
+def _soluble_form(cleaned: str, species: str, genes_present: Mapping[str, list[str]]) -> Hit | None:
+    """Link ``sCD40L`` as CD40L: a lower-case ``s`` before an antigen names its soluble (or surface) form."""
+    if not _SOLUBLE.match(cleaned) or name_key(cleaned) in curated_index(species):
+        return None
+    rest, scored = candidates(cleaned[1:])
+    hit = _species_lookup(rest, scored, species, genes_present)
+    if hit is None or hit[0] == "ambiguous":
+        return None
+    return (
+        hit[0],
+        hit[1],
+        f"'{cleaned}' is {rest} with an 's' for its soluble form (surface, of an immunoglobulin): {hit[2]}",
+    )
+
+
 INCLUDED = "included by the user"  # the words of a reason that say the user asked for a column (include=)
 
 
@@ -724,12 +759,7 @@ def _link_one(
     if role and not included:
         row.update(status="excluded", source="rule", role=role[0], reason=role[1])
         return row
-    if species == "mouse":
-        hit = _mouse_lookup(cleaned, scored, genes_present)
-    else:  # human V delta and V gamma numbers are IMGT's (TCR Vδ1 is TRDV1); mouse ones are not
-        hit = _lookup(cleaned, scored, genes_present)
-        if hit is None or (hit[0] != "ambiguous" and segment_not_chain(cleaned, hit[1])):
-            hit = tcr_v_human(cleaned) or hit
+    hit = _soluble_form(cleaned, species, genes_present) or _species_lookup(cleaned, scored, species, genes_present)
     segment = segment_not_chain(cleaned, hit[1]) if hit is not None and hit[0] != "ambiguous" else None
     if segment:  # "TCRb-V1.1" is one V segment, never the chain's constant region
         hit = None
@@ -849,7 +879,7 @@ def _rule_role(name: str, cleaned: str, species: str, flagged_isotype: bool) -> 
     Exclusion categories first (isotype, hashtag, stain, technical, another species' antigen, ...), then
     ``prot.var['isotype_control']``, then the vocabularies of non-marker columns (morphology, position, ...).
     """
-    category = excluded(name) or excluded(cleaned) or other_species(name, species)
+    category = excluded(name) or excluded(cleaned) or other_species(name, species) or other_species(cleaned, species)
     if flagged_isotype and category is None:
         category = "isotype control (prot.var['isotype_control'])"
     if category and not (category.startswith("dye or channel") and paren_antigen(name)):

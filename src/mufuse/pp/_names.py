@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from .._genes import curated_index, curated_table, hgnc_index, mgi_index, name_key, name_words, scope
-from ._roles import strip_conjugate
+from ._roles import dye_or_channel, strip_conjugate
 
 _PREFIX = re.compile(
     r"^(adt|ab|prot|protein|anti[ ._-]*(?:human|mouse)(?:[ /_-]*(?:human|mouse|rat))?|anti(?:human|mouse)|anti|abseq|"
@@ -159,12 +159,20 @@ def strip_measurement(name: str) -> str:
     return s
 
 
+_MHC_SPELLED = re.compile(r"major[ ._-]+histocompatibility[ ._-]+complex(?:[ ._-]*\(MHC\))?", re.IGNORECASE)
+
+_MHC_BEFORE_LOCUS = re.compile(r"^MHC[ ._-]*(?:class[ ._-]*)?(?:II[ ._-]+)?(?=I-[AE](?![A-Za-z]{2}))", re.IGNORECASE)
+
+
 def _clean(name: str) -> tuple[str, list[str]]:
     """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
     s = html.unescape(str(name)).strip()  # a vendor table's HTML entities: "TCR V&gamma;2", "Fc&epsilon;RI&alpha;"
-    if "::" in s:  # FlowJo's "$PnN :: $PnS" ("Comp-BV421-A :: CCR7"): the stain's name follows the channel's
-        s = s.rsplit("::", 1)[1].strip() or s
+    if "::" in s:  # FlowJo's "$PnN :: $PnS" ("Comp-BV421-A :: CCR7"), or the stain first ("CD3 :: FITC-A")
+        before, after = (p_.strip() for p_ in s.rsplit("::", 1))
+        s = before if before and dye_or_channel(after) and not dye_or_channel(before) else (after or s)
     s = strip_measurement(strip_conjugate(s))
+    s = _MHC_SPELLED.sub("MHC", s)  # "major histocompatibility complex (MHC) class II" is MHC class II
+    s = _MHC_BEFORE_LOCUS.sub("", s)  # "MHC I-A/I-E", "MHC class II I-A": the class II loci I-A and I-E, never class I
     undyed = _DYE_FIRST.sub("", s)
     s = undyed if len(name_key(undyed)) >= 2 else s  # "PerCPCy5.5.CD16.32", "BV711.SCA.1": the dye before the marker
     s = _CYCLE.sub("", s)
@@ -574,7 +582,8 @@ def fc_receptor(cleaned: str, species: str = "human") -> str | None:
     m = _FC_RECEPTOR.match(cleaned)
     if not m:
         return None
-    cls, n = name_key(m.group("cls")), _ROMAN.get((m.group("type") or "").lower(), m.group("type") or "")
+    cls = "G" if name_key(m.group("cls")) == "Y" else name_key(m.group("cls"))  # "FcyRIII": γ written y
+    n = _ROMAN.get((m.group("type") or "").lower(), m.group("type") or "")
     sub = (m.group("sub") or "").upper()
     if species == "mouse":
         symbols = set(mgi_index().symbols)
@@ -786,6 +795,10 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     cands[:0] = first
     cands += later
     cands += [(cut, True)] if (cut := cut_at_separator(cleaned)) else []
+    gamma = _GAMMA_AS_Y.match(cleaned)  # "IFN-y", "RORyt", "PLCy1": γ typed as its look-alike y
+    cands += [(f"{gamma['stem']}g{gamma['tail'] or ''}", True)] if gamma else []
+    lettered = _LETTER_FIRST.match(cleaned)  # "E-Selectin" is HGNC's approved name "selectin E" (SELE)
+    cands += [(f"{lettered['word']} {lettered['letter']}", True)] if lettered else []
     tr = _TRUNCATED.match(str(name).strip())
     if tr:  # complete a cut name when exactly one curated antigen starts with it
         stem = name_key(tr.group("word"))
@@ -813,6 +826,14 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         if c and (strong or len(name_key(c)) >= 3):  # guesses of one or two letters are noise
             seen[c] = seen.get(c, False) or strong
     return cleaned, list(seen.items())
+
+
+# a member letter before its family word, as a protein is spoken of ("E-Selectin", "P-selectin"); HGNC's approved
+# names put it after ("selectin E")
+# γ typed as a lower-case y after an upper-case stem ("IFN-y", "IFNy", "RORyt", "PPARy", "PLCy1", "IL-2Ry"); "Ly6C"
+# and "Ly-6G" begin with their own "Ly"
+_GAMMA_AS_Y = re.compile(r"^(?P<stem>[A-Z][A-Z0-9-]*[A-Z0-9][ -]?)y(?P<tail>\d|t)?$")
+_LETTER_FIRST = re.compile(r"^(?P<letter>[A-Za-z])[ -](?P<word>[A-Za-z]{4,})$")
 
 
 # a slash flattened by an export: "CD16_32", "CD16.32" (R's make.names), "CD16-32" for CD16/32; "CD11b_c" for

@@ -48,6 +48,8 @@ _CATEGORY_ROLE = {
     "DNA / nuclear stain": "stain",
     "segmentation channel": "stain",
     "viability / elemental channel": "stain",
+    "viability dye": "stain",
+    "Fc-receptor blocking reagent (no readout)": "technical",
     "blank / empty channel": "technical",
     "background / autofluorescence channel": "technical",
     "technical / control feature (not an antibody)": "technical",
@@ -577,11 +579,26 @@ def measure_only(candidate: str) -> bool:
 # fluorochrome words that are never part of an antigen's name (no colour words, no single letters, no detectors)
 _CONJUGATE = _FLUOR - {"red", "green", "blue", "orange", "violet", "yellow", "far", "uv", "comp", "fjcomp"}
 _CONJUGATE -= {"compensated", "fsc", "ssc", "laser", "fl", "bl", "rl", "vl", "yl", "yg", "aqua"}
+# a dye family's letters are a dye only with their number ("BB 515"); alone they end a name ("PDGF-BB", a homodimer)
+_DYE_STEM = {"bb", "bv", "buv", "bux"}
+_CONJUGATE -= _DYE_STEM
 
 
 def _conjugate_word(word: str) -> bool:
     w = word.lower()
     return w in _CONJUGATE or bool(_FLUOR_TOKEN.match(w))
+
+
+def dye_or_channel(part: str) -> bool:
+    """Tell a fluorochrome or a detector channel written beside an antigen (``PE``, ``FITC-A``, ``Comp-BV421-A``)."""
+    tokens = re.findall(r"[^ /._#|~@=-]+", part)
+    dye = bool(tokens) and any(_conjugate_word(t) for t in tokens)
+    return _fcs_channel(part) or (dye and all(_conjugate_word(t) or t.isdigit() or t in "AHW" for t in tokens))
+
+
+def _dye_and_tail(word: str, tail: str) -> bool:
+    """Tell a dye and what ends it: a dye family's number ("BB 515"), a detector's parameter letter ("FITC-A")."""
+    return (tail.isdigit() and word.lower() in _DYE_STEM) or (tail in ("A", "H", "W") and _conjugate_word(word))
 
 
 def strip_conjugate(name: str) -> str:
@@ -596,15 +613,16 @@ def strip_conjugate(name: str) -> str:
     ('anti-human CD4', 'CD8a', 'APC')
     """
     s = str(name)
-    tokens = list(re.finditer(r"[^ /._-]+", s))
+    tokens = list(re.finditer(r"[^ /._#|~@=-]+", s))  # FlowJo's "MHCII#PerCp-Cy5-5", "CD3|PE", "CD4@BV421"
     i, j = 0, len(tokens)
     while i < j and (_conjugate_word(tokens[i].group()) or (i and tokens[i].group().isdigit())):
         i += 1
     while j > i and (
         _conjugate_word(tokens[j - 1].group())
         or (tokens[j - 1].group().isdigit() and j - 2 >= i and _conjugate_word(tokens[j - 2].group()))
+        or (j - 2 > i and _dye_and_tail(tokens[j - 2].group(), tokens[j - 1].group()))
     ):
-        j -= 1
+        j -= 2 if j - 2 > i and _dye_and_tail(tokens[j - 2].group(), tokens[j - 1].group()) else 1
     if (i == 0 and j == len(tokens)) or i >= j:
         return s
     return s[tokens[i].start() : tokens[j - 1].end()]

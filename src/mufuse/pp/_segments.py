@@ -15,7 +15,7 @@ from .._genes import hgnc_index, mgi_index
 
 # "TCR Vβ8.1, 8.2", "TCR_Vb8.1_8.2", "TCRVr3" (γ written r), "TCR Vgamma1.1/Cr4" (with the constant region it joins);
 # the chain may come before the V ("TCRb-V5", "TCRγ V1.1", "TCR beta V8.3"), after "TCR" only: "TRBV5" is IMGT's gene
-_CHAIN = r"(?:alpha|beta|gamma|delta|[abgdrαβγδ])"
+_CHAIN = r"(?:alpha|beta|gamma|delta|[abgdryαβγδ])"  # γ also as its look-alikes "r" and "y" ("TCRY", "Vy2")
 _NUMBER = r"\d{1,2}(?:\.\d|[ab](?![a-z]))?"
 _TCR_V = re.compile(
     rf"^(?:tcr[ ._-]*(?P<before>{_CHAIN})[ ._-]*|(?:tcr|tr)[ ._-]*)?v[ ._-]?(?P<chain>{_CHAIN})?[ ._-]*"
@@ -24,7 +24,7 @@ _TCR_V = re.compile(
     re.IGNORECASE,
 )
 _CHAINS = {"a": "a", "alpha": "a", "α": "a", "b": "b", "beta": "b", "β": "b"}
-_CHAINS.update({"g": "g", "gamma": "g", "γ": "g", "r": "g", "d": "d", "delta": "d", "δ": "d"})
+_CHAINS.update({"g": "g", "gamma": "g", "γ": "g", "r": "g", "y": "g", "d": "d", "delta": "d", "δ": "d"})
 # mouse V gamma numbers (Garman et al. 1986, Cell 45:733; Heilig & Tonegawa 1986, Nature 322:836): Garman's Vγ1.1-1.3
 # are Heilig-Tonegawa's Vγ1-3, Garman's Vγ2-5 their Vγ4-7; MGI's Trgv1-7 follow Heilig and Tonegawa. Vendors name the
 # clones in Garman's numbers (2.11 "Vγ1.1", UC3-10A6 "Vγ2", 536 "Vγ3"), papers often in Heilig-Tonegawa's
@@ -199,7 +199,7 @@ def tcr_chain(cleaned: str, species: str = "human") -> tuple[str, list[str], str
     """Link a TCR chain named by its Greek letter (``TCRb``, ``TCR β chain``, ``TCRr``) to its constant-region genes.
 
     The genes are those IMGT names for the chain's constant region (HGNC TRBC1/TRBC2, MGI Trgc1-Trgc4), whatever
-    the letter was written as: the Greek symbol, the word, or a Latin look-alike (γ as ``g`` or ``r``).
+    the letter was written as: the Greek symbol, the word, or a Latin look-alike (γ as ``g``, ``r`` or ``y``).
 
     Examples
     --------

@@ -1,0 +1,167 @@
+"""Issue 31, kinds first seen on the held-out batches of 2026-12-06 (bead kits, FlowJo exports, imaging panels).
+
+Each kind is tested over its members in both species with every approved HGNC or MGI symbol in the RNA, so that a
+wrong gene has every chance to be picked: cytokine and chemokine names before their systematic nomenclature,
+soluble forms, antigen and dye joined by any separator, viability dyes written short, the MHC spelled out, Fc block
+reagents, γ typed as ``y``, human HLA in a mouse panel, palladium barcodes by name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mufuse.pp._roles import strip_conjugate
+
+from .test_links_issue31 import _links
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SPECIES = ["human", "mouse"]
+
+
+def _kind_table() -> pd.DataFrame:
+    return pd.read_csv(DATA / "kind_cytokine_names.tsv", sep="\t", comment="#", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_cytokine_chemokine_and_soluble_names_link_their_genes(species):
+    """Chemokines by their old names (IUIS/WHO), the IL-1 and TNF families, soluble receptors (``sST2``, ``sCD40L``),
+    growth factors: each links a non-empty subset of its genes, never another gene (``IL-1RA`` was IL1R1, ``MDC``
+    ADAM11, ``NT-3`` SORT1, ``sST2`` Sstr2, ``sPD-L1`` SPDL1, ``MIP-2`` MIP)."""
+    table = _kind_table()
+    table = table[table[species] != "-"]
+    assert len(table) > 150
+    links = _links(list(table["name"]), species)
+    wrong = {}
+    for row in table.itertuples():
+        got = set(filter(None, links.loc[row.name, "genes"].split(";")))
+        if links.loc[row.name, "status"] != "linked" or not got <= set(getattr(row, species).split(";")):
+            wrong[row.name] = (links.loc[row.name, "status"], links.loc[row.name, "genes"], getattr(row, species))
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_a_name_two_proteins_share_links_to_none(species):
+    """``TPO`` is thrombopoietin in a cytokine kit and thyroid peroxidase in thyroid tissue: no gene, both named."""
+    links = _links(["TPO", "EPO", "Thrombopoietin"], species)
+    assert links.loc["TPO", "status"] == "ambiguous"
+    assert "thrombopoietin" in links.loc["TPO", "reason"] and "thyroid peroxidase" in links.loc["TPO", "reason"]
+    assert links.loc["EPO", "genes"] == ("EPO" if species == "human" else "Epo")
+    assert links.loc["Thrombopoietin", "genes"] == ("THPO" if species == "human" else "Thpo")
+
+
+ANTIGENS = ["CD3", "CD19", "CD4", "MHCII", "CD11b", "CD161"]
+DYES = ["PE", "FITC", "APC-Cy7", "BV421", "PerCp-Cy5-5", "eFluor450", "AF700", "PE-Cy7", "FITC-A", "BV421-A"]
+
+
+@pytest.mark.parametrize("species", SPECIES)
+@pytest.mark.parametrize("sep", ["#", "|", "~", "@", "=", "::", " :: ", " | "])
+def test_an_antigen_and_its_dye_link_whatever_joins_them(species, sep):
+    """FlowJo writes ``MHCII#PerCp-Cy5-5``; R scripts ``CD3 :: FITC-A`` (stain first) and ``FITC-A :: CD3``: the
+    antigen's genes, never the dye's letters (``CD3 :: FITC-A`` was MGI's gene ``a``; ``CD3 :: PE`` was excluded)."""
+    names = [f"{a}{sep}{d}" for a in ANTIGENS for d in DYES]
+    if "::" in sep:
+        names += [f"{d}{sep}{a}" for a in ANTIGENS for d in DYES]
+    links = _links(ANTIGENS + names, species)
+    wrong = {
+        n: links.loc[n, "genes"]
+        for n in names
+        if links.loc[n, "genes"]
+        != links.loc[next(a for a in ANTIGENS if a in map(str.strip, n.split(sep.strip()))), "genes"]
+    }
+    assert not wrong, wrong
+    assert (links.loc[ANTIGENS, "status"] == "linked").all()
+
+
+VIABILITY = [
+    "L_D", "L/D", "LD", "L-D", "L.D", "L+D", "LD Aqua", "L/D Aqua", "LD-NIR", "LD_IR", "LD_BV510", "L/D_eF780",
+    "Amcyan LD", "Live/Dead", "LiveDead", "Live and Dead", "FVS510", "FVS780", "FVD", "FVD eF506", "Viab", "Via",
+    "Viability", "Viability dye", "Fixable Viability Dye eFluor 780", "Zombie Aqua", "PI", "7-AAD",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_a_viability_dye_written_short_is_excluded(species):
+    """``L_D`` was FMN1's previous symbol LD (mouse Fmn1), ``PI`` SERPINA1 (mouse Grxcr1), ``Via`` Sema6a."""
+    links = _links([*VIABILITY, "LDHA", "Pi16", "PIK3CA", "LD78a"], species)
+    assert not (links.loc[VIABILITY, "status"] == "linked").any(), links.loc[VIABILITY, ["status", "genes"]]
+    assert (links.loc[VIABILITY, "role"] == "stain").all(), links.loc[VIABILITY, "role"]
+    assert (links.loc[["LDHA", "Pi16", "PIK3CA", "LD78a"], "status"] == "linked").all()
+
+
+MHC = {
+    "II": [
+        "major histocompatibility complex (MHC) class II", "major histocompatibility complex class II",
+        "Major Histocompatibility Complex II", "MHC I-A/I-E", "MHC class I-A/I-E", "MHC class II I-A/I-E",
+    ],
+    "I": ["major histocompatibility complex class I", "Major Histocompatibility Complex (MHC) class I"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_the_mhc_spelled_out_is_its_class(species):
+    """The spelled-out MHC is the MHC (it was a peptide-MHC complex, excluded); the loci I-A and I-E after "MHC" are
+    class II (``MHC I-A/I-E`` was class I)."""
+    names = [n for group in MHC.values() for n in group if species == "mouse" or "I-A" not in n]  # mouse loci
+    links = _links([*names, "MHC class II", "MHC class I", "I-A/I-E"], species)
+    two = "I-A/I-E" if species == "mouse" else "MHC class II"
+    for n in (n for n in MHC["II"] if n in names):
+        expected = links.loc[two if "I-A" in n else "MHC class II", "genes"]
+        assert links.loc[n, "genes"] == expected, (n, links.loc[n].to_dict())
+    for n in MHC["I"]:
+        assert links.loc[n, "genes"] == links.loc["MHC class I", "genes"], (n, links.loc[n].to_dict())
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_an_fc_block_reagent_is_excluded_and_cd16_32_still_links(species):
+    reagents = ["Fc Block", "FcBlock", "Fc-block", "Mouse BD Fc Block", "TruStain FcX", "FcR blocking reagent"]
+    links = _links([*reagents, "CD16/32", "FcgRIII"], species)
+    assert (links.loc[reagents, "status"] == "excluded").all(), links.loc[reagents, ["status", "reason"]]
+    assert (links.loc[["CD16/32", "FcgRIII"], "status"] == "linked").all()
+
+
+GAMMA_AS_Y = {
+    "IFN-y": "IFN-g", "IFNy": "IFNg", "IFN y": "IFN g", "RORyt": "RORgt", "PPARy": "PPARg", "PLCy1": "PLCg1",
+    "IL-2Ry": "IL-2Rg", "PKCy": "PKCg", "TCRy": "TCRg", "TCRY": "TCRG", "TCR y": "TCR g", "FcyRIII": "FcgRIII",
+    "FcyRII/III": "FcgRII/III", "TCR Vy2": "TCR Vg2", "TCRVy3": "TCRVg3", "TCR Vy1.1": "TCR Vg1.1",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_gamma_typed_as_y_reads_as_gamma(species):
+    """γ typed as its look-alike ``y`` (``TCRY``, ``IFN-y``, ``RORyt``) reads as γ written ``g``; ``Ly6C`` keeps its
+    own ``Ly``."""
+    links = _links([*GAMMA_AS_Y, *GAMMA_AS_Y.values(), "Ly6C", "Ly-6G"], species)
+    cols = ["status", "genes"]
+    wrong = {y: (links.loc[y, cols].tolist(), links.loc[g, cols].tolist()) for y, g in GAMMA_AS_Y.items()}
+    wrong = {y: v for y, v in wrong.items() if v[0] != v[1]}
+    assert not wrong, wrong
+    assert (links.loc[[g for g in GAMMA_AS_Y.values() if "V" not in g], "status"] == "linked").all()
+    if species == "mouse":
+        assert links.loc["Ly6C", "status"] == links.loc["Ly-6G", "status"] == "linked"
+
+
+def test_hla_in_a_mouse_panel_is_a_human_antigen():
+    """``HLA-DR`` beside mouse RNA is a transgene's or a spike-in's (it was linked to H2-Ea's genes); human: HLA."""
+    names = ["HLA-DR", "174Yb_HLA-DR", "HLA-A2", "HLA-ABC", "HLA class I"]
+    mouse = _links(names, "mouse")
+    assert (mouse["status"] == "excluded").all(), mouse[["status", "genes"]]
+    assert "human antigen" in mouse.loc["HLA-DR", "reason"]
+    human = _links(names, "human")
+    assert (human["status"] == "linked").all(), human[["status", "genes"]]
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_palladium_barcodes_by_name_are_excluded(species):
+    names = [f"{m}Pd_BC{m}" for m in (102, 104, 105, 106, 108, 110)] + ["Pd104Di_barcode", "106Pd"]
+    links = _links(names, species)
+    assert (links["status"] == "excluded").all(), links[["status", "reason"]]
+
+
+def test_a_dye_familys_letters_alone_end_a_name():
+    """``PDGF-BB`` is the B-chain homodimer, not PDGF in Brilliant Blue; ``BB 515`` after a name is the dye."""
+    assert strip_conjugate("PDGF-BB") == "PDGF-BB"
+    assert strip_conjugate("CD3 BB 515") == strip_conjugate("CD3 BB515") == "CD3"
+    assert strip_conjugate("CD8 BUV 395") == strip_conjugate("CD4 BV 421")[:2] + "8"
