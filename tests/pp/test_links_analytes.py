@@ -165,3 +165,36 @@ def test_a_dye_familys_letters_alone_end_a_name():
     assert strip_conjugate("PDGF-BB") == "PDGF-BB"
     assert strip_conjugate("CD3 BB 515") == strip_conjugate("CD3 BB515") == "CD3"
     assert strip_conjugate("CD8 BUV 395") == strip_conjugate("CD4 BV 421")[:2] + "8"
+
+
+def test_an_element_at_a_mass_it_has_no_isotope_of_is_a_name():
+    """MGI-cased CD names are no cadmium channels (``Cd19``, ``Cd-25``: cadmium's isotopes are 106-116), nor is
+    ``Ag85`` silver; every element at its own isotopes' masses still is a channel (``Cd110``, ``113In``)."""
+    numbers = [n for n in range(1, 300) if not 106 <= n <= 116]
+    upper = [f"CD{n}" for n in numbers]
+    forms = [f"{cd}{sep}{n}" for n in numbers for cd in ("CD", "Cd") for sep in ("", "-")]
+    links = _links(forms, "mouse")
+    linked = [n for n, u in zip(numbers, upper, strict=True) if links.loc[u, "status"] == "linked"]
+    assert len(linked) > 150
+    wrong = {
+        n: (links.loc[f"Cd{n}", "genes"], links.loc[f"Cd-{n}", "genes"], links.loc[f"CD{n}", "genes"])
+        for n in linked
+        if links.loc[f"Cd{n}", "genes"] != links.loc[f"CD{n}", "genes"]
+        or links.loc[f"Cd-{n}", "genes"] != links.loc[f"CD-{n}", "genes"]
+    }
+    assert not wrong, wrong
+    channels = ["Cd110", "Cd111Di", "113In", "Pd102", "Yb176Di", "Er170", "89Y", "209Bi", "Gd160Di"]
+    links = _links([*channels, "Ag85", "S100"], "mouse")
+    assert (links.loc[channels, "status"] == "excluded").all(), links.loc[channels, "status"]
+    assert links.loc["Ag85", "status"] != "excluded" and links.loc["S100", "status"] == "linked"
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_a_decimal_point_written_p_is_a_point(species):
+    """Safe-name exports write a point as ``p`` (``NK1p1``, ``CD45p2``, ``PGP9p5``): the dotted name's genes."""
+    pairs = {"NK1p1": "NK1.1", "CD45p1": "CD45.1", "CD45p2": "CD45.2", "CD90p2": "CD90.2", "Thy1p2": "Thy1.2"}
+    pairs = pairs if species == "mouse" else {}
+    pairs["PGP9p5"] = "PGP9.5"
+    links = _links([*pairs, *pairs.values()], species)
+    wrong = {p: (links.loc[p, "genes"], links.loc[d, "genes"]) for p, d in pairs.items()}
+    assert not {p: v for p, v in wrong.items() if v[0] != v[1] or not v[0]}, wrong

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ._names import ELEMENTS, ONE_LETTER_MASSES
+from ._names import ELEMENTS, isotope
 
 # a background channel's abbreviations (CyCIF's "bk 488", "Bkgd647", "Bkgrd 488", "bkgnd_555"): the long forms
 # anywhere, the short ones beside a channel (a wavelength with or without its dye's letters, or a dye)
@@ -296,14 +296,14 @@ def _element_part(name: str) -> bool:
         elem, mass = (
             (spaced.group("e"), spaced.group("m")) if spaced.group("e") else (spaced.group("e2"), spaced.group("m2"))
         )
-        return len(elem) > 1 or int(mass) in ONE_LETTER_MASSES.get(elem, set())
+        return isotope(elem, mass)
     m = _ELEMENT_CHANNEL.match(name)
     if not m:
         return False
     elem, mass = (m.group("e1"), m.group("m1")) if m.group("e1") else (m.group("e2"), m.group("m2"))
     if elem is None:  # a bare element symbol
         return True
-    return len(elem) > 1 or int(mass) in ONE_LETTER_MASSES.get(elem, set())
+    return isotope(elem, mass)
 
 
 def other_species(name: str, species: str = "human") -> str | None:

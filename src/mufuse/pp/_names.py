@@ -51,8 +51,28 @@ _METAL = re.compile(
 )
 # a channel range without an element, only with the dual-count suffix: "CD3(110:114)Dd" (CD3 on five Cd isotopes)
 _MASS_RANGE = re.compile(r"\(\d{2,3}(?:[:-]\d{2,3})?\)D[di]$")
-# one-letter elements stand for themselves only at their own masses ("S100" is a protein, not sulfur-100)
-ONE_LETTER_MASSES = {"C": {12, 13}, "P": {31}, "S": {32, 33, 34}, "K": {39, 40, 41}, "Y": {89}, "I": {127}}
+# an element stands for itself only at the masses of its natural isotopes (IUPAC): "S100" is a protein, not
+# sulfur-100, and MGI-cased CD names are no cadmium ("Cd19", "Cd-25": cadmium's isotopes are 106-116)
+_MASSES = {
+    "La": (138, 139), "Ce": (136, 142), "Pr": (141, 141), "Nd": (142, 150), "Pm": (145, 147), "Sm": (144, 154),
+    "Eu": (151, 153), "Gd": (152, 160), "Tb": (159, 159), "Dy": (156, 164), "Ho": (165, 165), "Er": (162, 170),
+    "Tm": (169, 169), "Yb": (168, 176), "Lu": (175, 176), "Y": (89, 89), "In": (113, 115), "Pt": (190, 198),
+    "Ir": (191, 193), "Bi": (209, 209), "Cd": (106, 116), "Rh": (103, 103), "Ba": (130, 138), "Cs": (133, 133),
+    "Au": (197, 197), "Ag": (107, 109), "Na": (23, 23), "Fe": (54, 58), "Si": (28, 30), "Ta": (180, 181),
+    "Hf": (174, 180), "Pd": (102, 110), "I": (127, 127), "Xe": (124, 136), "Os": (184, 192), "Ru": (96, 104),
+    "Te": (120, 130), "Sn": (112, 124), "Zn": (64, 70), "Cu": (63, 65), "Ca": (40, 48), "Mg": (24, 26),
+    "Al": (27, 27), "Ti": (46, 50), "Co": (59, 59), "Ni": (58, 64), "Ga": (69, 71), "Br": (79, 81),
+    "Mo": (92, 100), "Sb": (121, 123), "Hg": (196, 204), "Tl": (203, 205), "Pb": (204, 208), "Ar": (36, 40),
+    "Kr": (78, 86), "Sc": (45, 45), "Se": (74, 82), "Mn": (55, 55), "Cr": (50, 54), "Sr": (84, 88),
+    "Zr": (90, 96), "Nb": (93, 93), "Li": (6, 7), "Cl": (35, 37), "C": (12, 13), "P": (31, 31), "S": (32, 34),
+    "K": (39, 41),
+}  # fmt: skip
+
+
+def isotope(elem: str, mass: str | int) -> bool:
+    """Tell whether a mass is one of an element's natural isotopes (``Cd``, 110: yes; ``Cd``, 19: ``CD19``)."""
+    low, high = _MASSES.get(elem, (0, 999))
+    return low <= int(mass) <= high
 
 
 def _strip_metal(s: str) -> str:
@@ -62,7 +82,7 @@ def _strip_metal(s: str) -> str:
         r = _MASS_RANGE.search(s)
         return s[: r.start()] if r and name_key(s[: r.start()]) else s
     elem, mass = (m.group("e1"), m.group("m1")) if m.group("e1") else (m.group("e2"), m.group("m2"))
-    if len(elem) == 1 and int(mass) not in ONE_LETTER_MASSES.get(elem, set()):
+    if not isotope(elem, mass):
         return s
     rest = s[: m.start()]
     return rest if name_key(rest) else s
@@ -80,7 +100,7 @@ def _strip_metal_prefix(s: str) -> str:
     tag = re.match(r"\(?(?:(\d{2,3})([A-Z][a-z]?)|\d*([A-Z][a-z]?)(\d{2,3}))", s)
     if tag:
         elem, mass = (tag.group(2), tag.group(1)) if tag.group(2) else (tag.group(3), tag.group(4))
-        if len(elem) == 1 and int(mass) not in ONE_LETTER_MASSES.get(elem, set()):
+        if not isotope(elem, mass):
             return s
     rest = s[m.end() :]
     return rest if name_key(rest) else s
@@ -795,6 +815,8 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     cands[:0] = first
     cands += later
     cands += [(cut, True)] if (cut := cut_at_separator(cleaned)) else []
+    if _POINT_AS_P.search(cleaned):  # "NK1p1", "CD45p2", "PGP9p5": a decimal point written "p" by a safe-name export
+        cands.append((_POINT_AS_P.sub(".", cleaned), True))
     gamma = _GAMMA_AS_Y.match(cleaned)  # "IFN-y", "RORyt", "PLCy1": γ typed as its look-alike y
     cands += [(f"{gamma['stem']}g{gamma['tail'] or ''}", True)] if gamma else []
     lettered = _LETTER_FIRST.match(cleaned)  # "E-Selectin" is HGNC's approved name "selectin E" (SELE)
@@ -830,6 +852,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
 
 # a member letter before its family word, as a protein is spoken of ("E-Selectin", "P-selectin"); HGNC's approved
 # names put it after ("selectin E")
+_POINT_AS_P = re.compile(r"(?<=\d)p(?=\d)")
 # γ typed as a lower-case y after an upper-case stem ("IFN-y", "IFNy", "RORyt", "PPARy", "PLCy1", "IL-2Ry"); "Ly6C"
 # and "Ly-6G" begin with their own "Ly"
 _GAMMA_AS_Y = re.compile(r"^(?P<stem>[A-Z][A-Z0-9-]*[A-Z0-9][ -]?)y(?P<tail>\d|t)?$")
