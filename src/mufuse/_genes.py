@@ -210,6 +210,8 @@ class Hgnc:
     head: dict[str, tuple[str, ...]]  # key of an approved name's head -> symbols ("mucin 1", "fibronectin")
     previous_of: dict[str, tuple[str, ...]]  # approved symbol -> its previous symbols
     header: str
+    # key of an approved name's first word, the protein's own name ("geminin DNA replication inhibitor": GEMININ)
+    first_word: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -231,6 +233,7 @@ def hgnc_index() -> Hgnc:
     alias: dict[str, list[str]] = {}
     names: dict[str, list[str]] = {}
     heads: dict[str, list[str]] = {}
+    first: dict[str, list[str]] = {}
     previous_of: dict[str, tuple[str, ...]] = {}
     with resources.files("mufuse.data").joinpath("hgnc_index.tsv.gz").open("rb") as raw:
         lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
@@ -254,12 +257,17 @@ def hgnc_index() -> Hgnc:
         numbered = re.search(r"(?<=\D) (?:[2-9]|\d{1,2}[A-Za-z])$", name)
         if numbered:
             heads.setdefault(name_key(name[: numbered.start()]), []).append(sym)
+        word = re.split(r"[ ,]", name, maxsplit=1)[0]
+        # a gene named after another's protein is no bearer of its name ("geminin coiled-coil domain containing")
+        derived = re.search(r"\b(?:domain|like|associated|interacting|binding|related|regulator)\b", name)
+        if " " in name and len(word) > 4 and word.isalpha() and word.islower() and not derived:
+            first.setdefault(name_key(word), []).append(sym)
 
     def uniq(d: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
         return {k: tuple(dict.fromkeys(v)) for k, v in d.items()}
 
     heads = {k: v for k, v in heads.items() if k not in names}  # a full name wins over another gene's head
-    return Hgnc(approved, uniq(previous), uniq(alias), uniq(names), uniq(heads), previous_of, header)
+    return Hgnc(approved, uniq(previous), uniq(alias), uniq(names), uniq(heads), previous_of, header, uniq(first))
 
 
 @dataclass(frozen=True)

@@ -198,3 +198,91 @@ def test_a_decimal_point_written_p_is_a_point(species):
     links = _links([*pairs, *pairs.values()], species)
     wrong = {p: (links.loc[p, "genes"], links.loc[d, "genes"]) for p, d in pairs.items()}
     assert not {p: v for p, v in wrong.items() if v[0] != v[1] or not v[0]}, wrong
+
+
+SITES = {
+    "pAKT_T308": "pAKT", "pAKT-S473": "pAKT", "pCREB_S133": "pCREB", "pERK_1_2_T202_Y204": "pERK1/2",
+    "pRB_S807_S811": "pRB", "p4EBP1_T37_46": "p4EBP1", "pGSK-3b_S9": "pGSK-3b", "pSMAD2_3_v3": "pSMAD2/3",
+    "pS6_S235_S236": "pS6", "pSTAT3_Y705": "pSTAT3", "pPKCa_T497": "pPKCa", "pBAD_S112": "pBAD",
+    "pMEK1_2_S221": "pMEK1/2", "pP38_MAPK_T180_Y182": "p38 MAPK", "pP38_T180_Y182": "p38 MAPK",
+    "cCaspase_3_D175": "cleaved Caspase 3", "cCaspase_8_D387": "cleaved Caspase 8", "p120_Catenin_T310": "p120 catenin",
+    "pAMPKa_T172": "AMPK alpha", "pSMAD1_5_9": "SMAD1/5/9", "Clusterin_1": "Clusterin", "Survivin_2": "Survivin",
+    "cC7_D198": "Caspase 7", "CC8": "Caspase 8", "cC3": "Caspase 3",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_a_phospho_or_cleavage_site_after_the_protein_is_set_aside(species):
+    """Mass cytometry signalling panels write the residues after the protein (``pAKT_T308``, ``cCaspase_8_D387``) and
+    a reagent's version (``_v3``, ``_1``): the protein's genes (``pP38_MAPK_T180_Y182`` was ERK's MAPK3/MAPK1; a
+    cleaved caspase's ``cC7`` was complement C7). A
+    residue that is the antigen stays: ``phospho S6`` is S6, ``KIR3DL1_S1`` is KIR3DL1/S1, ``B7-H4`` VTCN1."""
+    keep = {"phospho S6": "RPS6", "B7-H4": "VTCN1", "KIR3DL1_S1": "KIR3DL1;KIR3DS1", "SMAD2_3": "SMAD2;SMAD3"}
+    keep |= {"SOX9_5": "SOX9", "SMAD1_5_9": "SMAD1;SMAD5;SMAD9"}  # a list counts up: "SOX9_5" is antibody 5 of SOX9
+    links = _links(list(dict.fromkeys([*SITES, *SITES.values(), *keep])), species)
+    wrong = {n: (links.loc[n, "genes"], links.loc[p, "genes"]) for n, p in SITES.items()}
+    assert not {n: v for n, v in wrong.items() if v[0] != v[1] or not v[0]}, wrong
+    if species == "human":
+        assert {n: links.loc[n, "genes"] for n in keep} == keep
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_channel_processing_words_and_name_joins_are_read_through(species):
+    """CODEX's reference stain each cycle (``CD45cyc2``), an image tool's statistic before the name (``Mean_CD45``),
+    a cleaned or corrected channel (``CD4_corrected``, ``MHCII_B220clean``), a dye with letters (``CD4_490LS``), two
+    names joined by "or" (``CD55orDAF``, ``Ly6A or Ly6E``: the slash name), a subunit after the cytokines that share it
+    (``IL-12/IL-23 p40`` is p40 alone: IL12B), a mouse antigen's ``m`` (``mPD_1`` was MYH7's previous symbol MPD1)."""
+    same = {
+        "CD45cyc2": "CD45", "CD45_cyc3": "CD45", "Mean_CD45": "CD45", "Median_CD4": "CD4",
+        "CD4_corrected": "CD4",
+        "MHCII_B220clean": "MHCII", "CD4_490LS": "CD4", "MHCII_395xl": "MHCII",
+        "CD55orDAF": "CD55", "CD55 or DAF": "CD55",
+        "IL-12/IL-23 p40": "IL-12p40", "IL-12/23 p40": "IL-12p40", "IL-12/IL-23 (p40)": "IL-12p40",
+    }  # fmt: skip
+    if species == "mouse":
+        same |= {
+            "LY6AorLY6E": "Ly-6A/E",
+            "Ly6A or Ly6E": "Ly-6A/E",
+            "mPD_1": "PD-1",
+            "mPD-1": "PD-1",
+            "mPD_L1": "PD-L1",
+        }
+    links = _links(list(dict.fromkeys([*same, *same.values(), "mTOR", "mCD4"])), species)
+    wrong = {n: (links.loc[n, "genes"], links.loc[p, "genes"]) for n, p in same.items()}
+    assert not {n: v for n, v in wrong.items() if v[0] != v[1] or not v[0]}, wrong
+    assert links.loc["mTOR", "genes"] == ("MTOR" if species == "human" else "Mtor")
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_a_proteins_one_word_name_links_and_no_vocabulary_word_splits_it(species):
+    """``Clusterin`` was an identifier column ("cluster" + "in"); ``Fascin`` begins FSCN1's approved name (the first of
+    three); a histone mark with its methylation (``DiMeHH3_K4``) is a nuclear stain; ``Erythroid`` begins EDRF1's
+    approved name but is no protein's name."""
+    want = {"Clusterin": "CLU", "Fascin": "FSCN1", "Survivin": "BIRC5", "CytC": "CYCS"}
+    links = _links([*want, "DiMeHH3", "209Bi_DiMeHH3_K4", "TriMeH3_K27", "Erythroid", "Myeloid"], species)
+    got = {n: links.loc[n, "genes"].upper() for n in want}
+    assert got == want, got
+    assert (links.loc[["DiMeHH3", "209Bi_DiMeHH3_K4", "TriMeH3_K27", "Myeloid"], "status"] == "excluded").all()
+    if species == "human":  # MGI gives "Erythroid" to Spta1 as a synonym
+        assert links.loc["Erythroid", "status"] != "linked"
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_a_label_free_optical_channel_is_no_marker(species):
+    """Intravital and multiphoton panels list second harmonic generation (``SHG``, collagen) beside the antibodies."""
+    names = ["SHG", "THG", "Second Harmonic Generation", "Brightfield", "Bright Field", "DIC", "Phase contrast"]
+    links = _links([*names, "CD4"], species)
+    assert (links.loc[names, "status"] == "excluded").all(), links.loc[names, ["status", "reason"]]
+    assert (links.loc[names, "role"] == "channel").all()
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_a_subunit_named_by_its_letter_links_its_paralogs(species):
+    """FamPlex's one-subunit families (``AMPK_alpha``: PRKAA1, PRKAA2) link every paralog, without a curated row."""
+    from mufuse._genes import curated_scope
+
+    with curated_scope(frozenset({"AMPK"}), None):  # AMPK's curated row aside: the FamPlex rule alone
+        links = _links(["AMPKa", "pAMPKa_T172"], species)
+    want = {"PRKAA1", "PRKAA2"}
+    assert {g.upper() for g in links.loc["AMPKa", "genes"].split(";")} == want, links.loc["AMPKa"].to_dict()
+    assert links.loc["pAMPKa_T172", "genes"] == links.loc["AMPKa", "genes"]

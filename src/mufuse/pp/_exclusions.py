@@ -138,6 +138,15 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "anti-fluorochrome / tag detection reagent",
     ),
     (re.compile(r"^annexin[ ._-]?(v|5)\b"), "phosphatidylserine stain (Annexin V)"),
+    # label-free optical channels of intravital and multiphoton imaging: second/third harmonic generation (collagen,
+    # membranes), bright field, phase contrast, reflectance
+    (
+        re.compile(
+            r"^(?:shg|thg|(?:second|third)[ ._-]*harmonic(?:[ ._-]*generation)?|bright[ ._-]?field|bf|dic|"
+            r"phase(?:[ ._-]*contrast)?|reflectance|reflection)$"
+        ),
+        "label-free optical channel (no antibody)",
+    ),
     # Fc-receptor blocking reagents listed with a panel's antibodies ("Fc Block", "TruStain FcX"): no readout
     (
         re.compile(
@@ -183,7 +192,8 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     # segmentation like DNA dyes; how much of a mark a nucleus carries says nothing about any histone gene's RNA
     (
         re.compile(
-            r"histone|^(g|y|γ|gamma)[ ._-]*h2ax|^(p|phospho[ ._-]*)?h?h(1|2a|2ax|2b|3|4)(\.\d)?"
+            r"histone|^(g|y|γ|gamma)[ ._-]*h2ax|"
+            r"^(p|phospho[ ._-]*|(mono|di|tri)[ ._-]?me(thyl)?[ ._-]*)?h?h(1|2a|2ax|2b|3|4)(\.\d)?"
             r"([ ._-]*p?[kst]\d+[ ._-]*(me[1-3]?|ac|ph|ub|cr|p)?)*([ ._-]+(total|ph|phospho))?$"
         ),
         "histone / histone-mark stain (nuclear; says nothing about histone gene expression)",

@@ -189,8 +189,14 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
         what = f"'{cand}' names the {fam.kind} {fam.entity} in FamPlex ({shown})"
         if cand == stem and fam.kind == "family" and len(fam.members) <= PAN_MEMBERS:
             return "rule", list(fam.members), f"{what}; '{cleaned}' is a pan antibody: linked to every member"
+        if _SUBUNIT_FAMILY.search(fam.entity) and len(fam.members) <= 3:  # "AMPKa": PRKAA1 and PRKAA2 carry it
+            return "rule", list(fam.members), f"{what}: one subunit, encoded by paralogs; linked to every member"
         return "ambiguous", list(fam.members), f"{what}, not one gene"
     return None
+
+
+# a FamPlex family that is one subunit by its Greek letter, made by two or three paralogs ("AMPK_alpha": PRKAA1/2)
+_SUBUNIT_FAMILY = re.compile(r"_(?:alpha|beta|gamma)$")
 
 
 _DOTTED = re.compile(r"^(?P<base>[A-Za-z][A-Za-z0-9-]*\d)\.(?P<n>\d)$|^(?P<cd>CD\d{1,3})-(?P<n2>\d)$", re.IGNORECASE)
@@ -339,6 +345,18 @@ def _hgnc_tables(cands: list[str], cleaned: str, tables=_HGNC_TABLES) -> tuple[H
     return None, ambiguous
 
 
+def _first_word(cleaned: str) -> Hit | None:
+    """Link a protein's one-word name that begins its gene's approved name: one gene, or the first of three.
+
+    ``Fascin`` is "fascin actin-bundling protein 1" of FSCN1-3, the first; ``Clusterin`` is CLU.
+    """
+    if not re.fullmatch(r"[A-Za-z]{3,}(?:in|ase)", cleaned):  # a protein's own name; never "Erythroid", "Phospho"
+        return None
+    syms = hgnc_index().first_word.get(name_key(cleaned), ())
+    pick = syms[0] if len(syms) == 1 else _first_numbered(syms) if len(syms) <= 3 else None
+    return ("rule", [pick], f"'{cleaned}' begins the approved name of {pick}") if pick else None
+
+
 def _cd_designation(weak: list[str], cleaned: str) -> Hit | None:
     """Link a CD designation wherever it stands in the name (``Hu.CD138_MI15``): it is unambiguous."""
     for cand in weak:
@@ -387,7 +405,7 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     found, ambiguous = _hgnc_tables(strong, cleaned)
     ambiguous = ambiguous or pan
     found = found or _symbol_family(strong, cleaned)  # after HGNC's aliases: PSMA is FOLH1, not PSMA1
-    found = found or _cd_family(strong, cleaned) or _joined(cleaned, genes_present)
+    found = found or _cd_family(strong, cleaned) or _joined(cleaned, genes_present) or _first_word(cleaned)
     if found:
         return found
     return (
@@ -714,11 +732,8 @@ def _soluble_form(cleaned: str, species: str, genes_present: Mapping[str, list[s
     hit = _species_lookup(rest, scored, species, genes_present)
     if hit is None or hit[0] == "ambiguous":
         return None
-    return (
-        hit[0],
-        hit[1],
-        f"'{cleaned}' is {rest} with an 's' for its soluble form (surface, of an immunoglobulin): {hit[2]}",
-    )
+    form = "surface" if re.match(r"ig[adegm]", rest, re.IGNORECASE) else "soluble"  # "sIgM" is surface IgM
+    return hit[0], hit[1], f"'{cleaned}' is {rest} with an 's' for its {form} form: {hit[2]}"
 
 
 INCLUDED = "included by the user"  # the words of a reason that say the user asked for a column (include=)

@@ -34,13 +34,53 @@ _DYE_FIRST = re.compile(
     r"^(?:(?:BUV|BV|BB|BYG|SB|AF|A|eF|DL|V)\d{3}|PerCP(?:[-.]?(?:Cy5[.-]?5|eF710))?|PE(?:[-.]?(?:Cy[57](?:[.-]5)?|"
     r"CF594|Dazzle594))?|APC(?:[-.]?(?:Cy7|R700|eF780|H7|Fire750))?|FITC)[ ._-]+(?=[A-Za-z0-9])"
 )
+# the residues a phospho- or cleavage-specific antibody binds, after its protein ("pAKT_T308", "pRB_S807_S811",
+# "p4EBP1_T37_46", "pERK_1_2_T202_Y204", "cCaspase_8_D387"), and a reagent's version ("pSMAD2_3_v3"): the protein
+# stays; residue letters in capitals only, so no word of a name is read as a site
+_MOD_SITES = re.compile(
+    r"(?<=[A-Za-z0-9])(?:[ ._-]+(?:p?[STY]\d{1,4}|D\d{2,4})(?:[ ._/-]+(?:p?[STY]?\d{1,4}|D\d{2,4}))*|[ ._-]v\d)$"
+)
+
+# an antibody's version or a channel's processing after a word: "Clusterin_1", "Survivin_2" (TAPE-Lab's CyTOF panels),
+# "CD301b_corrected", "MHC2_B220clean" (a channel cleaned of B220's spillover), a dye's wavelength with its letters
+# ("Lyve1_490LS", "MHC2_395xl"); a digit after a digit may be a family member ("SMAD2_3") and stays
+_PROCESSED = re.compile(
+    r"(?<=[A-Za-z0-9])[ ._-](?:corrected|clean(?:ed)?|[A-Z][A-Za-z0-9]*clean|\d{3}(?:xl|ls))$", re.IGNORECASE
+)
+_REPLICATE = re.compile(r"^(?P<word>[A-Z][a-z]{4,})_\d$")  # "Clusterin_1"; never "Caspase_3" (caspase 3)
+
+
+def _strip_replicate(s: str) -> str:
+    """Remove an antibody's number after a protein's one-word name that names one gene (``Clusterin_1``)."""
+    m = _REPLICATE.match(s)
+    if not m:
+        return s
+    hgnc, k = hgnc_index(), name_key(m["word"])
+    one = [t.get(k, ()) for t in (hgnc.name, hgnc.head, hgnc.alias)]
+    return m["word"] if k in hgnc.approved or any(len(g) == 1 for g in one) else s
+
+
+def _strip_sites(s: str) -> str:
+    """Remove the residues after a protein's name (``pAKT_T308``), never the antigen itself.
+
+    ``phospho S6`` keeps S6 (the ribosomal protein), ``KIR3DL1_S1`` is KIR3DL1/S1.
+    """
+    m = _MOD_SITES.search(s)
+    if not m or unflatten(s):
+        return s
+    rest = s[: m.start()].strip(" ._-")
+    if not rest or re.fullmatch(r"(?:p|phospho|cleaved|cl|c|anti|.*\bprotein)", rest, re.IGNORECASE):
+        return s
+    return rest
+
+
 # where the antibody stained, after the name: "CTLA4-i", "FoxP3_ic" (lower case only: "HLA-I" keeps its I)
 _STAIN_SITE = re.compile(r"(?<=[A-Za-z0-9])[ ._-](?:i|ic|intracellular|surface)$")
 # metal/isotope tags of mass cytometry and MIBI (``Ki67_Er168``, ``CD8(Gd155Di)``, ``CD20_161Dy``): a separator,
 # an element symbol spelt with its case, a mass; never the digits of a CD number
 ELEMENTS = (
     "La|Ce|Pr|Nd|Pm|Sm|Eu|Gd|Tb|Dy|Ho|Er|Tm|Yb|Lu|Y|In|Pt|Ir|Bi|Cd|Rh|Ba|Cs|Au|Ag|Na|Fe|Si|Ta|Hf|Pd|I|"
-    "Xe|Os|Ru|Te|Sn|Zn|Cu|Ca|Mg|Al|Ti|Co|Ni|Ga|Br|Mo|Sb|Hg|Tl|Pb|Ar|Kr|Sc|Se|Mn|Cr|Sr|Zr|Nb|Li|Cl|C|P|S|K"
+    "Xe|Os|Ru|Te|Sn|Zn|Cu|Ca|Mg|Al|Ti|Co|Ni|Ga|Br|Mo|Sb|Hg|Tl|Pb|Ar|Kr|Sc|Se|Mn|Cr|Sr|Zr|Nb|Li|Cl|As|Ge|C|P|S|K"
 )
 
 # "Di" (dual counts) and "Dd" (dual, Fluidigm's FCS export) may stand inside or after the parentheses: "CD3(Cd110)Di",
@@ -65,7 +105,7 @@ _MASSES = {
     "Mo": (92, 100), "Sb": (121, 123), "Hg": (196, 204), "Tl": (203, 205), "Pb": (204, 208), "Ar": (36, 40),
     "Kr": (78, 86), "Sc": (45, 45), "Se": (74, 82), "Mn": (55, 55), "Cr": (50, 54), "Sr": (84, 88),
     "Zr": (90, 96), "Nb": (93, 93), "Li": (6, 7), "Cl": (35, 37), "C": (12, 13), "P": (31, 31), "S": (32, 34),
-    "K": (39, 41),
+    "K": (39, 41), "As": (75, 75), "Ge": (70, 76),
 }  # fmt: skip
 
 
@@ -144,6 +184,7 @@ _MEASURED = (
     re.compile(rf"^(?:roi:[^:]*:\s*)?{_PLACE}\s*:\s*(?P<m>.+?)\s*:\s*{_STAT}(?:\s+\S+)?$", re.I),  # QuPath
     re.compile(rf"^(?:roi:[^:]*:\s*)?{_PLACE}\s*:\s*(?P<m>[^:]+?)\s+{_STAT}$", re.I),  # QuPath 0.1 "Cell: CD3 mean"
     re.compile(rf"^{_STAT}[.](?P<m>.+)$", re.I),  # CosMx
+    re.compile(r"^(?:mean|median)_(?P<m>.+)$", re.I),  # Imaris/CytoMAP "Mean_CD301b"
     re.compile(
         r"^intensity_(?:mean|median|integrated|max|min|std|mad|lowerquartile|upperquartile|massdisplacement|meanedge|"
         r"integratededge|maxedge|minedge|stdedge)intensity(?:edge)?_(?P<m>.+)$",
@@ -181,6 +222,46 @@ def strip_measurement(name: str) -> str:
 
 _MHC_SPELLED = re.compile(r"major[ ._-]+histocompatibility[ ._-]+complex(?:[ ._-]*\(MHC\))?", re.IGNORECASE)
 
+_CYCLE_AFTER = re.compile(r"(?<=[A-Za-z0-9])[ ._-]?cyc(?:le)?[ ._-]?\d{1,2}$", re.IGNORECASE)
+_GLUED_OR = re.compile(r"^(?P<a>[A-Za-z0-9-]*[A-Za-z]*[A-Z0-9])(?:or| or | OR )(?P<b>[A-Z][A-Za-z0-9-]*)$")
+# a subunit after the cytokines that share it: "IL-12/IL-23 p40", "IL-12/23p40"
+_SUBUNIT_AFTER_LIST = re.compile(
+    r"^(?P<list>IL[ ._-]?\d+(?:[ ._-]?/[ ._-]?(?:IL[ ._-]?)?\d+)+)[ ._-]*\(?(?P<sub>p\d{2})\)?$", re.IGNORECASE
+)
+
+
+# a cleaved caspase as imaging and mass cytometry panels shorten it ("CC3", "cC7"), and p38 MAPK with or without its
+# phospho mark ("pP38", "p-p38"); "p38" alone on a panel is the kinase
+_CLEAVED_CASPASE = re.compile(r"^[cC]C(?P<n>[36789])$")
+_P38 = re.compile(r"^(?:p[ ._-]?|phospho[ ._-]?)?p38$", re.IGNORECASE)
+
+
+def _short_forms(s: str) -> str:
+    """Spell out what signalling panels shorten once the residues are gone: "cC7", "CC8", "pP38"."""
+    s = _CLEAVED_CASPASE.sub(r"cleaved caspase \g<n>", s)  # "cC7_D198", "CC8": never complement C7, C8
+    return _P38.sub("p38 MAPK", s)  # "p38", "pP38_T180_Y182": the kinase (MAPK14), not AIMP2 or AHSA1 (HGNC's p38)
+
+
+def _rewrite(s: str) -> str:
+    """Rewrite a name's spelled-out, repeated or joined forms to the form the rules read."""
+    s = _MHC_SPELLED.sub("MHC", s)  # "major histocompatibility complex (MHC) class II" is MHC class II
+    s = _CYCLE_AFTER.sub("", s) or s  # "CD45cyc2": CODEX's reference stain, repeated each cycle
+    s = _GLUED_OR.sub(r"\g<a>/\g<b>", s)  # "CD55orDAF", "LY6A or LY6E": two names of one antibody, as a slash
+    s = _shared_subunit(s)  # "IL-12/IL-23 p40" is the p40 chain the two cytokines share (IL12B)
+    return _MHC_BEFORE_LOCUS.sub("", s)  # "MHC I-A/I-E", "MHC class II I-A": the class II loci, never class I
+
+
+def _shared_subunit(s: str) -> str:
+    """Return ``IL-12p40`` for ``IL-12/IL-23 p40``: the listed cytokine whose subunit of that mass is curated."""
+    m = _SUBUNIT_AFTER_LIST.match(s)
+    if not m:
+        return s
+    for number in re.findall(r"\d+", m["list"]):
+        if name_key(f"IL-{number}{m['sub']}") in curated_index():
+            return f"IL-{number}{m['sub']}"
+    return s
+
+
 _MHC_BEFORE_LOCUS = re.compile(r"^MHC[ ._-]*(?:class[ ._-]*)?(?:II[ ._-]+)?(?=I-[AE](?![A-Za-z]{2}))", re.IGNORECASE)
 
 
@@ -191,8 +272,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
         before, after = (p_.strip() for p_ in s.rsplit("::", 1))
         s = before if before and dye_or_channel(after) and not dye_or_channel(before) else (after or s)
     s = strip_measurement(strip_conjugate(s))
-    s = _MHC_SPELLED.sub("MHC", s)  # "major histocompatibility complex (MHC) class II" is MHC class II
-    s = _MHC_BEFORE_LOCUS.sub("", s)  # "MHC I-A/I-E", "MHC class II I-A": the class II loci I-A and I-E, never class I
+    s = _rewrite(s)
     undyed = _DYE_FIRST.sub("", s)
     s = undyed if len(name_key(undyed)) >= 2 else s  # "PerCPCy5.5.CD16.32", "BV711.SCA.1": the dye before the marker
     s = _CYCLE.sub("", s)
@@ -239,12 +319,14 @@ def _clean(name: str) -> tuple[str, list[str]]:
         s = _PREFIX.sub("", s)
         s = re.sub(r"^MI_(?=[A-Za-z0-9])", "", s)  # CellProfiler's mean intensity, as IMC tables write it ("MI_F480")
         s = _SUFFIX.sub("", s)
+        s = _strip_sites(s)
+        s = _strip_replicate(_PROCESSED.sub("", s) or s)
         s = _strip_metal(s)
         s = s.strip(" ._-")
         if s == before:
             break
     s = s + str(name).strip()[-1] if lost_tail and s and s[-1] not in "_?" else s
-    return s or str(name).strip(), aliases
+    return _short_forms(s) or str(name).strip(), aliases
 
 
 # BD's AbSeq name with every separator flattened to a dash ("I-A-I-E-H2-Ab-Ad-Aq-Ed-Ek-AMM2019-pAbO"): the catalogue
@@ -292,6 +374,7 @@ _PHOSPHO = re.compile(
 # c- names of proto-oncogene products ("cJUN", "cMYC"). A lower-case "p" before capitals reads as phospho first
 # ("pERK", "p-ERK" are phospho-ERK on imaging panels, not PERK/EIF2AK3); the other forms are tried after the whole name.
 # a symbol with its protein's Greek letter written out ("FAPalpha", "TNF-alpha"); "CD3epsilon" is CD3E by its key
+_ALPHA_LETTER = re.compile(r"^(?P<sym>[A-Z][A-Z0-9]*[A-Z])a$")  # "AMPKa", "TNFa": alpha as its Latin letter
 _GREEK_TAIL = re.compile(r"^(?P<sym>[A-Za-z0-9]+?)[ ._-]?(?:alpha|α)$", re.I)  # "TNF-β" is LTA: alpha only
 # a Greek letter before a protein's word, as HGNC's names write it after: "α-Synuclein" is "synuclein alpha" (SNCA)
 _GREEK_FIRST = re.compile(
@@ -300,7 +383,8 @@ _GREEK_FIRST = re.compile(
 # "p4E-BP1", "p14-3-3": a name that starts with a digit; "p53", "p21" are names themselves (digits only)
 _PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][\w/-]+|\d+[A-Za-z-][\w/-]*)$")  # "pPLCγ2", "pSMAD2_3"
 _MODIFIED = re.compile(
-    r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z0-9][A-Za-z0-9 -]+)$|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?)$"
+    r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z0-9][A-Za-z0-9 -]+)$"
+    r"|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?(?:_\d+)?)$"
     r"|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]p$",
     re.IGNORECASE,
 )
@@ -757,9 +841,11 @@ def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[st
     before = _GREEK_FIRST.match(cleaned)
     if before:
         later.append((f"{before.group('word')} {before.group('g')}", True))
-    greek = _GREEK_TAIL.match(cleaned)
-    if greek and name_key(greek.group("sym")) in hgnc_index().approved:  # "FAPalpha" is FAP, "TNFalpha" TNF
-        later.append((greek.group("sym"), True))
+    for form in [cleaned, *([phospho.group("rest")] if phospho else [])]:
+        greek = _GREEK_TAIL.match(form) or _ALPHA_LETTER.match(form)
+        # "FAPalpha" is FAP, "TNFalpha" TNF; "AMPKa", "pAMPKa": AMPK's alpha subunits (a curated name)
+        if greek and (k := name_key(greek.group("sym"))) and (k in hgnc_index().approved or k in curated_index()):
+            later.append((greek.group("sym"), True))
     mod = _MODIFIED.match(cleaned)
     if mod and not (mod.group("c") and cleaned[0] != "c"):  # "cJUN", never "CD4" read as c-D4
         later.append((mod.group("rest") or mod.group("c") or mod.group("rest2"), True))
@@ -815,12 +901,10 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     cands[:0] = first
     cands += later
     cands += [(cut, True)] if (cut := cut_at_separator(cleaned)) else []
-    if _POINT_AS_P.search(cleaned):  # "NK1p1", "CD45p2", "PGP9p5": a decimal point written "p" by a safe-name export
-        cands.append((_POINT_AS_P.sub(".", cleaned), True))
-    gamma = _GAMMA_AS_Y.match(cleaned)  # "IFN-y", "RORyt", "PLCy1": γ typed as its look-alike y
-    cands += [(f"{gamma['stem']}g{gamma['tail'] or ''}", True)] if gamma else []
-    lettered = _LETTER_FIRST.match(cleaned)  # "E-Selectin" is HGNC's approved name "selectin E" (SELE)
-    cands += [(f"{lettered['word']} {lettered['letter']}", True)] if lettered else []
+    mouse_m = re.match(r"^m(?=[A-Z])(?P<rest>.+)$", cleaned)
+    if mouse_m and _names_antigen(mouse_m["rest"]) and not _names_antigen(cleaned):
+        cands.insert(0, (mouse_m["rest"], True))  # "mPD_1" is mouse PD-1, not MYH7's previous symbol MPD1
+    cands += [(variant, True) for variant in _typed_variants(cleaned)]
     tr = _TRUNCATED.match(str(name).strip())
     if tr:  # complete a cut name when exactly one curated antigen starts with it
         stem = name_key(tr.group("word"))
@@ -880,9 +964,35 @@ _FLAT_CD = re.compile(r"^CD(?P<a>\d{2})(?P<b>\d{2})$", re.IGNORECASE)
 
 # members of one lettered or numbered family, the second written by what differs: "KIR3DL1_S1" (KIR3DL1/S1),
 # "KIR2DL2_L3", "SMAD2_3"; both must be approved symbols ("CD4_2" is a clone duplicate, never CD4 and CD2)
-_FLAT_TAIL = re.compile(r"^(?P<first>(?!CD\d)[A-Za-z][A-Za-z0-9-]*\d)_(?P<t>[A-Za-z]?\d)$")
+_FLAT_TAIL = re.compile(r"^(?P<first>(?!CD\d)[A-Za-z][A-Za-z0-9-]*\d)(?P<tails>(?:_[A-Za-z]?\d)+)$")
 # a comma list of tails: "CD158a,h" is CD158a/h
 _COMMA_TAILS = re.compile(r"^[^,\s]+(?:,[A-Za-z0-9]{1,2})+$")
+
+
+def _typed_variants(cleaned: str) -> list[str]:
+    """Return what a name typed with a look-alike stands for: ``NK1p1`` (NK1.1), ``IFN-y`` (IFN-g), ``E-Selectin``."""
+    out = []
+    if _POINT_AS_P.search(cleaned):  # "NK1p1", "CD45p2", "PGP9p5": a decimal point written "p" by a safe-name export
+        out.append(_POINT_AS_P.sub(".", cleaned))
+    gamma = _GAMMA_AS_Y.match(cleaned)  # "IFN-y", "RORyt", "PLCy1": γ typed as its look-alike y
+    out += [f"{gamma['stem']}g{gamma['tail'] or ''}"] if gamma else []
+    lettered = _LETTER_FIRST.match(cleaned)  # "E-Selectin" is HGNC's approved name "selectin E" (SELE)
+    out += [f"{lettered['word']} {lettered['letter']}"] if lettered else []
+    return out
+
+
+def _names_antigen(name: str) -> bool:
+    """Tell whether a name is a curated antigen or an approved HGNC or MGI symbol."""
+    k = name_key(name)
+    return (
+        k in curated_index() or k in curated_index("mouse") or k in hgnc_index().approved or k in mgi_index().approved
+    )
+
+
+def _one_gene(name: str) -> bool:
+    """Tell whether a name is an approved symbol, or an HGNC alias of one gene only (``MEK1`` of MAP2K1)."""
+    k, hgnc = name_key(name), hgnc_index()
+    return k in hgnc.approved or len(hgnc.alias.get(k, ())) == 1
 
 
 def unflatten(cleaned: str) -> str | None:
@@ -891,12 +1001,14 @@ def unflatten(cleaned: str) -> str | None:
     if four:
         return f"CD{four.group('a')}/{four.group('b')}"
     lettered = _FLAT_TAIL.match(cleaned)
-    if lettered:
-        first, t = lettered["first"], lettered["t"]
-        stem, end = first[: -len(t)], first[-len(t) :]
-        same_shape = end[0].isalpha() == t[0].isalpha() and end != t
-        if same_shape and all(name_key(stem + x) in hgnc_index().approved for x in (end, t)):
-            return f"{first}/{t}"
+    if lettered:  # "SMAD2_3", "SMAD1_5_9", "MEK1_2" (HGNC aliases of one gene each), "KIR3DL1_S1"
+        first, tails = lettered["first"], lettered["tails"].split("_")[1:]
+        stem, end = first[: -len(tails[0])], first[-len(tails[0]) :]
+        same_shape = all(end[0].isalpha() == t[0].isalpha() and len(t) == len(end) for t in tails)
+        numbers = [int(x) for x in (end, *tails) if x.isdigit()]
+        same_shape &= numbers == sorted(numbers)  # a list counts up ("SMAD1_5_9"); "SOX9_5" is SOX9's antibody 5
+        if same_shape and len({end, *tails}) == len(tails) + 1 and all(_one_gene(stem + x) for x in (end, *tails)):
+            return "/".join([first, *tails])
     if _COMMA_TAILS.match(cleaned):
         return cleaned.replace(",", "/")
     pair = _FLAT_PAIR.match(cleaned)

@@ -50,6 +50,7 @@ _CATEGORY_ROLE = {
     "viability / elemental channel": "stain",
     "viability dye": "stain",
     "Fc-receptor blocking reagent (no readout)": "technical",
+    "label-free optical channel (no antibody)": "channel",
     "blank / empty channel": "technical",
     "background / autofluorescence channel": "technical",
     "technical / control feature (not an antibody)": "technical",
@@ -129,7 +130,9 @@ _ID |= {"row", "col", "column", "rename", "renamed", "aggregate", "spatial", "nu
 _ID |= {"recovered", "acquisition", "new", "old", "ab", "cells", "objects", "mask", "area", "category", "process"}
 # compartments of a tissue that annotation columns are named after ("tumorCluster", "immuneGroup": MIBI TNBC cellData)
 _ID |= {"tumor", "tumour", "immune", "stroma", "stromal", "epithelial", "epithelium", "cancer", "normal", "nb", "nr"}
-_ID |= {"event", "islet", "islets", "closest", "vessel", "structure"}  # "event_number"; Damond 2019 "islet_parent"
+_ID |= {"event", "islet", "islets", "closest", "vessel", "structure"}
+_ID_CORE |= {"myeloid", "lymphoid", "bloodvessels"}  # CytoMAP's summed surfaces ("Mean_Myeloid", "BloodVessels")
+_ID |= _ID_CORE | {"vessels", "blood"}  # "event_number"; Damond 2019 "islet_parent"
 # cytometry channels without an antigen (FCS $PnN names: scatter, time, detectors, fluorochromes, acquisition values)
 _CHANNEL_CORE = {
     "fsc", "ssc", "time", "event", "length", "center", "offset", "width", "residual",
@@ -188,9 +191,12 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def _gene_word(word: str) -> bool:
-    """Tell an approved HGNC symbol or the stem of numbered ones (``LAT``, ``LEFTY`` of LEFTY1/2): never split."""
-    approved = hgnc_index().approved
-    return name_key(word) in approved or name_key(word) + "1" in approved
+    """Tell a word never to split: an approved symbol, a stem of numbered ones, a protein's one-word name.
+
+    ``LAT``, ``LEFTY`` (of LEFTY1/2), ``Clusterin`` (never "cluster" and "in").
+    """
+    hgnc, k = hgnc_index(), name_key(word)
+    return k in hgnc.approved or k + "1" in hgnc.approved or (len(k) > 5 and (k in hgnc.name or k in hgnc.head))
 
 
 def _unglue(word: str) -> list[str]:
