@@ -259,7 +259,15 @@ def hgnc_index() -> Hgnc:
             heads.setdefault(name_key(name[: numbered.start()]), []).append(sym)
         word = re.split(r"[ ,]", name, maxsplit=1)[0]
         # a gene named after another's protein is no bearer of its name ("geminin coiled-coil domain containing")
-        derived = re.search(r"\b(?:domain|like|associated|interacting|binding|related|regulator)\b", name)
+        # and a name whose first word only qualifies its role ("calcitonin receptor", "cardiolipin synthase 1",
+        # "kinase suppressor of ras 1"), or is followed by a member letter ("fetuin B": fetuin-A is AHSG)
+        derived = re.search(
+            r"\b(?:domains?|like|associated|interacting|binding|related|regulator|receptors?|synthase|synthetase|"
+            r"kinase|lipase|suppressor|anchor|transporter|oxidase|reductase|dehydrogenase|hydrolase|transferase|"
+            r"polymerase|and|concentrating|membrane|subtype|hormone|esterase|protease|peptidase|phosphatase|"
+            r"isomerase|ligase|carrier|channel|exchanger|homolog|family|containing|activating)\b|^\S+ [A-Z]$",
+            name,
+        )
         if " " in name and len(word) > 4 and word.isalpha() and word.islower() and not derived:
             first.setdefault(name_key(word), []).append(sym)
 

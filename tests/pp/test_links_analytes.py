@@ -286,3 +286,63 @@ def test_a_subunit_named_by_its_letter_links_its_paralogs(species):
     want = {"PRKAA1", "PRKAA2"}
     assert {g.upper() for g in links.loc["AMPKa", "genes"].split(";")} == want, links.loc["AMPKa"].to_dict()
     assert links.loc["pAMPKa_T172", "genes"] == links.loc["AMPKa", "genes"]
+
+
+def test_reagents_named_by_host_and_target_species():
+    """A primary antibody as key resources tables write it (``Rat anti-mouse CD4 (GK1.5)``) is its antigen, not a
+    secondary antibody; ``anti-mouse IgM`` is the B cells' IgM, not an isotype control; beside mouse RNA a human or rat
+    antigen is a reporter or a cross-species control (``mouse anti-human IgG Fc``, ``PE anti-rat CD2``), a
+    cross-reactive one is not (``anti-mouse/human CD44``); Greek letters lost around a slash (``TCR /``) link none."""
+    links = _links(
+        [
+            "Rat anti-mouse CD4 (GK1.5)", "Armenian hamster anti-mouse CD3e", "TotalSeq-A0450 anti-mouse IgM",
+            "anti-mouse IgD", "mouse anti-human IgG Fc (HP6017)", "PE anti-rat CD2 (Mouse monoclonal)",
+            "rat-CD2 (OX34)", "anti-mouse/human CD44", "Goat anti-rabbit AF488", "Donkey anti-mouse IgG (H+L) AF647",
+            "Mouse IgG1 kappa", "anti-mouse TCR / ", "TCR /", "anti-mouse TCR  chain", "goat anti-rabbit IgG H&L",
+            "PE Donkey anti-rabbit IgG (min. x-reactivity) antibody", "mouse_rat_CD29", "anti–hB7-H3 (185504)",
+            "anti-hCD3", "anti-mCD4",
+        ],
+        "mouse",
+    )  # fmt: skip
+    want = {
+        "Rat anti-mouse CD4 (GK1.5)": "Cd4", "Armenian hamster anti-mouse CD3e": "Cd3e",
+        "TotalSeq-A0450 anti-mouse IgM": "Ighm", "anti-mouse IgD": "Ighd", "anti-mouse/human CD44": "Cd44",
+        "mouse_rat_CD29": "Itgb1", "anti-mCD4": "Cd4",
+    }  # fmt: skip
+    assert {n: links.loc[n, "genes"] for n in want} == want
+    foreign = ["mouse anti-human IgG Fc (HP6017)", "PE anti-rat CD2 (Mouse monoclonal)", "rat-CD2 (OX34)"]
+    for name in [*foreign, "anti–hB7-H3 (185504)", "anti-hCD3"]:  # an en dash is a dash
+        assert "antigen beside mouse RNA" in links.loc[name, "reason"], links.loc[name].to_dict()
+    secondary = ["Goat anti-rabbit AF488", "Donkey anti-mouse IgG (H+L) AF647", "goat anti-rabbit IgG H&L"]
+    secondary += ["PE Donkey anti-rabbit IgG (min. x-reactivity) antibody", "Mouse IgG1 kappa"]
+    assert (links.loc[secondary, "status"] == "excluded").all(), links.loc[secondary, ["status", "genes"]]
+    assert (links.loc[["anti-mouse TCR / ", "TCR /", "anti-mouse TCR  chain"], "status"] != "linked").all()
+
+
+@pytest.mark.parametrize("species", SPECIES)
+def test_the_new_rules_keep_what_they_do_not_own(species):
+    """A review's names near each rule's edge (2026-12-06): a clone after a dash (``CD27 M-T271``), a member letter
+    (``Cyclin T1``, ``GalNAc-T3``), a numbered member (``Syndecan_1``, ``Cadherin_1``), a second antibody
+    (``PD-L1_2``), "or" inside a name (``RorC``, ``SorLA``), an alias that begins with s (``sAC``), a CD44 variant
+    (``CD44_v3``), a TCR V segment (``TCR_v9``), MGI-cased CD names at masses no cadmium has (``Cd115``), ligands
+    beside their receptors (``Calcitonin``, ``Oxytocin``: never the receptor) keep what they were."""
+    human = {
+        "CD27 M-T271": "CD27", "CD7_M-T701": "CD7", "Cyclin T1": "CCNT1", "Cyclin_T2": "CCNT2",
+        "GalNAc-T3": "GALNT3", "ribonuclease T2": "RNASET2", "Syndecan_1": "SDC1", "Glypican_3": "GPC3",
+        "Cadherin_1": "CDH1", "Transgelin_2": "TAGLN2", "PD-L1_2": "CD274", "TIM3_4": "HAVCR2", "RorC": "RORC",
+        "SorLA": "SORL1", "sAC": "ADCY10", "CD44_v3": "CD44", "TCR_v9": "TRGV9", "PGP": "PGP",
+    }  # fmt: skip
+    names = [*human, "Calcitonin", "Oxytocin", "Bradykinin", "Kinase", "Cd115", "Cd109", "Cd110"]
+    links = _links(names, species)
+    if species == "human":
+        assert {n: links.loc[n, "genes"] for n in human} == human
+    else:
+        assert links.loc["Cd115", "genes"] == "Csf1r" and links.loc["Cd109", "genes"] == "Cd109"
+        assert links.loc["Cd110", "status"] == "excluded"  # cadmium-110
+    for name in ["Calcitonin", "Oxytocin", "Bradykinin", "Kinase"]:
+        assert "receptor" not in links.loc[name, "reason"] and links.loc[name, "genes"].upper() not in {
+            "CALCR",
+            "OXTR",
+            "BDKRB1",
+            "KSR1",
+        }, links.loc[name].to_dict()

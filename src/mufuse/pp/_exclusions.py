@@ -16,11 +16,19 @@ _BACKGROUND_WORD = r"(bckg|bkg|bkgd|bkgrd|bkgnd|bkgrnd|bckgrd|bckgnd|bgnd|bgrd|b
 _BACKGROUND_SHORT = r"(bk|bck|bg|bgd|back)"
 _CHANNEL = r"((a|af|alexa|cy|dy|atto|opal)?[ ._-]?\d{3}(nm)?|cy[357](\.5)?|fitc|tritc|txred|pe|apc|dapi)"
 
+# the dashes other than the hyphen that tables carry ("anti–hB7-H3": an en dash), read as a hyphen
+DASHES = re.compile("[\u2010-\u2015\u2212\u00ad]")
 # Names that must link to nothing, checked on the raw and the cleaned name (case-insensitive).
 # the colours and fluorochromes a viability dye is named by ("Aqua", "NIR", "eF780", "BV510")
 _VIABILITY_DYE = (
     r"(?:dye|stain|fixable|aqua|blue|violet|yellow|green|red|far[ ._-]?red|near[ ._-]?ir|n?ir|uv|amcyan|"
     r"bv\d{3}|buv\d{3}|ef(?:luor)?[ ._-]?\d{3}|af\d{3}|apc[ ._-]?cy7|pe|fitc|\d{3})"
+)
+# what follows a secondary antibody's species first: its class, fragment, dye or enzyme, never an antigen ("Rat
+# anti-mouse CD4 (GK1.5)" is a primary antibody, as key resources tables write them; "goat anti-rabbit IgG H&L" not)
+_SECONDARY_TAIL = (
+    r"[ ._,-]*(?:$|ig|\(|h[ ]*[+&]|f\(ab|fab|af\d|alexa|fluor|\d{3}|cy\d|fitc|pe\b|apc|hrp|biotin|secondary|antibody|"
+    r"polyclonal|conj|plus|cross|highly|min\b)"
 )
 _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     (
@@ -40,7 +48,7 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     # an Ig class named with a host species or "iso" is an isotype control: IgG1_Rat_k, Goat IgG, Arm.ham.IgG.iso
     (
         re.compile(
-            r"(mouse|rat|hamster|ham|goat|rabbit|donkey|sheep|chicken)[ ._-]*ig[gmaed]|"
+            r"(?<!anti)(?<!anti[ ._-])(mouse|rat|hamster|ham|goat|rabbit|donkey|sheep|chicken)[ ._-]*ig[gmaed]|"
             r"ig[gmaed]\d*[a-d]?[ ._-]*(mouse|rat|hamster|ham|goat|rabbit|donkey|sheep|chicken|iso)"
         ),
         "isotype control",
@@ -151,7 +159,8 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"^(?:(?:mouse|human|bd|anti)[ ._-]*)*fc[ ._-]*(?:r|receptor|gamma|γ)?[ ._-]*block(?:ing|er)?"
-            r"(?:[ ._-]*(?:reagent|solution))?$|^(?:(?:mouse|human)[ ._-]*)?tru[ ._-]*stain[ ._-]*(?:fcx)?$"
+            r"(?:[ ._-]*(?:reagent|solution))?$"
+            r"|^(?:(?:mouse|human)[ ._-]*)?tru[ ._-]*stain[ ._-]*(?:fcx)?(?:[ ._-]*plus)?$"
         ),
         "Fc-receptor blocking reagent (no readout)",
     ),
@@ -170,8 +179,8 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     # secondary antibodies bind other antibodies ("Goat anti-rabbit AF488", "Secondary only")
     (
         re.compile(
-            r"(goat|donkey|chicken|sheep|rabbit|mouse|rat)[ ._-]+anti[ ._-]*(rabbit|goat|mouse|rat|chicken)|"
-            r"secondary"
+            r"(goat|donkey|chicken|sheep|rabbit|mouse|rat)[ ._-]+anti[ ._-]*(rabbit|goat|mouse|rat|chicken)"
+            rf"(?={_SECONDARY_TAIL})|secondary"
         ),
         "secondary antibody (binds other antibodies, no gene)",
     ),
@@ -237,11 +246,23 @@ _ELEMENT_CHANNEL = re.compile(
 # an antibody named for one species' antigen only: beside the other species' RNA it measures spike-in cells or is a
 # cross-species control ("anti-mouse CD45", "mCD29" beside human RNA; "anti-human CD4", "hCD4", "Hu.CD3" beside mouse
 # RNA); cross-reactive ones name both ("anti-mouse/human CD44"); "Mouse IgG1" names an isotype's host, not an antigen
+# "anti-mouse/human CD44", "mouse/human CD44": a cross-reactive antibody names both and is neither species' alone; the
+# host before "anti" ("mouse anti-human IgG Fc") is no antigen
+_BOTH = r"(?!.*(?:mouse|human)[ ._-]*/[ ._-]*(?:mouse|human))"
+# a rat antigen in either species' panel: a reporter or a cross-species control ("PE anti-rat CD2", "rat-CD2 (OX34)");
+# "anti-rat IgG" is a secondary antibody, excluded as such
+_RAT_ANTIGEN = re.compile(r"anti[ ._-]?rat[ ._-]+(?!ig)|^rat-cd\d", re.I)  # "mouse_rat_CD29" is cross-reactive
 _ANTIGEN_OF = {
-    "mouse": re.compile(r"^(?!.*human).*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)|^m(?=CD\d)", re.IGNORECASE),
+    "mouse": re.compile(
+        rf"^(?!.*anti[ ._-]?human){_BOTH}.*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)|^m(?=CD\d)"
+        r"|(?-i:anti[ ._-]?m(?=[A-Z]))",  # "anti-mCD4"; "anti-Myc" is no mouse antigen
+        re.I,
+    ),
     # HLA names only the human MHC: in a mouse panel it is a transgene's ("HLA-DR" of HLA-DR3 mice) or a spike-in's
     "human": re.compile(
-        r"^(?!.*mouse).*(\(human\)|anti[ ._-]?human|human[ ._-]specific)|^h(?=CD\d)|^hu[ ._]|^hla(?:[ ._-]|$)", re.I
+        rf"^(?!.*anti[ ._-]?mouse){_BOTH}.*(\(human\)|anti[ ._-]?human|human[ ._-]specific)|^h(?=CD\d)|^hu[ ._]|"
+        r"^hla(?:[ ._-]|$)|(?-i:anti[ ._-]?h(?=[A-Z]))",
+        re.I,
     ),
 }
 
@@ -326,6 +347,9 @@ def other_species(name: str, species: str = "human") -> str | None:
     >>> other_species("Hu.CD3", "mouse") is not None
     True
     """
+    name = DASHES.sub("-", name)
+    if _RAT_ANTIGEN.search(name.strip()):
+        return f"antibody against a rat antigen beside {species} RNA (a reporter or a cross-species control)"
     other = "mouse" if species == "human" else "human"
     clone = _mouse_clone(name) if other == "mouse" else None
     if not (_ANTIGEN_OF[other].search(name.strip()) or clone):
@@ -395,7 +419,7 @@ def excluded(name: str) -> str | None:
         return "elemental / mass channel"
     if _peptide_mhc(name.strip()):
         return PEPTIDE_MHC
-    low = untypo(name.strip().lower())
+    low = untypo(DASHES.sub("-", name.strip()).lower())  # "anti–hB7-H3": an en dash is a dash
     for pattern, category in _EXCLUDE_RULES:
         if pattern.search(low):
             return category

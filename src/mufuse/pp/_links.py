@@ -46,6 +46,7 @@ from ._names import (
     fc_receptor,
     joined_by_plus,
     lost_letter,
+    mgi_synonym,
     protein_family,
     strip_measurement,
     unflatten,
@@ -196,7 +197,7 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
 
 
 # a FamPlex family that is one subunit by its Greek letter, made by two or three paralogs ("AMPK_alpha": PRKAA1/2)
-_SUBUNIT_FAMILY = re.compile(r"_(?:alpha|beta|gamma)$")
+_SUBUNIT_FAMILY = re.compile(r"^AMPK_(?:alpha|beta|gamma)$")  # AMPK's subunits; "HIF_beta", "G_s_alpha" are no such
 
 
 _DOTTED = re.compile(r"^(?P<base>[A-Za-z][A-Za-z0-9-]*\d)\.(?P<n>\d)$|^(?P<cd>CD\d{1,3})-(?P<n2>\d)$", re.IGNORECASE)
@@ -726,7 +727,13 @@ _SOLUBLE = re.compile(r"^s(?=[A-Z0-9]|[a-z][A-Z]|gp\d)")
 
 def _soluble_form(cleaned: str, species: str, genes_present: Mapping[str, list[str]]) -> Hit | None:
     """Link ``sCD40L`` as CD40L: a lower-case ``s`` before an antigen names its soluble (or surface) form."""
-    if not _SOLUBLE.match(cleaned) or name_key(cleaned) in curated_index(species):
+    k, rest_k = name_key(cleaned), name_key(cleaned[1:])
+    curated = rest_k in curated_index(species) or rest_k in curated_index()
+    # "sAC" is ADCY10's alias, "smAKAP" C2orf88's: a name the tables know whole keeps them, unless what follows the
+    # "s" is a curated antigen ("sST2"; HGNC's SST2 is another gene's); "sAA" holds no antigen
+    known = mgi_synonym(cleaned) if species == "mouse" else bool(hgnc_index().alias.get(k))
+    named = k in curated_index(species) or (not curated and known)
+    if not _SOLUBLE.match(cleaned) or named or len(k) < 4:
         return None
     rest, scored = candidates(cleaned[1:])
     hit = _species_lookup(rest, scored, species, genes_present)

@@ -38,7 +38,8 @@ _DYE_FIRST = re.compile(
 # "p4EBP1_T37_46", "pERK_1_2_T202_Y204", "cCaspase_8_D387"), and a reagent's version ("pSMAD2_3_v3"): the protein
 # stays; residue letters in capitals only, so no word of a name is read as a site
 _MOD_SITES = re.compile(
-    r"(?<=[A-Za-z0-9])(?:[ ._-]+(?:p?[STY]\d{1,4}|D\d{2,4})(?:[ ._/-]+(?:p?[STY]?\d{1,4}|D\d{2,4}))*|[ ._-]v\d)$"
+    r"(?<=[A-Za-z0-9])(?:[ ._-]+(?:p?[STY]\d{1,4}|D\d{2,4})(?:[ ._/-]+(?:p?[STY]?\d{1,4}|D\d{2,4}))*(?:[ ._-]v\d)?"
+    r"|[ ._-]v\d)$"
 )
 
 # an antibody's version or a channel's processing after a word: "Clusterin_1", "Survivin_2" (TAPE-Lab's CyTOF panels),
@@ -56,6 +57,9 @@ def _strip_replicate(s: str) -> str:
     if not m:
         return s
     hgnc, k = hgnc_index(), name_key(m["word"])
+    numbered = name_key(s)  # "Syndecan_1", "Glypican_3", "Cadherin_1", "Transgelin_2": a member, by its number
+    if any(numbered in t for t in (hgnc.approved, hgnc.name, hgnc.head, hgnc.alias, hgnc.previous)):
+        return s
     one = [t.get(k, ()) for t in (hgnc.name, hgnc.head, hgnc.alias)]
     return m["word"] if k in hgnc.approved or any(len(g) == 1 for g in one) else s
 
@@ -66,12 +70,15 @@ def _strip_sites(s: str) -> str:
     ``phospho S6`` keeps S6 (the ribosomal protein), ``KIR3DL1_S1`` is KIR3DL1/S1.
     """
     m = _MOD_SITES.search(s)
-    if not m or unflatten(s):
+    # only a modified form carries its residues ("pAKT_T308", "AKT_pS473"); "Cyclin T1", "CD27 M-T271" (a clone),
+    # "GalNAc-T3" keep theirs; a name that still holds a site after the cut names two proteins ("pZAP70_Y319_Syk_Y352")
+    modified = re.match(r"(?:p|phospho|c|cl|cleaved)(?:[ ._-]|(?=[A-Z0-9]))", s) or re.search(r"[ ._-]p[STY]\d", s)
+    if not m or not modified or unflatten(s):
         return s
     rest = s[: m.start()].strip(" ._-")
     if not rest or re.fullmatch(r"(?:p|phospho|cleaved|cl|c|anti|.*\bprotein)", rest, re.IGNORECASE):
         return s
-    return rest
+    return s if _MOD_SITES.search(rest) or re.search(r"[ ._-]p?[STY]\d{2,4}[ ._-]", rest) else rest
 
 
 # where the antibody stained, after the name: "CTLA4-i", "FoxP3_ic" (lower case only: "HLA-I" keeps its I)
@@ -109,8 +116,15 @@ _MASSES = {
 }  # fmt: skip
 
 
+# the elements whose masses between the lightest and heaviest isotope are names too: MGI-cased CD names ("Cd109",
+# "Cd115" are no cadmium; its natural isotopes are 106, 108, 110-114, 116)
+_ISOTOPES = {"Cd": {106, 108, 110, 111, 112, 113, 114, 116}, "In": {113, 115}}
+
+
 def isotope(elem: str, mass: str | int) -> bool:
     """Tell whether a mass is one of an element's natural isotopes (``Cd``, 110: yes; ``Cd``, 19: ``CD19``)."""
+    if elem in _ISOTOPES:
+        return int(mass) in _ISOTOPES[elem]
     low, high = _MASSES.get(elem, (0, 999))
     return low <= int(mass) <= high
 
@@ -223,7 +237,9 @@ def strip_measurement(name: str) -> str:
 _MHC_SPELLED = re.compile(r"major[ ._-]+histocompatibility[ ._-]+complex(?:[ ._-]*\(MHC\))?", re.IGNORECASE)
 
 _CYCLE_AFTER = re.compile(r"(?<=[A-Za-z0-9])[ ._-]?cyc(?:le)?[ ._-]?\d{1,2}$", re.IGNORECASE)
-_GLUED_OR = re.compile(r"^(?P<a>[A-Za-z0-9-]*[A-Za-z]*[A-Z0-9])(?:or| or | OR )(?P<b>[A-Z][A-Za-z0-9-]*)$")
+_GLUED_OR = re.compile(  # "CD55orDAF"; never "RorC", "SorLA" (the first name holds a digit, both three letters)
+    r"^(?P<a>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{2,}[A-Z0-9])(?:or| or | OR )(?P<b>[A-Z][A-Za-z0-9-]{2,})$"
+)
 # a subunit after the cytokines that share it: "IL-12/IL-23 p40", "IL-12/23p40"
 _SUBUNIT_AFTER_LIST = re.compile(
     r"^(?P<list>IL[ ._-]?\d+(?:[ ._-]?/[ ._-]?(?:IL[ ._-]?)?\d+)+)[ ._-]*\(?(?P<sub>p\d{2})\)?$", re.IGNORECASE
@@ -609,7 +625,8 @@ def _before_partner(span: str, cleaned: str) -> bool:
 # a Greek letter an export replaced by "_" or "?" ("TCR V_2" for TCR Vα2 or Vγ2, "TCR _/_", "Fc_RI_", "IL-2R_"): the
 # letter named the chain, so no rule may guess it; only a curated row for that exact name links it
 _LOST_GREEK = re.compile(
-    r"tcr[ _]*v[_?](?=\d)|\btcr[ ]*[_?](?=[ /]|$)|(?<=fc)[_?](?=r)|(?<=[a-z0-9]r)[_?](?=$|[\s/;,)])|"
+    r"tcr[ _]*v[_?](?=\d)|\btcr[ ]*[_?](?=[ /]|$)|\btcr[ ]+/[ ]*$|\btcr {2,}chain\b|"  # "TCR /", "TCR  chain"
+    r"(?<=fc)[_?](?=r)|(?<=[a-z0-9]r)[_?](?=$|[\s/;,)])|"
     r"(?<=[a-z0-9])\?|^[^_]*[a-z0-9]_$|"
     r"\b(?:ifn|tnf|tgf|ror|ppar)-[_?]",
     re.IGNORECASE,
@@ -836,7 +853,7 @@ def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[st
     phospho = _PHOSPHO_FIRST.match(cleaned)
     if phospho:
         first.append((phospho.group("rest"), True))
-        if flat := unflatten(phospho.group("rest")):  # "pSMAD2_3" is phospho-SMAD2/3
+        if flat := unflatten(phospho.group("rest"), aliases=True):  # "pSMAD2_3", "pMEK1_2": phospho-SMAD2/3, MEK1/2
             first.append((flat, True))
     before = _GREEK_FIRST.match(cleaned)
     if before:
@@ -902,7 +919,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     cands += later
     cands += [(cut, True)] if (cut := cut_at_separator(cleaned)) else []
     mouse_m = re.match(r"^m(?=[A-Z])(?P<rest>.+)$", cleaned)
-    if mouse_m and _names_antigen(mouse_m["rest"]) and not _names_antigen(cleaned):
+    if mouse_m and _names_antigen(mouse_m["rest"]) and not _names_antigen(cleaned) and not mgi_synonym(cleaned):
         cands.insert(0, (mouse_m["rest"], True))  # "mPD_1" is mouse PD-1, not MYH7's previous symbol MPD1
     cands += [(variant, True) for variant in _typed_variants(cleaned)]
     tr = _TRUNCATED.match(str(name).strip())
@@ -981,6 +998,11 @@ def _typed_variants(cleaned: str) -> list[str]:
     return out
 
 
+def mgi_synonym(name: str) -> bool:
+    """Tell whether a name is an MGI synonym (``mMCP-1`` of Mcpt1), as written or by its key."""
+    return bool(mgi_index().synonym.get(name_key(name)))
+
+
 def _names_antigen(name: str) -> bool:
     """Tell whether a name is a curated antigen or an approved HGNC or MGI symbol."""
     k = name_key(name)
@@ -995,7 +1017,7 @@ def _one_gene(name: str) -> bool:
     return k in hgnc.approved or len(hgnc.alias.get(k, ())) == 1
 
 
-def unflatten(cleaned: str) -> str | None:
+def unflatten(cleaned: str, aliases: bool = False) -> str | None:
     """Return the slash name an export flattened (``CD16_32`` → ``CD16/32``), or ``None`` when it is not one."""
     four = _FLAT_CD.match(cleaned)
     if four:
@@ -1007,7 +1029,9 @@ def unflatten(cleaned: str) -> str | None:
         same_shape = all(end[0].isalpha() == t[0].isalpha() and len(t) == len(end) for t in tails)
         numbers = [int(x) for x in (end, *tails) if x.isdigit()]
         same_shape &= numbers == sorted(numbers)  # a list counts up ("SMAD1_5_9"); "SOX9_5" is SOX9's antibody 5
-        if same_shape and len({end, *tails}) == len(tails) + 1 and all(_one_gene(stem + x) for x in (end, *tails)):
+        known = _one_gene if aliases else (lambda n: name_key(n) in hgnc_index().approved)
+        # aliases only on a phospho panel's list ("pMEK1_2"): "PD-L1_2", "TIM3_4" are a second antibody of one
+        if same_shape and len({end, *tails}) == len(tails) + 1 and all(known(stem + x) for x in (end, *tails)):
             return "/".join([first, *tails])
     if _COMMA_TAILS.match(cleaned):
         return cleaned.replace(",", "/")
