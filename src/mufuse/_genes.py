@@ -265,7 +265,9 @@ def hgnc_index() -> Hgnc:
             r"\b(?:domains?|like|associated|interacting|binding|related|regulator|receptors?|synthase|synthetase|"
             r"kinase|lipase|suppressor|anchor|transporter|oxidase|reductase|dehydrogenase|hydrolase|transferase|"
             r"polymerase|and|concentrating|membrane|subtype|hormone|esterase|protease|peptidase|phosphatase|"
-            r"isomerase|ligase|carrier|channel|exchanger|homolog|family|containing|activating)\b|^\S+ [A-Z]$",
+            r"isomerase|ligase|carrier|channel|exchanger|homolog|family|containing|activating|superfamily|member|"
+            r"response|mediator|ligand|induced|transcript|transcription|factor|finger|\w*transferase|\w*kinase)\b"
+            r"|^\S+ (?:[A-Z]{1,2}\d?|[IVX]+)(?: |$)",  # "tenascin XB", "selectin P ligand", "ribophorin II": a member
             name,
         )
         if " " in name and len(word) > 4 and word.isalpha() and word.islower() and not derived:

@@ -346,3 +346,19 @@ def test_the_new_rules_keep_what_they_do_not_own(species):
             "BDKRB1",
             "KSR1",
         }, links.loc[name].to_dict()
+
+
+def test_a_second_reviews_names_keep_their_genes():
+    """The second review (2026-12-06): ``TCRa`` is TCR alpha (Trac), not all of TCR; ``mMCP-1`` (mast cell protease
+    1) is no CCL2; ``CD8p1`` is CD8.1, never CD81; ``pCyc1`` keeps CYC1; a soluble ``s`` only before an antigen written
+    as one (``sLeX``, ``sMaf`` link nothing); a name beginning a member's approved name is no family's
+    (``Tenascin``, ``Selectin``)."""
+    mouse = _links(
+        ["TCRa", "TCRalpha", "TCR alpha", "mMCP-1", "CD8p1", "sLeX", "sMaf", "Tenascin", "Selectin"], "mouse"
+    )
+    assert (mouse.loc[["TCRa", "TCRalpha", "TCR alpha"], "genes"] == "Trac").all(), mouse["genes"]
+    assert mouse.loc["mMCP-1", "genes"] != "Ccl2" and mouse.loc["CD8p1", "genes"] == "Cd8a"
+    assert (mouse.loc[["sLeX", "sMaf", "Tenascin", "Selectin"], "status"] != "linked").all(), mouse["genes"]
+    human = _links(["pCyc1", "CD8p1", "Tenascin"], "human")
+    assert human.loc["pCyc1", "genes"] == "CYC1" and human.loc["CD8p1", "genes"] == "CD8A"
+    assert human.loc["Tenascin", "genes"] != "TNXB"

@@ -735,7 +735,13 @@ def _soluble_form(cleaned: str, species: str, genes_present: Mapping[str, list[s
     named = k in curated_index(species) or (not curated and known)
     if not _SOLUBLE.match(cleaned) or named or len(k) < 4:
         return None
-    rest, scored = candidates(cleaned[1:])
+    # what follows the "s" is an antigen written as one ("sCD40L", "sICAM-1", "sTNF-RII", "sE-Selectin", a curated
+    # name); never a plain word ("sLeX", a glycan; "sMaf"), nor another species' antigen ("sHLA-G" beside mouse RNA)
+    rest = cleaned[1:]
+    written = rest.upper() == rest or re.search(r"\d", rest) or re.match(r"^[A-Z]-[A-Z][a-z]+$", rest)
+    if not (curated or written) or other_species(rest, species) or excluded(rest):
+        return None
+    rest, scored = candidates(rest)
     hit = _species_lookup(rest, scored, species, genes_present)
     if hit is None or hit[0] == "ambiguous":
         return None

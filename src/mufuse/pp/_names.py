@@ -236,7 +236,7 @@ def strip_measurement(name: str) -> str:
 
 _MHC_SPELLED = re.compile(r"major[ ._-]+histocompatibility[ ._-]+complex(?:[ ._-]*\(MHC\))?", re.IGNORECASE)
 
-_CYCLE_AFTER = re.compile(r"(?<=[A-Za-z0-9])[ ._-]?cyc(?:le)?[ ._-]?\d{1,2}$", re.IGNORECASE)
+_CYCLE_AFTER = re.compile(r"(?<=[A-Za-z0-9]{2})[ ._-]?cyc(?:le)?[ ._-]?\d{1,2}$", re.IGNORECASE)  # never "pCyc1"
 _GLUED_OR = re.compile(  # "CD55orDAF"; never "RorC", "SorLA" (the first name holds a digit, both three letters)
     r"^(?P<a>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{2,}[A-Z0-9])(?:or| or | OR )(?P<b>[A-Z][A-Za-z0-9-]{2,})$"
 )
@@ -861,7 +861,9 @@ def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[st
     for form in [cleaned, *([phospho.group("rest")] if phospho else [])]:
         greek = _GREEK_TAIL.match(form) or _ALPHA_LETTER.match(form)
         # "FAPalpha" is FAP, "TNFalpha" TNF; "AMPKa", "pAMPKa": AMPK's alpha subunits (a curated name)
-        if greek and (k := name_key(greek.group("sym"))) and (k in hgnc_index().approved or k in curated_index()):
+        k = name_key(greek.group("sym")) if greek else ""
+        # "TCRa" is TCR alpha (Trac), never all of TCR
+        if greek and not k.endswith("TCR") and (k in hgnc_index().approved or k in curated_index()):
             later.append((greek.group("sym"), True))
     mod = _MODIFIED.match(cleaned)
     if mod and not (mod.group("c") and cleaned[0] != "c"):  # "cJUN", never "CD4" read as c-D4
@@ -919,7 +921,9 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     cands += later
     cands += [(cut, True)] if (cut := cut_at_separator(cleaned)) else []
     mouse_m = re.match(r"^m(?=[A-Z])(?P<rest>.+)$", cleaned)
-    if mouse_m and _names_antigen(mouse_m["rest"]) and not _names_antigen(cleaned) and not mgi_synonym(cleaned):
+    # only where the whole name's own reading is another gene's old or alias symbol ("MPD1" of MYH7); "mMCP-1" (mast
+    # cell protease 1), "mAb", "mTEC", "mHLA-DR" keep theirs
+    if mouse_m and _mouse_m(cleaned, mouse_m["rest"]):
         cands.insert(0, (mouse_m["rest"], True))  # "mPD_1" is mouse PD-1, not MYH7's previous symbol MPD1
     cands += [(variant, True) for variant in _typed_variants(cleaned)]
     tr = _TRUNCATED.match(str(name).strip())
@@ -990,7 +994,8 @@ def _typed_variants(cleaned: str) -> list[str]:
     """Return what a name typed with a look-alike stands for: ``NK1p1`` (NK1.1), ``IFN-y`` (IFN-g), ``E-Selectin``."""
     out = []
     if _POINT_AS_P.search(cleaned):  # "NK1p1", "CD45p2", "PGP9p5": a decimal point written "p" by a safe-name export
-        out.append(_POINT_AS_P.sub(".", cleaned))
+        dotted = _POINT_AS_P.sub(".", cleaned)  # "CD8p1" is CD8.1, never the symbol CD81 its key would be
+        out.append(cleaned.split("p")[0] if name_key(dotted) in hgnc_index().approved else dotted)
     gamma = _GAMMA_AS_Y.match(cleaned)  # "IFN-y", "RORyt", "PLCy1": γ typed as its look-alike y
     out += [f"{gamma['stem']}g{gamma['tail'] or ''}"] if gamma else []
     lettered = _LETTER_FIRST.match(cleaned)  # "E-Selectin" is HGNC's approved name "selectin E" (SELE)
@@ -1001,6 +1006,19 @@ def _typed_variants(cleaned: str) -> list[str]:
 def mgi_synonym(name: str) -> bool:
     """Tell whether a name is an MGI synonym (``mMCP-1`` of Mcpt1), as written or by its key."""
     return bool(mgi_index().synonym.get(name_key(name)))
+
+
+def _mouse_m(cleaned: str, rest: str) -> bool:
+    """Tell whether an "m" before a name marks the mouse antigen (``mPD_1``, ``mPD_L1``).
+
+    The rest is a curated or approved antigen of one mouse gene; the whole is nothing, or another gene's old symbol.
+    """
+    hgnc, mgi, k = hgnc_index(), mgi_index(), name_key(cleaned)
+    if not _names_antigen(rest) or _names_antigen(cleaned) or len(name_key(rest)) < 3 or rest.upper().startswith("HLA"):
+        return False
+    weak = hgnc.previous.get(k) or hgnc.alias.get(k)  # "MPD1": MYH7's previous symbol
+    unknown = not (weak or mgi.synonym.get(k))
+    return bool(weak) or (unknown and len(mgi.synonym.get(name_key(rest), ())) <= 1)  # "MCP-1": Ccl2 or Mcpt1
 
 
 def _names_antigen(name: str) -> bool:
