@@ -46,7 +46,6 @@ from ._names import (
     fc_receptor,
     joined_by_plus,
     lost_letter,
-    mgi_synonym,
     protein_family,
     strip_measurement,
     unflatten,
@@ -731,7 +730,7 @@ def _soluble_form(cleaned: str, species: str, genes_present: Mapping[str, list[s
     curated = rest_k in curated_index(species) or rest_k in curated_index()
     # "sAC" is ADCY10's alias, "smAKAP" C2orf88's: a name the tables know whole keeps them, unless what follows the
     # "s" is a curated antigen ("sST2"; HGNC's SST2 is another gene's); "sAA" holds no antigen
-    known = mgi_synonym(cleaned) if species == "mouse" else bool(hgnc_index().alias.get(k))
+    known = bool(mgi_synonym_genes(cleaned)) if species == "mouse" else bool(hgnc_index().alias.get(k))
     named = k in curated_index(species) or (not curated and known)
     if not _SOLUBLE.match(cleaned) or named or len(k) < 4:
         return None

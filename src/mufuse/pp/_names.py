@@ -1003,11 +1003,6 @@ def _typed_variants(cleaned: str) -> list[str]:
     return out
 
 
-def mgi_synonym(name: str) -> bool:
-    """Tell whether a name is an MGI synonym (``mMCP-1`` of Mcpt1), as written or by its key."""
-    return bool(mgi_index().synonym.get(name_key(name)))
-
-
 def _mouse_m(cleaned: str, rest: str) -> bool:
     """Tell whether an "m" before a name marks the mouse antigen (``mPD_1``, ``mPD_L1``).
 
