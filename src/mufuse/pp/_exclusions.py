@@ -248,10 +248,17 @@ _ELEMENT_CHANNEL = re.compile(
 # RNA); cross-reactive ones name both ("anti-mouse/human CD44"); "Mouse IgG1" names an isotype's host, not an antigen
 # "anti-mouse/human CD44", "mouse/human CD44": a cross-reactive antibody names both and is neither species' alone; the
 # host before "anti" ("mouse anti-human IgG Fc") is no antigen
-_BOTH = r"(?!.*(?:mouse|human)[ ._-]*/[ ._-]*(?:mouse|human))"
+# the list in any export's separators ("anti-human/mouse/rat", R's "anti.human.mouse.rat", Seurat's "anti-human-mouse")
+_BOTH = (
+    r"(?!.*(?:mouse|human)[ ._/-]*(?:(?:rat|monkey|primate|rhesus|cynomolgus|hamster|dog|pig|chicken)[ ._/-]*)*"
+    r"(?:mouse|human)(?![a-z]))"
+)
 # a rat antigen in either species' panel: a reporter or a cross-species control ("PE anti-rat CD2", "rat-CD2 (OX34)");
 # "anti-rat IgG" is a secondary antibody, excluded as such
-_RAT_ANTIGEN = re.compile(r"anti[ ._-]?rat[ ._-]+(?!ig)|^rat-cd\d", re.I)  # "mouse_rat_CD29" is cross-reactive
+# "mouse_rat_CD29", "anti-rat/mouse CD90", "rat-CD90-mouse-CD90.1" (Seurat's dashes) are cross-reactive
+_RAT_ANTIGEN = re.compile(
+    r"(?:anti[ ._-]?rat[ ._-]+(?!ig|mouse|human)|^rat-cd\d)(?!.*[ ._/-](?:mouse|human)[ ._-]+(?!anti))", re.I
+)
 _ANTIGEN_OF = {
     "mouse": re.compile(
         rf"^(?!.*anti[ ._-]?human){_BOTH}.*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)|^m(?=CD\d)"
@@ -335,6 +342,24 @@ def _element_part(name: str) -> bool:
     if elem is None:  # a bare element symbol
         return True
     return isotope(elem, mass)
+
+
+_SPECIES_LIST = re.compile(
+    r"(?<![a-z])(?:mouse|human|rat)[ ._/-]*(?:(?:monkey|primate|rhesus|cynomolgus|hamster|dog|pig|chicken)[ ._/-]*)*"
+    r"(?:mouse|human|rat)(?![a-z])",
+    re.I,
+)
+
+
+def cross_reactive(name: str) -> bool:
+    """Tell a reagent named for two species or more, in any separators (``anti-human/mouse``, ``mouse-rat-CD29``).
+
+    Examples
+    --------
+    >>> cross_reactive("anti.human.mouse.CD49f"), cross_reactive("mouse_rat_CD29"), cross_reactive("anti-human CD4")
+    (True, True, False)
+    """
+    return bool(_SPECIES_LIST.search(DASHES.sub("-", name)))
 
 
 def other_species(name: str, species: str = "human") -> str | None:

@@ -36,7 +36,7 @@ from .._genes import (
     scope,
     symbol_index,
 )
-from ._exclusions import excluded, other_species
+from ._exclusions import cross_reactive, excluded, other_species
 from ._names import (
     CD_DESIGNATION,
     SMOOTHED,
@@ -87,7 +87,9 @@ def _in_curated(cands: list[str], cleaned: str, species: str = "human") -> Hit |
     lost = lost_letter(cleaned)
     for cand in cands:
         hit = curated_index(species).get(name_key(cand))
-        if hit is not None and _SLASHED_NUMBER.search(cand) and "/" not in hit.marker:  # "CD4/8" is no CD48
+        # "CD4/8" is no CD48; "NK1/1", "CD45/2" are a decimal point an export wrote as a slash (NK1.1, CD45.2)
+        point = "." in hit.marker and re.fullmatch(r"[^/]*\d/\d", cand) if hit is not None else False
+        if hit is not None and _SLASHED_NUMBER.search(cand) and "/" not in hit.marker and not point:
             continue
         if hit is not None and (not lost or lost_letter(hit.marker)):
             used = scope().used
@@ -906,7 +908,9 @@ def _rule_role(name: str, cleaned: str, species: str, flagged_isotype: bool) -> 
     Exclusion categories first (isotype, hashtag, stain, technical, another species' antigen, ...), then
     ``prot.var['isotype_control']``, then the vocabularies of non-marker columns (morphology, position, ...).
     """
-    category = excluded(name) or excluded(cleaned) or other_species(name, species) or other_species(cleaned, species)
+    # the cleaned name drops a species list's first word ("mouse-rat-CD29" → "rat-CD29"): the whole name decides
+    of_other = other_species(name, species) or (None if cross_reactive(name) else other_species(cleaned, species))
+    category = excluded(name) or excluded(cleaned) or of_other
     if flagged_isotype and category is None:
         category = "isotype control (prot.var['isotype_control'])"
     if category and not (category.startswith("dye or channel") and paren_antigen(name)):

@@ -164,7 +164,7 @@ _CYCLE = re.compile(r"[:|][ ]*cyc.*$|[ ._-]+cyc[ ._-]*\d+.*$", re.IGNORECASE)
 _PAREN = re.compile(r"^(?P<main>[^()]*?)\s*\((?P<alias>[^()]+)\)\s*$")
 _CLONE_DUP = re.compile(r"[._-]\d$")
 # parentheses as R's make.names writes them: "CD274..B7.H1..PD.L1." for "CD274 (B7-H1, PD-L1)"
-_R_PAREN = re.compile(r"^(?P<main>[^\s_/()]+?)\.\.(?P<alias>[^\s_/().][^\s_/()]*?)\.{0,2}$")
+_R_PAREN = re.compile(r"^(?P<main>[^\s_/()]+?)\.\.(?P<alias>[^\s_/().][^\s/()]*?)\.{0,2}$")  # "IL.2R_." too
 
 
 _BARCODE = re.compile(r"[ ._-]+[ACGTN]{8,}$")
@@ -281,6 +281,22 @@ def _shared_subunit(s: str) -> str:
 _MHC_BEFORE_LOCUS = re.compile(r"^MHC[ ._-]*(?:class[ ._-]*)?(?:II[ ._-]+)?(?=I-[AE](?![A-Za-z]{2}))", re.IGNORECASE)
 
 
+# a clone or a host written in parentheses after the name and its alias: "VISTA (PD-1H) (MIH63)", "CD4 (clone GK1.5)",
+# "TCR Vβ6 (Rat monoclonal) (RR4-7)"
+_CLONE_GROUP = re.compile(
+    r"(?<=\S)\s*\((?:clone\b[^()]*|[^()\s]*\d[^()\s]*|[A-Za-z ]*\b(?:monoclonal|polyclonal)\b[^()]*)\)\s*$", re.IGNORECASE
+)
+
+
+def _parenthesised(s: str) -> str:
+    """Cut a clone's or host's parentheses after the name's own (``VISTA (PD-1H) (MIH63)``); R's ``..`` as ``()``."""
+    for _ in range(2):
+        cut = _CLONE_GROUP.sub("", s)
+        if cut != s and ("(" in cut or "clone" in s[len(cut) :].lower() or "clonal" in s[len(cut) :].lower()):
+            s = cut
+    return _R_PAREN.sub(r"\g<main> (\g<alias>)", s)  # R's make.names: "Folate.Receptor.b..FR.b." is "... (FR.b)"
+
+
 def _clean(name: str) -> tuple[str, list[str]]:
     """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
     s = html.unescape(str(name)).strip()  # a vendor table's HTML entities: "TCR V&gamma;2", "Fc&epsilon;RI&alpha;"
@@ -311,7 +327,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
         s = _strip_metal_prefix(s)
     if _METAL_PREFIX.match(str(name).strip()) and re.search(r"\dDi$", s):  # "175Lu_PGP9_5Di": Fluidigm's Di, glued
         s = s[:-2]
-    s = _R_PAREN.sub(r"\g<main> (\g<alias>)", s)  # R's make.names: "Folate.Receptor.b..FR.b." is "... (FR.b)"
+    s = _parenthesised(s)
     m = _PAREN.match(s) or _PAREN.match(_SUFFIX.sub("", s))  # "Folate_Receptor_b_(FR-b)_TotalA"
     if m and m.group("main"):
         s = m.group("main")
@@ -333,7 +349,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     for _ in range(4):  # affixes can stack: ADT_CD3_TotalSeqB_PROT
         before = s
         s = _PREFIX.sub("", s)
-        s = re.sub(r"^MI_(?=[A-Za-z0-9])", "", s)  # CellProfiler's mean intensity, as IMC tables write it ("MI_F480")
+        s = re.sub(r"^MI[_-](?=[A-Za-z0-9])", "", s)  # CellProfiler's mean intensity ("MI_F480"; Seurat's "MI-pS6")
         s = _SUFFIX.sub("", s)
         s = _strip_sites(s)
         s = _strip_replicate(_PROCESSED.sub("", s) or s)
@@ -397,7 +413,7 @@ _GREEK_FIRST = re.compile(
     r"^(?P<g>[α-ω]|alpha|beta|gamma|delta|epsilon|kappa|[abgd](?=-))[ ._-]?(?P<word>[A-Za-z]{4,})$", re.I
 )
 # "p4E-BP1", "p14-3-3": a name that starts with a digit; "p53", "p21" are names themselves (digits only)
-_PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][\w/-]+|\d+[A-Za-z-][\w/-]*)$")  # "pPLCγ2", "pSMAD2_3"
+_PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][\w/.-]+|\d+[A-Za-z-][\w/.-]*)$")  # "pPLCγ2", "pSMAD2_3"
 _MODIFIED = re.compile(
     r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z0-9][A-Za-z0-9 -]+)$"
     r"|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?(?:_\d+)?)$"
@@ -866,7 +882,8 @@ def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[st
         if greek and not k.endswith("TCR") and (k in hgnc_index().approved or k in curated_index()):
             later.append((greek.group("sym"), True))
     mod = _MODIFIED.match(cleaned)
-    if mod and not (mod.group("c") and cleaned[0] != "c"):  # "cJUN", never "CD4" read as c-D4
+    # "cJUN", never "CD4" read as c-D4 nor "cgrp" (CGRP written lower-case) as c-GRP
+    if mod and not (mod.group("c") and (cleaned[0] != "c" or cleaned[1:2].islower())):
         later.append((mod.group("rest") or mod.group("c") or mod.group("rest2"), True))
     ph = _PHOSPHO.match(cleaned)
     if ph:  # phospho-epitopes name their protein: pS6, S6p, pmTOR, PATM
@@ -887,6 +904,21 @@ def _initialism(cleaned: str) -> str | None:
     return initials if name_key(initials) in curated_index() else None
 
 
+# a Greek letter in parentheses qualifies the name before it ("Folate Receptor (beta)", R's "Folate.Receptor..beta.");
+# alone it is no name (HGNC's alias "B" is PPIB)
+_GREEK_QUALIFIER = re.compile(r"(?:alpha|beta|gamma|delta|epsilon|[αβγδε]|[abgde])\d?", re.IGNORECASE)
+
+
+def _qualified(cleaned: str, aliases: list[str]) -> tuple[list[tuple[str, bool]], list[str]]:
+    """Return the name its Greek-letter alias qualifies (``Folate Receptor (beta)``) and the aliases that name."""
+    aliases = [a for a in aliases if not lost_letter(a)]  # "CD122 (IL-2R_)": CD122 says it, IL-2R_ cannot
+    qualified = [(f"{cleaned} {a}", True) for a in aliases if _GREEK_QUALIFIER.fullmatch(a)]
+    return qualified, [a for a in aliases if not _GREEK_QUALIFIER.fullmatch(a)]
+
+
+_LONE_LETTER = re.compile(r"(?:alpha|beta|gamma|delta|epsilon|[αβγδε])", re.IGNORECASE)
+
+
 def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
 
@@ -895,8 +927,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     symbols, after every strong candidate.
     """
     cleaned, aliases = _clean(name)
-    aliases = [a for a in aliases if not lost_letter(a)]  # "CD122 (IL-2R_)": CD122 says it, IL-2R_ cannot
-    cands: list[tuple[str, bool]] = []
+    cands, aliases = _qualified(cleaned, aliases)
     approved = hgnc_index().approved
     front = [a for a in aliases[:1] if name_key(a) in approved and name_key(cleaned) not in approved]
     cands += [(a, True) for a in front]
@@ -950,7 +981,8 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     cands += [(initials, False)] if (initials := _initialism(cleaned)) else []
     seen: dict[str, bool] = {}
     for c, strong in cands:
-        if c and (strong or len(name_key(c)) >= 3):  # guesses of one or two letters are noise
+        # guesses of one or two letters are noise; a Greek letter alone is no name ("beta": HGNC's alias B, PPIB)
+        if c and (strong or len(name_key(c)) >= 3) and not _LONE_LETTER.fullmatch(c.strip("()")):
             seen[c] = seen.get(c, False) or strong
     return cleaned, list(seen.items())
 
@@ -985,7 +1017,10 @@ _FLAT_CD = re.compile(r"^CD(?P<a>\d{2})(?P<b>\d{2})$", re.IGNORECASE)
 
 # members of one lettered or numbered family, the second written by what differs: "KIR3DL1_S1" (KIR3DL1/S1),
 # "KIR2DL2_L3", "SMAD2_3"; both must be approved symbols ("CD4_2" is a clone duplicate, never CD4 and CD2)
-_FLAT_TAIL = re.compile(r"^(?P<first>(?!CD\d)[A-Za-z][A-Za-z0-9-]*\d)(?P<tails>(?:_[A-Za-z]?\d)+)$")
+# "_" or, written by Seurat or R, "-" and "." ("SMAD2-3", "pMEK1.2"), one separator throughout
+_FLAT_TAIL = re.compile(
+    r"^(?P<first>(?!CD\d)[A-Za-z][A-Za-z0-9-]*?\d)(?P<tails>(?P<sep>[_.-])[A-Za-z]?\d(?:(?P=sep)[A-Za-z]?\d)*)$"
+)
 # a comma list of tails: "CD158a,h" is CD158a/h
 _COMMA_TAILS = re.compile(r"^[^,\s]+(?:,[A-Za-z0-9]{1,2})+$")
 
@@ -1000,7 +1035,17 @@ def _typed_variants(cleaned: str) -> list[str]:
     out += [f"{gamma['stem']}g{gamma['tail'] or ''}"] if gamma else []
     lettered = _LETTER_FIRST.match(cleaned)  # "E-Selectin" is HGNC's approved name "selectin E" (SELE)
     out += [f"{lettered['word']} {lettered['letter']}"] if lettered else []
+    fused = _FUSED_DYE.match(cleaned)  # "CD45a488", "CD4PE", "F480pe": the dye written onto the antigen
+    out += [fused["antigen"]] if fused and _names_antigen(fused["antigen"]) else []
     return out
+
+
+# a fluorochrome written onto the antigen without a separator, as hand-typed flow panels do ("CD45a488", "CD4PE",
+# "CD11bBV421", "Ly6GAF647"); only before a known antigen's name, so no name's own letters are cut ("PDGF-BB")
+_FUSED_DYE = re.compile(
+    rf"^(?P<antigen>[A-Za-z][A-Za-z0-9/.-]*?[A-Za-z0-9])(?:(?i:a|af|alexa|ef)?{_WAVELENGTH}|(?i:bv|buv|bb)\d{{3}}"
+    r"|(?i:fitc|pe|apc|percp)(?:[-.]?(?i:cy[57](?:\.5)?|dazzle\d*))?)$"
+)
 
 
 def _mouse_m(cleaned: str, rest: str) -> bool:
@@ -1037,7 +1082,7 @@ def unflatten(cleaned: str, aliases: bool = False) -> str | None:
         return f"CD{four.group('a')}/{four.group('b')}"
     lettered = _FLAT_TAIL.match(cleaned)
     if lettered:  # "SMAD2_3", "SMAD1_5_9", "MEK1_2" (HGNC aliases of one gene each), "KIR3DL1_S1"
-        first, tails = lettered["first"], lettered["tails"].split("_")[1:]
+        first, tails = lettered["first"], lettered["tails"].split(lettered["sep"])[1:]
         stem, end = first[: -len(tails[0])], first[-len(tails[0]) :]
         same_shape = all(end[0].isalpha() == t[0].isalpha() and len(t) == len(end) for t in tails)
         numbers = [int(x) for x in (end, *tails) if x.isdigit()]
@@ -1107,6 +1152,8 @@ def combo_parts(cleaned: str) -> tuple[list[str], str]:
             extended = True
         else:
             out.append(p_)
+    if len({name_key(p_) for p_ in out}) < len(out):  # "NK1/1" (NK1.1's point as a slash) names nothing twice
+        return [], ""
     if plus:  # two antigens stained together, never two names of one ("Collagen IV + laminin": both or none)
         return out, "combination"
     if not extended and min(len(name_key(p_)) for p_ in out) < 3:  # "Na/K ATPase" is one name, not two

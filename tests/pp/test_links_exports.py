@@ -1,0 +1,175 @@
+"""Issue 31, batches 28-29: what exports and hand-typed panels do to a name, as kinds over their members.
+
+The members come from the export styles that rewrite names (R's ``make.names``: every character that is not a
+letter, digit, dot or underscore becomes a dot; Seurat: ``_`` becomes ``-``; spreadsheets and FCS keywords typed by
+hand), applied to real panel names. Every approved HGNC or MGI symbol is in the RNA, so a wrong gene has every
+chance; a name whose reading is not certain links to nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mufuse.pp._exclusions import cross_reactive, other_species
+
+from .test_links_issue31 import _assert_links, _links
+
+# BioLegend writes a cross-reactive antibody's species as a slash list; exports rewrite the slash
+_CROSS = ["anti-human/mouse CD49f", "anti-human/mouse/rat CD278 (ICOS)", "anti-mouse/human CD44"]
+_SEPARATORS = ["/", "-", ".", "_", " "]
+
+
+@pytest.mark.parametrize("separator", _SEPARATORS)
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_cross_reactive_antibody_is_either_species_antigen_in_any_separator(species, separator):
+    names = [n.replace("/", separator) for n in _CROSS]
+    names += [f"TotalSeq.A0070.{names[0].replace(' ', '.').replace('-', '.')}", f"ADT-{names[0].replace(' ', '_')}"]
+    links = _links(names, species)
+    up = str.upper if species == "human" else str.capitalize
+    want = [up("ITGA6"), "ICOS" if species == "human" else "Icos", "CD44" if species == "human" else "Cd44"]
+    _assert_links(links, dict(zip(names, [*want, up("ITGA6"), up("ITGA6")], strict=True)))
+    assert all(cross_reactive(n) for n in names)
+
+
+@pytest.mark.parametrize("name", ["mouse_rat_CD29", "mouse-rat-CD29", "mouse.rat.CD29", "rat-CD90-mouse-CD90.1"])
+def test_mouse_and_rat_reagents_are_no_rat_reporter(name):
+    assert other_species(name, "mouse") is None or "rat antigen" not in other_species(name, "mouse")
+    links = _links([name], "mouse")
+    assert links.loc[name, "status"] == "linked", links.loc[name].to_dict()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["anti-human CD49f", "anti-human-rat CD29", "PE anti-rat CD2", "rat-CD2 (OX34)", "mouse anti-human IgG Fc"],
+)
+def test_one_other_species_antigen_still_links_to_nothing(name):
+    links = _links([name], "mouse")
+    assert links.loc[name, "status"] != "linked", links.loc[name].to_dict()
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_decimal_point_typed_as_a_slash_is_the_allotype(species):
+    """FCS keywords typed as ``NK1/1`` (NK1.1); a name that names one antigen twice is no combination."""
+    links = _links(["NK1/1", "CD45/1", "CD45/2", "CD90/2", "CD4/8", "ERK1/2"], species)
+    if species == "mouse":
+        _assert_links(
+            links,
+            {"NK1/1": "Klrb1c", "CD45/1": "Ptprc", "CD45/2": "Ptprc", "CD90/2": "Thy1", "CD4/8": "Cd4;Cd8a"},
+        )
+    else:  # NK1.1 is a mouse antigen: beside human RNA no gene (never CD160, "NK1" + "NK1")
+        assert links.loc["NK1/1", "status"] != "linked"
+        _assert_links(links, {"CD4/8": "CD4;CD8A", "ERK1/2": "MAPK3;MAPK1"})
+
+
+@pytest.mark.parametrize("separator", ["-", ".", "_"])
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_list_that_counts_up_is_read_in_any_separator(species, separator):
+    lists = {"pSMAD2_3": "SMAD2;SMAD3", "pSMAD1_5_9": "SMAD1;SMAD5;SMAD9", "pSTAT1_3": "STAT1;STAT3"}
+    lists |= {"pMEK1_2": "MAP2K1;MAP2K2", "SMAD2_3": "SMAD2;SMAD3"}
+    names = {n.replace("_", separator): g for n, g in lists.items()}
+    links = _links(list(names), species)
+    fix = str.upper if species == "human" else str.capitalize
+    expected = {n: ";".join(fix(g) for g in genes.split(";")) for n, genes in names.items()}
+    if separator != ".":
+        _assert_links(links, expected)
+    for name, genes in expected.items():  # "SMAD2.3" may be SMAD2's antibody 3: some of the listed genes, no other
+        got = set(links.loc[name, "genes"].split(";"))
+        assert links.loc[name, "status"] == "linked" and got <= set(genes.split(";")), (name, got)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_second_antibody_or_a_name_with_a_dash_keeps_its_gene(species):
+    keep = {"PD-L1_2": "CD274", "TIM3-4": "HAVCR2", "SOX9-5": "SOX9", "IL-2": "IL2", "Syndecan-1": "SDC1"}
+    links = _links(list(keep), species)
+    if species == "mouse":
+        keep = {n: {"CD274": "Cd274", "HAVCR2": "Havcr2"}.get(g, g.capitalize()) for n, g in keep.items()}
+    _assert_links(links, keep)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_greek_letter_in_parentheses_qualifies_the_name(species):
+    """``Folate Receptor (beta)`` is FR-β; R writes it ``Folate.Receptor..beta.``; a lone letter is never a gene
+    (HGNC's alias "B" is PPIB)."""
+    names = {
+        "Folate Receptor (beta)": "FOLR2",
+        "Folate.Receptor..beta.": "FOLR2",
+        "Folate Receptor (alpha)": "FOLR1",
+        "PDGFR (alpha)": "PDGFRA",
+        "PDGFR (b)": "PDGFRB",
+        "Integrin (b7)": "ITGB7",
+    }
+    links = _links(list(names), species)
+    if species == "mouse":
+        names = {n: g.capitalize() for n, g in names.items()}
+    _assert_links(links, names)
+    lone = _links(["(beta)", "CD8 (b)", "Receptor (β)", "beta"], species)
+    assert not (lone["genes"].str.contains("PPIB", case=False)).any(), lone
+
+
+# hand-typed flow panels write the conjugate onto the antigen ("CD45a488", infinityFlow's backbone)
+_FUSED = {
+    "CD45a488": "Ptprc",
+    "CD4PE": "Cd4",
+    "CD8aFITC": "Cd8a",
+    "CD19PE-Cy7": "Cd19",
+    "CD11bBV421": "Itgam",
+    "B220PerCP": "Ptprc",
+    "Ly6GAF647": "Ly6g",
+    "CD44bv605": "Cd44",
+    "F480pe": "Adgre1",
+    "CD4af488": "Cd4",
+}
+
+
+def test_a_dye_written_onto_the_antigen_is_cut():
+    links = _links(list(_FUSED), "mouse")
+    _assert_links(links, _FUSED)
+    human = _links(["CD45a488", "CD4PE", "CD11bBV421"], "human")
+    _assert_links(human, {"CD45a488": "PTPRC", "CD4PE": "CD4", "CD11bBV421": "ITGAM"})
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_names_that_end_like_a_dye_keep_their_letters(species):
+    """PECAM, PDGF-BB, Cope end in dye letters but are names; only a known antigen before a dye is cut."""
+    links = _links(["PECAM", "PDGF-BB", "CD4e"], species)
+    fix = str.upper if species == "human" else str.capitalize
+    _assert_links(links, {"PECAM": fix("PECAM1"), "PDGF-BB": fix("PDGFB"), "CD4e": ""})
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_r_parentheses_around_an_alias_whose_letter_was_lost(species):
+    """R writes ``CD122 (IL-2R_)`` as ``CD122..IL.2R_.``: CD122 names the chain, the alias cannot (never IL2RA)."""
+    names = ["TotalSeq.C0227.anti.mouse.CD122..IL.2R_.", "CD122..IL.2R_.", "CD274..B7.H1..PD.L1."]
+    links = _links(names, species)
+    fix = str.upper if species == "human" else str.capitalize
+    if species == "human":  # the anti-mouse reagent is another species' beside human RNA
+        names = names[1:]
+    _assert_links(links, dict(zip(names, [fix("IL2RB")] * (len(names) - 1) + [fix("CD274")], strict=True)))
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_lower_case_c_before_lower_case_letters_is_no_cleaved_or_cellular_form(species):
+    """``cgrp`` is CGRP written lower-case (CALCA), not c- before GRP; ``cJUN``, ``cFos``, ``c-Kit`` keep their c."""
+    links = _links(["cgrp", "cJUN", "cFos", "c-Kit", "cCaspase3"], species)
+    fix = str.upper if species == "human" else str.capitalize
+    expected = {"cgrp": "CALCA", "cJUN": "JUN", "cFos": "FOS", "c-Kit": "KIT", "cCaspase3": "CASP3"}
+    expected = {n: fix(g) for n, g in expected.items()}
+    if species == "human":  # HGNC gives the alias CGRP to CALCA and S100A12: no gene, never GRP
+        expected["cgrp"] = ""
+    _assert_links(links, expected)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_clone_or_host_in_parentheses_after_the_alias_is_cut(species):
+    """Key resources tables and vendor sheets add the clone or host after the alias: the name and alias still read."""
+    names = {
+        "VISTA (PD-1H) (MIH63)": "VSIR",
+        "Folate Receptor β (FR-β) (clone 10/FR2)": "FOLR2",
+        "CD127 (IL-7R_) (A7R34)": "IL7R",
+        "CD4 (clone GK1.5)": "CD4",
+        "CD137L (4-1BB) (TKS-1)": "TNFSF9",
+        "Nur77 (Mouse monoclonal) (12.14)": "NR4A1",
+    }
+    links = _links(list(names), species)
+    fix = str.upper if species == "human" else str.capitalize
+    _assert_links(links, {n: fix(g) for n, g in names.items()})
