@@ -173,3 +173,65 @@ def test_a_clone_or_host_in_parentheses_after_the_alias_is_cut(species):
     links = _links(list(names), species)
     fix = str.upper if species == "human" else str.capitalize
     _assert_links(links, {n: fix(g) for n, g in names.items()})
+
+
+# batches 30-31: spatial ADT panels name the species before the antigen without "anti" (a Stereo-CITE-seq thymus
+# panel's "Human-CD8" beside its "Mouse-CD31-Pecam"), papers typeset dashes, scripts number hashtags "tag1"
+@pytest.mark.parametrize("separator", ["-", "_", " "])
+def test_a_species_word_before_the_antigen_names_that_species_antigen(separator):
+    human = [f"Human{separator}{a}" for a in ("CD8", "CD3", "CD19", "PD-L1", "IgG")]
+    mouse = [f"Mouse{separator}{a}" for a in ("CD31-Pecam", "F480", "CD4")]
+    cross = [f"Ms{separator}Hu{separator}CD11b", f"mouse{separator}rat{separator}human{separator}CD27"]
+    in_mouse = _links([*human, *mouse, *cross], "mouse")
+    assert (in_mouse.loc[human, "status"] == "excluded").all(), in_mouse.loc[human]
+    _assert_links(in_mouse, dict(zip([*mouse, *cross], ["Pecam1", "Adgre1", "Cd4", "Itgam", "Cd27"], strict=True)))
+    in_human = _links([*human[:3], *mouse, *cross], "human")
+    assert (in_human.loc[mouse, "status"] == "excluded").all(), in_human.loc[mouse]
+    want = ["CD8A", "CD3D;CD3E;CD3G", "CD19", "ITGAM", "CD27"]
+    _assert_links(in_human, dict(zip([*human[:3], *cross], want, strict=True)))
+
+
+def test_a_mouse_panels_own_igm_and_igd_are_antigens_its_igg_subclasses_isotypes():
+    links = _links(["Mouse-IgD", "Mouse IgM", "Mouse-IgG1", "Mouse-IgG2a", "Rat-IgG2b", "Mouse-IgG2b"], "mouse")
+    _assert_links(links, {"Mouse-IgD": "Ighd", "Mouse IgM": "Ighm"})
+    assert (links.loc[["Mouse-IgG1", "Mouse-IgG2a", "Rat-IgG2b", "Mouse-IgG2b"], "status"] == "excluded").all()
+    human = _links(["Mouse-IgD", "Mouse IgM"], "human")  # beside human RNA a mouse Ig is an isotype control
+    assert (human["status"] == "excluded").all(), human
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_typeset_dashes_hashtags_beads_and_two_letter_synonyms(species):
+    names = ["CD8a–FITC", "PE-conjugated anti–IL-12Rβ1", "tag1", "tag2", "Dynabeads® Biotin Binder", "NK"]
+    links = _links(names, species)
+    fix = str.upper if species == "human" else str.capitalize
+    _assert_links(links, {"CD8a–FITC": fix("CD8A"), "PE-conjugated anti–IL-12Rβ1": fix("IL12RB1"), "NK": ""})
+    assert (links.loc[["tag1", "tag2", "Dynabeads® Biotin Binder"], "status"] == "excluded").all(), links
+    assert "Gpi1" not in links.loc["NK", "genes"], links.loc["NK"].to_dict()  # never MGI's "NK" of Gpi1
+
+
+@pytest.mark.parametrize("separator", ["-", "_", "."])
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_lettered_members_flattened_by_any_separator_link_every_member(species, separator):
+    """``NKG2A/C/E``, ``Ly-49C/I``, ``IL-17A/F`` with the slash an export rewrote; unknown members link nothing."""
+    names = {"NKG2A/C/E": "KLRC1;KLRC2;KLRC3", "IL-17A/F": "IL17A;IL17F"}
+    if species == "mouse":
+        names = {"NKG2A/C/E": "Klrc1;Klrc2;Klrc3", "IL-17A/F": "Il17a;Il17f", "Ly-49C/I": "Klra3;Klra9"}
+    flat = {n.replace("/", separator): g for n, g in names.items()}
+    links = _links([*flat, f"NKG2A{separator}Q"], species)
+    _assert_links(links, flat)
+    assert links.loc[f"NKG2A{separator}Q", "status"] != "linked"  # no member NKG2Q: never a part alone
+
+
+_POPULATIONS = ["NK", "NKT", "DC", "pDC", "cDC1", "cDC2", "Mono", "Mast", "Treg", "Tfh", "Th1", "Th17", "ILC", "ILC2"]
+_POPULATIONS += ["MAIT", "HSC", "LSK", "MPP", "GMP", "CLP", "NK cells", "B cells"]
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_cell_populations_name_is_no_antigen(species):
+    """Gates, cell-type scores and authors' short labels name cells (MGI's NK is Gpi1, HGNC's cDC2 CDK1, LSK MATK);
+    the antigens that mark them, and symbols written as symbols (PDC, phosducin), still link."""
+    links = _links([*_POPULATIONS, "NK1.1", "NKp46", "Mac-1", "PDC"], species)
+    assert (links.loc[_POPULATIONS, "status"] == "excluded").all(), links.loc[_POPULATIONS, ["status", "genes"]]
+    fix = str.upper if species == "human" else str.capitalize
+    expected = {"NKp46": fix("NCR1"), "PDC": fix("PDC")} | ({"Mac-1": "Itgam"} if species == "mouse" else {})
+    _assert_links(links, expected)

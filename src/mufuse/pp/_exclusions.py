@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ._names import ELEMENTS, isotope
+from ._names import DASHES, ELEMENTS, isotope
 
 # a background channel's abbreviations (CyCIF's "bk 488", "Bkgd647", "Bkgrd 488", "bkgnd_555"): the long forms
 # anywhere, the short ones beside a channel (a wavelength with or without its dye's letters, or a dye)
@@ -16,8 +16,6 @@ _BACKGROUND_WORD = r"(bckg|bkg|bkgd|bkgrd|bkgnd|bkgrnd|bckgrd|bckgnd|bgnd|bgrd|b
 _BACKGROUND_SHORT = r"(bk|bck|bg|bgd|back)"
 _CHANNEL = r"((a|af|alexa|cy|dy|atto|opal)?[ ._-]?\d{3}(nm)?|cy[357](\.5)?|fitc|tritc|txred|pe|apc|dapi)"
 
-# the dashes other than the hyphen that tables carry ("anti–hB7-H3": an en dash), read as a hyphen
-DASHES = re.compile("[\u2010-\u2015\u2212\u00ad]")
 # Names that must link to nothing, checked on the raw and the cleaned name (case-insensitive).
 # the colours and fluorochromes a viability dye is named by ("Aqua", "NIR", "eF780", "BV510")
 _VIABILITY_DYE = (
@@ -67,7 +65,7 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
             # "Mouse_HTO_3", "HTO28"; MULTI-seq "Bar12"; Singleron "CLindex_TAG_3"; BD Rhapsody "SampleTag05_hs"
             r"(^|[ ._-])hto([ ._-]|\d|$)|^bar[ ._-]?\d+$|^clindex[ ._-]?tag|^sample[ ._-]?tag[ ._-]?\d+|"
             # mass cytometry's debarcoding channels ("BC1(La139)Dd" .. "BC7" of Bodenmiller et al. 2012; "Barcode_3")
-            r"^(bc|barcode)[ ._-]?\d{1,2}$|"
+            r"^(bc|barcode)[ ._-]?\d{1,2}$|^tag\d{1,2}$|"  # "tag1", "tag2": a CITE-seq script's hashtags
             # cell lines hashed by name (Stoeckius et al. 2018: "HEK-A", "K562_B", "THP1-C")
             r"^(hek(293t?)?|k562|kg[ ._-]?1|thp[ ._-]?1|jurkat|hela|a549|mcf[ ._-]?7|u937|hl[ ._-]?60|raji)[ ._-][a-h]$"
         ),
@@ -214,7 +212,9 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
             r"^(unmapped|no[ ._-]?match|ambiguous|bad[ ._-]?struct|total[ ._-]?reads)$|"
             r"^(neg[ ._-]?control[ ._-]?(probe|codeword)|negprb|"
             r"unassigned[ ._-]?codeword|deprecated[ ._-]?codeword|system[ ._-]?control|intergenic[ ._-]?region|"
-            r"antisense|false[ ._-]?code)"
+            r"antisense|false[ ._-]?code)|"
+            # magnetic beads of a sort or an enrichment ("Dynabeads® Biotin Binder", "CD4 MicroBeads")
+            r"dynabeads|microbeads"
         ),
         "technical / control feature (not an antibody)",
     ),
@@ -262,12 +262,14 @@ _RAT_ANTIGEN = re.compile(
 _ANTIGEN_OF = {
     "mouse": re.compile(
         rf"^(?!.*anti[ ._-]?human){_BOTH}.*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)|^m(?=CD\d)"
+        r"|^mouse[ ._-]+(?!anti|ig|rat|human)(?=[a-z]*\d)"  # "Mouse-CD31-Pecam" (a spatial ADT panel's)
         r"|(?-i:anti[ ._-]?m(?=[A-Z]))",  # "anti-mCD4"; "anti-Myc" is no mouse antigen
         re.I,
     ),
     # HLA names only the human MHC: in a mouse panel it is a transgene's ("HLA-DR" of HLA-DR3 mice) or a spike-in's
     "human": re.compile(
         rf"^(?!.*anti[ ._-]?mouse){_BOTH}.*(\(human\)|anti[ ._-]?human|human[ ._-]specific)|^h(?=CD\d)|^hu[ ._]|"
+        r"^human[ ._-]+(?!anti|mouse|rat)|"  # "Human-CD8", "Human-IgG" beside mouse RNA
         r"^hla(?:[ ._-]|$)|(?-i:anti[ ._-]?h(?=[A-Z]))",
         re.I,
     ),
@@ -345,10 +347,26 @@ def _element_part(name: str) -> bool:
 
 
 _SPECIES_LIST = re.compile(
-    r"(?<![a-z])(?:mouse|human|rat)[ ._/-]*(?:(?:monkey|primate|rhesus|cynomolgus|hamster|dog|pig|chicken)[ ._/-]*)*"
-    r"(?:mouse|human|rat)(?![a-z])",
+    r"(?<![a-z])(?:mouse|human|rat|ms|hu)[ ._/-]*"
+    r"(?:(?:monkey|primate|rhesus|cynomolgus|hamster|dog|pig|chicken)[ ._/-]*)*(?:mouse|human|rat|ms|hu)(?![a-z])",
     re.I,
 )
+
+
+# beside mouse RNA, "Mouse-IgD", "Mouse IgM" name the B cells' own immunoglobulin (a Stereo-CITE-seq thymus panel's):
+# an isotype control of a mouse panel is a rat, hamster or mouse IgG, named with its subclass
+_OWN_IG = re.compile(r"^(?:mouse|ms)[ ._-]*ig[mdae]$", re.IGNORECASE)
+
+
+def own_immunoglobulin(name: str, species: str) -> bool:
+    """Tell a mouse panel's own IgM, IgD, IgA or IgE named with its species (an antigen, no isotype control).
+
+    Examples
+    --------
+    >>> own_immunoglobulin("Mouse-IgD", "mouse"), own_immunoglobulin("Mouse-IgG1", "mouse")
+    (True, False)
+    """
+    return species == "mouse" and bool(_OWN_IG.match(DASHES.sub("-", name.strip())))
 
 
 def cross_reactive(name: str) -> bool:

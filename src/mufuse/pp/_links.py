@@ -36,7 +36,7 @@ from .._genes import (
     scope,
     symbol_index,
 )
-from ._exclusions import cross_reactive, excluded, other_species
+from ._exclusions import cross_reactive, excluded, other_species, own_immunoglobulin
 from ._names import (
     CD_DESIGNATION,
     SMOOTHED,
@@ -910,7 +910,8 @@ def _rule_role(name: str, cleaned: str, species: str, flagged_isotype: bool) -> 
     """
     # the cleaned name drops a species list's first word ("mouse-rat-CD29" → "rat-CD29"): the whole name decides
     of_other = other_species(name, species) or (None if cross_reactive(name) else other_species(cleaned, species))
-    category = excluded(name) or excluded(cleaned) or of_other
+    own = own_immunoglobulin(name, species)  # "Mouse-IgD" beside mouse RNA: the B cells' IgD
+    category = None if own else excluded(name) or excluded(cleaned) or of_other
     if flagged_isotype and category is None:
         category = "isotype control (prot.var['isotype_control'])"
     if category and not (category.startswith("dye or channel") and paren_antigen(name)):

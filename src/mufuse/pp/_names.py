@@ -14,6 +14,9 @@ from functools import lru_cache
 from .._genes import curated_index, curated_table, hgnc_index, mgi_index, name_key, name_words, scope
 from ._roles import dye_or_channel, strip_conjugate
 
+# typeset dashes (en, em, figure, minus, soft hyphen) that vendor tables and papers put where a name has a hyphen
+DASHES = re.compile("[\u2010-\u2015\u2212\u00ad]")
+
 _PREFIX = re.compile(
     r"^(adt|ab|prot|protein|anti[ ._-]*(?:human|mouse)(?:[ /_-]*(?:human|mouse|rat))?|anti(?:human|mouse)|anti|abseq|"
     # "TotalSeq-C0109 anti-mouse CD16/32": a vendor's product name
@@ -284,7 +287,8 @@ _MHC_BEFORE_LOCUS = re.compile(r"^MHC[ ._-]*(?:class[ ._-]*)?(?:II[ ._-]+)?(?=I-
 # a clone or a host written in parentheses after the name and its alias: "VISTA (PD-1H) (MIH63)", "CD4 (clone GK1.5)",
 # "TCR Vβ6 (Rat monoclonal) (RR4-7)"
 _CLONE_GROUP = re.compile(
-    r"(?<=\S)\s*\((?:clone\b[^()]*|[^()\s]*\d[^()\s]*|[A-Za-z ]*\b(?:monoclonal|polyclonal)\b[^()]*)\)\s*$", re.IGNORECASE
+    r"(?<=\S)\s*\((?:clone\b[^()]*|[^()\s]*\d[^()\s]*|[A-Za-z ]*\b(?:monoclonal|polyclonal)\b[^()]*)\)\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -299,7 +303,8 @@ def _parenthesised(s: str) -> str:
 
 def _clean(name: str) -> tuple[str, list[str]]:
     """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
-    s = html.unescape(str(name)).strip()  # a vendor table's HTML entities: "TCR V&gamma;2", "Fc&epsilon;RI&alpha;"
+    # a vendor table's HTML entities ("TCR V&gamma;2", "Fc&epsilon;RI&alpha;"); a typeset dash is a dash ("CD8a–FITC")
+    s = DASHES.sub("-", html.unescape(str(name)).strip())
     if "::" in s:  # FlowJo's "$PnN :: $PnS" ("Comp-BV421-A :: CCR7"), or the stain first ("CD3 :: FITC-A")
         before, after = (p_.strip() for p_ in s.rsplit("::", 1))
         s = before if before and dye_or_channel(after) and not dye_or_channel(before) else (after or s)
@@ -1069,6 +1074,17 @@ def _names_antigen(name: str) -> bool:
     )
 
 
+# members of a family named by a letter after a number, the others by their letter alone, any separator
+_FLAT_LETTERS = re.compile(
+    r"^(?P<first>[A-Za-z][A-Za-z0-9-]*?\d[A-Za-z])(?P<tails>(?P<sep>[_.-])[A-Za-z](?:(?P=sep)[A-Za-z])*)$"
+)
+
+
+def _member_name(name: str) -> bool:
+    """Tell a member's name: a curated antigen, an approved symbol, one gene's HGNC alias or MGI synonym."""
+    return _names_antigen(name) or _one_gene(name) or len(mgi_index().synonym.get(name_key(name), ())) == 1
+
+
 def _one_gene(name: str) -> bool:
     """Tell whether a name is an approved symbol, or an HGNC alias of one gene only (``MEK1`` of MAP2K1)."""
     k, hgnc = name_key(name), hgnc_index()
@@ -1091,6 +1107,9 @@ def unflatten(cleaned: str, aliases: bool = False) -> str | None:
         # aliases only on a phospho panel's list ("pMEK1_2"): "PD-L1_2", "TIM3_4" are a second antibody of one
         if same_shape and len({end, *tails}) == len(tails) + 1 and all(known(stem + x) for x in (end, *tails)):
             return "/".join([first, *tails])
+    letters = _FLAT_LETTERS.match(cleaned)  # "NKG2A-C-E", "Ly-49c_F_I_H": one member letter after another
+    if letters and all(_member_name(letters["first"][:-1] + t) for t in letters["tails"][1:].split(letters["sep"])):
+        return "/".join([letters["first"], *letters["tails"][1:].split(letters["sep"])])
     if _COMMA_TAILS.match(cleaned):
         return cleaned.replace(",", "/")
     pair = _FLAT_PAIR.match(cleaned)

@@ -232,6 +232,15 @@ _ANNOTATION = re.compile(
 )
 
 
+# a cell population's name as a gate, a cell-type score or an author's short label ("NK" for the NK-1.1 antibody,
+# "pDC", "Treg", "LSK"): no antigen, and read as one it is another gene's alias (MGI's NK is Gpi1, HGNC's cDC2 CDK1,
+# LSK MATK); "Eos" (IKZF4) and "Mac-1" (CD11b) are antigens and stay
+_POPULATION = re.compile(
+    r"^(?:i?NKT?|(?:mo|c|p)?DC[12]?|Mono(?:cytes?)?|Neut(?:rophils?)?|Baso(?:phils?)?|Mast|Tregs?|Tfh|Th(?:1|2|9|17|22)|"
+    r"ILC[123]?|MAIT|HSC|LSK|L?MPP|CMP|GMP|MEP|CLP|Plasma|[BT]|NK)(?:[ ._-]?cells?)?s?$"
+)
+
+
 # spectral cytometers' detectors (AutoSpectral's cytometer_database: Cytek Aurora "UV7-A", "YG10-A"; Sony ID7000
 # "488CH4-A"; BD FACSDiscover "V7 (530)-A"; Agilent NovoCyte Opteon "UV380-A"; Mosaic "IR1-A", "U20-A"; Xenith
 # "349nm - 387/11-A", "561nm - 860/LP-A")
@@ -288,6 +297,8 @@ def vocabulary_role(name: str) -> str | None:
     array = _ARRAY_INDEX.match(name)  # scikit-image's array properties: "bbox-1" is no BBOX1, "moments_hu-3"
     if array and array.group("base") != name and (role := vocabulary_role(array.group("base"))):
         return role
+    if _POPULATION.match(name.strip()):  # case-sensitive: "pDC" is the cells, "PDC" phosducin's symbol
+        return "identifier"
     if name_key(name) in hgnc_index().approved:  # "LAT", "COMP", "MAX": a gene's symbol is a marker's name
         return None
     if _PIXEL_COUNT.match(name):
@@ -417,7 +428,7 @@ _FLUOR = {
     "mcherry", "tdtomato", "dsred", "venus", "mkate", "mkate2", "mneongreen", "mcitrine", "cerulean", "dab", "opal",
     "cy", "dylight", "atto", "ef", "red", "green", "blue", "orange", "violet", "yellow", "far", "ultraviolet", "uv",
     "bl", "rl", "vl", "yl", "yg", "laser", "fl", "cy3", "cy5", "cy55", "cy7", "petr", "pecy5", "pecy7", "percpcy55",
-    "apccy7", "apch7", "pecf594", "ecd", "aqua", "comp", "fjcomp", "compensated", "fsc",
+    "apccy7", "apch7", "pecf594", "ecd", "aqua", "comp", "fjcomp", "compensated", "fsc", "conjugated",
     "ssc", "brilliant", "cyanine",
 }  # fmt: skip
 # a channel's number, cycle, region or generic marker slot ("c12", "ch001", "Ch1Cy1", "cyc001", "reg014", "Marker1"),
