@@ -14,6 +14,14 @@ from mufuse.pp._exclusions import cross_reactive, other_species
 
 from .test_links_issue31 import _assert_links, _links
 
+
+def _assert_species_links(names: dict[str, str], species: str) -> None:
+    """Link the names beside the species' RNA and check each against its HGNC genes, written in mouse case there."""
+    fix = str.upper if species == "human" else str.capitalize
+    links = _links(list(names), species)
+    _assert_links(links, {n: ";".join(fix(g) for g in genes.split(";")) for n, genes in names.items()})
+
+
 # BioLegend writes a cross-reactive antibody's species as a slash list; exports rewrite the slash
 _CROSS = ["anti-human/mouse CD49f", "anti-human/mouse/rat CD278 (ICOS)", "anti-mouse/human CD44"]
 _SEPARATORS = ["/", "-", ".", "_", " "]
@@ -170,9 +178,7 @@ def test_a_clone_or_host_in_parentheses_after_the_alias_is_cut(species):
         "CD137L (4-1BB) (TKS-1)": "TNFSF9",
         "Nur77 (Mouse monoclonal) (12.14)": "NR4A1",
     }
-    links = _links(list(names), species)
-    fix = str.upper if species == "human" else str.capitalize
-    _assert_links(links, {n: fix(g) for n, g in names.items()})
+    _assert_species_links(names, species)
 
 
 # batches 30-31: spatial ADT panels name the species before the antigen without "anti" (a Stereo-CITE-seq thymus
@@ -235,3 +241,33 @@ def test_a_cell_populations_name_is_no_antigen(species):
     fix = str.upper if species == "human" else str.capitalize
     expected = {"NKp46": fix("NCR1"), "PDC": fix("PDC")} | ({"Mac-1": "Itgam"} if species == "mouse" else {})
     _assert_links(links, expected)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_complex_named_with_one_subunits_letter_is_that_subunit(species):
+    """Signalling panels name a subunit by the complex and its Greek letter in any spelling: ``AMPK beta`` is PRKAB1
+    and PRKAB2, never the catalytic α subunits ``AMPK`` alone stands for; a complex of other shapes (HIF: ARNT is
+    HIF-β, HIF1A/EPAS1 HIF-α) is not read by letter."""
+    names = {
+        "AMPK beta": "PRKAB1;PRKAB2",
+        "AMPK β1": "PRKAB1",
+        "AMPKb1": "PRKAB1",
+        "AMPK-gamma": "PRKAG1;PRKAG2;PRKAG3",
+        "AMPKg": "PRKAG1;PRKAG2;PRKAG3",
+        "CaMKII-gamma": "CAMK2G",
+        "CK2 beta": "CSNK2B",
+        "AMPK": "PRKAA1;PRKAA2",
+    }
+    _assert_species_links(names, species)
+    from mufuse.pp._links import _complex_subunit
+
+    assert _complex_subunit("HIF alpha") is None and _complex_subunit("PKC delta") is None  # not stem + letter
+
+
+@pytest.mark.parametrize("separator", ["-", "_", "."])
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_keratin_pair_flattened_is_the_two_keratins_not_pan_keratin(species, separator):
+    names = [f"Cytokeratin 8{separator}18", f"Keratin 8{separator}18"]
+    links = _links(names, species)
+    fix = str.upper if species == "human" else str.capitalize
+    _assert_links(links, dict.fromkeys(names, f"{fix('KRT8')};{fix('KRT18')}"))

@@ -201,6 +201,45 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
 _SUBUNIT_FAMILY = re.compile(r"^AMPK_(?:alpha|beta|gamma)$")  # AMPK's subunits; "HIF_beta", "G_s_alpha" are no such
 
 
+# a complex named with one subunit's Greek letter ("AMPK beta", "AMPK β1", "CaMKII-gamma", "CK2β"): the members
+# whose symbols spell that letter after the complex's common stem (PRKAB1/2; CAMK2G; CSNK2B)
+_SUBUNIT_NAME = re.compile(
+    r"^(?P<stem>[A-Za-z][A-Za-z0-9]*?)[ ._-]*(?P<g>alpha|beta|gamma|delta|epsilon|[αβγδε]|(?<=[A-Z])[abgde])"
+    r"(?P<n>\d?)$",
+    re.IGNORECASE,
+)
+_LETTER = {"alpha": "A", "beta": "B", "gamma": "G", "delta": "D", "epsilon": "E", "α": "A", "β": "B", "γ": "G"}
+_LETTER |= {"δ": "D", "ε": "E"}
+
+
+def _complex_subunit(cleaned: str) -> Hit | None:
+    """Link a complex named with one subunit's letter to the members that carry it (``AMPK beta`` → PRKAB1, PRKAB2).
+
+    Only a FamPlex complex or family whose every member's symbol is a common stem and a letter with an optional
+    number (AMPK: PRKA + A1 ... G3; CaMKII: CAMK2 + A, B, D, G), so the letter names the subunit; never the whole
+    complex ("AMPK" alone is its catalytic α subunits) and never a family of other shapes (HIF: ARNT is HIF-β).
+    """
+    m = _SUBUNIT_NAME.match(cleaned)
+    families = famplex_index().get(name_key(m["stem"]), ()) if m else ()
+    if not m or len(families) != 1:
+        return None
+    members = list(families[0].members)
+    shared = next((i for i, chars in enumerate(zip(*members, strict=False)) if len(set(chars)) > 1), 0)
+    stem = members[0][:shared]
+    if len(stem) < 3 or not all(re.fullmatch(r"[A-Z]\d*", g[len(stem) :]) for g in members):
+        return None
+    letter = _LETTER.get(m["g"].lower(), m["g"].upper())
+    picked = [g for g in members if re.fullmatch(letter + (m["n"] or r"\d*"), g[len(stem) :])]
+    if not picked:
+        return None
+    greek = "αβγδε"["ABGDE".index(letter)]
+    return (
+        "rule",
+        picked,
+        f"'{cleaned}' names the {greek} subunit of {families[0].entity} (FamPlex): {', '.join(picked)}",
+    )
+
+
 _DOTTED = re.compile(r"^(?P<base>[A-Za-z][A-Za-z0-9-]*\d)\.(?P<n>\d)$|^(?P<cd>CD\d{1,3})-(?P<n2>\d)$", re.IGNORECASE)
 
 
@@ -411,7 +450,8 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     if found:
         return found
     return (
-        _in_curated(weak, cleaned)
+        _complex_subunit(cleaned)  # "AMPK beta" is PRKAB1/2 before the weak "AMPK" (its α subunits)
+        or _in_curated(weak, cleaned)
         or _symbol(weak, cleaned, genes_present)
         or _cd_designation(weak, cleaned)
         or _parts_agree(cleaned, genes_present)

@@ -1017,6 +1017,7 @@ _FLAT_PAIR = re.compile(r"^(?P<a>(?P<stem>[A-Za-z]{2,}[-.]?)\d+[A-Za-z]{0,2})[._
 
 # the slash lost with its separator: "CD2135", "CD1632" (punctuation stripped) are CD21/35, CD16/32; no CD number has
 # four digits, so two of two digits are read
+_FLAT_KERATINS = re.compile(r"^(?P<a>(?i:cyto)?[Kk]eratin[ ._-]?\d{1,2})[._-](?P<b>\d{1,2})$")
 _FLAT_CD = re.compile(r"^CD(?P<a>\d{2})(?P<b>\d{2})$", re.IGNORECASE)
 
 
@@ -1096,6 +1097,9 @@ def unflatten(cleaned: str, aliases: bool = False) -> str | None:
     four = _FLAT_CD.match(cleaned)
     if four:
         return f"CD{four.group('a')}/{four.group('b')}"
+    keratins = _FLAT_KERATINS.match(cleaned)  # "Cytokeratin 8-18", "Keratin 8_18": keratins 8 and 18, not pan-keratin
+    if keratins:
+        return f"{keratins['a']}/{keratins['b']}"
     lettered = _FLAT_TAIL.match(cleaned)
     if lettered:  # "SMAD2_3", "SMAD1_5_9", "MEK1_2" (HGNC aliases of one gene each), "KIR3DL1_S1"
         first, tails = lettered["first"], lettered["tails"].split(lettered["sep"])[1:]
