@@ -271,3 +271,15 @@ def test_a_keratin_pair_flattened_is_the_two_keratins_not_pan_keratin(species, s
     links = _links(names, species)
     fix = str.upper if species == "human" else str.capitalize
     _assert_links(links, dict.fromkeys(names, f"{fix('KRT8')};{fix('KRT18')}"))
+
+
+@pytest.mark.parametrize("prefix", ["Biotin", "Purified", "Ultra-LEAF", "Hamster", "PE"])
+def test_a_word_before_a_tcr_chain_never_makes_it_the_whole_receptor(prefix):
+    """``Biotin TCR γ/δ (clone GL3)`` is the γδ TCR (a key resources table's), never TCR β through the bare word
+    ``TCR``; biotin is a conjugate like a dye."""
+    names = [f"{prefix} TCR γ/δ", f"{prefix} TCR g/d (clone GL3)"]
+    links = _links([*names, f"{prefix} TCR β"], "mouse")
+    for name in names:
+        got = set(links.loc[name, "genes"].split(";"))
+        assert links.loc[name, "status"] == "linked" and got <= {"Trdc", "Trgc1", "Trgc2", "Trgc3", "Trgc4"}, name
+    _assert_links(links, {f"{prefix} TCR β": "Trbc1;Trbc2"})

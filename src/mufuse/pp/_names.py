@@ -921,6 +921,7 @@ def _qualified(cleaned: str, aliases: list[str]) -> tuple[list[tuple[str, bool]]
     return qualified, [a for a in aliases if not _GREEK_QUALIFIER.fullmatch(a)]
 
 
+_TCR_CHAIN = re.compile(r"tcr[ ._-]*(?:alpha|beta|gamma|delta|[αβγδ]|[abgd](?![a-z]))", re.IGNORECASE)
 _LONE_LETTER = re.compile(r"(?:alpha|beta|gamma|delta|epsilon|[αβγδε])", re.IGNORECASE)
 
 
@@ -978,8 +979,8 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     for span in _spans(cleaned):
         if span in phrase or _before_partner(span, cleaned):
             continue  # "light" of "kappa light chain": a word of a phrase, not a name (LIGHT = TNFSF14)
-        if v_segment and name_key(span) == "TCR":
-            continue  # "TCR Vβ5.1": one V segment, never the whole receptor
+        if (v_segment or _TCR_CHAIN.search(cleaned)) and name_key(span) == "TCR":
+            continue  # "TCR Vβ5.1", "Purified TCR γ/δ": one V segment or chain, never the whole receptor
         if re.match(rf"{re.escape(span)}[ ._-][A-Za-z](?:[/._-][A-Za-z])*$", cleaned):
             continue  # "PIR-A", "PIR.A.B" without the letter is another gene (PIR, pirin): the letter names the member
         cands.append((span, False))  # "k", "l" of "IgG1_Rat_k" are dropped below (too short)

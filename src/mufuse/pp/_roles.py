@@ -428,7 +428,8 @@ _FLUOR = {
     "mcherry", "tdtomato", "dsred", "venus", "mkate", "mkate2", "mneongreen", "mcitrine", "cerulean", "dab", "opal",
     "cy", "dylight", "atto", "ef", "red", "green", "blue", "orange", "violet", "yellow", "far", "ultraviolet", "uv",
     "bl", "rl", "vl", "yl", "yg", "laser", "fl", "cy3", "cy5", "cy55", "cy7", "petr", "pecy5", "pecy7", "percpcy55",
-    "apccy7", "apch7", "pecf594", "ecd", "aqua", "comp", "fjcomp", "compensated", "fsc", "conjugated",
+    "apccy7", "apch7", "pecf594", "ecd", "aqua", "comp", "fjcomp", "compensated", "fsc", "conjugated", "biotin",
+    "biotinylated",
     "ssc", "brilliant", "cyanine",
 }  # fmt: skip
 # a channel's number, cycle, region or generic marker slot ("c12", "ch001", "Ch1Cy1", "cyc001", "reg014", "Marker1"),
