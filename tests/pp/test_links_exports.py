@@ -283,3 +283,11 @@ def test_a_word_before_a_tcr_chain_never_makes_it_the_whole_receptor(prefix):
         got = set(links.loc[name, "genes"].split(";"))
         assert links.loc[name, "status"] == "linked" and got <= {"Trdc", "Trgc1", "Trgc2", "Trgc3", "Trgc4"}, name
     _assert_links(links, {f"{prefix} TCR β": "Trbc1;Trbc2"})
+
+
+@pytest.mark.parametrize(
+    "name", ["TotalSeq-C0380 anti-rat CD90/mouse CD90.1", "rat-CD90-mouse-CD90.1", "mouse_rat_CD29"]
+)
+def test_a_rat_and_mouse_reagent_is_the_mouse_antigen_beside_mouse_rna_and_nothing_beside_human(name):
+    assert _links([name], "mouse").loc[name, "status"] == "linked"
+    assert _links([name], "human").loc[name, "status"] == "excluded"

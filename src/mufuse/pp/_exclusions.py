@@ -256,13 +256,12 @@ _BOTH = (
 # a rat antigen in either species' panel: a reporter or a cross-species control ("PE anti-rat CD2", "rat-CD2 (OX34)");
 # "anti-rat IgG" is a secondary antibody, excluded as such
 # "mouse_rat_CD29", "anti-rat/mouse CD90", "rat-CD90-mouse-CD90.1" (Seurat's dashes) are cross-reactive
-_RAT_ANTIGEN = re.compile(
-    r"(?:anti[ ._-]?rat[ ._-]+(?!ig|mouse|human)|^rat-cd\d)(?!.*[ ._/-](?:mouse|human)[ ._-]+(?!anti))", re.I
-)
+_RAT_ANTIGEN = re.compile(r"anti[ ._-]?rat[ ._-]+(?!ig|mouse|human)|^rat-cd\d", re.I)
 _ANTIGEN_OF = {
     "mouse": re.compile(
         rf"^(?!.*anti[ ._-]?human){_BOTH}.*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)|^m(?=CD\d)"
-        r"|^mouse[ ._-]+(?!anti|ig|rat|human)(?=[a-z]*\d)"  # "Mouse-CD31-Pecam" (a spatial ADT panel's)
+        # a species word before the antigen ("Mouse-CD31-Pecam" of a spatial ADT panel, "mouse_rat_CD29")
+        rf"|^{_BOTH}mouse[ ._-]+(?!anti|ig|human|monoclonal|polyclonal|mab)(?=[a-z ._-]*\d)"
         r"|(?-i:anti[ ._-]?m(?=[A-Z]))",  # "anti-mCD4"; "anti-Myc" is no mouse antigen
         re.I,
     ),
@@ -391,7 +390,9 @@ def other_species(name: str, species: str = "human") -> str | None:
     True
     """
     name = DASHES.sub("-", name)
-    if _RAT_ANTIGEN.search(name.strip()):
+    # the panel's species named after the rat antigen ("anti-rat CD90/mouse CD90.1" beside mouse RNA) binds it too
+    own = re.search(rf"[ ._/-]{species}[ ._-]+(?!anti)", name, re.IGNORECASE)
+    if _RAT_ANTIGEN.search(name.strip()) and not own:
         return f"antibody against a rat antigen beside {species} RNA (a reporter or a cross-species control)"
     other = "mouse" if species == "human" else "human"
     clone = _mouse_clone(name) if other == "mouse" else None
