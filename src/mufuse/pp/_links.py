@@ -208,8 +208,6 @@ _SUBUNIT_NAME = re.compile(
     r"(?P<n>\d?)$",
     re.IGNORECASE,
 )
-_LETTER = {"alpha": "A", "beta": "B", "gamma": "G", "delta": "D", "epsilon": "E", "α": "A", "β": "B", "γ": "G"}
-_LETTER |= {"δ": "D", "ε": "E"}
 
 
 def _complex_subunit(cleaned: str) -> Hit | None:
@@ -228,7 +226,7 @@ def _complex_subunit(cleaned: str) -> Hit | None:
     stem = members[0][:shared]
     if len(stem) < 3 or not all(re.fullmatch(r"[A-Z]\d*", g[len(stem) :]) for g in members):
         return None
-    letter = _LETTER.get(m["g"].lower(), m["g"].upper())
+    letter = name_key(m["g"])  # "beta", "β", "b": B
     picked = [g for g in members if re.fullmatch(letter + (m["n"] or r"\d*"), g[len(stem) :])]
     if not picked:
         return None

@@ -911,7 +911,8 @@ def _initialism(cleaned: str) -> str | None:
 
 # a Greek letter in parentheses qualifies the name before it ("Folate Receptor (beta)", R's "Folate.Receptor..beta.");
 # alone it is no name (HGNC's alias "B" is PPIB)
-_GREEK_QUALIFIER = re.compile(r"(?:alpha|beta|gamma|delta|epsilon|[αβγδε]|[abgde])\d?", re.IGNORECASE)
+_GREEK_LETTER = r"alpha|beta|gamma|delta|epsilon|[αβγδε]"
+_GREEK_QUALIFIER = re.compile(rf"(?:{_GREEK_LETTER}|[abgde])\d?", re.IGNORECASE)
 
 
 def _qualified(cleaned: str, aliases: list[str]) -> tuple[list[tuple[str, bool]], list[str]]:
@@ -921,8 +922,8 @@ def _qualified(cleaned: str, aliases: list[str]) -> tuple[list[tuple[str, bool]]
     return qualified, [a for a in aliases if not _GREEK_QUALIFIER.fullmatch(a)]
 
 
-_TCR_CHAIN = re.compile(r"tcr[ ._-]*(?:alpha|beta|gamma|delta|[αβγδ]|[abgd](?![a-z]))", re.IGNORECASE)
-_LONE_LETTER = re.compile(r"(?:alpha|beta|gamma|delta|epsilon|[αβγδε])", re.IGNORECASE)
+_TCR_CHAIN = re.compile(rf"tcr[ ._-]*(?:{_GREEK_LETTER}|[abgd](?![a-z]))", re.IGNORECASE)
+_LONE_LETTER = re.compile(rf"(?:{_GREEK_LETTER})", re.IGNORECASE)
 
 
 def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
@@ -1016,9 +1017,10 @@ _FLAT_SLASH = re.compile(
 _FLAT_PAIR = re.compile(r"^(?P<a>(?P<stem>[A-Za-z]{2,}[-.]?)\d+[A-Za-z]{0,2})[._-](?P<b>(?P=stem)\d+[A-Za-z]{0,2})$")
 
 
+# a keratin pair an export flattened: "Cytokeratin 8-18", "Keratin 8_18" (keratins 8 and 18, never pan-keratin)
+_FLAT_KERATINS = re.compile(r"^(?P<a>(?i:cyto)?[Kk]eratin[ ._-]?\d{1,2})[._-](?P<b>\d{1,2})$")
 # the slash lost with its separator: "CD2135", "CD1632" (punctuation stripped) are CD21/35, CD16/32; no CD number has
 # four digits, so two of two digits are read
-_FLAT_KERATINS = re.compile(r"^(?P<a>(?i:cyto)?[Kk]eratin[ ._-]?\d{1,2})[._-](?P<b>\d{1,2})$")
 _FLAT_CD = re.compile(r"^CD(?P<a>\d{2})(?P<b>\d{2})$", re.IGNORECASE)
 
 
