@@ -144,10 +144,10 @@ def test_real_paired_true_and_random_pairings(pbmc):
     assert ev["label_agreement"] > 0.95 and ev["p_value"] < 0.01 and ev["foscttm"] < 0.2
     n = pbmc.n_obs
     significant = 0
-    for r in range(20):
+    for r in range(10):  # at the 5% level, 3 or more of 10 random matchings called significant: chance 1.2%
         mufuse.tl.add_matching(pbmc, [np.arange(n), np.random.default_rng(100 + r).permutation(n), np.ones(n)])
         significant += mufuse.tl.evaluate_matching(pbmc, n_perms=200, seed=r)["p_value"] < 0.05
-    assert significant <= 3
+    assert significant <= 2
 
 
 def test_diagnose_ranks_the_causes(sim):

@@ -574,7 +574,7 @@ def _to_mouse(hit: Hit, strong: list[str]) -> Hit | None:
         return None
     note = f"; no mouse ortholog of {';'.join(lost)}" if lost else ""
     said = f"mouse ortholog{'s' if len(genes) > 1 else ''} (HGNC/MGI): {';'.join(genes)}"
-    return hit[0], genes, f"human: {hit[2]}; {said}{note}"
+    return hit[0], genes, f"as in human ({hit[2]}); {said}{note}"
 
 
 def _mouse_lookup(
@@ -693,7 +693,7 @@ def _mouse_members(human: Hit) -> Hit:
     if not orth:
         return "ambiguous", human[1], human[2]
     shown = ", ".join(orth[:6]) + (f", ... ({len(orth)} genes)" if len(orth) > 6 else "")
-    return "ambiguous", orth, f"human: {human[2]}; in mouse: {shown}"
+    return "ambiguous", orth, f"as in human ({human[2]}); in mouse: {shown}"
 
 
 def _in_rna(gene: str, genes_present: Mapping[str, list[str]]) -> tuple[list[str], str]:

@@ -369,12 +369,16 @@ def _clean(name: str) -> tuple[str, list[str]]:
 # BD's AbSeq name with every separator flattened to a dash ("I-A-I-E-H2-Ab-Ad-Aq-Ed-Ek-AMM2019-pAbO"): the catalogue
 # number and pAbO end it, and the gene field is the run of MGI- or HGNC-cased symbol words before them
 _BD_FLAT = re.compile(r"^(?P<body>.+)-(?P<cat>[A-Za-z]{2,4}\d{3,5})-pAbO$", re.IGNORECASE)
+# the same name after R's make.names ("I.A_I.E.H2.Ab_Ad_Aq_Ed_Ek.AMM2019.pAbO"): its bars and dashes are points and
+# its underscores stay, so both are read as the dashes of the flattened form (a name with a dash is no R name)
+_R_ABSEQ = re.compile(r"^[^|\s-]+[._][A-Za-z]{2,4}\d{3,5}[._]pAbO$", re.IGNORECASE)
+_R_ABSEQ_SEP = re.compile(r"[._]")
 _GENE_WORD = re.compile(r"^(?:[A-Z][a-z0-9]*[a-z][a-z0-9]*|[A-Z]\d)$")  # "Fcgr3", "Ab", "H2" (of H2-Ab1); no "CD32"
 
 
 def _unflatten_abseq(s: str) -> str:
     """Return a flattened AbSeq name with BD's bars put back (marker|gene|catalogue|pAbO), or the name unchanged."""
-    m = _BD_FLAT.match(s)
+    m = _BD_FLAT.match(s) or (_BD_FLAT.match(_R_ABSEQ_SEP.sub("-", s)) if _R_ABSEQ.match(s) else None)
     if not m:
         return s
     words = m["body"].split("-")

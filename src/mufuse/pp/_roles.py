@@ -453,13 +453,22 @@ _STAIN = re.compile(
     r"h(?:a)?ematoxylin|eosin(?!o)|polyt|poly[ ._-]t(?:[ ._-]|$)|(?:^|[^a-z])r(?:rna)(?:[^a-z]|$)|cellbound|"
     r"(?:^|[^a-z])vivid(?:[^a-z]|$)|7[ ._-]?aad|zombie|ghost[ ._-]?dye|live[ ._/-]*dead|fixable[ ._-]*viability|"
     r"propidium|(?:^|[^a-z])fvd(?:[^a-z]|$)|"
-    # phalloidin (F-actin) and lectins (WGA, ConA, PHA-L/E, UEA-I): bind a toxin site or glycans of many proteins
-    r"phalloidin|(?:^|[^a-z])lectin|agglutinin|(?:^|[^a-z])dead(?:[ ._-]?cells?)?(?:[^a-z]|$)|"
-    r"(?:^|[^a-z])(?:wga|cona|pha(?:[ ._-]?[le])?|uea[ ._-]?(?:1|i)?)(?:[^a-z]|$)|"
+    r"(?:^|[^a-z])dead(?:[ ._-]?cells?)?(?:[^a-z]|$)|"
     # proliferation and tracking dyes (CFSE, CellTrace Violet/Yellow/Far Red, PKH26/67, VPD450), organelle and
     # viability dyes (Calcein, MitoTracker, LysoTracker, TMRM/TMRE): they stain every cell's content, no antigen
     r"cfse|cell[ ._-]?trace|(?:^|[^a-z])ct[vy](?:[^a-z]|$)|pkh[ ._-]?(?:26|67)|vpd[ ._-]?450|proliferation[ ._-]?dye|"
     r"calcein|mitotracker|lysotracker|(?:^|[^a-z])tmr[me](?:[^a-z]|$)"
+)
+# phalloidin (F-actin) and lectins: bind a toxin site or glycans of many proteins. The lectins by the abbreviations
+# their vendors sell them under (Vector Laboratories' lectin list): WGA, ConA, PHA-L/E, UEA I, PNA, SNA (EBL), MAL
+# I/II, MAA, SBA, DBA, ECL, GSL I/II and its isolectin B4, LEL, LTL, RCA I, SJA, STL, VVA, WFA, DSL, AAL. Some are
+# HGNC aliases of unrelated genes (SNA: SNAI1, DBA: RPS19, ECL: CCL21, GSL: CTSA); MAL2, LCA, MPL, NPL and PSA,
+# which name proteins more often, are not read as lectins, nor Lewis "LeA" (a carbohydrate antigen)
+_LECTIN = re.compile(
+    r"phalloidin|(?:^|[^a-z])(?:iso)?lectin|agglutinin|"
+    r"(?:^|[^a-z])(?:s?wga|cona|pha(?:[ ._-]?[le])?|uea[ ._-]?(?:1|i)?|pna|sn[al]|ebl|sba|dba|ecl|"
+    r"gsl(?:[ ._-]?i{1,2})?|(?:gs[ ._-]?)?i[ ._-]?b4|lel|ltl|maa|mal[ ._-]?i{1,2}|rca(?:[ ._-]?(?:i|120))?|sja|stl|"
+    r"vv[al]|wf[al]|dsl|aal)(?:[^a-z]|$)"
 )
 # CellProfiler's measurement categories (cellprofiler_core.constants.measurement; the module docs): the category
 # decides the role, and for intensities the image (channel) name after the statistic does
@@ -549,6 +558,8 @@ def structure_role(name: str) -> tuple[str, str] | None:
     low = s.lower()
     if _STAIN.search(low):
         return "stain", "a nuclear, H&E, RNA, cell-boundary or viability stain (also in a dump channel), no antigen"
+    if _LECTIN.search(low):
+        return "stain", "a lectin or phalloidin: binds the glycans (or F-actin) of many proteins, no one gene's product"
     if "completeness" in low:  # HALO "Opal 520 CD3 % Nucleus Completeness": how much of a compartment was segmented
         return "technical", VOCABULARY_REASON["technical"] + ": a segmentation's completeness, not an intensity"
     if _DISTANCE.match(s):

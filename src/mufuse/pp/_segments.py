@@ -20,7 +20,7 @@ _NUMBER = r"\d{1,2}(?:\.\d|[ab](?![a-z]))?"
 _TCR_V = re.compile(
     rf"^(?:tcr[ ._-]*(?P<before>{_CHAIN})[ ._-]*|(?:tcr|tr)[ ._-]*)?v[ ._-]?(?P<chain>{_CHAIN})?[ ._-]*"
     rf"(?P<numbers>{_NUMBER}(?:[ ._,/&+-]+(?:(?:tcr|tr)?[ ._-]*v[ ._-]?{_CHAIN}[ ._-]*)?{_NUMBER})*)"
-    r"(?:[ ._/-]*c(?:r|g|γ|gamma)[ ._-]*\d)?(?:[ ._-]*tcr)?$",  # "Vβ8 TCR": the segment before the word
+    r"(?:[ ._/+&-]*c(?:r|g|y|γ|gamma)[ ._-]*\d)?(?:[ ._-]*tcr)?$",  # "Vβ8 TCR": the segment before the word
     re.IGNORECASE,
 )
 _CHAINS = {"a": "a", "alpha": "a", "α": "a", "b": "b", "beta": "b", "β": "b"}
