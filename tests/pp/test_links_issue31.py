@@ -1189,3 +1189,57 @@ def test_lectins_are_stains_never_the_genes_their_abbreviations_alias(species):
     _assert_links(links, proteins)
     for name in ("PNAd", "LeA"):  # a carbohydrate antigen: no gene, but no lectin either
         assert links.loc[name, "status"] != "linked" and links.loc[name, "role"] != "stain", name
+
+
+# --- mouse alleles: MHC haplotypes and Ig allotypes ---------------------------------------------------------------
+def test_a_mouse_mhc_haplotype_or_ig_allotype_links_its_genes():
+    """Every haplotype of I-A, I-E, H-2K/D/L and both allotypes of IgM and IgD, in the spellings panels use, link
+    the allele's genes (``I-Ak`` was MGI's synonym of Aurka, ``IgDa`` HGNC's alias of FOXC1, ``I-Aq`` nothing); a
+    haplotype in parentheses after the class is more specific than the class (``MHC Class II (I-Ab)``)."""
+    expected = {}
+    for hap in ("b", "d", "g7", "k", "q", "s", "u"):  # ("I-Ef" is no antigen: H-2f mice make no I-E)
+        for cls, genes in (("A", "H2-Aa;H2-Ab1"), ("E", "H2-Ea;H2-Eb1")):
+            for form in (f"I-{cls}{hap}", f"I{cls}{hap}", f"I-{cls}[{hap}]", f"I-{cls}^{hap}", f"H-2 I-{cls}{hap}"):
+                expected[form] = genes
+        for cls, gene in (("K", "H2-K1"), ("D", "H2-D1"), ("L", "H2-L")):
+            expected |= {f"H-2{cls}{hap}": gene, f"H2-{cls}{hap}": gene}
+    for allo in "ab":
+        expected |= {f"IgM{allo}": "Ighm", f"IgD{allo}": "Ighd", f"IgM[{allo}]": "Ighm", f"IgD-{allo}": "Ighd"}
+        expected |= {f"Igh-6{allo}": "Ighm", f"Igh-5{allo}": "Ighd"}
+    expected |= {
+        "MHC Class II (I-Ab)": "H2-Aa;H2-Ab1",
+        "MHC-II (I-Ek)": "H2-Ea;H2-Eb1",
+        "I-A/I-E": "H2-Aa;H2-Ab1;H2-Eb1",
+    }
+    links = _links(list(expected), "mouse")
+    wrong = {
+        n: links.loc[n, "genes"]
+        for n, g in expected.items()
+        if set(links.loc[n, "genes"].split(";")) != set(g.split(";"))
+    }
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_clonotypic_and_streptavidin_names_link_no_gene(species):
+    """A transgenic TCR's clonotypic antibody (``D011.10 TCR`` linked TRBC1/2) measures an idiotype no gene does;
+    streptavidin by its short names (``SA``, ``SA-PE``) is a detection reagent; neither is matched."""
+    names = ["D011.10 TCR", "DO11.10", "KJ1-26", "KJ1.26 PE", "OT-I TCR", "OT1 TCR", "P14 TCR", "2D2 TCR", "SMARTA TCR"]
+    names += ["SA", "SA-PE", "SAv BV421", "STV-APC", "SA BUV395"]
+    links = _links(names, species)
+    for name in names:
+        row = links.loc[name]
+        assert row["status"] == "excluded", row.to_dict()
+    assert links.loc["D011.10 TCR", "reason"].startswith("clonotypic")
+    kept = {"p14ARF": "CDKN2A"} if species == "human" else {"p14ARF": "Cdkn2a", "TCR": "Trbc1;Trbc2"}
+    _assert_links(_links(list(kept), species), kept)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_miltenyi_astrocyte_antigens_and_mer(species):
+    """``ACSA-1`` is GLAST, ``ACSA-2`` ATP1B2 (Batiuk et al. 2017); ``Mer`` is MerTK (MGI also gives it to Erh and
+    Lama2, so mouse left it ambiguous)."""
+    expected = {"ACSA-1": "SLC1A3", "ACSA-2": "ATP1B2", "Mer": "MERTK", "c-Mer": "MERTK", "Anti-ACSA-2 APC": "ATP1B2"}
+    if species == "mouse":
+        expected = {n: g.capitalize() for n, g in expected.items()}
+    _assert_links(_links(list(expected), species), expected)

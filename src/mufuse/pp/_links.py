@@ -553,6 +553,36 @@ def _fc_mouse(cleaned: str) -> Hit | None:
     return "rule", found.split("/"), f"mouse Fc receptor (MGI numbering): {found.replace('/', ';')}"
 
 
+# mouse MHC and immunoglobulin names with a haplotype or allotype letter: I-A and I-E of any haplotype (I-Ad, I-Ak,
+# I-Ag7, I-E[k]), H-2K, H-2D and H-2L of any haplotype (H-2Kq), IgM and IgD of allotype a or b (IgMa, IgDb; their old
+# loci Igh-6a, Igh-5b): the letter names a strain's allele of the same genes (Klein 1986, Natural History of the
+# Major Histocompatibility Complex; MGI H2-Aa/H2-Ab1, H2-Ea/H2-Eb1, H2-K1, H2-D1, H2-L, Ighm, Ighd)
+_HAPLOTYPE = r"(?:\^|\[|\(|<sup>)?(?:b|d|f|g7|j|k|p|q|r|s|u|v)(?:\]|\)|</sup>)?"
+_MOUSE_ALLELE = re.compile(
+    rf"^(?:(?:H-?2[ ._-]?)?I[ ._-]?(?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KDL])){_HAPLOTYPE}$"
+    r"|^(?:Ig(?P<ig>[MD])|Igh[ ._-]?(?P<igh>[65]))[ ._-]?(?:\^|\[|\()?[ab](?:\]|\))?$"
+)
+_ALLELE_GENES = {"A": "H2-Aa;H2-Ab1", "E": "H2-Ea;H2-Eb1", "K": "H2-K1", "D": "H2-D1", "L": "H2-L"}
+_ALLELE_GENES |= {"M": "Ighm", "D_ig": "Ighd", "6": "Ighm", "5": "Ighd"}
+
+
+def _mouse_allele(strong: list[str], cleaned: str) -> Hit | None:
+    """Link a mouse MHC or Ig name that carries its haplotype or allotype (``I-Ak``, ``H-2Kq``, ``IgDa``).
+
+    Among the name and its aliases, the first such name wins, so ``MHC Class II (I-Ab)`` is I-A's chains, not all
+    of MHC class II's; ``I-Ak`` was MGI's synonym of Aurka and ``IgDa`` HGNC's alias of FOXC1.
+    """
+    for cand in strong:
+        m = _MOUSE_ALLELE.match(cand.strip())
+        if m:
+            key = m["ii"] or m["i"] or m["igh"] or ("D_ig" if m["ig"] == "D" else m["ig"])
+            genes = _ALLELE_GENES[key].split(";")
+            kind = "haplotype's" if m["ii"] or m["i"] else "allotype's"
+            why = f"mouse '{cand}' names one {kind} allele of {';'.join(genes)}{_via(cand, cleaned)}"
+            return "rule", genes, why
+    return None
+
+
 def _to_mouse(hit: Hit, strong: list[str]) -> Hit | None:
     """Carry a human hit to mouse through HGNC's MGI-curated orthologs.
 
@@ -612,7 +642,8 @@ def _mouse_lookup(
 
     # "TTF-1" is NKX2-1 by the human table before it is the MGI symbol Ttf1
     found = (
-        _dotted_synonym(cleaned)
+        _mouse_allele(strong, cleaned)
+        or _dotted_synonym(cleaned)
         or _in_curated(strong, cleaned, "mouse")
         or tcr_v_mouse(cleaned)
         or tcr_chain(cleaned, "mouse")
