@@ -562,8 +562,15 @@ _MOUSE_ALLELE = re.compile(
     rf"^(?:(?:H-?2[ ._-]?)?I[ ._-]?(?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KDL])){_HAPLOTYPE}$"
     r"|^(?:Ig(?P<ig>[MD])|Igh[ ._-]?(?P<igh>[65]))[ ._-]?(?:\^|\[|\()?[ab](?:\]|\))?$"
 )
+# the same in any case ("IGDA", "i-ab", "H-2KB" of an export that changed the case), the I-A form with its dash only
+# ("IAB" may be anything)
+_MOUSE_ALLELE_ANY_CASE = re.compile(
+    rf"^(?:(?:H-?2[ ._-]?)?I[ ._-](?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KDL])){_HAPLOTYPE}$"
+    r"|^(?:Ig(?P<ig>[MD])|Igh[ ._-]?(?P<igh>[65]))[ ._-]?(?:\^|\[|\()?[ab](?:\]|\))?$",
+    re.IGNORECASE,
+)
 _ALLELE_GENES = {"A": "H2-Aa;H2-Ab1", "E": "H2-Ea;H2-Eb1", "K": "H2-K1", "D": "H2-D1", "L": "H2-L"}
-_ALLELE_GENES |= {"M": "Ighm", "D_ig": "Ighd", "6": "Ighm", "5": "Ighd"}
+_ALLELE_GENES |= {"M": "Ighm", "D_IG": "Ighd", "6": "Ighm", "5": "Ighd"}
 
 
 def _mouse_allele(strong: list[str], cleaned: str) -> Hit | None:
@@ -573,9 +580,10 @@ def _mouse_allele(strong: list[str], cleaned: str) -> Hit | None:
     of MHC class II's; ``I-Ak`` was MGI's synonym of Aurka and ``IgDa`` HGNC's alias of FOXC1.
     """
     for cand in strong:
-        m = _MOUSE_ALLELE.match(cand.strip())
+        m = _MOUSE_ALLELE.match(cand.strip()) or _MOUSE_ALLELE_ANY_CASE.match(cand.strip())
         if m:
-            key = m["ii"] or m["i"] or m["igh"] or ("D_ig" if m["ig"] == "D" else m["ig"])
+            ig = (m["ig"] or "").upper()
+            key = (m["ii"] or m["i"] or m["igh"] or ("D_IG" if ig == "D" else ig)).upper()
             genes = _ALLELE_GENES[key].split(";")
             kind = "haplotype's" if m["ii"] or m["i"] else "allotype's"
             why = f"mouse '{cand}' names one {kind} allele of {';'.join(genes)}{_via(cand, cleaned)}"
