@@ -1180,13 +1180,23 @@ def test_lectins_are_stains_never_the_genes_their_abbreviations_alias(species):
     reason, even where HGNC gives the abbreviation to a gene (SNA: SNAI1, DBA: RPS19, ECL: CCL21, GSL: CTSA, MAL II
     was MAL); the proteins that share letters stay antigens (MAL2, PNAd, Galectin-3, LCA = CD45)."""
     proteins = {"MAL2": "MAL2", "Galectin-3": "LGALS3", "LCA": "PTPRC", "Intelectin-1": "ITLN1", "CD62L": "SELL"}
-    links = _links([*LECTINS, *proteins, "PNAd", "LeA"], species)
+    # inside a longer name the letters are something else: a melanoma antigen, a tetraspanin's large extracellular
+    # loop, a chemokine receptor's extracellular loop, a protein named for its lectin domain
+    proteins |= {"HMW-MAA": "CSPG4", "CSPG4 (HMW-MAA)": "CSPG4", "CD81 LEL": "CD81", "CD9 (LEL)": "CD9"}
+    proteins |= {"CCR5 ECL2": "CCR5", "Mannose-binding lectin": "MBL2"}
+    links = _links(LECTINS, species)
     for name in LECTINS:
         row = links.loc[name]
         assert row["status"] == "excluded" and row["role"] == "stain" and "lectin" in row["reason"], row.to_dict()
     if species == "mouse":
-        proteins = {"MAL2": "Mal2", "Galectin-3": "Lgals3", "LCA": "Ptprc", "Intelectin-1": "Itln1", "CD62L": "Sell"}
-    _assert_links(links, proteins)
+        mouse = {"CSPG4": "Cspg4", "LGALS3": "Lgals3", "ITLN1": "Itln1", "MBL2": "Mbl2"}
+        proteins = {n: mouse.get(g, g.capitalize()) for n, g in proteins.items()}
+    _assert_links(_links(list(proteins), species), proteins)
+    links = _links(
+        [*LECTINS, "DBA.44", "H-2Dd (DBA/2)", "C-type lectin domain family 9 member A", "PNAd", "LeA"], species
+    )
+    for name in ("DBA.44", "H-2Dd (DBA/2)", "C-type lectin domain family 9 member A"):
+        assert links.loc[name, "role"] != "stain", links.loc[name].to_dict()
     for name in ("PNAd", "LeA"):  # a carbohydrate antigen: no gene, but no lectin either
         assert links.loc[name, "status"] != "linked" and links.loc[name, "role"] != "stain", name
 
@@ -1201,8 +1211,9 @@ def test_a_mouse_mhc_haplotype_or_ig_allotype_links_its_genes():
         for cls, genes in (("A", "H2-Aa;H2-Ab1"), ("E", "H2-Ea;H2-Eb1")):
             for form in (f"I-{cls}{hap}", f"I{cls}{hap}", f"I-{cls}[{hap}]", f"I-{cls}^{hap}", f"H-2 I-{cls}{hap}"):
                 expected[form] = genes
-        for cls, gene in (("K", "H2-K1"), ("D", "H2-D1"), ("L", "H2-L")):
+        for cls, gene in (("K", "H2-K1"), ("D", "H2-D1")):
             expected |= {f"H-2{cls}{hap}": gene, f"H2-{cls}{hap}": gene}
+    expected |= {"H-2Ld": "H2-L", "H2-Lq": "H2-L"}  # H-2L of the d and q haplotypes
     for allo in "ab":
         expected |= {f"IgM{allo}": "Ighm", f"IgD{allo}": "Ighd", f"IgM[{allo}]": "Ighm", f"IgD-{allo}": "Ighd"}
         expected |= {f"Igh-6{allo}": "Ighm", f"Igh-5{allo}": "Ighd"}
@@ -1214,6 +1225,8 @@ def test_a_mouse_mhc_haplotype_or_ig_allotype_links_its_genes():
     # an export that changed the case (IGDA is also HGNC's alias of FOXC1)
     expected |= {"IGDA": "Ighd", "igmb": "Ighm", "I-AK": "H2-Aa;H2-Ab1", "i-ed": "H2-Ea;H2-Eb1", "H-2KB": "H2-K1"}
     expected |= {"MHC CLASS II (I-AB)": "H2-Aa;H2-Ab1", "mhc class ii (i-ak)": "H2-Aa;H2-Ab1"}
+    # both molecules of a haplotype, a dash before the letter, NZW's z; MGI's H2ls stays Mr1 (no H-2L of s)
+    expected |= {"I-Ad/I-Ed": "H2-Aa;H2-Ab1;H2-Ea;H2-Eb1", "I-A-d": "H2-Aa;H2-Ab1", "H-2Kz": "H2-K1", "H2ls": "Mr1"}
     links = _links(list(expected), "mouse")
     wrong = {
         n: links.loc[n, "genes"]
@@ -1233,7 +1246,10 @@ def test_clonotypic_and_streptavidin_names_link_no_gene(species):
     for name in names:
         row = links.loc[name]
         assert row["status"] == "excluded", row.to_dict()
-    assert links.loc["D011.10 TCR", "reason"].startswith("clonotypic")
+    assert links.loc["D011.10 TCR", "reason"].startswith("transgenic TCR")
+    if species == "mouse":  # a V segment named beside the line is the antigen
+        trav14 = _links(["Vα2 (OT-I TCR)", "TCR Va2 (OT-II TCR)"], "mouse")
+        assert trav14["genes"].str.startswith("Trav14-1;").all(), trav14["genes"].to_dict()
     kept = {"p14ARF": "CDKN2A"} if species == "human" else {"p14ARF": "Cdkn2a", "TCR": "Trbc1;Trbc2"}
     _assert_links(_links(list(kept), species), kept)
 

@@ -174,15 +174,17 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     ),
     # peptide-MHC and CD1d multimers stain the T cells' receptor, not a gene of the panel ("CD1d tetramer")
     (re.compile(r"tetramer|dextramer|pentamer|multimer"), "MHC / CD1d multimer (stains the T cell receptor)"),
-    # a clonotypic antibody binds one transgenic TCR's idiotype (KJ1-26: DO11.10; "OT-I TCR", "P14 TCR", "2D2 TCR"):
-    # the receptor's genes are every T cell's, the idiotype no RNA gene measures (also typed "D011.10", a zero for O)
+    # a transgenic TCR named by its line ("DO11.10 TCR", typed "D011.10"; "OT-I TCR", "P14 TCR", "2D2 TCR") or by
+    # DO11.10's clonotypic antibody KJ1-26: the line's receptor, which no RNA gene measures apart from every T cell's;
+    # a V segment named with it ("TCR Va2 (OT-II TCR)") is the antigen, and the segment rules read it
     (
         re.compile(
-            r"(?:^|[^a-z0-9])(?:d[o0]11[ .]?10|kj1[ ._-]?26)(?:[^a-z0-9]|$)|"
-            r"(?:^|[^a-z0-9])(?:ot[ ._-]?(?:i{1,2}|[12])|p14|smarta|5c\.?c7|b3k506|llo(?:56|118)|bdc[ ._-]?2\.5|2d2|"
-            r"marilyn|pmel[ ._-]?1)[ ._-]*(?:tg[ ._-]*)?(?:tcr|clonotyp)"
+            r"^(?!.*(?:^|[^a-z])(?:tcr[ ._-]*)?v[ ._-]?(?:alpha|beta|gamma|delta|[abgdαβγδ])[ ._-]?\d)(?:"
+            r".*(?:^|[^a-z0-9])(?:d[o0]11[ .]?10|kj1[ ._-]?26)(?:[^a-z0-9]|$)|"
+            r".*(?:^|[^a-z0-9])(?:ot[ ._-]?(?:i{1,2}|[12])|p14|smarta|5c\.?c7|b3k506|llo(?:56|118)|bdc[ ._-]?2\.5|2d2|"
+            r"marilyn|pmel[ ._-]?1)[ ._-]*(?:tg[ ._-]*)?(?:tcr|clonotyp))"
         ),
-        "clonotypic antibody (one transgenic TCR's idiotype: no RNA gene measures it)",
+        "transgenic TCR named by its line, or its clonotypic antibody (no RNA gene measures one line's receptor)",
     ),
     # streptavidin by its short names, its dye stripped ("SA-PE", "SAv BV421", "Strep-APC"): a detection reagent
     (re.compile(r"^(?:sa|sav|strep|stv)$"), "dye or channel without an antigen"),

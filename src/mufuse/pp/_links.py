@@ -557,15 +557,15 @@ def _fc_mouse(cleaned: str) -> Hit | None:
 # I-Ag7, I-E[k]), H-2K, H-2D and H-2L of any haplotype (H-2Kq), IgM and IgD of allotype a or b (IgMa, IgDb; their old
 # loci Igh-6a, Igh-5b): the letter names a strain's allele of the same genes (Klein 1986, Natural History of the
 # Major Histocompatibility Complex; MGI H2-Aa/H2-Ab1, H2-Ea/H2-Eb1, H2-K1, H2-D1, H2-L, Ighm, Ighd)
-_HAPLOTYPE = r"(?:\^|\[|\(|<sup>)?(?:b|d|f|g7|j|k|p|q|r|s|u|v)(?:\]|\)|</sup>)?"
-_MOUSE_ALLELE = re.compile(
-    rf"^(?:(?:H-?2[ ._-]?)?I[ ._-]?(?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KDL])){_HAPLOTYPE}$"
+_HAPLOTYPE = r"[ ._-]?(?:\^|\[|\(|<sup>)?(?:b|d|f|g7|j|k|p|q|r|s|u|v|z)(?:\]|\)|</sup>)?"
+_ALLELE = re.compile(
+    rf"^(?:(?:H-?2[ ._-]?)?I[ ._-]?(?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KD])){_HAPLOTYPE}$|^H-?2[ ._-]?(?P<il>L)[ ._-]?[dq]$"
     r"|^(?:Ig(?P<ig>[MD])|Igh[ ._-]?(?P<igh>[65]))[ ._-]?(?:\^|\[|\()?[ab](?:\]|\))?$"
 )
 # the same in any case ("IGDA", "i-ab", "H-2KB" of an export that changed the case), the I-A form with its dash only
 # ("IAB" may be anything)
-_MOUSE_ALLELE_ANY_CASE = re.compile(
-    rf"^(?:(?:H-?2[ ._-]?)?I[ ._-](?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KDL])){_HAPLOTYPE}$"
+_ALLELE_ANY_CASE = re.compile(
+    rf"^(?:(?:H-?2[ ._-]?)?I[ ._-](?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KD])){_HAPLOTYPE}$|^H-?2[ ._-]?(?P<il>L)[ ._-]?[dq]$"
     r"|^(?:Ig(?P<ig>[MD])|Igh[ ._-]?(?P<igh>[65]))[ ._-]?(?:\^|\[|\()?[ab](?:\]|\))?$",
     re.IGNORECASE,
 )
@@ -580,15 +580,20 @@ def _mouse_allele(strong: list[str], cleaned: str) -> Hit | None:
     of MHC class II's; ``I-Ak`` was MGI's synonym of Aurka and ``IgDa`` HGNC's alias of FOXC1.
     """
     for cand in strong:
-        m = _MOUSE_ALLELE.match(cand.strip()) or _MOUSE_ALLELE_ANY_CASE.match(cand.strip())
-        if m:
-            ig = (m["ig"] or "").upper()
-            key = (m["ii"] or m["i"] or m["igh"] or ("D_IG" if ig == "D" else ig)).upper()
-            genes = _ALLELE_GENES[key].split(";")
-            kind = "haplotype's" if m["ii"] or m["i"] else "allotype's"
-            why = f"mouse '{cand}' names one {kind} allele of {';'.join(genes)}{_via(cand, cleaned)}"
-            return "rule", genes, why
+        parts = [p_.strip() for p_ in cand.split("/")]  # "I-Ad/I-Ed": both molecules of the haplotype
+        found = [_ALLELE.match(p_) or _ALLELE_ANY_CASE.match(p_) for p_ in parts]
+        if not all(found):
+            continue
+        genes = list(dict.fromkeys(g for m in found if m for g in _allele_genes(m)))
+        kind = "haplotype's" if any(m and (m["ii"] or m["i"] or m["il"]) for m in found) else "allotype's"
+        return "rule", genes, f"mouse '{cand}' names one {kind} allele of {';'.join(genes)}{_via(cand, cleaned)}"
     return None
+
+
+def _allele_genes(m: re.Match) -> list[str]:
+    """Return the genes of a matched haplotype or allotype name (:data:`_ALLELE_GENES`)."""
+    ig = (m["ig"] or "").upper()
+    return _ALLELE_GENES[(m["ii"] or m["i"] or m["il"] or m["igh"] or ("D_IG" if ig == "D" else ig)).upper()].split(";")
 
 
 def _to_mouse(hit: Hit, strong: list[str]) -> Hit | None:

@@ -382,7 +382,7 @@ def _unflatten_abseq(s: str) -> str:
     if not m:
         return s
     words = m["body"].split("-")
-    # the gene field is the shortest tail of words that splits into HGNC or MGI symbols ("HLA-DRA", "GYPA-GYPB",
+    # the gene field is the longest tail of words that splits into HGNC or MGI symbols ("HLA-DRA", "GYPA-GYPB",
     # "Ly6a-Ly6e"); else the run of MGI-cased words before the number ("H2-Ab-Ad-Aq-Ed-Ek")
     k = next((i for i in range(1, len(words)) if _symbols_only(words[i:])), len(words))
     if k == len(words):

@@ -459,17 +459,68 @@ _STAIN = re.compile(
     r"cfse|cell[ ._-]?trace|(?:^|[^a-z])ct[vy](?:[^a-z]|$)|pkh[ ._-]?(?:26|67)|vpd[ ._-]?450|proliferation[ ._-]?dye|"
     r"calcein|mitotracker|lysotracker|(?:^|[^a-z])tmr[me](?:[^a-z]|$)"
 )
-# phalloidin (F-actin) and lectins: bind a toxin site or glycans of many proteins. The lectins by the abbreviations
-# their vendors sell them under (Vector Laboratories' lectin list): WGA, ConA, PHA-L/E, UEA I, PNA, SNA (EBL), MAL
-# I/II, MAA, SBA, DBA, ECL, GSL I/II and its isolectin B4, LEL, LTL, RCA I, SJA, STL, VVA, WFA, DSL, AAL. Some are
-# HGNC aliases of unrelated genes (SNA: SNAI1, DBA: RPS19, ECL: CCL21, GSL: CTSA); MAL2, LCA, MPL, NPL and PSA,
-# which name proteins more often, are not read as lectins, nor Lewis "LeA" (a carbohydrate antigen)
-_LECTIN = re.compile(
-    r"phalloidin|(?:^|[^a-z])(?:iso)?lectin|agglutinin|"
-    r"(?:^|[^a-z])(?:s?wga|cona|pha(?:[ ._-]?[le])?|uea[ ._-]?(?:1|i)?|pna|sn[al]|ebl|sba|dba|ecl|"
-    r"gsl(?:[ ._-]?i{1,2})?|(?:gs[ ._-]?)?i[ ._-]?b4|lel|ltl|maa|mal[ ._-]?i{1,2}|rca(?:[ ._-]?(?:i|120))?|sja|stl|"
-    r"vv[al]|wf[al]|dsl|aal)(?:[^a-z]|$)"
+# phalloidin (F-actin) and lectins: bind a toxin site or glycans of many proteins. By their words (never a protein's
+# "C-type lectin", "mannose-binding lectin", "lectin-like"), or by the abbreviations their vendors sell them under
+# (Vector Laboratories' lectin list): WGA, ConA, PHA-L/E, UEA I, PNA, SNA (EBL, SNL), MAL I/II, MAA, SBA, DBA, ECL,
+# GSL I/II and its isolectin B4, LEL, LTL, RCA I (RCA120), SJA, STL, VVA, WFA, DSL, AAL, as the whole name beside a
+# dye: some are HGNC aliases of unrelated genes (SNA: SNAI1, DBA: RPS19, ECL: CCL21, GSL: CTSA), and inside a longer
+# name they are something else ("HMW-MAA" is CSPG4, "CD81 LEL" a tetraspanin's large extracellular loop, "DBA/2" a
+# strain). MAL2, LCA, MPL, NPL and PSA name proteins more often and are not read as lectins
+_LECTIN_WORD = re.compile(
+    r"phalloidin|agglutinin|(?<![a-z])(?<!type[ ._-])(?<!binding[ ._-])(?:iso)?lectins?(?![a-z])(?![ ._-]*like)"
+    r"(?![ ._-]*(?:receptor|domain|family|type))"
 )
+_LECTIN_ABBR = {"wga", "swga", "cona", "pha", "pna", "sna", "snl", "ebl", "sba", "dba", "ecl", "gsl", "ib4", "lel"}
+_LECTIN_ABBR |= {"ltl", "maa", "rca", "sja", "stl", "vva", "vvl", "wfa", "wfl", "dsl", "aal", "uea", "mal", "gs"}
+# what may follow an abbreviation: a Roman or Arabic number (UEA I, GSL-II, RCA120), PHA's letter, GS's isolectin B4
+_LECTIN_NEXT = {"uea": {"i", "1"}, "gsl": {"i", "ii", "1", "2"}, "mal": {"i", "ii"}, "rca": {"i", "1", "120"}}
+_LECTIN_NEXT |= {"pha": {"l", "e"}, "gs": {"ib4"}}
+_LECTIN_GLUED = re.compile(r"^(?:(uea|gsl|rca)(i{1,2}|[12]|120)|(mal)(i{1,2})|(pha)([le])|(gs)(ib4))$")
+_LECTIN_ALONE = _LECTIN_ABBR - {"mal", "gs"}  # "MAL" is the T-cell protein; "GS" glutamine synthetase
+
+
+def _lectin(low: str) -> bool:
+    """Tell whether a lower-cased name is a lectin or phalloidin stain (``PNA-FITC``, ``SNL/EBL_Cy5``, ``MAL II``).
+
+    A tool's structure around the channel counts for nothing: statistics and compartments (``Cell: PNA: Mean``), and
+    a namespace before its first colon (``ci:PHA:mean``).
+    """
+    if _LECTIN_WORD.search(low):
+        return True
+    segments = low.split(":")
+    if len(segments) == 1:
+        return _lectin_tokens(low)
+    found = [i for i, seg in enumerate(segments) if _lectin_tokens(seg)]
+    namespace = re.fullmatch(r"\s*[a-z]{1,3}\s*", segments[0]) is not None  # "ci:", never an antigen ("CD81:")
+    rest = [seg for i, seg in enumerate(segments) if i not in found and not (i == 0 and namespace)]
+    return bool(found) and all(not _tokens(seg) for seg in rest)
+
+
+def _tokens(part: str) -> list[str]:
+    """Return the words of a name part that may name its antigen: no dye, wavelength, statistic or compartment."""
+    # a dye's word or wavelength ("PNA-FITC", "IB4-488") goes; a number glued on is read apart ("RCA120", "UEA1")
+    tokens = [t for t in re.split(r"[\s._/+,;:()\[\]-]+", part) if t and not _conjugate_word(t)]
+    tokens = [_LECTIN_GLUED.sub(r"\1\3\5\7 \2\4\6\8", t) for t in tokens]
+    tokens = [t for t in " ".join(tokens).split() if not re.fullmatch(r"\d{3}", t) or t == "120"]
+    return [t for t in tokens if t not in _STATISTIC and t not in _COMPARTMENT]
+
+
+def _lectin_tokens(part: str) -> bool:
+    """Tell whether a name part is a lectin's abbreviation, with its number or letter (``GSL II``, ``PHA-L``)."""
+    tokens = _tokens(part)
+    if not tokens or tokens[0] not in _LECTIN_ABBR:
+        return False
+    prev = ""
+    for tok in tokens:
+        if tok in _LECTIN_ALONE or (tok in ("mal", "gs") and prev == ""):
+            prev = tok
+        elif prev in _LECTIN_NEXT and tok in _LECTIN_NEXT[prev]:
+            prev = "done"
+        else:
+            return False
+    return prev not in ("mal", "gs")
+
+
 # CellProfiler's measurement categories (cellprofiler_core.constants.measurement; the module docs): the category
 # decides the role, and for intensities the image (channel) name after the statistic does
 _CP_ROLE = {
@@ -558,7 +609,7 @@ def structure_role(name: str) -> tuple[str, str] | None:
     low = s.lower()
     if _STAIN.search(low):
         return "stain", "a nuclear, H&E, RNA, cell-boundary or viability stain (also in a dump channel), no antigen"
-    if _LECTIN.search(low):
+    if _lectin(low):
         return "stain", "a lectin or phalloidin: binds the glycans (or F-actin) of many proteins, no one gene's product"
     if "completeness" in low:  # HALO "Opal 520 CD3 % Nucleus Completeness": how much of a compartment was segmented
         return "technical", VOCABULARY_REASON["technical"] + ": a segmentation's completeness, not an intensity"
