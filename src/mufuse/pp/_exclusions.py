@@ -186,8 +186,6 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         ),
         "transgenic TCR named by its line, or its clonotypic antibody (no RNA gene measures one line's receptor)",
     ),
-    # streptavidin by its short names, its dye stripped ("SA-PE", "SAv BV421", "Strep-APC"): a detection reagent
-    (re.compile(r"^(?:sa|sav|strep|stv)$"), "dye or channel without an antigen"),
     # secondary antibodies bind other antibodies ("Goat anti-rabbit AF488", "Secondary only")
     (
         re.compile(
@@ -243,7 +241,8 @@ _EXCLUDE_RULES.append(
             rf"^(?:(?:control|empty|blank|ch|chan|channel|c)[ ._-]*\d*[ ._-]*)?{_DYE}(?:[ ._-]*\d+)?$"
             r"|^(?:ch|chan|channel)[ ._-]*\d+(?:[ ._-]*(?:cy\d|a\d{3}|\d+))*$"
             r"|^(?:control|empty|blank)[ ._-]*\d{3}[ ._-]*nm$"
-            r"|^(?:allophycocyanin|phycoerythrin|fluorescein|streptavidin|biotin|pe|fitc|percp|tritc|"
+            # streptavidin also by its short names, the dye stripped ("SA-PE", "SAv BV421"): a detection reagent
+            r"|^(?:allophycocyanin|phycoerythrin|fluorescein|streptavidin|sa|sav|stv|biotin|pe|fitc|percp|tritc|"
             r"cy[357](?:\.5)?)$"
         ),
         "dye or channel without an antigen",

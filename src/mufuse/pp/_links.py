@@ -558,17 +558,22 @@ def _fc_mouse(cleaned: str) -> Hit | None:
 # loci Igh-6a, Igh-5b): the letter names a strain's allele of the same genes (Klein 1986, Natural History of the
 # Major Histocompatibility Complex; MGI H2-Aa/H2-Ab1, H2-Ea/H2-Eb1, H2-K1, H2-D1, H2-L, Ighm, Ighd)
 _HAPLOTYPE = r"[ ._-]?(?:\^|\[|\(|<sup>)?(?:b|d|f|g7|j|k|p|q|r|s|u|v|z)(?:\]|\)|</sup>)?"
-_ALLELE = re.compile(
-    rf"^(?:(?:H-?2[ ._-]?)?I[ ._-]?(?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KD])){_HAPLOTYPE}$|^H-?2[ ._-]?(?P<il>L)[ ._-]?[dq]$"
-    r"|^(?:Ig(?P<ig>[MD])|Igh[ ._-]?(?P<igh>[65]))[ ._-]?(?:\^|\[|\()?[ab](?:\]|\))?$"
-)
+
+
+def _allele_pattern(i_sep: str, flags: int = 0) -> re.Pattern[str]:
+    """Compile the haplotype/allotype names with ``i_sep`` between I and A/E (``I-Ab``; ``IAb`` only as written)."""
+    return re.compile(
+        rf"^(?:(?:H-?2[ ._-]?)?I{i_sep}(?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KD])){_HAPLOTYPE}$"
+        r"|^H-?2[ ._-]?(?P<il>L)[ ._-]?[dq]$"
+        r"|^(?:Ig(?P<ig>[MD])|Igh[ ._-]?(?P<igh>[65]))[ ._-]?(?:\^|\[|\()?[ab](?:\]|\))?$",
+        flags,
+    )
+
+
+_ALLELE = _allele_pattern("[ ._-]?")
 # the same in any case ("IGDA", "i-ab", "H-2KB" of an export that changed the case), the I-A form with its dash only
 # ("IAB" may be anything)
-_ALLELE_ANY_CASE = re.compile(
-    rf"^(?:(?:H-?2[ ._-]?)?I[ ._-](?P<ii>[AE])|H-?2[ ._-]?(?P<i>[KD])){_HAPLOTYPE}$|^H-?2[ ._-]?(?P<il>L)[ ._-]?[dq]$"
-    r"|^(?:Ig(?P<ig>[MD])|Igh[ ._-]?(?P<igh>[65]))[ ._-]?(?:\^|\[|\()?[ab](?:\]|\))?$",
-    re.IGNORECASE,
-)
+_ALLELE_ANY_CASE = _allele_pattern("[ ._-]", re.IGNORECASE)
 _ALLELE_GENES = {"A": "H2-Aa;H2-Ab1", "E": "H2-Ea;H2-Eb1", "K": "H2-K1", "D": "H2-D1", "L": "H2-L"}
 _ALLELE_GENES |= {"M": "Ighm", "D_IG": "Ighd", "6": "Ighm", "5": "Ighd"}
 
@@ -584,8 +589,9 @@ def _mouse_allele(strong: list[str], cleaned: str) -> Hit | None:
         found = [_ALLELE.match(p_) or _ALLELE_ANY_CASE.match(p_) for p_ in parts]
         if not all(found):
             continue
-        genes = list(dict.fromkeys(g for m in found if m for g in _allele_genes(m)))
-        kind = "haplotype's" if any(m and (m["ii"] or m["i"] or m["il"]) for m in found) else "allotype's"
+        matched = [m for m in found if m]
+        genes = list(dict.fromkeys(g for m in matched for g in _allele_genes(m)))
+        kind = "haplotype's" if any(m["ii"] or m["i"] or m["il"] for m in matched) else "allotype's"
         return "rule", genes, f"mouse '{cand}' names one {kind} allele of {';'.join(genes)}{_via(cand, cleaned)}"
     return None
 
