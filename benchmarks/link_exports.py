@@ -6,8 +6,10 @@ the name's genes; "wrong" counts links to a gene the key does not list.
 
 Styles: R's ``make.names`` (every character but letters, digits, ``.`` and ``_`` becomes ``.``), Seurat's ``_`` to
 ``-``, a slash written ``-``, ``_``, ``.`` or a space, a dye or a clone added (``CD4_BV421``, ``PE-Cy7-CD4``,
-``CD4 (clone 1A2)``), a vendor prefix (``anti-mouse``, ``TotalSeq-A0123 anti-mouse``, ``ADT_``), a metal tag, every
-Greek letter as its word, its Latin letter or (γ) ``r``/``y``, upper and lower case.
+``CD4 (clone 1A2)``), every run of spaces, brackets and slashes written as one ``-``, ``_`` or ``.`` (a sanitiser's
+``CD120b-TNF-RII`` for ``CD120b (TNF-RII)``) and R janitor's lower-case snake_case, a vendor prefix (``anti-mouse``,
+``TotalSeq-A0123 anti-mouse``, ``ADT_``), a metal tag, every Greek letter as its word, its Latin letter or (γ)
+``r``/``y``, upper and lower case.
 
     python benchmarks/link_exports.py            # mouse and human, every style (about 2 min)
     python benchmarks/link_exports.py mouse -v   # one species, and every rewrite read wrong
@@ -61,6 +63,10 @@ def rewrites(name: str, species: str) -> dict[str, str]:
     if "/" in name:
         for sep, label in (("-", "-"), ("_", "_"), (".", "."), (" ", "space")):
             out[f"slash as {label}"] = name.replace("/", sep)
+    if re.search(r"[^\w.-]", name):  # a sanitiser writes each run of spaces, brackets, slashes as one character
+        for sep in "-_.":
+            out[f"punctuation as {sep}"] = re.sub(r"[^\w.]+" if sep != "." else r"[^\w]+", sep, name).strip(sep)
+        out["snake_case"] = re.sub(r"[^\w]+", "_", name).strip("_").lower()  # R janitor::make_clean_names
     return out | _greek(name)
 
 

@@ -291,3 +291,105 @@ def test_a_word_before_a_tcr_chain_never_makes_it_the_whole_receptor(prefix):
 def test_a_rat_and_mouse_reagent_is_the_mouse_antigen_beside_mouse_rna_and_nothing_beside_human(name):
     assert _links([name], "mouse").loc[name, "status"] == "linked"
     assert _links([name], "human").loc[name, "status"] == "excluded"
+
+
+def _sanitised(name: str, style: str) -> str:
+    """Write every run of spaces, brackets, slashes and colons as one character, as name sanitisers do."""
+    import re
+
+    if style == "snake_case":  # R janitor::make_clean_names
+        return re.sub(r"[^\w]+", "_", name).strip("_").lower()
+    return re.sub(r"[^\w.]+" if style != "." else r"[^\w]+", style, name).strip(style)
+
+
+_SANITISERS = ["-", "_", ".", "snake_case"]
+# vendor names with an alias, a host or a clone in brackets; the alias, a word of it or a host is never the antigen
+_BRACKETED = {
+    "CD102 (ICAM-2)": "ICAM2",
+    "CD120b (TNF-RII)": "TNFRSF1B",
+    "CD137L (4-1BB Ligand)": "TNFSF9",
+    "CD62L (L-Selectin)": "SELL",
+    "CD122 (IL-2Rβ)": "IL2RB",
+    "Folate Receptor β (FR-β)": "FOLR2",
+    "Cytokeratin 8/18": "KRT8;KRT18",
+    "PE anti-human PLZF Antibody (9E12)": "ZBTB16",
+    "Anti-human Nur77 (Mouse monoclonal)": "NR4A1",
+}
+
+
+@pytest.mark.parametrize("style", _SANITISERS)
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_bracketed_alias_flattened_by_a_sanitiser_is_read_as_the_bracketed_name(species, style):
+    names = {_sanitised(n.replace("human", species), style): genes for n, genes in _BRACKETED.items()}
+    _assert_species_links(names, species)
+
+
+@pytest.mark.parametrize("style", _SANITISERS)
+def test_mouse_channel_haplotype_and_fc_receptor_names_flattened_by_a_sanitiser(style):
+    names = {
+        "Comp-PE-A :: Ly108": "Slamf6",  # FlowJo's channel before the stain
+        "FJComp-BV421-A :: CD4": "Cd4",
+        "MHC Class II (I-Ab)": "H2-Aa;H2-Ab1",  # one haplotype, not all of MHC class II
+        "CD16.2 (FcγRIV)": "Fcgr4",  # never CD16 (Fcgr3)
+        "CD301a (MGL1)": "Clec10a",
+        "Anti-mouse TCR Vβ8.3 (Armenian Hamster monoclonal)": "Trbv13-1",
+    }
+    if style == "snake_case":  # the decimal point lost too: "vβ8_3" may be Vβ8's third antibody; "cd16_2" is left
+        names |= {"Anti-mouse TCR Vβ8.3 (Armenian Hamster monoclonal)": ""}
+        del names["CD16.2 (FcγRIV)"]  # (it reads CD16, Fcgr3: the known miss of this style)
+    links = _links([_sanitised(n, style) for n in names], "mouse")
+    _assert_links(links, {_sanitised(n, style): genes for n, genes in names.items()})
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_chain_isoform_or_clone_after_a_cd_name_qualifies_it_and_is_no_alias(species):
+    """``CD8-beta`` is CD8's beta chain and ``CD45-RA`` its isoform; ``Ly49-C-F-I-H`` holds no symbol ``CFI``."""
+    names = {"CD8-beta": "CD8B", "CD3-epsilon": "CD3E", "CD45-RA": "PTPRC", "CD4-RM4-5": "CD4"}
+    links = _links([*names, "Ly49-C-F-I-H", "Ly49_C_F_I_H"], species)
+    if species == "mouse":
+        names["CD8-beta"] = "Cd8b1"
+    _assert_links(links, {n: g if species == "human" else g.capitalize() for n, g in names.items()})
+    assert not {"CFI", "Cfi"} & set(links.loc[["Ly49-C-F-I-H", "Ly49_C_F_I_H"], "genes"])
+
+
+@pytest.mark.parametrize("separator", ["-", "_", "."])
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_totalseq_product_number_before_the_antigen_is_no_hashtag(species, separator):
+    """BioLegend numbers every TotalSeq product; only the hashtags' numbers name a hashtag with no antigen after."""
+    antigens = {"CD45{s}2": "Ptprc", "CD4": "Cd4", "CD8a": "Cd8a"} if species == "mouse" else {"CD4": "CD4"}
+    antigens |= {"CD19": "Cd19" if species == "mouse" else "CD19"}
+    names = {f"{p}{separator}{a.format(s=separator)}{separator}TotalSeq{p[0]}": g for a, g in antigens.items()
+             for p in ("A0157", "B0178", "C0001", "D0114")}  # fmt: skip
+    links = _links([*names, "A0251", "B0305", f"C0302{separator}Hashtag2", "A0310"], species)
+    _assert_links(links, names)
+    assert (links.loc[["A0251", "B0305", f"C0302{separator}Hashtag2", "A0310"], "role"] == "hashtag").all()
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_flowjo_table_statistic_of_a_dye_alone_is_a_channel(species):
+    """FlowJo's table export ("Spectral BUV 395 Geo.Mean" after R) beside the same statistic of each antigen."""
+    dyes = ["Spectral.APC_Geo.Mean", "Spectral.BUV.395_Geo.Mean", "Spectral.PE.Cy7_Geo.Mean", "BV421 rCV"]
+    dyes += ["Comp-PE-A Mode", "Unmixed-APC-A_Median", "Spectral.GFP_Geo.Mean"]
+    names = {"CD48_Geo.Mean": "CD48", "cKit_Median": "KIT", "CD150 rCV": "SLAMF1"}
+    links = _links([*dyes, *names], species)
+    assert (links.loc[dyes, "role"] == "channel").all(), links.loc[dyes, ["role", "status", "genes"]]
+    _assert_links(links, {n: g if species == "human" else g.capitalize() for n, g in names.items()})
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_tcr_named_by_its_two_greek_chains_alone_in_any_spelling(species):
+    gd = "TRDC;TRGC1;TRGC2" if species == "human" else "Trdc;Trgc1;Trgc2;Trgc3;Trgc4"
+    names = dict.fromkeys(["gd", "γδ", "GD", "g/d", "gdT", "γδT", "gammadelta", "gamma delta"], gd)
+    names |= dict.fromkeys(["RORyT", "RORγT", "RORgT", "RORyt"], "RORC" if species == "human" else "Rorc")
+    links = _links([*names, "GD2", "Gd155"], species)
+    _assert_links(links, names | {"GD2": "", "Gd155": ""})
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_two_member_letters_run_together_link_both_members(species):
+    """``Ly6GC_(Pr141Di)`` of a CyTOF panel is Ly-6G/C; a name that is itself a member or symbol stays one."""
+    names = {"CD11bc": "ITGAM;ITGAX", "CD11bc_(Nd144Di)": "ITGAM;ITGAX", "CD45RA": "PTPRC", "IL2RA": "IL2RA"}
+    if species == "mouse":
+        names = {n: ";".join(g.capitalize() for g in genes.split(";")) for n, genes in names.items()}
+        names |= {"Ly6GC_(Pr141Di)": "Ly6g;Ly6c1;Ly6c2", "Ly6CG": "Ly6c1;Ly6c2;Ly6g", "Ly6AE": "Ly6a"}
+    _assert_links(_links(list(names), species), names)

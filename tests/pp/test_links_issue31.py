@@ -314,7 +314,8 @@ def test_names_found_by_the_second_trial():
         "CK7/CK20": "KRT7;KRT20",
         "TCF1/TCF7": "TCF7",  # a previous symbol beside the approved one: one protein
         "TCR Cβ": "TRBC1;TRBC2",
-        "AE1/AE3": "KRT8;KRT18;KRT19",  # the pan-keratin clone pair, never the anion exchangers
+        # the pan-keratin clone pair, never the anion exchangers: keratins 1-8, 10, 14-16, 19 (not 17 or 18)
+        "AE1/AE3": "KRT1;KRT2;KRT3;KRT4;KRT5;KRT6A;KRT6B;KRT7;KRT8;KRT10;KRT14;KRT15;KRT16;KRT19",
         "p38 MAPK": "MAPK14",
         "IL-2R_": "",  # the lost letter: alpha, beta or gamma
         "IL-1?": "",
@@ -1262,3 +1263,68 @@ def test_miltenyi_astrocyte_antigens_and_mer(species):
     if species == "mouse":
         expected = {n: g.capitalize() for n, g in expected.items()}
     _assert_links(_links(list(expected), species), expected)
+
+
+# --- batches 42-44 (session 24): kinds found on imaging inventories and flow exports ------------------------------
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_members_number_in_arabic_where_hgnc_writes_it_roman(species):
+    """``Synapsin-1`` is HGNC's "synapsin I" (SYN1), ``Factor 8`` "coagulation factor VIII"; a replicate stays."""
+    expected = {"Synapsin-1": "SYN1", "Synapsin 2": "SYN2", "Synapsin_3": "SYN3"}
+    expected |= {"Clusterin_1": "CLU", "Cadherin 11": "CDH11", "Syndecan-1": "SDC1"}
+    # an approved name and its clone's number ("Tau 13"); the number of "microtubule associated protein 2" is its own
+    expected |= {"Microtubule Associated Protein Tau 13": "MAPT", "Microtubule Associated Protein 2": "MAP2"}
+    if species == "mouse":  # MGI's synonym "Factor VIII"; HGNC writes "coagulation factor VIII"
+        expected = {n: g.capitalize() for n, g in expected.items()} | {"Factor 8": "F8"}
+    _assert_links(_links(list(expected), species), expected)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_receptor_written_out_with_its_chains_greek_letter(species):
+    expected = {"PDGF Receptor alpha": "PDGFRA", "PDGF Receptor beta": "PDGFRB", "PDGF Receptor β": "PDGFRB"}
+    expected |= {"PDGF-R alpha": "PDGFRA", "IL-2 Receptor alpha": "IL2RA", "Folate Receptor alpha": "FOLR1"}
+    if species == "mouse":
+        expected = {n: g.capitalize() for n, g in expected.items()}
+    _assert_links(_links(list(expected), species), expected)
+
+
+def test_two_members_of_one_stem_by_their_numbers_are_both_members():
+    """``YM-1/YM-2`` (Chil3 and Chil4), also with its slash flattened; names of one antigen stay one (``TCF1/TCF7``)."""
+    expected = {"YM-1/YM-2": "Chil3;Chil4", "YM-1-YM-2": "Chil3;Chil4", "Ym1/Ym2": "Chil3;Chil4", "TCF1/TCF7": "Tcf7"}
+    _assert_links(_links(list(expected), "mouse"), expected)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_reporter_with_its_clone_and_a_dyes_autofluorescence_are_no_markers(species):
+    names = ["GFP D5.1", "GFP clone 3E6", "FLAG M2", "TRITC AF", "FITC AF", "TRITC", "Rhodamine"]
+    links = _links([*names, "CD4 TRITC"], species)
+    assert (links.loc[names, "status"] == "excluded").all(), links.loc[names, ["status", "role"]]
+    assert links.loc["CD4 TRITC", "genes"] == ("CD4" if species == "human" else "Cd4")
+
+
+def test_an_h_before_a_human_antigen_beside_mouse_rna_links_nothing():
+    """``hLaminB1``, ``hKi67`` of a human graft in mouse; ``hnRNP`` stays a name of its own, ``mEGFR`` the mouse's."""
+    names = ["hLaminB1", "hKi67", "hEGFR", "hCD45", "hTERT"]
+    links = _links([*names, "mEGFR", "hnRNP"], "mouse")
+    assert (links.loc[names, "status"] == "excluded").all(), links.loc[names, ["status", "reason"]]
+    assert "human antigen" in links.loc["hLaminB1", "reason"]
+    assert links.loc["mEGFR", "genes"] == "Egfr" and links.loc["hnRNP", "status"] != "excluded"
+    beside_human = _links(["hKi67", "hEGFR"], "human")
+    _assert_links(beside_human, {"hKi67": "MKI67", "hEGFR": "EGFR"})
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_neurofilament_chains_pan_keratin_clones_and_mouse_decoy_receptors(species):
+    """AE1/AE3 binds keratins 1-8, 10, 14-16 and 19, never 18 (Woodcock-Mitchell et al. 1982); the neurofilament
+    chains by their letter or word; the bare word is the family (no one gene)."""
+    fix = str.upper if species == "human" else str.capitalize
+    expected = {"Neurofilament-H": "NEFH", "Neurofilament heavy": "NEFH", "Neurofilament L": "NEFL", "NF-H": "NEFH"}
+    links = _links([*expected, "Neurofilament", "CK AE1/AE3", "AE1-AE3"], species)
+    _assert_links(links, {n: fix(g) for n, g in expected.items()})
+    assert links.loc["Neurofilament", "status"] == "ambiguous"
+    for name in ("CK AE1/AE3", "AE1-AE3"):
+        genes = set(links.loc[name, "genes"].split(";"))
+        assert {fix("KRT8"), fix("KRT19"), fix("KRT5")} <= genes and not {fix("KRT18"), fix("KRT17")} & genes
+    if species == "mouse":
+        _assert_links(
+            _links(["DcTRAIL-R1", "DcTRAIL-R2"], "mouse"), {"DcTRAIL-R1": "Tnfrsf23", "DcTRAIL-R2": "Tnfrsf22"}
+        )

@@ -60,7 +60,10 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"igg2[a-c]|ig[gmaed]\d*[a-c]?.*(iso|ctrl|control)|(iso|ctrl|control).*ig[gmaed]"), "isotype control"),
     (
         re.compile(
-            r"^(hashtag|hto|cmo)[ ._-]*\d*|^lmo[ ._-]+\d+|hashtag|^[abc]0\d{3}([ ._-]|$)|"
+            r"^(hashtag|hto|cmo)[ ._-]*\d*|^lmo[ ._-]+\d+|hashtag|"
+            # BioLegend's hashtag products by number alone (A0251-A0265 human, A0301-A0315 mouse; B, C likewise);
+            # another product number before an antigen is the antibody's ("B0157-CD45-2-TotalSeqB": CD45.2)
+            r"^[abc]0(25[1-9]|26\d|30\d|31[0-5])([ ._-]|$)|"
             r"(^|[ ._-])hash[ ._-]*(tag)?[ ._-]*\d+$|"
             # "Mouse_HTO_3", "HTO28"; MULTI-seq "Bar12"; Singleron "CLindex_TAG_3"; BD Rhapsody "SampleTag05_hs"
             r"(^|[ ._-])hto([ ._-]|\d|$)|^bar[ ._-]?\d+$|^clindex[ ._-]?tag|^sample[ ._-]?tag[ ._-]?\d+|"
@@ -135,7 +138,8 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
             # the Strep-tag variant NWSHPQFEK; bare "NE" (ELANE), "MBP" and "C-tag"/"CTAG" (CTAG1B) stay genes
             r"nws|[es][ ._-]*tag|au[15]([ ._-]*tag)?|kt3|ty1|ee[ ._-]*tag|glu[ ._-]*glu|sbp([ ._-]*tag)?|"
             r"gst[ ._-]*tag|mbp[ ._-]*tag|ne[ ._-]*tag|xpress|alfa([ ._-]*tag)?|hpc4|softag[ ._-]*\d?|"
-            r"(twin[ ._-]*)?strep([ ._-]*tag)?([ ._-]*(ii|2))?)$"
+            # a clone after the reporter, no brackets ("GFP D5.1", "FLAG M2")
+            r"(twin[ ._-]*)?strep([ ._-]*tag)?([ ._-]*(ii|2))?)([ ._-]+(clone[ ._-]*)?[a-z]{0,3}\d[\w.-]*)?$"
         ),
         "non-human epitope tag",
     ),

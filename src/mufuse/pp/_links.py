@@ -453,6 +453,7 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
         or _symbol(weak, cleaned, genes_present)
         or _cd_designation(weak, cleaned)
         or _parts_agree(cleaned, genes_present)
+        or _halves_agree(cleaned, genes_present)
         or ambiguous
     )
 
@@ -466,7 +467,7 @@ def _parts_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) ->
     """
     parts = [p_ for p_ in re.split(r"[_]+", cleaned) if len(name_key(p_)) >= 3]
     if len(parts) < 2:
-        return _halves_agree(cleaned, genes_present)
+        return None
     hits = [(p_, _lookup(p_, candidates(p_)[1], genes_present)) for p_ in parts]
     found = [(p_, h) for p_, h in hits if h is not None and h[0] != "ambiguous"]
     if not found or len({tuple(h[1]) for _, h in found}) != 1:
@@ -482,14 +483,15 @@ def _parts_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) ->
 def _halves_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) -> Hit | None:
     """``TCF1TCF7``, ``CD206MMR``: a name and its alias run together, the separator lost; both halves name one gene.
 
-    Each split where the second half starts with a capital and both halves have three characters or more is tried;
+    Each split where the second half starts with a capital or follows a separator (``Folate-Receptor-β-FR-β``,
+    ``folate_receptor_b_fr_b``: an export's flattened brackets) and both halves have three characters or more is tried;
     the name links when both halves link, unambiguously, to the same genes (one half alone is never enough).
     """
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{5,29}", cleaned):
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9αβγδεκλ._-]{5,39}", cleaned):
         return None
     for i in range(3, len(cleaned) - 2):
-        a, b = cleaned[:i].rstrip("-"), cleaned[i:]
-        if not b[0].isupper() or len(name_key(a)) < 3:
+        a, b = cleaned[:i].rstrip("-._"), cleaned[i:]
+        if not (b[0].isupper() or cleaned[i - 1] in "-._") or b[0] in "-._" or len(name_key(a)) < 3:
             continue
         hits = [_lookup(x, [(x, True)], genes_present) for x in (a, b)]
         if all(h is not None and h[0] != "ambiguous" for h in hits) and hits[0][1] == hits[1][1]:  # type: ignore[index]
@@ -713,7 +715,10 @@ def _mouse_combination(cleaned: str, strong: list[str]) -> tuple[Hit | None, boo
     never to one part's alias).
     """
     parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
-    if kind != "combination":
+    # "YM-1/YM-2" (Chil3, Chil4): one stem, two numbers, are two members; "TCF1/TCF7" stay names of one
+    stems = {re.sub(r"[ ._-]*\d+$", "", p_).lower() for p_ in parts}
+    members = kind == "synonyms" and len(stems) == 1 and all(re.search(r"[A-Za-z][ ._-]\d+$", p_) for p_ in parts)
+    if kind != "combination" and not members:
         return None, False
     subs = [_mouse_lookup(p_, candidates(p_)[1], None) for p_ in parts]
     if all(sub is not None and sub[0] != "ambiguous" for sub in subs):
@@ -804,6 +809,9 @@ def _species_lookup(
         return _mouse_lookup(cleaned, scored, genes_present)
     # human V delta and V gamma numbers are IMGT's (TCR Vδ1 is TRDV1); mouse ones are not
     hit = _lookup(cleaned, scored, genes_present)
+    if hit is None and re.match(r"^h[A-Z]", cleaned):  # "hKi67", "hEGFR": an "h" names the human antigen
+        rest = _lookup(cleaned[1:], candidates(cleaned[1:])[1], genes_present)
+        hit = rest and (rest[0], rest[1], f"'h' names the human antigen {cleaned[1:]}: {rest[2]}")
     if hit is None or (hit[0] != "ambiguous" and segment_not_chain(cleaned, hit[1])):
         hit = tcr_v_human(cleaned) or hit
     return hit
@@ -836,6 +844,53 @@ def _soluble_form(cleaned: str, species: str, genes_present: Mapping[str, list[s
         return None
     form = "surface" if re.match(r"ig[adegm]", rest, re.IGNORECASE) else "soluble"  # "sIgM" is surface IgM
     return hit[0], hit[1], f"'{cleaned}' is {rest} with an 's' for its {form} form: {hit[2]}"
+
+
+# a CD name and its alias after an export wrote brackets and spaces as one separator each ("CD120b-TNF-RII" for
+# "CD120b (TNF-RII)", "CD16.2_FcgRIV", "cd62l_l_selectin"); the tail holds two letters or more and is no second CD
+# name (that is a flattened slash: "CD11a-CD18", "CD21-CD35")
+_FLAT_CD = re.compile(
+    r"^(?P<head>CD\d{1,3}[A-Za-z]{0,2}(?:\.\d)?)[-_.](?P<tail>(?!CD\d)(?=.*[A-Za-z].*[A-Za-z]).+)$", re.I
+)
+
+
+def _flat_alias(cleaned: str, hit: Hit | None, species: str, genes_present: Mapping[str, list[str]]) -> Hit | None:
+    """Read ``CD120b-TNF-RII`` as ``CD120b (TNF-RII)``: the CD name first, as it is before parentheses.
+
+    Only where the name as written does not link to the CD name's genes or a part of them: a word inside the alias
+    ("TNF" of "TNF-RII", "IL-2R" of a Greek letter lost) is never the antigen. The alias decides only when it names a
+    part of the CD name's genes ("CD3-CD3E" is CD3E).
+    """
+    m = _FLAT_CD.match(cleaned)
+    # "CD8-beta", "CD3-e-chain", "CD45-RA": a chain, a Greek letter or an isoform qualifies the CD name, no alias
+    if not m or len(name_key(re.sub(r"[ ._-]*(?:chain|subunit)$", "", m["tail"], flags=re.I))) <= 2:
+        return hit
+    head = _species_lookup(m["head"], candidates(m["head"])[1], species, genes_present)
+    if head is None or head[0] == "ambiguous":
+        return hit
+    if hit is not None and hit[0] != "ambiguous" and set(hit[1]) <= set(head[1]):
+        return hit
+    read = f"{m['head']} ({m['tail']})"
+    whole = _species_lookup(*candidates(read), species, genes_present)
+    best = whole if whole is not None and whole[0] != "ambiguous" and set(whole[1]) <= set(head[1]) else head
+    return best[0], best[1], f"read as '{read}' (an export wrote its brackets as separators): {best[2]}"
+
+
+def _human_letter(cleaned: str, species: str) -> str | None:
+    """Say why ``hLaminB1``, ``hKi67`` link nothing beside mouse RNA: an "h" before the antigen names the human one.
+
+    Only for a name no table knows whole (``hTERT`` is one) whose rest links in the human tables.
+    """
+    if species != "mouse" or not re.match(r"^h[A-Z]", cleaned):
+        return None
+    rest = cleaned[1:]
+    hit = _lookup(rest, candidates(rest)[1], None)
+    if hit is None or hit[0] == "ambiguous":
+        return None
+    return (
+        f"antibody against a human antigen ('h' before {rest}: {';'.join(hit[1])}) beside mouse RNA (a human graft's or"
+        " spike-in's cells); pass species='human' if the RNA is human"
+    )
 
 
 INCLUDED = "included by the user"  # the words of a reason that say the user asked for a column (include=)
@@ -877,9 +932,14 @@ def _link_one(
         row.update(status="excluded", source="rule", role=role[0], reason=role[1])
         return row
     hit = _soluble_form(cleaned, species, genes_present) or _species_lookup(cleaned, scored, species, genes_present)
+    hit = _flat_alias(cleaned, hit, species, genes_present)
     segment = segment_not_chain(cleaned, hit[1]) if hit is not None and hit[0] != "ambiguous" else None
     if segment:  # "TCRb-V1.1" is one V segment, never the chain's constant region
         hit = None
+    human = _human_letter(cleaned, species) if hit is None and not included else None
+    if human:  # "hLaminB1" beside mouse RNA: the human graft's or spike-in's antigen
+        row.update(status="excluded", source="rule", reason=human)
+        return row
     if hit is None:
         usable = included or antigen_like(cleaned)
         lost = f"an export replaced a Greek letter of '{cleaned}' by '_' or '?', so the name no longer says which " + (

@@ -21,7 +21,8 @@ _PREFIX = re.compile(
     r"^(adt|ab|prot|protein|anti[ ._-]*(?:human|mouse)(?:[ /_-]*(?:human|mouse|rat))?|anti(?:human|mouse)|anti|abseq|"
     # "TotalSeq-C0109 anti-mouse CD16/32": a vendor's product name
     r"hu|human|mouse|ms|mm|cite|x\d{4,}|totalseq(?:™|\(tm\))?(?:[ ._-]*[abcd]\d{0,4})?|"
-    r"\d{5,}|\d{4}(?=[ ._-]+anti))[ ._:-]+|^[hm](?=CD\d)",  # "0986_anti-mouse_TCRyd": a TotalSeq product number
+    r"\d{5,}|\d{4}(?=[ ._-]+anti)|[abcd]0\d{3}(?=[ ._-]+[A-Za-z]))[ ._:-]+|^[hm](?=CD\d)",  # "0986_anti-mouse_TCRyd",
+    # "B0157-CD45-2-TotalSeqB": a TotalSeq product number
     re.IGNORECASE,
 )
 # vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); TotalSeq is unambiguous without one; a TotalSeq
@@ -62,6 +63,8 @@ def _strip_replicate(s: str) -> str:
     hgnc, k = hgnc_index(), name_key(m["word"])
     numbered = name_key(s)  # "Syndecan_1", "Glypican_3", "Cadherin_1", "Transgelin_2": a member, by its number
     if any(numbered in t for t in (hgnc.approved, hgnc.name, hgnc.head, hgnc.alias, hgnc.previous)):
+        return s
+    if _KERATIN.match(s):  # "Cytokeratin_8" of "Cytokeratin 8/18" flattened: keratin 8, not cytokeratin's 8th antibody
         return s
     one = [t.get(k, ()) for t in (hgnc.name, hgnc.head, hgnc.alias)]
     return m["word"] if k in hgnc.approved or any(len(g) == 1 for g in one) else s
@@ -281,7 +284,9 @@ def _shared_subunit(s: str) -> str:
     return s
 
 
-_MHC_BEFORE_LOCUS = re.compile(r"^MHC[ ._-]*(?:class[ ._-]*)?(?:II[ ._-]+)?(?=I-[AE](?![A-Za-z]{2}))", re.IGNORECASE)
+_MHC_BEFORE_LOCUS = re.compile(
+    r"^MHC[ ._-]*(?:class[ ._-]*)?(?:II[ ._-]+)?(?=I[ ._-][AE](?![A-Za-z]{2}))", re.IGNORECASE
+)
 
 
 # a clone or a host written in parentheses after the name and its alias: "VISTA (PD-1H) (MIH63)", "CD4 (clone GK1.5)",
@@ -289,6 +294,24 @@ _MHC_BEFORE_LOCUS = re.compile(r"^MHC[ ._-]*(?:class[ ._-]*)?(?:II[ ._-]+)?(?=I-
 _CLONE_GROUP = re.compile(
     r"(?<=\S)\s*\((?:clone\b[^()]*|[^()\s]*\d[^()\s]*|[A-Za-z ]*\b(?:monoclonal|polyclonal)\b[^()]*)\)\s*$",
     re.IGNORECASE,
+)
+
+
+# a host and clonality, or "Antibody" and its clone, after the name with the brackets an export flattened
+# ("Anti-mouse-TCR-Vβ2-Rat-monoclonal", "PE-anti-mouse-PLZF-Antibody-9E12", "Fc-RI-Antibody-Clone-MAR-1")
+_FLAT_HOST = re.compile(
+    r"(?<=[A-Za-z0-9αβγδε])[ ._-]+(?:(?:(?:armenian|syrian)[ ._-]+)?"
+    r"(?:rat|mouse|hamster|rabbit|goat|donkey|sheep|human)[ ._-]+(?:monoclonal|polyclonal)(?:[ ._-].*)?"
+    r"|antibody[ ._-]+(?:clone[ ._-]+)?[A-Za-z0-9]*\d[A-Za-z0-9.-]*)$",
+    re.IGNORECASE,
+)
+
+
+# a cytometer's channel (detector or dye, then A, H or W: area, height, width) before the stain, one separator
+# between each, the same on both sides of the letter (CytoML's "FJComp-BUV563-A_lineage" is left to the role rules);
+# FlowJo's "Comp-" (compensated) or "FJComp-" before it
+_FLAT_CHANNEL = re.compile(
+    r"^(?:FJ)?(?:Comp[ ._-]+)?(?P<channel>.+?)(?P<s>[ ._-])[AHW](?P=s)(?P<stain>[^ ._-].*)$", re.I
 )
 
 
@@ -301,14 +324,20 @@ def _parenthesised(s: str) -> str:
     return _R_PAREN.sub(r"\g<main> (\g<alias>)", s)  # R's make.names: "Folate.Receptor.b..FR.b." is "... (FR.b)"
 
 
+def _stain_of_channel(s: str) -> str:
+    """Return the stain of a cytometer channel written with it (FlowJo's ``Comp-BV421-A :: CCR7``, flattened or not)."""
+    if "::" in s:  # FlowJo's "$PnN :: $PnS" ("Comp-BV421-A :: CCR7"), or the stain first ("CD3 :: FITC-A")
+        before, after = (p_.strip() for p_ in s.rsplit("::", 1))
+        return before if before and dye_or_channel(after) and not dye_or_channel(before) else (after or s)
+    flat = _FLAT_CHANNEL.match(s)  # "Comp-PE-A-Ly108": FlowJo's "Comp-PE-A :: Ly108" with its " :: " flattened
+    return flat["stain"] if flat and dye_or_channel(flat["channel"]) and not dye_or_channel(flat["stain"]) else s
+
+
 def _clean(name: str) -> tuple[str, list[str]]:
     """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
     # a vendor table's HTML entities ("TCR V&gamma;2", "Fc&epsilon;RI&alpha;"); a typeset dash is a dash ("CD8a–FITC")
     s = DASHES.sub("-", html.unescape(str(name)).strip())
-    if "::" in s:  # FlowJo's "$PnN :: $PnS" ("Comp-BV421-A :: CCR7"), or the stain first ("CD3 :: FITC-A")
-        before, after = (p_.strip() for p_ in s.rsplit("::", 1))
-        s = before if before and dye_or_channel(after) and not dye_or_channel(before) else (after or s)
-    s = strip_measurement(strip_conjugate(s))
+    s = strip_measurement(strip_conjugate(_stain_of_channel(s)))
     s = _rewrite(s)
     undyed = _DYE_FIRST.sub("", s)
     s = undyed if len(name_key(undyed)) >= 2 else s  # "PerCPCy5.5.CD16.32", "BV711.SCA.1": the dye before the marker
@@ -333,6 +362,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     if _METAL_PREFIX.match(str(name).strip()) and re.search(r"\dDi$", s):  # "175Lu_PGP9_5Di": Fluidigm's Di, glued
         s = s[:-2]
     s = _parenthesised(s)
+    s = _FLAT_HOST.sub("", s) if "(" not in s else s
     m = _PAREN.match(s) or _PAREN.match(_SUFFIX.sub("", s))  # "Folate_Receptor_b_(FR-b)_TotalA"
     if m and m.group("main"):
         s = m.group("main")
@@ -675,8 +705,11 @@ def receptor_symbols(cleaned: str) -> list[str]:
         return []
     stem, sub = name_key(m.group("stem")), name_key(m.group("sub") or "").lower()
     approved = hgnc_index().approved
-    if len(stem) < 3 or not (stem in approved or f"{stem}1" in approved):  # the stem names a ligand ("PIR-A" none)
+    # the stem names a ligand ("PIR-A" none), one of several ("PDGF": PDGFA, PDGFB)
+    if len(stem) < 3 or not (stem in approved or f"{stem}1" in approved or f"{stem}A" in approved):
         return []
+    if (m.group("sub") or "").lower() == "a" and f"{stem}RN" in approved:
+        return [approved[f"{stem}RN"]]  # "IL-1Ra", "IL-36Ra": the receptor antagonist (IL1RN), not receptor alpha
     spelled = [f"{stem}R{sub.upper()}", f"{stem}R{_CHAIN_NUMBER.get(sub, sub)}"] if sub else []
     if sub in ("a", "") and stem in approved and f"{stem}RB" not in approved:
         # "IL-4Rα", "IL-21 Receptor": the alpha chain carries the receptor's name; "IL-33Rα" is the alias IL33R
@@ -704,6 +737,7 @@ _FAMILY_WORDS = tuple(
         ("pkc", "protein kinase C", r"PRKC[ABDEGHIQZ]"),
         ("stats?", "STAT", r"STAT[1-6][AB]?"),
         ("syndecans?", "syndecan", r"SDC[1-4]"),
+        ("neurofilaments?", "neurofilament", r"NEF[HLM]"),
         # HGNC keeps "IFN" as an alias of IFNA1 and "KIR" as KIR3DL1's previous symbol, "GATA" as an alias of QRSL1
         ("ifns?|interferons?", "interferon", r"IFN(?:A\d+|B1|G|W1|E|K|L[1-4])"),
         ("kirs?", "killer-cell immunoglobulin-like receptor", r"KIR[23]D[LS]\d[A-Z]?"),
@@ -930,6 +964,24 @@ _TCR_CHAIN = re.compile(rf"tcr[ ._-]*(?:{_GREEK_LETTER}|[abgd](?![a-z]))", re.IG
 _LONE_LETTER = re.compile(rf"(?:{_GREEK_LETTER})", re.IGNORECASE)
 
 
+def _span_guesses(cleaned: str) -> list[str]:
+    """Return the word spans of a name that may be guessed as names (:func:`_spans` less the words of phrases)."""
+    phrase = _phrase_words(cleaned)
+    v_segment = re.search(r"tcr[ ._-]*v|\bv[ ._-]?(?:alpha|beta|gamma|delta|[abgdrαβγδ])[ ._-]*\d", cleaned, re.I)
+    out = []
+    for span in _spans(cleaned):
+        if span in phrase or _before_partner(span, cleaned):
+            continue  # "light" of "kappa light chain": a word of a phrase, not a name (LIGHT = TNFSF14)
+        if (v_segment or _TCR_CHAIN.search(cleaned)) and name_key(span) == "TCR":
+            continue  # "TCR Vβ5.1", "Purified TCR γ/δ": one V segment or chain, never the whole receptor
+        if re.match(rf"{re.escape(span)}[ ._-][A-Za-z](?:[/._-][A-Za-z])*$", cleaned):
+            continue  # "PIR-A", "PIR.A.B" without the letter is another gene (PIR, pirin): the letter names the member
+        if re.fullmatch(r"[A-Za-z0-9](?:-[A-Za-z0-9])+", span):
+            continue  # "C-F-I" of "Ly49-C-F-I-H" (Ly49 C/F/I/H flattened): member letters, never a symbol (CFI)
+        out.append(span)
+    return out
+
+
 def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     """Return the cleaned name and the candidates to look up, each strong (any lookup) or weak (a guess).
 
@@ -979,16 +1031,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         completed = _complete_cut(cleaned)
         if completed:
             cands.append((completed, False))
-    phrase = _phrase_words(cleaned)
-    v_segment = re.search(r"tcr[ ._-]*v|\bv[ ._-]?(?:alpha|beta|gamma|delta|[abgdrαβγδ])[ ._-]*\d", cleaned, re.I)
-    for span in _spans(cleaned):
-        if span in phrase or _before_partner(span, cleaned):
-            continue  # "light" of "kappa light chain": a word of a phrase, not a name (LIGHT = TNFSF14)
-        if (v_segment or _TCR_CHAIN.search(cleaned)) and name_key(span) == "TCR":
-            continue  # "TCR Vβ5.1", "Purified TCR γ/δ": one V segment or chain, never the whole receptor
-        if re.match(rf"{re.escape(span)}[ ._-][A-Za-z](?:[/._-][A-Za-z])*$", cleaned):
-            continue  # "PIR-A", "PIR.A.B" without the letter is another gene (PIR, pirin): the letter names the member
-        cands.append((span, False))  # "k", "l" of "IgG1_Rat_k" are dropped below (too short)
+    cands += [(span, False) for span in _span_guesses(cleaned)]  # "k", "l" of "IgG1_Rat_k" are dropped below
     cands += [(initials, False)] if (initials := _initialism(cleaned)) else []
     seen: dict[str, bool] = {}
     for c, strong in cands:
@@ -1003,7 +1046,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
 _POINT_AS_P = re.compile(r"(?<=\d)p(?=\d)")
 # γ typed as a lower-case y after an upper-case stem ("IFN-y", "IFNy", "RORyt", "PPARy", "PLCy1", "IL-2Ry"); "Ly6C"
 # and "Ly-6G" begin with their own "Ly"
-_GAMMA_AS_Y = re.compile(r"^(?P<stem>[A-Z][A-Z0-9-]*[A-Z0-9][ -]?)y(?P<tail>\d|t)?$")
+_GAMMA_AS_Y = re.compile(r"^(?P<stem>[A-Z][A-Z0-9-]*[A-Z0-9][ -]?)y(?P<tail>\d|[tT])?$")  # "RORyT" too
 _LETTER_FIRST = re.compile(r"^(?P<letter>[A-Za-z])[ -](?P<word>[A-Za-z]{4,})$")
 
 
@@ -1050,7 +1093,18 @@ def _typed_variants(cleaned: str) -> list[str]:
     out += [f"{lettered['word']} {lettered['letter']}"] if lettered else []
     fused = _FUSED_DYE.match(cleaned)  # "CD45a488", "CD4PE", "F480pe": the dye written onto the antigen
     out += [fused["antigen"]] if fused and _names_antigen(fused["antigen"]) else []
+    numbered = _WORD_NUMBER.match(cleaned)  # "Synapsin-1": HGNC's approved name writes "synapsin I"
+    if numbered and 1 <= int(numbered["n"]) <= len(_ROMAN_NAMES):
+        out.append(f"{numbered['words']} {_ROMAN_NAMES[int(numbered['n']) - 1]}")
+    # "Microtubule Associated Protein Tau 13": an approved name of three words or more, then its clone's number
+    if numbered and numbered["words"].count(" ") >= 2 and name_key(numbered["words"]) in hgnc_index().name:
+        out.append(numbered["words"])
     return out
+
+
+# a protein's name in words and a member's number, which HGNC's approved names write in Roman numerals
+_WORD_NUMBER = re.compile(r"^(?P<words>[A-Za-z][a-z]{3,}(?:[ -][A-Za-z][a-z]+)*)[ ._-]?(?P<n>\d{1,2})$")
+_ROMAN_NAMES = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII")
 
 
 # a fluorochrome written onto the antigen without a separator, as hand-typed flow panels do ("CD45a488", "CD4PE",
@@ -1084,7 +1138,13 @@ def _names_antigen(name: str) -> bool:
 
 # members of a family named by a letter after a number, the others by their letter alone, any separator
 _FLAT_LETTERS = re.compile(
-    r"^(?P<first>[A-Za-z][A-Za-z0-9-]*?\d[A-Za-z])(?P<tails>(?P<sep>[_.-])[A-Za-z](?:(?P=sep)[A-Za-z])*)$"
+    r"^(?P<first>[A-Za-z][A-Za-z0-9._-]*?\d[._-]?[A-Za-z])(?P<tails>(?P<sep>[_.-])[A-Za-z](?:(?P=sep)[A-Za-z])*)$"
+)
+
+
+# a family's number and two member letters of one case with nothing between them
+_RUN_LETTERS = re.compile(
+    r"^(?P<stem>[A-Za-z][A-Za-z-]*\d{1,3})(?:(?P<a>[A-Z])(?P<b>[A-Z])|(?P<a2>[a-z])(?P<b2>[a-z]))$"
 )
 
 
@@ -1121,6 +1181,11 @@ def unflatten(cleaned: str, aliases: bool = False) -> str | None:
     letters = _FLAT_LETTERS.match(cleaned)  # "NKG2A-C-E", "Ly-49c_F_I_H": one member letter after another
     if letters and all(_member_name(letters["first"][:-1] + t) for t in letters["tails"][1:].split(letters["sep"])):
         return "/".join([letters["first"], *letters["tails"][1:].split(letters["sep"])])
+    run = _RUN_LETTERS.match(cleaned)  # "Ly6GC" (Ly-6G/C of a CyTOF panel), "CD11bc": two member letters run together
+    if run and not _member_name(cleaned):
+        a, b = run["a"] or run["a2"], run["b"] or run["b2"]
+        if _member_name(run["stem"] + a) and _member_name(run["stem"] + b):
+            return f"{run['stem']}{a}/{b}"
     if _COMMA_TAILS.match(cleaned):
         return cleaned.replace(",", "/")
     pair = _FLAT_PAIR.match(cleaned)
@@ -1164,7 +1229,7 @@ def combo_parts(cleaned: str) -> tuple[list[str], str]:
     if len(parts) < 2:
         return [], ""
     first = parts[0]
-    prefix = re.match(r"^[A-Za-z -]*?(?=\d)", first)
+    prefix = re.match(r"^[A-Za-z ._-]*?(?=\d)", first)  # "Cytokeratin_8/18" as "Cytokeratin 8/18"
     out = [first]
     extended = False
     for p_ in parts[1:]:

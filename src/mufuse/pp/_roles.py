@@ -417,11 +417,15 @@ _STATISTIC = {
     # "histogram_ch-0_bin-0", "texture_ch-0_contrast_dist-1_angle-0.00")
     "standard", "deviation", "summary", "quantile", "histogram", "bin", "texture", "contrast", "dissimilarity",
     "homogeneity", "correlation", "asm", "energy", "entropy", "dist", "angle", "intensities",
+    # FlowJo's table statistics ("Geo. Mean", "rCV", "Mode") and a spectral cytometer's unmixed channel
+    # ("Spectral BUV 395 Geo.Mean" of a FlowJo table, "Unmixed-PE-A")
+    "geo", "geometric", "cv", "rcv", "rsd", "mode", "spectral", "unmixed",
 }  # fmt: skip
 # fluorochromes, fluorescent proteins, chromogens and detectors (BD, BioLegend, Thermo Fisher, Miltenyi, Cytek, Bio-Rad
 # fluorochrome lists; Attune "BL1", Aurora "B2", LSR "YG 780/60" detector names): a channel with no antigen
 _FLUOR = {
-    "fitc", "pe", "apc", "percp", "tr", "texas", "texasred", "dazzle", "fire", "efluor", "eflour", "fluor", "alexa",
+    "fitc", "tritc", "rhodamine", "pe", "apc", "percp", "tr", "texas",
+    "texasred", "dazzle", "fire", "efluor", "eflour", "fluor", "alexa",
     "bv", "buv", "bb", "bux", "super", "bright", "superbright", "pacific", "pac", "pacblu", "pacblue", "pacorange",
     "pacgreen", "qdot", "spark", "nir", "novafluor", "cfluor", "realblue", "realyellow", "vio", "vioblue", "viogreen",
     "viobright", "kiravia", "starbright", "h7", "zsgreen", "gfp", "egfp", "yfp", "eyfp", "rfp", "cfp", "bfp",
