@@ -93,14 +93,21 @@ def leave_one_source_out(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, s
     units = table["source"].map(source_of) + " (" + table["species"] + ")"
     groups = {unit: sub for unit, sub in table.groupby(units)}
     used: dict[str, set[str]] = {}
+    first = {}
     for unit, sub in groups.items():
         used[unit] = set()
-        score(sub, used=used[unit], species=sub["species"].iloc[0])
+        first[unit] = score(sub, used=used[unit], species=sub["species"].iloc[0])
     only: dict[str, set[str]] = {}
     for unit in groups:
         others = set().union(*(u for k, u in used.items() if k != unit))
         only[unit] = used[unit] - others - nomenclature()
-    out = pd.concat([score(sub, held_out=only[unit], species=sub["species"].iloc[0]) for unit, sub in groups.items()])
+    # a source that uses no row of its own scores as it did with every row (most sources): not linked again
+    out = pd.concat(
+        [
+            score(sub, held_out=only[unit], species=sub["species"].iloc[0]) if only[unit] else first[unit]
+            for unit, sub in groups.items()
+        ]
+    )
     return out, only
 
 
