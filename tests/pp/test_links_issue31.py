@@ -1328,3 +1328,17 @@ def test_neurofilament_chains_pan_keratin_clones_and_mouse_decoy_receptors(speci
         _assert_links(
             _links(["DcTRAIL-R1", "DcTRAIL-R2"], "mouse"), {"DcTRAIL-R1": "Tnfrsf23", "DcTRAIL-R2": "Tnfrsf22"}
         )
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_immgent_hashtags_second_antibodies_and_uniprot_integrin_names(species):
+    """ImmgenT's ``HT1``..``HT10`` are hashtags (``HT7`` was MGI's synonym of Bsg); ``TCRGDbis`` a second TCR γ/δ
+    antibody; ``ITB7``, ``ITA6`` UniProt's entry names of integrins (ITB7_MOUSE)."""
+    hashtags = ["HT1", "HT7", "HT_10", "HT-3"]
+    fix = str.upper if species == "human" else str.capitalize
+    expected = {"ITB7": "ITGB7", "ITA6": "ITGA6", "ITAM": "ITGAM", "ITA2B": "ITGA2B", "CD4bis": "CD4", "CD4_bis": "CD4"}
+    expected = {n: fix(g) for n, g in expected.items()}
+    expected["TCRGDbis"] = "TRDC;TRGC1;TRGC2" if species == "human" else "Trdc;Trgc1;Trgc2;Trgc3;Trgc4"
+    links = _links([*hashtags, *expected, "5-HT2A"], species)
+    assert (links.loc[hashtags, "role"] == "hashtag").all(), links.loc[hashtags, ["role", "genes"]]
+    _assert_links(links, expected | {"5-HT2A": fix("HTR2A")})

@@ -65,8 +65,10 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
             # another product number before an antigen is the antibody's ("B0157-CD45-2-TotalSeqB": CD45.2)
             r"^[abc]0(25[1-9]|26\d|30\d|31[0-5])([ ._-]|$)|"
             r"(^|[ ._-])hash[ ._-]*(tag)?[ ._-]*\d+$|"
-            # "Mouse_HTO_3", "HTO28"; MULTI-seq "Bar12"; Singleron "CLindex_TAG_3"; BD Rhapsody "SampleTag05_hs"
-            r"(^|[ ._-])hto([ ._-]|\d|$)|^bar[ ._-]?\d+$|^clindex[ ._-]?tag|^sample[ ._-]?tag[ ._-]?\d+|"
+            # "Mouse_HTO_3", "HTO28", ImmgenT's "HT7" (MGI's synonym of Bsg); MULTI-seq "Bar12"; Singleron
+            # "CLindex_TAG_3"; BD Rhapsody "SampleTag05_hs"
+            r"(^|[ ._-])hto([ ._-]|\d|$)|^ht[ ._-]?\d{1,2}$|^bar[ ._-]?\d+$|^clindex[ ._-]?tag|"
+            r"^sample[ ._-]?tag[ ._-]?\d+|"
             # mass cytometry's debarcoding channels ("BC1(La139)Dd" .. "BC7" of Bodenmiller et al. 2012; "Barcode_3")
             r"^(bc|barcode)[ ._-]?\d{1,2}$|^tag\d{1,2}$|"  # "tag1", "tag2": a CITE-seq script's hashtags
             # cell lines hashed by name (Stoeckius et al. 2018: "HEK-A", "K562_B", "THP1-C")

@@ -25,11 +25,12 @@ _PREFIX = re.compile(
     # "B0157-CD45-2-TotalSeqB": a TotalSeq product number
     re.IGNORECASE,
 )
-# vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); TotalSeq is unambiguous without one; a TotalSeq
+# vendor/assay suffixes need a separator ("TCRab" keeps its "ab"); "bis", a second antibody to one antigen, also glued
+# after a capital or digit ("TCRGDbis" of ImmgenT); TotalSeq is unambiguous without one; a TotalSeq
 # product ID after the name ("CD4_A0001", BioLegend's A/B/C/D + four digits), never an HLA allele ("HLA-A0201")
 _SUFFIX = re.compile(
     r"(?:[ ._-]*totalseq[ ._-]*[abcd]?\d*|[ ._-]+(?:ts[abcd]\d*|total[abcd]|adt|prot|protein|abseq|antibody|pab|"
-    r"pabo|cite|human|hu|mouse|ms)|(?<!hla)[ ._-]+[abcd][01]\d{3})$",
+    r"pabo|cite|human|hu|mouse|ms|bis)|(?-i:(?<=[A-Z0-9])bis)|(?<!hla)[ ._-]+[abcd][01]\d{3})$",
     re.IGNORECASE,
 )
 # a flow panel's fluorochrome before the marker, as spectral cytometry exports write it ("PerCPCy5.5.CD16.32",
@@ -1093,6 +1094,8 @@ def _typed_variants(cleaned: str) -> list[str]:
     out += [f"{lettered['word']} {lettered['letter']}"] if lettered else []
     fused = _FUSED_DYE.match(cleaned)  # "CD45a488", "CD4PE", "F480pe": the dye written onto the antigen
     out += [fused["antigen"]] if fused and _names_antigen(fused["antigen"]) else []
+    integrin = _UNIPROT_INTEGRIN.match(cleaned)  # "ITB7", "ITA6": UniProt's entry names (ITB7_MOUSE) of integrins
+    out += [f"ITG{integrin['ab']}{integrin['m']}"] if integrin else []
     numbered = _WORD_NUMBER.match(cleaned)  # "Synapsin-1": HGNC's approved name writes "synapsin I"
     if numbered and 1 <= int(numbered["n"]) <= len(_ROMAN_NAMES):
         out.append(f"{numbered['words']} {_ROMAN_NAMES[int(numbered['n']) - 1]}")
@@ -1102,6 +1105,8 @@ def _typed_variants(cleaned: str) -> list[str]:
     return out
 
 
+# UniProt's mnemonic of an integrin chain (ITA6_MOUSE, ITAM_HUMAN, ITB7): ITA/ITB and the chain's number or letter
+_UNIPROT_INTEGRIN = re.compile(r"^IT(?P<ab>[AB])(?P<m>\d{1,2}|2B|[DELMVX])$")
 # a protein's name in words and a member's number, which HGNC's approved names write in Roman numerals
 _WORD_NUMBER = re.compile(r"^(?P<words>[A-Za-z][a-z]{3,}(?:[ -][A-Za-z][a-z]+)*)[ ._-]?(?P<n>\d{1,2})$")
 _ROMAN_NAMES = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII")
