@@ -1342,3 +1342,21 @@ def test_immgent_hashtags_second_antibodies_and_uniprot_integrin_names(species):
     links = _links([*hashtags, *expected, "5-HT2A"], species)
     assert (links.loc[hashtags, "role"] == "hashtag").all(), links.loc[hashtags, ["role", "genes"]]
     _assert_links(links, expected | {"5-HT2A": fix("HTR2A")})
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_hand_typed_inventories_look_alike_digits_tetramers_and_nf_kb(species):
+    """Lab inventories (batch 48): a 1 typed for l or I reaches the known name only (``Bc1-2`` was MGI's Bc1);
+    ``a4B7`` is α4β7; an antibody named for its Fc block, a lipid-loaded or unloaded CD1d tetramer, the rat MHC (RT1)
+    link nothing; NF-κB without a subunit is p65 (RELA), with one that subunit."""
+    fix = str.upper if species == "human" else str.capitalize
+    expected = {"Bc1-2": "BCL2", "S1c7a1(Cat-1/ERR)": "SLC7A1", "a4B7": "ITGA4;ITGB7", "p-NFkB": "RELA"}
+    expected |= {"NFkB-647": "RELA", "NF-kB p50": "NFKB1", "NFkB p52": "NFKB2", "NF-kB (p65)": "RELA", "Ki1": "TNFRSF8"}
+    expected |= {"IkB zeta": "NFKBIZ", "IκBε": "NFKBIE", "IkBa": "NFKBIA"}
+    expected = {n: ";".join(fix(g) for g in genes.split(";")) for n, genes in expected.items()}
+    nothing = ["CD16/32 (Fc block)", "PBS57-CD1d", "PBS57-CD1d (unloaded)", "mCD1d unloaded", "RT1b", "RT1-D"]
+    links = _links([*expected, *nothing, "A2B5", "1-A/1-E"], species)
+    _assert_links(links, expected | dict.fromkeys(nothing, "") | {"A2B5": ""})
+    if species == "mouse":  # I-A/I-E typed with ones; MGL1/MGL2 are CD301a and CD301b (human MGL1 is LLGL1)
+        mouse = {"1-A/1-E": "H2-Aa;H2-Ab1;H2-Eb1", "CD301(MGL1/MGL2)": "Clec10a;Mgl2", "MGL1/MGL2": "Clec10a;Mgl2"}
+        _assert_links(_links(list(mouse), "mouse"), mouse)

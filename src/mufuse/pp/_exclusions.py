@@ -65,9 +65,9 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
             # another product number before an antigen is the antibody's ("B0157-CD45-2-TotalSeqB": CD45.2)
             r"^[abc]0(25[1-9]|26\d|30\d|31[0-5])([ ._-]|$)|"
             r"(^|[ ._-])hash[ ._-]*(tag)?[ ._-]*\d+$|"
-            # "Mouse_HTO_3", "HTO28", ImmgenT's "HT7" (MGI's synonym of Bsg); MULTI-seq "Bar12"; Singleron
-            # "CLindex_TAG_3"; BD Rhapsody "SampleTag05_hs"
-            r"(^|[ ._-])hto([ ._-]|\d|$)|^ht[ ._-]?\d{1,2}$|^bar[ ._-]?\d+$|^clindex[ ._-]?tag|"
+            # "Mouse_HTO_3", "HTO28", ImmgenT's "HT1".."HT20" (HT7 is MGI's synonym of Bsg; HT31 stays AKAP13);
+            # MULTI-seq "Bar12"; Singleron "CLindex_TAG_3"; BD Rhapsody "SampleTag05_hs"
+            r"(^|[ ._-])hto([ ._-]|\d|$)|^ht[ ._-]?([1-9]|1\d|20)$|^bar[ ._-]?\d+$|^clindex[ ._-]?tag|"
             r"^sample[ ._-]?tag[ ._-]?\d+|"
             # mass cytometry's debarcoding channels ("BC1(La139)Dd" .. "BC7" of Bodenmiller et al. 2012; "Barcode_3")
             r"^(bc|barcode)[ ._-]?\d{1,2}$|^tag\d{1,2}$|"  # "tag1", "tag2": a CITE-seq script's hashtags
@@ -165,6 +165,8 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
             r"^(?:(?:mouse|human|bd|anti)[ ._-]*)*fc[ ._-]*(?:r|receptor|gamma|γ)?[ ._-]*block(?:ing|er)?"
             r"(?:[ ._-]*(?:reagent|solution))?$"
             r"|^(?:(?:mouse|human)[ ._-]*)?tru[ ._-]*stain[ ._-]*(?:fcx)?(?:[ ._-]*plus)?$"
+            # an antibody named as the block it is used for ("CD16/32 (Fc block)", "2.4G2 Fc block")
+            r"|[ (]fc[ ._-]*block(?:ing|er)?\)?$"
         ),
         "Fc-receptor blocking reagent (no readout)",
     ),
@@ -275,7 +277,10 @@ _BOTH = (
 # a rat antigen in either species' panel: a reporter or a cross-species control ("PE anti-rat CD2", "rat-CD2 (OX34)");
 # "anti-rat IgG" is a secondary antibody, excluded as such
 # "mouse_rat_CD29", "anti-rat/mouse CD90", "rat-CD90-mouse-CD90.1" (Seurat's dashes) are cross-reactive
-_RAT_ANTIGEN = re.compile(r"anti[ ._-]?rat[ ._-]+(?!ig|mouse|human)|^rat-cd\d", re.I)
+# the rat MHC is RT1 ("RT1b", "RT1-D", "OX-6 (RT1B)"): no mouse or human gene
+_RAT_ANTIGEN = re.compile(
+    r"anti[ ._-]?rat[ ._-]+(?!ig|mouse|human)|^rat-cd\d|\brt1[ ._-]?(?:aa|bb|db|a|b|d|e|u)?\b", re.IGNORECASE
+)
 _ANTIGEN_OF = {
     "mouse": re.compile(
         rf"^(?!.*anti[ ._-]?human){_BOTH}.*(\(mouse\)|anti[ ._-]?mouse|mouse[ ._-]specific)|^m(?=CD\d)"
@@ -454,9 +459,17 @@ _SHORT_PEPTIDE = re.compile(
 )
 
 
+# the lipid or metabolite first ("PBS57-CD1d", "5-OP-RU MR1"), and the unloaded control tetramer ("mCD1d unloaded")
+_LIGAND_FIRST = re.compile(
+    r"^(?:pbs-?\d{2}|[aα]-?galcer|och|5-op-ru|(?:ac-)?6-fp)[-_ /.:]+[mh]?(?:cd1d|mr1)\b"
+    r"|(?:cd1d|mr1)\b.*\b(?:unloaded|empty)\b|\b(?:unloaded|empty)\b.*\b(?:cd1d|mr1)\b",
+    re.IGNORECASE,
+)
+
+
 def _peptide_mhc(name: str) -> bool:
     """Tell whether a name is a peptide-MHC or lipid-CD1d complex (``H-2Kb bound to SIINFEKL``)."""
-    if _SHORT_PEPTIDE.match(name):
+    if _SHORT_PEPTIDE.match(name) or _LIGAND_FIRST.search(name):
         return True
     return bool(_MHC_WORD.search(name) and (_PEPTIDE.search(_MHC_WORD.sub(" ", name)) or _BOUND.search(name)))
 

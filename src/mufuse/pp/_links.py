@@ -45,6 +45,7 @@ from ._names import (
     combo_parts,
     fc_receptor,
     joined_by_plus,
+    listed_subunit,
     lost_letter,
     protein_family,
     strip_measurement,
@@ -419,6 +420,8 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     found = _in_curated(strong, cleaned)
     if found or lost_letter(cleaned):  # "TCR _ chain": only a curated row for the exact name links it
         return found
+    if listed_subunit(cleaned):  # "IL-12/IL-23 p40" with no row for the subunit: one subunit, never both cytokines
+        return "ambiguous", [], f"'{cleaned}' names one subunit the listed cytokines share; no curated row says which"
     found = tcr_chain(cleaned) or _family_word(cleaned)
     if found:
         return found
@@ -647,11 +650,12 @@ def _mouse_lookup(
     weak = [c[1:] for c in strong if re.match(r"^m[A-Z]", c)] + [c for c, ok in scored if not ok]
     synonym, shared, part = _mgi_names(strong, weak, cleaned)
 
-    def mouse_view(hit: Hit | None) -> Hit | None:
+    def mouse_view(hit: Hit | None, by_part: bool = True) -> Hit | None:
         found = _to_mouse(hit, [*strong, *weak]) if hit else None  # "CD32 2.4G2": CD32's ortholog, not all of FCGR2's
         if found and hit and hit[0] == "hgnc" and len(shared) > 1:
             return "ambiguous", shared, f"'{cleaned}' is an MGI synonym of several genes ({', '.join(shared)})"
-        mgi = synonym or part
+        # a curated row of the whole name is more specific than MGI's synonym of a part ("NFkB p52": not Nfkb1)
+        mgi = synonym or (part if by_part else None)
         if not (found and mgi and not set(mgi[1]) & set(found[1])):
             return found
         # a curated human fact gives way to MGI only for another member of its family (CD16: Fcgr3, not Fcgr4);
@@ -669,7 +673,7 @@ def _mouse_lookup(
         or tcr_v_mouse(cleaned)
         or tcr_chain(cleaned, "mouse")
         or _fc_mouse(cleaned)
-        or mouse_view(_in_curated(strong, cleaned))
+        or mouse_view(_in_curated(strong, cleaned), by_part=False)
         or _mgi(strong, cleaned, "approved")
     )
     if found:
@@ -715,9 +719,13 @@ def _mouse_combination(cleaned: str, strong: list[str]) -> tuple[Hit | None, boo
     never to one part's alias).
     """
     parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
-    # "YM-1/YM-2" (Chil3, Chil4): one stem, two numbers, are two members; "TCF1/TCF7" stay names of one
+    # "YM-1/YM-2" (Chil3, Chil4), "MGL1/MGL2" (Clec10a, Mgl2): one stem, numbers that count up or stand apart, are
+    # members; "TCF1/TCF7" stay names of one
     stems = {re.sub(r"[ ._-]*\d+$", "", p_).lower() for p_ in parts}
-    members = kind == "synonyms" and len(stems) == 1 and all(re.search(r"[A-Za-z][ ._-]\d+$", p_) for p_ in parts)
+    numbers = [int(m_[1]) if (m_ := re.search(r"(\d+)$", p_)) else -1 for p_ in parts]
+    counted = bool(numbers) and numbers[0] >= 0 and numbers == list(range(numbers[0], numbers[0] + len(parts)))
+    apart = all(re.search(r"[A-Za-z][ ._-]\d+$", p_) for p_ in parts)
+    members = kind == "synonyms" and len(stems) == 1 and (counted or apart)
     if kind != "combination" and not members:
         return None, False
     subs = [_mouse_lookup(p_, candidates(p_)[1], None) for p_ in parts]

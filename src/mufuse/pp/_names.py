@@ -30,7 +30,7 @@ _PREFIX = re.compile(
 # product ID after the name ("CD4_A0001", BioLegend's A/B/C/D + four digits), never an HLA allele ("HLA-A0201")
 _SUFFIX = re.compile(
     r"(?:[ ._-]*totalseq[ ._-]*[abcd]?\d*|[ ._-]+(?:ts[abcd]\d*|total[abcd]|adt|prot|protein|abseq|antibody|pab|"
-    r"pabo|cite|human|hu|mouse|ms|bis)|(?-i:(?<=[A-Z0-9])bis)|(?<!hla)[ ._-]+[abcd][01]\d{3})$",
+    r"pabo|cite|human|hu|mouse|ms|bis)|(?-i:(?<=[A-Z0-9]{2})bis)|(?<!hla)[ ._-]+[abcd][01]\d{3})$",
     re.IGNORECASE,
 )
 # a flow panel's fluorochrome before the marker, as spectral cytometry exports write it ("PerCPCy5.5.CD16.32",
@@ -249,7 +249,8 @@ _GLUED_OR = re.compile(  # "CD55orDAF"; never "RorC", "SorLA" (the first name ho
 )
 # a subunit after the cytokines that share it: "IL-12/IL-23 p40", "IL-12/23p40"
 _SUBUNIT_AFTER_LIST = re.compile(
-    r"^(?P<list>IL[ ._-]?\d+(?:[ ._-]?/[ ._-]?(?:IL[ ._-]?)?\d+)+)[ ._-]*\(?(?P<sub>p\d{2})\)?$", re.IGNORECASE
+    r"^(?P<list>IL[ ._-]?\d+(?:[ ._-]?/[ ._-]?(?:IL[ ._-]?)?\d+|[ ._-]+IL[ ._-]?\d+)+)[ ._-]*\(?(?P<sub>p\d{2})\)?$",
+    re.IGNORECASE,
 )
 
 
@@ -272,6 +273,11 @@ def _rewrite(s: str) -> str:
     s = _GLUED_OR.sub(r"\g<a>/\g<b>", s)  # "CD55orDAF", "LY6A or LY6E": two names of one antibody, as a slash
     s = _shared_subunit(s)  # "IL-12/IL-23 p40" is the p40 chain the two cytokines share (IL12B)
     return _MHC_BEFORE_LOCUS.sub("", s)  # "MHC I-A/I-E", "MHC class II I-A": the class II loci, never class I
+
+
+def listed_subunit(s: str) -> bool:
+    """Tell a subunit named after a list of cytokines (``IL-12/IL-23 p40``) that no curated row resolved."""
+    return bool(_SUBUNIT_AFTER_LIST.match(s))
 
 
 def _shared_subunit(s: str) -> str:
@@ -540,8 +546,8 @@ _INTEGRIN_CHAIN = r"(?:alpha|α|a|beta|β|b)[ ._-]*(?:\d{1,2}|iib|[vlmxde](?![a-
 _INTEGRIN = re.compile(
     rf"^(?:integrin|itg)[ ._-]*(?P<c1>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})$|"
     rf"^(?P<c2>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})[ ._-]*integrin$|"
-    # a bare pair in lower-case Latin letters ("a4b7"); upper-case "A2B5" is the ganglioside antibody, no integrin
-    r"^(?P<c3>(?:alpha|α|(?-i:a))[ ._-]*(?:\d{1,2}|iib|[vlmxde])[ ._-]*(?:beta|β|(?-i:b))[ ._-]*\d)$",
+    # a bare pair with a lower-case Latin alpha ("a4b7", "a4B7"); upper-case "A2B5" is the ganglioside antibody
+    r"^(?P<c3>(?:alpha|α|(?-i:a))[ ._-]*(?:\d{1,2}|iib|[vlmxde])[ ._-]*(?:beta|β|(?-i:b)|(?-i:(?<=a\d)B))[ ._-]*\d)$",
     re.I,
 )
 
@@ -1094,6 +1100,11 @@ def _typed_variants(cleaned: str) -> list[str]:
     out += [f"{lettered['word']} {lettered['letter']}"] if lettered else []
     fused = _FUSED_DYE.match(cleaned)  # "CD45a488", "CD4PE", "F480pe": the dye written onto the antigen
     out += [fused["antigen"]] if fused and _names_antigen(fused["antigen"]) else []
+    # a digit typed for its look-alike letter ("Bc1-2" Bcl-2, "S1c7a1" Slc7a1, "1-A/1-E" I-A/I-E), only to a known name
+    if not _member_name(cleaned):
+        out += [v for v in _look_alike_letters(cleaned) if _member_name(v) or name_key(v) in curated_index("mouse")]
+    ikb = _IKB.match(cleaned)  # "IkB zeta", "IκBε": the NF-κB inhibitors NFKBIA/B/D/E/Z by their Greek letter
+    out += [f"NFKBI{name_key(ikb['g'])}"] if ikb else []
     integrin = _UNIPROT_INTEGRIN.match(cleaned)  # "ITB7", "ITA6": UniProt's entry names (ITB7_MOUSE) of integrins
     out += [f"ITG{integrin['ab']}{integrin['m']}"] if integrin else []
     numbered = _WORD_NUMBER.match(cleaned)  # "Synapsin-1": HGNC's approved name writes "synapsin I"
@@ -1105,6 +1116,18 @@ def _typed_variants(cleaned: str) -> list[str]:
     return out
 
 
+def _look_alike_letters(cleaned: str) -> list[str]:
+    """Return the name with each 1 beside a letter read as l (after a small letter) or I (before a dash and capital)."""
+    k = name_key(cleaned)
+    if "1" not in cleaned or len(cleaned) > 30 or k in hgnc_index().alias or k in hgnc_index().previous:
+        return []  # "MRP14" is S100A9's alias, never MRPL4
+    low = re.sub(r"(?<=[A-Za-z])1(?=[a-z]|[ ._-]\d)", "l", cleaned)  # "Bc1-2", "S1c7a1"
+    cap = re.sub(r"(?<![A-Za-z0-9])1(?=-[A-Z](?![a-z]))", "I", cleaned)  # "1-A/1-E"
+    return [v for v in dict.fromkeys((low, cap)) if v != cleaned]
+
+
+# an inhibitor of NF-κB by its Greek letter (IκBγ is NEMO, IKBKG: not among them)
+_IKB = re.compile(r"^I(?:κ|k|kappa)B[ ._-]?(?P<g>α|β|δ|ε|ζ|alpha|beta|delta|epsilon|zeta)$", re.IGNORECASE)
 # UniProt's mnemonic of an integrin chain (ITA6_MOUSE, ITAM_HUMAN, ITB7): ITA/ITB and the chain's number or letter
 _UNIPROT_INTEGRIN = re.compile(r"^IT(?P<ab>[AB])(?P<m>\d{1,2}|2B|[DELMVX])$")
 # a protein's name in words and a member's number, which HGNC's approved names write in Roman numerals
@@ -1187,7 +1210,8 @@ def unflatten(cleaned: str, aliases: bool = False) -> str | None:
     if letters and all(_member_name(letters["first"][:-1] + t) for t in letters["tails"][1:].split(letters["sep"])):
         return "/".join([letters["first"], *letters["tails"][1:].split(letters["sep"])])
     run = _RUN_LETTERS.match(cleaned)  # "Ly6GC" (Ly-6G/C of a CyTOF panel), "CD11bc": two member letters run together
-    if run and not _member_name(cleaned):
+    named = name_key(cleaned) in hgnc_index().alias or name_key(cleaned) in hgnc_index().previous  # "H3FA", "SNF2LB"
+    if run and not named and not _member_name(cleaned):
         a, b = run["a"] or run["a2"], run["b"] or run["b2"]
         if _member_name(run["stem"] + a) and _member_name(run["stem"] + b):
             return f"{run['stem']}{a}/{b}"
