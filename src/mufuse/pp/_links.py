@@ -817,9 +817,9 @@ def _species_lookup(
         return _mouse_lookup(cleaned, scored, genes_present)
     # human V delta and V gamma numbers are IMGT's (TCR Vδ1 is TRDV1); mouse ones are not
     hit = _lookup(cleaned, scored, genes_present)
-    if hit is None and re.match(r"^h[A-Z]", cleaned):  # "hKi67", "hEGFR": an "h" names the human antigen
-        rest = _lookup(cleaned[1:], candidates(cleaned[1:])[1], genes_present)
-        hit = rest and (rest[0], rest[1], f"'h' names the human antigen {cleaned[1:]}: {rest[2]}")
+    rest = _after_h(cleaned, genes_present) if hit is None else None  # "hKi67", "hEGFR": the human antigen
+    if rest is not None:
+        hit = rest[0], rest[1], f"'h' names the human antigen {cleaned[1:]}: {rest[2]}"
     if hit is None or (hit[0] != "ambiguous" and segment_not_chain(cleaned, hit[1])):
         hit = tcr_v_human(cleaned) or hit
     return hit
@@ -867,7 +867,7 @@ def _flat_alias(cleaned: str, hit: Hit | None, species: str, genes_present: Mapp
 
     Only where the name as written does not link to the CD name's genes or a part of them: a word inside the alias
     ("TNF" of "TNF-RII", "IL-2R" of a Greek letter lost) is never the antigen. The alias decides only when it names a
-    part of the CD name's genes ("CD3-CD3E" is CD3E).
+    part of the CD name's genes; a second CD name after the first is a flattened slash and left to those rules.
     """
     m = _FLAT_CD.match(cleaned)
     # "CD8-beta", "CD3-e-chain", "CD45-RA": a chain, a Greek letter or an isoform qualifies the CD name, no alias
@@ -889,16 +889,20 @@ def _human_letter(cleaned: str, species: str) -> str | None:
 
     Only for a name no table knows whole (``hTERT`` is one) whose rest links in the human tables.
     """
-    if species != "mouse" or not re.match(r"^h[A-Z]", cleaned):
-        return None
-    rest = cleaned[1:]
-    hit = _lookup(rest, candidates(rest)[1], None)
+    hit = _after_h(cleaned, None) if species == "mouse" else None
     if hit is None or hit[0] == "ambiguous":
         return None
     return (
-        f"antibody against a human antigen ('h' before {rest}: {';'.join(hit[1])}) beside mouse RNA (a human graft's or"
-        " spike-in's cells); pass species='human' if the RNA is human"
+        f"antibody against a human antigen ('h' before {cleaned[1:]}: {';'.join(hit[1])}) beside mouse RNA (a human"
+        " graft's or spike-in's cells); pass species='human' if the RNA is human"
     )
+
+
+def _after_h(cleaned: str, genes_present: Mapping[str, list[str]] | None) -> Hit | None:
+    """Look up what follows an "h" before a capital (``hKi67`` → Ki67) in the human tables; ``None`` otherwise."""
+    if not re.match(r"^h[A-Z]", cleaned):
+        return None
+    return _lookup(cleaned[1:], candidates(cleaned[1:])[1], genes_present)
 
 
 INCLUDED = "included by the user"  # the words of a reason that say the user asked for a column (include=)
