@@ -87,8 +87,8 @@ def run(species: str, verbose: bool) -> pd.DataFrame:
     out["wrong"] = (out["status"] == "linked") & ~out["right"]
     print(f"{species}: {len(right)} names linked right as written, {len(out)} rewrites")
     for style, sub in [*out.groupby("style"), ("all", out)]:
-        n, share, wrong = len(sub), sub["right"].mean(), int(sub["wrong"].sum())
-        print(f"  {style:<18}{n:>6} rewrites, right {share:6.1%}, wrong gene {wrong}")
+        n, share, wrong, partial = len(sub), sub["right"].mean(), int(sub["wrong"].sum()), int(sub["partial"].sum())
+        print(f"  {style:<18}{n:>6} rewrites, right {share:6.1%}, wrong gene {wrong}, some genes only {partial}")
     if verbose:
         pd.set_option("display.width", 200)
         print(out.loc[~out["right"], ["style", "written", "genes", "got", "status"]].to_string())

@@ -78,6 +78,15 @@ def score(
         return (r.status == "linked" or twin) and bool(got) and got <= want
 
     out["right"] = out.apply(right, axis=1)
+
+    # right, but only some of the genes of a name the key gives several (a multi-target antibody read as one target,
+    # or two antigens of one name read as one); the keys also list alternatives a curated row narrows ("CD8": CD8A)
+    def genes(field: str) -> set[str]:
+        return {g for g in field.split(";") if g}
+
+    out["partial"] = [
+        bool(r.right) and r.status == "linked" and genes(r.got) < genes(r.genes) for r in out.itertuples()
+    ]
     return out
 
 
@@ -126,7 +135,10 @@ def report(label: str, out: pd.DataFrame) -> None:
             print(f"  {assay:<11}{len(sub):>6} names, right {sub.right.mean():.1%}")
     for species, part in out.groupby("species"):
         linkable = part[part.genes != ""]
-        print(f"{label}, {species}, all files: linkable {len(linkable)}, right {linkable.right.mean():.1%}")
+        print(
+            f"{label}, {species}, all files: linkable {len(linkable)}, right {linkable.right.mean():.1%}"
+            f" (of them linked to some of the key's genes only: {int(linkable.partial.sum())})"
+        )
 
 
 def panels() -> pd.DataFrame:

@@ -12,6 +12,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 
 import pandas as pd
@@ -43,10 +44,12 @@ from ._names import (
     candidates,
     clean_name,
     combo_parts,
+    fc_gamma_family,
     fc_receptor,
     joined_by_plus,
     listed_subunit,
     lost_letter,
+    pan_cut,
     protein_family,
     strip_measurement,
     unflatten,
@@ -117,12 +120,18 @@ def _symbol(cands: list[str], cleaned: str, genes_present: Mapping[str, list[str
     return None
 
 
-def _family_members(key: str) -> list[str]:
-    """Return the approved symbols numbered after a stem (``CLDN`` → CLDN1, CLDN2, ...; ``KRT`` → KRT1, KRT6A, ...)."""
+@lru_cache(maxsize=4096)
+def _family_members(key: str) -> tuple[str, ...]:
+    """Return the approved symbols numbered after a stem (``CLDN`` → CLDN1, CLDN2, ...; ``KRT`` → KRT1, KRT6A, ...).
+
+    Cached: a scan of every approved symbol, asked again for each split of a long run-together name.
+    """
     pattern = re.compile(rf"{re.escape(key)}\d+[A-Z]?")
-    return sorted(
-        (s_ for k, s_ in hgnc_index().approved.items() if k.startswith(key) and pattern.fullmatch(k)),
-        key=lambda s_: (int(re.sub(r"\D", "", s_[len(key) :]) or 0), s_),
+    return tuple(
+        sorted(
+            (s_ for k, s_ in hgnc_index().approved.items() if k.startswith(key) and pattern.fullmatch(k)),
+            key=lambda s_: (int(re.sub(r"\D", "", s_[len(key) :]) or 0), s_),
+        )
     )
 
 
@@ -144,7 +153,7 @@ def _symbol_family(cands: list[str], cleaned: str) -> Hit | None:
             members = _family_members(k)
             if len(members) > FAMILY_MEMBERS:
                 shown = ", ".join(members[:6]) + (f", ... ({len(members)} genes)" if len(members) > 6 else "")
-                return "ambiguous", members, f"'{cand}' names a gene family ({shown}), not one gene"
+                return "ambiguous", list(members), f"'{cand}' names a gene family ({shown}), not one gene"
             return "rule", [approved[k + "1"]], f"'{cand}' is the first of the numbered genes {approved[k + '1']}"
     return None
 
@@ -176,6 +185,8 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
     hgnc = hgnc_index()
     pan = _PAN.match(cleaned)
     stem = (pan.group("a") or pan.group("b")) if pan else None
+    cut = pan_cut(cleaned)  # "PanCad", "panTub": the family word written short
+    stem = cut[len("pan-") :] if cut else stem
     if stem is None and any(name_key(c) == "PAN" for c in cands):  # "Akt (pan)", its parentheses read as an alias
         stem = next((c for c in cands if name_key(c) != "PAN"), None)
     if stem and (curated := _in_curated([stem], cleaned)):  # "pan-AMPK": the curated row says which subunits
@@ -340,8 +351,25 @@ def _synonyms(parts: list[str], genes_present: Mapping[str, list[str]] | None) -
     found.sort(key=lambda pr: name_key(pr[0]) not in hgnc_index().approved)
     if not found:
         return None
+    if len(found) == len(parts) and _distinct_antigens([r for _, r in found]):
+        # "E-Cadherin / P-Cadherin", "Vimentin/Desmin": each an antigen of its own, no synonyms
+        genes = [g for _, r in found for g in r[1]]
+        return "rule", genes, f"antigens listed ({' + '.join(parts)}), each named by a curated row or approved name"
     part, (source, genes, why) = found[0]
     return source, genes, f"synonym list, '{part}': {why}"
+
+
+def _distinct_antigens(hits: list[Hit]) -> bool:
+    """Tell whether every hit names its antigen (a curated row, an approved symbol or name) and no two share a gene.
+
+    Then the names are antigens listed, not synonyms; an alias or previous symbol may be another gene's by chance
+    (``TCF1`` of ``TCF1/TCF7`` is HNF1A's previous symbol).
+    """
+    named = ("curated", "HGNC approved", "MGI symbol", "as in human (curated", "as in human (HGNC approved")
+    if len(hits) < 2 or any(not h[2].startswith(named) for h in hits):
+        return False
+    genes = [g for h in hits for g in h[1]]
+    return len(genes) == len(set(genes))
 
 
 _HGNC_TABLES = (
@@ -426,7 +454,7 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     if found:
         return found
     pan = _pan_family(strong, cleaned)  # 'pan-Akt' is AKT1-3, not HGNC's alias of AKT1; 'SMAD2/3_pan' no slash name
-    if pan and pan[0] != "ambiguous":
+    if pan and (pan[0] != "ambiguous" or pan_cut(cleaned)):  # "panTub" is the tubulins, never the span "Tub" (TUB)
         return pan
     # a slash name, also one a spelling rule wrote ("HLA-DRDPDQ" → HLA-DR/DP/DQ); a comma list of several names
     parts, kind = next((pk for c in [cleaned, *strong] if (pk := combo_parts(c))[1]), ([], ""))
@@ -483,6 +511,9 @@ def _parts_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) ->
     return source, genes, f"'{part}' of '{cleaned}', its other parts agreeing or naming nothing: {why}"
 
 
+_IN_HALVES: ContextVar[bool] = ContextVar("_IN_HALVES", default=False)
+
+
 def _halves_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) -> Hit | None:
     """``TCF1TCF7``, ``CD206MMR``: a name and its alias run together, the separator lost; both halves name one gene.
 
@@ -490,8 +521,17 @@ def _halves_agree(cleaned: str, genes_present: Mapping[str, list[str]] | None) -
     ``folate_receptor_b_fr_b``: an export's flattened brackets) and both halves have three characters or more is tried;
     the name links when both halves link, unambiguously, to the same genes (one half alone is never enough).
     """
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9αβγδεκλ._-]{5,39}", cleaned):
-        return None
+    if _IN_HALVES.get() or not re.fullmatch(r"[A-Za-z][A-Za-z0-9αβγδεκλ._-]{5,39}", cleaned):
+        return None  # a half is looked up as a name, never split again (each level multiplied the work by its length)
+    token = _IN_HALVES.set(True)
+    try:
+        return _first_agreeing_split(cleaned, genes_present)
+    finally:
+        _IN_HALVES.reset(token)
+
+
+def _first_agreeing_split(cleaned: str, genes_present: Mapping[str, list[str]] | None) -> Hit | None:
+    """Return the first split of :func:`_halves_agree` whose halves link, unambiguously, to the same genes."""
     for i in range(3, len(cleaned) - 2):
         a, b = cleaned[:i].rstrip("-._"), cleaned[i:]
         if not (b[0].isupper() or cleaned[i - 1] in "-._") or b[0] in "-._" or len(name_key(a)) < 3:
@@ -684,7 +724,7 @@ def _mouse_lookup(
     human = _lookup(cleaned, scored, None)
     if human is not None and human[0] != "ambiguous":
         found = _mouse_guess(cleaned, scored, human) or mouse_view(human)
-    elif human is not None and (protein_family(cleaned) or len(_designations(cleaned)) > 1):
+    elif human is not None and (protein_family(cleaned) or pan_cut(cleaned) or len(_designations(cleaned)) > 1):
         return _mouse_members(human)  # "LAM": laminins, not Lsamp; "CD11": CD11a-d, not MGI's "CD11" (CD1.1, Cd1d1)
     if found:
         return found
@@ -726,9 +766,15 @@ def _mouse_combination(cleaned: str, strong: list[str]) -> tuple[Hit | None, boo
     counted = bool(numbers) and numbers[0] >= 0 and numbers == list(range(numbers[0], numbers[0] + len(parts)))
     apart = all(re.search(r"[A-Za-z][ ._-]\d+$", p_) for p_ in parts)
     members = kind == "synonyms" and len(stems) == 1 and (counted or apart)
-    if kind != "combination" and not members:
+    if kind not in ("combination", "synonyms"):
         return None, False
     subs = [_mouse_lookup(p_, candidates(p_)[1], None) for p_ in parts]
+    linked = all(sub is not None and sub[0] != "ambiguous" for sub in subs)
+    named = linked and _distinct_antigens(subs)  # type: ignore[arg-type]
+    if kind == "synonyms" and linked and len({tuple(sub[1]) for sub in subs if sub}) == 1:
+        return subs[0], False  # "cd21/cd35": one antigen in mouse (Cr2 makes both), whatever human says
+    if kind == "synonyms" and not (members or named):  # "Ly-6C/Ly-6G": two antigens; "Ly-6A/Sca-1" one
+        return None, False
     if all(sub is not None and sub[0] != "ambiguous" for sub in subs):
         genes = list(dict.fromkeys(g for sub in subs if sub is not None for g in sub[1]))
         return ("rule", genes, f"combination of {' + '.join(parts)}"), False
@@ -856,9 +902,10 @@ def _soluble_form(cleaned: str, species: str, genes_present: Mapping[str, list[s
 
 # a CD name and its alias after an export wrote brackets and spaces as one separator each ("CD120b-TNF-RII" for
 # "CD120b (TNF-RII)", "CD16.2_FcgRIV", "cd62l_l_selectin"); the tail holds two letters or more and is no second CD
-# name (that is a flattened slash: "CD11a-CD18", "CD21-CD35")
+# name (that is a flattened slash: "CD11a-CD18", "CD21-CD35"); a space too ("CD137L 4-1BB"), never before a plus
 _FLAT_CD = re.compile(
-    r"^(?P<head>CD\d{1,3}[A-Za-z]{0,2}(?:\.\d)?)[-_.](?P<tail>(?!CD\d)(?=.*[A-Za-z].*[A-Za-z]).+)$", re.I
+    r"^(?P<head>CD\d{1,3}[A-Za-z]{0,2}(?:\.\d)?)[-_. ](?P<tail>(?!CD\d)(?=[A-Za-z0-9])(?=.*[A-Za-z].*[A-Za-z]).+)$",
+    re.I,
 )
 
 
@@ -869,19 +916,153 @@ def _flat_alias(cleaned: str, hit: Hit | None, species: str, genes_present: Mapp
     ("TNF" of "TNF-RII", "IL-2R" of a Greek letter lost) is never the antigen. The alias decides only when it names a
     part of the CD name's genes; a second CD name after the first is a flattened slash and left to those rules.
     """
+    if _slash_head(cleaned):
+        slash = _flat_slash_head(cleaned, hit, species, genes_present)
+        if slash or (hit is not None and hit[0] != "ambiguous" and len(hit[1]) > 1):
+            return slash or hit  # "CD16_32_Median": CD16/32 and a tail, never "CD16 (32_Median)"
     m = _FLAT_CD.match(cleaned)
     # "CD8-beta", "CD3-e-chain", "CD45-RA": a chain, a Greek letter or an isoform qualifies the CD name, no alias
     if not m or len(name_key(re.sub(r"[ ._-]*(?:chain|subunit)$", "", m["tail"], flags=re.I))) <= 2:
         return hit
-    head = _species_lookup(m["head"], candidates(m["head"])[1], species, genes_present)
+    head_name, tail = m["head"], m["tail"]
+    chain = _CHAIN_FIRST.match(tail)
+    if chain:  # "CD8_b_Ly-3": the chain letter belongs to the CD name (CD8b), its alias follows
+        head_name, tail = f"{head_name} {chain['chain']}", chain["rest"]
+    head = _species_lookup(head_name, candidates(head_name)[1], species, genes_present)
     if head is None or head[0] == "ambiguous":
         return hit
-    if hit is not None and hit[0] != "ambiguous" and set(hit[1]) <= set(head[1]):
+    if hit is not None and hit[0] != "ambiguous" and set(hit[1]) <= set(head[1]) and not chain:
         return hit
-    read = f"{m['head']} ({m['tail']})"
+    read = f"{head_name} ({tail})"
     whole = _species_lookup(*candidates(read), species, genes_present)
     best = whole if whole is not None and whole[0] != "ambiguous" and set(whole[1]) <= set(head[1]) else head
     return best[0], best[1], f"read as '{read}' (an export wrote its brackets as separators): {best[2]}"
+
+
+# a chain's letter or Greek word after the CD name and before the alias: "b_Ly-3" of "CD8_b_Ly-3"
+_CHAIN_FIRST = re.compile(r"^(?P<chain>alpha|beta|gamma|delta|[abgdαβγδ])[-_.](?P<rest>.*[A-Za-z].*[A-Za-z].*)$", re.I)
+
+
+def _flat_slash_head(cleaned: str, hit: Hit | None, species: str, genes_present: Mapping[str, list[str]]) -> Hit | None:
+    """Read ``Ly-6G_C_Gr-1`` as ``Ly-6G/C (Gr-1)``: a flattened slash name first, its flattened alias after it.
+
+    The longest head before a separator that is a flattened slash name (``Ly-6G_C``, ``CD16_32``, ``H-2Kb_Db``,
+    ``CD11a_18``) links all its antigens when the name as written linked only some of them or nothing, and the tail
+    names nothing outside them (an alias, a clone, a statistic). ``None`` when the name is no such name.
+    """
+    head = _slash_head(cleaned)
+    if head is None:
+        return None
+    tail = cleaned[len(head) + 1 :]
+    head = _LOWER_METAL.sub("", _DASH_LOST.sub("-", head))  # "ly_6g_c" of "141pr_ly_6g_c_gr_1": Ly-6G/C
+    found = _species_lookup(head, candidates(head)[1], species, genes_present)
+    if found is None or found[0] == "ambiguous" or len(found[1]) < 2:
+        return None
+    if hit is not None and hit[0] != "ambiguous" and not set(hit[1]) < set(found[1]):
+        return None  # the name as written links them all already, or links genes outside them
+    alias = _species_lookup(tail, candidates(tail)[1], species, genes_present)
+    vague = alias is not None and alias[0] == "ambiguous" and not set(found[1]) <= set(alias[1])
+    if alias is not None and (vague or (alias[0] != "ambiguous" and not set(alias[1]) <= set(found[1]))):
+        return None  # "CD16_32_CD64": a third antigen; "cd11c_b_ly6": an Ly6 member, no alias of CD11c/b
+    if alias is None and re.search(r"[-_.][a-z]$", head) and head.lower() == head:
+        return None  # "cd11c_b_ly6": one lower-case letter may be a clone's (B-LY6); only an alias that agrees says
+
+    read = f"{unflatten(head)} ({tail})"
+    return found[0], found[1], f"read as '{read}' (an export wrote its slash and brackets as separators): {found[2]}"
+
+
+# the dash of "H-2Kb", "Ly-6G" written as the export's other separators ("H_2Kb_Db", "ly.6g.c"), and a metal tag a
+# sanitiser wrote in lower case ("141pr_"): put back before a flattened head is read
+_DASH_LOST = re.compile(
+    r"(?<=^[A-Za-z])[_.](?=\d)|(?<=^[A-Za-z]{2})[_.](?=\d)|(?<=^\d{3}[a-z]{2}[_.][A-Za-z]{2})[_.](?=\d)"
+)
+_LOWER_METAL = re.compile(r"^\d{2,3}[a-z]{1,2}[_.]")
+
+
+def _slash_head(cleaned: str) -> str | None:
+    """Return the longest head of a name before a separator that is a flattened slash name, followed by an alias.
+
+    ``Ly-6G_C`` of ``Ly-6G_C_Gr-1``, ``CD16_32`` of ``CD16_32_Median``; a member letter keeps the case of the letter
+    it replaces (``CD11c_B_LY6`` is CD11c and its clone B-LY6).
+    """
+    seps = [i for i, c in enumerate(cleaned) if c in "_.-" and 0 < i < len(cleaned) - 2]
+    for i in reversed(seps):
+        head, tail = cleaned[:i], cleaned[i + 1 :]
+        if not unflatten(_LOWER_METAL.sub("", _DASH_LOST.sub("-", head))) or len(re.findall(r"[A-Za-z]", tail)) < 2:
+            continue
+        letter = re.fullmatch(r".*[^A-Za-z](?P<end>[A-Za-z])[-_.](?P<member>[A-Za-z])", head)
+        if letter and letter["end"].isupper() != letter["member"].isupper():
+            continue
+        return head
+    return None
+
+
+# where a name of two antigens splits: a separator, or a run-together second name that repeats the first one's letters
+# ("K8K18", "CD3CD28"); a modification's letter before a name ("pMKK3", "c_PARP") is not its stem
+_SPLIT_RUN = re.compile(r"(?<=\d)(?=[A-Z])")
+_MODIFIED = re.compile(r"^(?:p|c|cl)[-_ .]?(?=[A-Z])")
+
+
+def _pair_splits(cleaned: str) -> list[tuple[str, str]]:
+    """Return the two halves a name of two antigens may split into (at most three separators, so a few lookups)."""
+    spaces = cleaned.count(" ")
+    seps = [m.start() for m in re.finditer(r"[-_. ]" if not spaces else r" ", cleaned)]
+    if len(seps) > 3 or spaces > 1:  # "CD11a CD18"; never a phrase's words ("Progesterone Receptor A/B")
+        return []
+    cuts = [(cleaned[:i], cleaned[i + 1 :]) for i in seps]
+    runs = [(cleaned[: m.start()], cleaned[m.start() :]) for m in _SPLIT_RUN.finditer(cleaned)]
+    cuts += [(a, b) for a, b in runs if b.startswith(re.sub(r"\d.*$", "", a))]  # "K8K18", never "S100" + "A9"
+    return [(a, b) for a, b in cuts if len(name_key(a)) >= 2 and len(name_key(b)) >= 2 and not name_key(b).isdigit()]
+
+
+def _one_family(a: str, b: str) -> bool:
+    """Tell whether two names share the letters before a number (``K8``, ``K18``) or three first letters (``TCRg``)."""
+    ka, kb = (name_key(_MODIFIED.sub("", x)) for x in (a, b))
+    stem_a, stem_b = (re.sub(r"[^A-Z].*$", "", k) for k in (ka, kb))
+    return bool(stem_a) and (stem_a == stem_b or (ka[:3] == kb[:3] and ka[:3].isalpha()))
+
+
+def _listed_pair(cleaned: str, hit: Hit | None, species: str, genes_present: Mapping[str, list[str]]) -> Hit | None:
+    """Link both antigens of ``Tox-Tox2``, ``vWF_CD31``, ``c_PARP_c_Casp3``, ``K8K18``: two names an export joined.
+
+    A name links to both halves' genes when each half links on its own to genes the other does not, the name as
+    written linked only one half's genes (or nothing), and the halves are two antigens: both named by curated rows,
+    or both one family's names (one stem: ``Tox``/``Tox2``, ``TCRg``/``TCRd``, ``pMKK3``/``MKK6``). A clone after
+    an antigen (``CD45RO_UCHL1``: UCHL1 is also a gene) is neither, so it stays the antigen's. ``None`` otherwise.
+    """
+    splits = _pair_splits(cleaned)
+    via = re.search(r"\(via '([^']+)'\)", hit[2]) if hit is not None else None
+    halves_keys = {name_key(x) for pair in splits for x in pair}
+    if hit is not None and hit[0] == "curated" and (via is None or name_key(via[1]) not in halves_keys):
+        return None  # a curated row of the whole name, or of more than one half of it, says what it binds ("Ly6A/E")
+    for a, b in splits:
+        if CD_DESIGNATION.match(a) and not CD_DESIGNATION.match(b):
+            continue  # "CD137L_4_1BB": a CD name and its alias, read by _flat_alias; "CD11a CD18" two CD names
+        if re.fullmatch(rf"{re.escape(a)}[-_. ]\d{{1,2}}", b, re.IGNORECASE):
+            continue  # "cd28_cd28_2": the clone CD28.2 of CD28 (CD282 is TLR2); "Tox_Tox2" two genes
+        token = _IN_HALVES.set(True)
+        try:  # each half by its own name, never by a guessed span ("PD1L1" is no PD-1)
+            halves = [_species_lookup(x, [c for c in candidates(x)[1] if c[1]], species, genes_present) for x in (a, b)]
+        finally:
+            _IN_HALVES.reset(token)
+        ha, hb = halves
+        if ha is None or hb is None or ha[0] == "ambiguous" or hb[0] == "ambiguous":
+            continue
+        if set(ha[1]) & set(hb[1]):
+            continue
+        union = list(dict.fromkeys([*ha[1], *hb[1]]))
+        if hit is not None and hit[0] != "ambiguous" and not set(hit[1]) < set(union):
+            return None
+        # two curated antigens of one gene each, named in four characters or more: "Ab" (amyloid β), "MEC" (CCL28),
+        # "TCR", "MAPK" (ERK1/2 of "p38 MAPK") are words of one antigen's name as often
+        curated = all(
+            h[2].startswith(("curated", "as in human (curated")) and len(h[1]) == 1 and len(name_key(x)) >= 4
+            for h, x in ((ha, a), (hb, b))
+        )
+        if not (curated or _one_family(a, b)):
+            continue
+        return "rule", union, f"two antigens joined ('{a}' + '{b}'): {ha[2]}; {hb[2]}"
+    return None
 
 
 def _human_letter(cleaned: str, species: str) -> str | None:
@@ -945,6 +1126,9 @@ def _link_one(
         return row
     hit = _soluble_form(cleaned, species, genes_present) or _species_lookup(cleaned, scored, species, genes_present)
     hit = _flat_alias(cleaned, hit, species, genes_present)
+    hit = _listed_pair(cleaned, hit, species, genes_present) or hit
+    if hit is None and (family := fc_gamma_family(cleaned, species)):  # "FcYr": which Fc gamma receptor is not said
+        hit = "ambiguous", family, f"'{cleaned}' names the Fc gamma receptors ({', '.join(family)}), not one of them"
     segment = segment_not_chain(cleaned, hit[1]) if hit is not None and hit[0] != "ambiguous" else None
     if segment:  # "TCRb-V1.1" is one V segment, never the chain's constant region
         hit = None

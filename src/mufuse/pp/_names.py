@@ -459,7 +459,8 @@ _GREEK_FIRST = re.compile(
     r"^(?P<g>[α-ω]|alpha|beta|gamma|delta|epsilon|kappa|[abgd](?=-))[ ._-]?(?P<word>[A-Za-z]{4,})$", re.I
 )
 # "p4E-BP1", "p14-3-3": a name that starts with a digit; "p53", "p21" are names themselves (digits only)
-_PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>[A-Z][\w/.-]+|\d+[A-Za-z-][\w/.-]*)$")  # "pPLCγ2", "pSMAD2_3"
+# "pPLCγ2", "pSMAD2_3", "pP38 MAPK" and "pp38 MAPK" (phospho-p38 MAPK, never the p44/42 MAPK of its second word)
+_PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>(?:[A-Z]|p(?=\d))[\w/.-]+(?: [\w/.-]+)?|\d+[A-Za-z-][\w/.-]*)$")
 _MODIFIED = re.compile(
     r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z0-9][A-Za-z0-9 -]+)$"
     r"|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?(?:_\d+)?)$"
@@ -760,6 +761,16 @@ _FC_RECEPTOR = re.compile(
 )
 
 
+def fc_gamma_family(cleaned: str, species: str = "human") -> list[str]:
+    """Return the Fc gamma receptor genes an ``FcγR`` without a type names (``FcYr``, ``Fc gamma R``); else ``[]``."""
+    m = _FC_RECEPTOR.match(cleaned)
+    if not m or m.group("type") or m.group("sub") or name_key(m.group("cls")) not in ("G", "Y"):
+        return []
+    symbols = set(mgi_index().symbols) if species == "mouse" else set(hgnc_index().approved.values())
+    pattern = r"Fcgr[1-4][a-c]?" if species == "mouse" else r"FCGR[1-3][A-C]"
+    return sorted(s_ for s_ in symbols if re.fullmatch(pattern, s_))
+
+
 def fc_receptor(cleaned: str, species: str = "human") -> str | None:
     """Return the symbols of an Fc receptor name, slash-joined (``FcγRIII`` → ``FCGR3A/FCGR3B``; mouse: Fcgr3).
 
@@ -971,6 +982,22 @@ _TCR_CHAIN = re.compile(rf"tcr[ ._-]*(?:{_GREEK_LETTER}|[abgd](?![a-z]))", re.IG
 _LONE_LETTER = re.compile(rf"(?:{_GREEK_LETTER})", re.IGNORECASE)
 
 
+# the family words a pan-antibody is named by, written short after "pan" on imaging panels ("PanK", "panCyto",
+# "pan-Ker", "PanCad"): a cut word that starts exactly one of them is that word; "K" alone is no kappa chain there
+_PAN_WORDS = ("keratin", "cytokeratin", "cadherin", "actin", "tubulin", "laminin", "collagen")
+_PAN_CUT = re.compile(r"^pan[-_ .]?(?P<word>[A-Za-z]+)(?P<rest>[-_ .].*)?$", re.IGNORECASE)
+
+
+def pan_cut(cleaned: str) -> str | None:
+    """Return ``pan-<family word>`` for a pan name whose family word is cut short (``PanK`` → pan-keratin)."""
+    m = _PAN_CUT.match(cleaned)
+    if not m or name_key(cleaned) in hgnc_index().approved or name_key(cleaned) in hgnc_index().alias:
+        return None
+    word = m["word"].lower()
+    full = [w for w in _PAN_WORDS if w.startswith(word)]
+    return f"pan-{full[0]}" if len(full) == 1 and word != full[0] else None
+
+
 def _span_guesses(cleaned: str) -> list[str]:
     """Return the word spans of a name that may be guessed as names (:func:`_spans` less the words of phrases)."""
     phrase = _phrase_words(cleaned)
@@ -1038,6 +1065,7 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
         completed = _complete_cut(cleaned)
         if completed:
             cands.append((completed, False))
+    cands[:0] = [(pan, True)] if (pan := pan_cut(cleaned)) else []
     cands += [(span, False) for span in _span_guesses(cleaned)]  # "k", "l" of "IgG1_Rat_k" are dropped below
     cands += [(initials, False)] if (initials := _initialism(cleaned)) else []
     seen: dict[str, bool] = {}

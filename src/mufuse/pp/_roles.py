@@ -390,6 +390,10 @@ def antigen_like(cleaned: str) -> bool:
     (True, True, False, False)
     """
     parts = [p for p in re.split(r"[\s_:;,./()\[\]-]+", cleaned) if p]
+    # a nucleic acid is no antigen: "protected_DNA", "OVA-psDNA" (DNA-tagged antigen-tracking reagents, Walsh et al.)
+    nucleic = [p for p in parts if re.fullmatch(r"(?:ds|ss|ps|c|r|m)?[DR]NA", p, re.IGNORECASE)]
+    if nucleic:  # "18s_RNA": a ribosomal RNA stain (10x Xenium's interior stain) names its RNA by its size
+        parts = [p for p in parts if p not in nucleic and not re.fullmatch(r"\d{1,2}s", p, re.IGNORECASE)]
     parts += [p[1:] for p in parts if re.fullmatch(r"p[A-Z]{2,}[A-Za-z0-9]*", p)]  # phospho-epitopes: "pAUR"
     if _GREEK.search(cleaned) or any(_SYMBOL_LIKE.match(p) and not p.isdigit() for p in parts):
         return True
