@@ -41,7 +41,7 @@ def test_mouse_slash_lists_read_by_mouse_names():
 
 # two antigens an export joined: one family's names, or two curated antigens of one gene each
 _PAIRS = {"Tox{s}Tox2": "TOX;TOX2", "CD11a{s}CD18": "ITGAL;ITGB2", "pMKK3{s}MKK6": "MAP2K3;MAP2K6"}
-_PAIRS |= {"c-PARP{s}c-Casp3": "PARP1;CASP3", "KRT8{s}KRT18": "KRT8;KRT18"}
+_PAIRS |= {"c-PARP{s}c-Casp3": "PARP1;CASP3", "KRT8{s}KRT18": "KRT8;KRT18", "Vimentin{s}Desmin": "VIM;DES"}
 # an antigen and what follows it: a clone that is also a gene's symbol, an alias, a word of the antigen's own name
 _NOT_PAIRS = {"CD45RO{s}UCHL1": "PTPRC", "CD62P{s}AK4": "SELP", "CD4{s}SK3": "CD4", "CD14{s}Ab": "CD14"}
 _NOT_PAIRS |= {"pP38{s}MAPK": "MAPK14", "CD137L{s}4-1BB": "TNFSF9", "CD28{s}CD28.2": "CD28"}
@@ -52,6 +52,12 @@ _NOT_PAIRS |= {"pP38{s}MAPK": "MAPK14", "CD137L{s}4-1BB": "TNFSF9", "CD28{s}CD28
 def test_two_antigens_joined_by_a_separator_link_both_and_a_clone_or_alias_adds_nothing(species, separator):
     names = {n.format(s=separator): genes for n, genes in (_PAIRS | _NOT_PAIRS).items()}
     _assert_species_links(names, species)
+
+
+@pytest.mark.parametrize("separator", ["-", "_", "."])
+def test_an_antigen_of_two_words_joined_to_another_keeps_its_space(separator):
+    """``Granzyme B_Perforin``: the space is the first antigen's own; the export's separator joins the two."""
+    _assert_species_links({f"Granzyme B{separator}Perforin": "GZMB;PRF1"}, "human")
 
 
 @pytest.mark.parametrize("species", ["human", "mouse"])
@@ -107,7 +113,7 @@ _PAN_KERATIN = ["PanK", "Pan-K", "panK", "PanKer", "pan-Ker", "pan_Ker", "Pan-Ke
 def test_pan_with_its_family_word_cut_short_is_the_pan_antibody(species):
     """``PanK`` was the kappa light chain (IGKC, the curated "K"); ``panTub`` the gene TUB; ``Pan-Kera`` KERA."""
     names = {n: "KRT8;KRT18;KRT19" for n in _PAN_KERATIN}
-    names |= {"PANK1": "PANK1", "Pannexin": "PANX1"}  # an approved symbol and a word that only starts with "pan"
+    names |= {"PANK1": "PANK1", "PANK": "PANK1", "Pannexin": "PANX1"}  # symbols, and a word that starts with "pan"
     _assert_species_links(names, species)
     families = ["PanCad", "panTub", "pan-Tub", "PanCol", "PanLam", "panAct"]
     links = _links(families, species)

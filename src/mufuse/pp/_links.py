@@ -189,7 +189,8 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
     stem = cut[len("pan-") :] if cut else stem
     if stem is None and any(name_key(c) == "PAN" for c in cands):  # "Akt (pan)", its parentheses read as an alias
         stem = next((c for c in cands if name_key(c) != "PAN"), None)
-    if stem and (curated := _in_curated([stem], cleaned)):  # "pan-AMPK": the curated row says which subunits
+    # "pan-AMPK", "CK-Pan": the curated row says which subunits; one letter is a cut word ("PANK" is no pan-kappa)
+    if stem and len(name_key(stem)) > 1 and (curated := _in_curated([stem], cleaned)):
         return curated
     for cand in ([stem] if stem else []) + cands:
         k = name_key(cand)
@@ -904,7 +905,8 @@ def _soluble_form(cleaned: str, species: str, genes_present: Mapping[str, list[s
 # "CD120b (TNF-RII)", "CD16.2_FcgRIV", "cd62l_l_selectin"); the tail holds two letters or more and is no second CD
 # name (that is a flattened slash: "CD11a-CD18", "CD21-CD35"); a space too ("CD137L 4-1BB"), never before a plus
 _FLAT_CD = re.compile(
-    r"^(?P<head>CD\d{1,3}[A-Za-z]{0,2}(?:\.\d)?)[-_. ](?P<tail>(?!CD\d)(?=[A-Za-z0-9])(?=.*[A-Za-z].*[A-Za-z]).+)$",
+    r"^(?P<head>CD\d{1,3}[A-Za-z]{0,2}(?:\.\d)?)(?:[-_.]+| )"
+    r"(?P<tail>(?!CD\d)(?=[A-Za-z0-9])(?=.*[A-Za-z].*[A-Za-z]).+)$",
     re.I,
 )
 
@@ -1006,8 +1008,8 @@ _MODIFIED = re.compile(r"^(?:p|c|cl)[-_ .]?(?=[A-Z])")
 def _pair_splits(cleaned: str) -> list[tuple[str, str]]:
     """Return the two halves a name of two antigens may split into (at most three separators, so a few lookups)."""
     spaces = cleaned.count(" ")
-    seps = [m.start() for m in re.finditer(r"[-_. ]" if not spaces else r" ", cleaned)]
-    if len(seps) > 3 or spaces > 1:  # "CD11a CD18"; never a phrase's words ("Progesterone Receptor A/B")
+    seps = [m.start() for m in re.finditer(r"[-_. ]" if spaces == 1 else r"[-_.]", cleaned)]
+    if len(seps) > 3 or spaces > 2:  # "CD11a CD18", "Granzyme B_Perforin"; no phrase ("Progesterone Receptor A/B")
         return []
     cuts = [(cleaned[:i], cleaned[i + 1 :]) for i in seps]
     runs = [(cleaned[: m.start()], cleaned[m.start() :]) for m in _SPLIT_RUN.finditer(cleaned)]
@@ -1015,11 +1017,25 @@ def _pair_splits(cleaned: str) -> list[tuple[str, str]]:
     return [(a, b) for a, b in cuts if len(name_key(a)) >= 2 and len(name_key(b)) >= 2 and not name_key(b).isdigit()]
 
 
+def _named(hit: Hit) -> bool:
+    """Tell whether a half's link came from a curated row or HGNC's full approved name: an antigen, no clone's code.
+
+    ``UCHL1``, ``AK4`` are clones of CD45RO and CD62P and approved symbols too.
+    """
+    why = re.sub(r"^as in human \(", "", hit[2])
+    return why.startswith("curated") or (
+        why.startswith("HGNC approved name") and not why.startswith("HGNC approved name head")
+    )
+
+
 def _one_family(a: str, b: str) -> bool:
     """Tell whether two names share the letters before a number (``K8``, ``K18``) or three first letters (``TCRg``)."""
     ka, kb = (name_key(_MODIFIED.sub("", x)) for x in (a, b))
     stem_a, stem_b = (re.sub(r"[^A-Z].*$", "", k) for k in (ka, kb))
     return bool(stem_a) and (stem_a == stem_b or (ka[:3] == kb[:3] and ka[:3].isalpha()))
+
+
+_IN_PAIR: ContextVar[bool] = ContextVar("_IN_PAIR", default=False)
 
 
 def _listed_pair(cleaned: str, hit: Hit | None, species: str, genes_present: Mapping[str, list[str]]) -> Hit | None:
@@ -1046,6 +1062,12 @@ def _listed_pair(cleaned: str, hit: Hit | None, species: str, genes_present: Map
         finally:
             _IN_HALVES.reset(token)
         ha, hb = halves
+        if hb is not None and not _IN_PAIR.get() and re.search(r"[-_. ]", b):  # "ATP1A1_CD45_E-Cadherin": three
+            token = _IN_PAIR.set(True)
+            try:
+                hb = _listed_pair(b, hb, species, genes_present) or hb
+            finally:
+                _IN_PAIR.reset(token)
         if ha is None or hb is None or ha[0] == "ambiguous" or hb[0] == "ambiguous":
             continue
         if set(ha[1]) & set(hb[1]):
@@ -1056,7 +1078,7 @@ def _listed_pair(cleaned: str, hit: Hit | None, species: str, genes_present: Map
         # two curated antigens of one gene each, named in four characters or more: "Ab" (amyloid β), "MEC" (CCL28),
         # "TCR", "MAPK" (ERK1/2 of "p38 MAPK") are words of one antigen's name as often
         curated = all(
-            h[2].startswith(("curated", "as in human (curated")) and len(h[1]) == 1 and len(name_key(x)) >= 4
+            h[2].startswith("two antigens joined") or (_named(h) and len(h[1]) == 1 and len(name_key(x)) >= 4)
             for h, x in ((ha, a), (hb, b))
         )
         if not (curated or _one_family(a, b)):
