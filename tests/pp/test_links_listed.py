@@ -155,3 +155,32 @@ def test_dna_tagged_reagents_are_no_antigen_and_phospho_keeps_its_second_word(sp
     fix = str.upper if species == "human" else str.capitalize
     expected = {"DNA-PK": "PRKDC", "pP38 MAPK": "MAPK14", "pp38 MAPK": "MAPK14", "CD137L 4-1BB": "TNFSF9"}
     _assert_links(links, {n: fix(g) for n, g in expected.items()})
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_an_antibodys_own_isotype_after_its_antigen_is_no_isotype_control(species):
+    """``CD3e (Armenian Hamster IgG)``: the CD3ε antibody and its host class, as panel lists write them."""
+    fix = str.upper if species == "human" else str.capitalize
+    names = {"CD3e (Armenian Hamster IgG)": "CD3E", "CD3e_ArmHamIgG": "CD3E", "CD4_Rat_IgG2b": "CD4"}
+    _assert_links(_links(list(names), species), {n: fix(g) for n, g in names.items()})
+    controls = [
+        "Rat IgG2b",
+        "IgG1_Rat_k",
+        "Armenian Hamster IgG",
+        "Mouse IgG1 kappa",
+        "CD45 isotype",
+        "CD4 Rat IgG2b iso",
+    ]
+    links = _links(controls, species)
+    assert (links.loc[controls, "role"] == "isotype").all(), links.loc[controls, ["status", "role"]]
+
+
+def test_mouse_antigens_before_their_hosts_class_link():
+    names = {"F4/80 (Rat IgG2a)": "Adgre1", "Ly-6G Rat IgG2a": "Ly6g", "NK1.1 (Mouse IgG2a)": "Klrb1c"}
+    _assert_links(_links(list(names), "mouse"), names)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_cd_name_is_read_before_its_aliases_and_a_clones_slash_adds_no_cd_number(species):
+    """``CD270 (HVEM, TR2)``: TR2 is NR2C1's previous symbol; ``CD11b_M1/70`` is CD11b and its clone, never CD70."""
+    _assert_species_links({"CD270 (HVEM, TR2)": "TNFRSF14", "CD11b_M1/70": "ITGAM", "CK8/18": "KRT8;KRT18"}, species)

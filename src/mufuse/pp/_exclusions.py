@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .._genes import curated_index, hgnc_index, name_key
 from ._names import DASHES, ELEMENTS, isotope
 
 # a background channel's abbreviations (CyCIF's "bk 488", "Bkgd647", "Bkgrd 488", "bkgnd_555"): the long forms
@@ -497,9 +498,35 @@ def excluded(name: str) -> str | None:
         return PEPTIDE_MHC
     low = untypo(DASHES.sub("-", name.strip()).lower())  # "anti–hB7-H3": an en dash is a dash
     for pattern, category in _EXCLUDE_RULES:
-        if pattern.search(low):
+        if (m := pattern.search(low)) and not (category == "isotype control" and _host_of_antibody(low, m.start())):
             return category
     return None
+
+
+_CONTROL_WORD = re.compile(r"iso|ctrl|control")
+# the host written before the class ("Armenian Hamster", "ArmHam", "Rat"), cut to reach the antigen's name
+_HOST_TAIL = re.compile(
+    r"[\s._(,-]*(?:(?:armenian|syrian|arm)[\s._-]*)?(?:hamster|ham|rat|mouse|ms|goat|rabbit|rb|donkey|sheep|chicken)?"
+    r"[\s._(,-]*$"
+)
+
+
+def _host_of_antibody(low: str, start: int) -> bool:
+    """Tell whether a host and class follow an antigen's name: ``CD3e (Armenian Hamster IgG)`` is that antibody.
+
+    The antibody's own isotype, as panel lists write it beside the antigen; an isotype control names no antigen
+    before its host (``Rat IgG2b``, ``IgG1_Rat_k``) or says it is one (``CD45 isotype``, ``CD4 Rat IgG2b iso``).
+    """
+    before = _HOST_TAIL.sub("", low[:start])
+    if not before or _CONTROL_WORD.search(low):
+        return False
+    key = name_key(before)
+    return (
+        bool(re.fullmatch(r"cd\d{1,3}[a-z]{0,2}(\.\d)?", before))
+        or key in curated_index()
+        or key in curated_index("mouse")
+        or key in hgnc_index().approved
+    )
 
 
 # words the rules look for, long enough that one slip of the keyboard leaves them recognisable

@@ -395,22 +395,24 @@ def _hgnc_tables(cands: list[str], cleaned: str, tables=_HGNC_TABLES) -> tuple[H
     """Find the first unique hit in HGNC's previous symbols, aliases and approved names; else the first ambiguous."""
     hgnc = hgnc_index()
     ambiguous = None
-    for table, label in tables:
-        for cand in cands:
-            syms = None if _SLASHED_NUMBER.search(cand) else getattr(hgnc, table).get(name_key(cand))  # CD3/4: no CD34
-            if not syms:
-                continue
-            if len(syms) == 1:
-                return ("hgnc", [syms[0]], f"HGNC {label}{_via(cand, cleaned)}: '{cand}' = {syms[0]}"), None
-            first = _first_numbered(syms) if table == "head" else None
-            if first:  # "Prominin" is prominin 1 (PROM1) as NCAM is NCAM1: the first of up to three numbered genes
-                why = f"'{cand}' names the numbered genes {', '.join(sorted(syms))}: the first, {first}"
-                return ("rule", [first], why), None
-            ambiguous = ambiguous or (
-                "ambiguous",
-                list(syms),
-                f"'{cand}' is an HGNC {label} of several genes ({', '.join(syms)})",
-            )
+    # a CD designation is read first, in every table: "CD270 (HVEM, TR2)" is CD270, never TR2 (NR2C1's previous symbol)
+    designations = [c for c in cands if CD_DESIGNATION.match(c)]
+    pairs = [(t, c) for c in designations for t in tables] + [(t, c) for t in tables for c in cands]
+    for (table, label), cand in pairs:
+        syms = None if _SLASHED_NUMBER.search(cand) else getattr(hgnc, table).get(name_key(cand))  # CD3/4: no CD34
+        if not syms:
+            continue
+        if len(syms) == 1:
+            return ("hgnc", [syms[0]], f"HGNC {label}{_via(cand, cleaned)}: '{cand}' = {syms[0]}"), None
+        first = _first_numbered(syms) if table == "head" else None
+        if first:  # "Prominin" is prominin 1 (PROM1) as NCAM is NCAM1: the first of up to three numbered genes
+            why = f"'{cand}' names the numbered genes {', '.join(sorted(syms))}: the first, {first}"
+            return ("rule", [first], why), None
+        ambiguous = ambiguous or (
+            "ambiguous",
+            list(syms),
+            f"'{cand}' is an HGNC {label} of several genes ({', '.join(syms)})",
+        )
     return None, ambiguous
 
 

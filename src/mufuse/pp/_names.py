@@ -1289,7 +1289,11 @@ def combo_parts(cleaned: str) -> tuple[list[str], str]:
     if len(parts) < 2:
         return [], ""
     first = parts[0]
-    prefix = re.match(r"^[A-Za-z ._-]*?(?=\d)", first)  # "Cytokeratin_8/18" as "Cytokeratin 8/18"
+    # the text before the first part's number: "Cytokeratin_8/18" as "Cytokeratin 8/18"; a first part with more after
+    # its name ("CD11b_M1/70": CD11b and its clone M1/70) continues at its own last number, never CD70
+    prefix = re.match(r"^[A-Za-z ._-]*?(?=\d)", first)
+    if prefix is not None and re.search(r"\d[A-Za-z]*[ ._-]+[A-Za-z]+\d+$", first):
+        prefix = re.match(r"^.*?(?=\d+$)", first)
     out = [first]
     extended = False
     for p_ in parts[1:]:
