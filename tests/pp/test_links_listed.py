@@ -183,4 +183,27 @@ def test_mouse_antigens_before_their_hosts_class_link():
 @pytest.mark.parametrize("species", ["human", "mouse"])
 def test_a_cd_name_is_read_before_its_aliases_and_a_clones_slash_adds_no_cd_number(species):
     """``CD270 (HVEM, TR2)``: TR2 is NR2C1's previous symbol; ``CD11b_M1/70`` is CD11b and its clone, never CD70."""
-    _assert_species_links({"CD270 (HVEM, TR2)": "TNFRSF14", "CD11b_M1/70": "ITGAM", "CK8/18": "KRT8;KRT18"}, species)
+    names = {"CD270 (HVEM, TR2)": "TNFRSF14", "cd270 (hvem, tr2)": "TNFRSF14", "CD11b_M1/70": "ITGAM"}
+    _assert_species_links(names | {"CK8/18": "KRT8;KRT18"}, species)
+
+
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_catalogue_spellings_of_pan_phospho_cleaved_and_fc_allele_names(species):
+    """Names the held-out list of the session's kinds missed: a pan antibody of one gene's isoforms, pan-Trk,
+    Cell Signaling Technology's ``S6 Ribosomal Protein``, ``Phospho-`` before a Greek-lettered name, lamin A, an Fc
+    receptor with its allele."""
+    names = {
+        "pan-Neurofascin": "NFASC",
+        "panNeurofascin": "NFASC",
+        "pan-Trk": "NTRK1;NTRK2;NTRK3",
+        "Pan-Ras": "HRAS;KRAS;NRAS",
+        "Phospho-S6 Ribosomal Protein (Ser235/236)": "RPS6",
+        "Phospho-IκBα (Ser32)": "NFKBIA",
+        "Cleaved Lamin A (Asp230)": "LMNA",
+        "Lamin C": "LMNA",
+    }
+    _assert_species_links(names, species)
+    fc = {"FcgRIIB-232I": "FCGR2B" if species == "human" else "Fcgr2b"}
+    if species == "human":
+        fc |= {"FcgRIIA-131H": "FCGR2A", "FcγRIIIA-158V": "FCGR3A"}
+    _assert_links(_links(list(fc), species), fc)

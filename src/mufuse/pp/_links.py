@@ -207,6 +207,10 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
         if _SUBUNIT_FAMILY.search(fam.entity) and len(fam.members) <= 3:  # "AMPKa": PRKAA1 and PRKAA2 carry it
             return "rule", list(fam.members), f"{what}: one subunit, encoded by paralogs; linked to every member"
         return "ambiguous", list(fam.members), f"{what}, not one gene"
+    if stem and len(name_key(stem)) >= 5 and pan is not None:  # "pan-Neurofascin": every isoform of one gene
+        one = _lookup(stem, [(stem, True)], None)
+        if one is not None and one[0] != "ambiguous" and len(one[1]) == 1:
+            return one[0], one[1], f"'{cleaned}' is a pan antibody of one gene's isoforms: {one[2]}"
     return None
 
 
@@ -396,7 +400,7 @@ def _hgnc_tables(cands: list[str], cleaned: str, tables=_HGNC_TABLES) -> tuple[H
     hgnc = hgnc_index()
     ambiguous = None
     # a CD designation is read first, in every table: "CD270 (HVEM, TR2)" is CD270, never TR2 (NR2C1's previous symbol)
-    designations = [c for c in cands if CD_DESIGNATION.match(c)]
+    designations = [c for c in cands if CD_DESIGNATION.match(c.upper())]  # "cd270 (hvem, tr2)" too
     pairs = [(t, c) for c in designations for t in tables] + [(t, c) for t in tables for c in cands]
     for (table, label), cand in pairs:
         syms = None if _SLASHED_NUMBER.search(cand) else getattr(hgnc, table).get(name_key(cand))  # CD3/4: no CD34

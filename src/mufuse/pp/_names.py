@@ -462,7 +462,7 @@ _GREEK_FIRST = re.compile(
 # "pPLCγ2", "pSMAD2_3", "pP38 MAPK" and "pp38 MAPK" (phospho-p38 MAPK, never the p44/42 MAPK of its second word)
 _PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>(?:[A-Z]|p(?=\d))[\w/.-]+(?: [\w/.-]+)?|\d+[A-Za-z-][\w/.-]*)$")
 _MODIFIED = re.compile(
-    r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z0-9][A-Za-z0-9 -]+)$"
+    r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z0-9α-ω][A-Za-z0-9α-ω -]+)$"  # "Phospho-IκBα" too
     r"|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?(?:_\d+)?)$"
     r"|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]p$",
     re.IGNORECASE,
@@ -756,7 +756,7 @@ _FAMILY_WORDS = tuple(
 # FCGR3A/FCGR3B, "FcgRIIb" = FCGR2B, "Fc epsilon RI alpha" = FCER1A, "FcαRI" = FCAR, "FcμR" = FCMR
 _FC_RECEPTOR = re.compile(
     r"^fc[ ._-]*(?P<cls>[^\W\d_]+?)[ ._-]*r[ ._-]*(?P<type>iv|iii|ii|i|[1-4])?(?P<sub>[abc])?"
-    r"(?:[ ._-]*(?:α|alpha|a))?$",
+    r"(?:[ ._-]*(?:α|alpha|a))?(?:[ ._-]*\d{2,3}[A-Z])?$",  # an allele after it: "FcgRIIA-131H", "FcγRIIIA-158V"
     re.IGNORECASE,
 )
 
@@ -945,7 +945,9 @@ def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[st
     mod = _MODIFIED.match(cleaned)
     # "cJUN", never "CD4" read as c-D4 nor "cgrp" (CGRP written lower-case) as c-GRP
     if mod and not (mod.group("c") and (cleaned[0] != "c" or cleaned[1:2].islower())):
-        later.append((mod.group("rest") or mod.group("c") or mod.group("rest2"), True))
+        rest = mod.group("rest") or mod.group("c") or mod.group("rest2")
+        later.append((rest, True))
+        later += [(spelled, True) for spelled in _spelled(rest, [])]  # "Phospho-IκBα": IκBα spelled NFKBIA
     ph = _PHOSPHO.match(cleaned)
     if ph:  # phospho-epitopes name their protein: pS6, S6p, pmTOR, PATM
         later.append((ph.group("rest") or ph.group("rest2"), False))
