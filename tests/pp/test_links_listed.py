@@ -45,6 +45,10 @@ _PAIRS |= {"c-PARP{s}c-Casp3": "PARP1;CASP3", "KRT8{s}KRT18": "KRT8;KRT18", "Vim
 # an antigen and what follows it: a clone that is also a gene's symbol, an alias, a word of the antigen's own name
 _NOT_PAIRS = {"CD45RO{s}UCHL1": "PTPRC", "CD62P{s}AK4": "SELP", "CD4{s}SK3": "CD4", "CD14{s}Ab": "CD14"}
 _NOT_PAIRS |= {"pP38{s}MAPK": "MAPK14", "CD137L{s}4-1BB": "TNFSF9", "CD28{s}CD28.2": "CD28"}
+# a CD name beside a protein's symbol in mixed case (Danenberg et al.'s IMC channel "CD31-vWF"); in capitals a
+# symbol after an antigen may be its clone (UCHL1, AK4 above), so "Ki67_PCNA" stays Ki-67
+_PAIRS |= {"CD31{s}vWF": "PECAM1;VWF", "vWF{s}CD31": "VWF;PECAM1"}
+_NOT_PAIRS |= {"Ki67{s}PCNA": "MKI67"}
 
 
 @pytest.mark.parametrize("separator", _SEPARATORS)

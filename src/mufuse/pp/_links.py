@@ -1034,6 +1034,25 @@ def _named(hit: Hit) -> bool:
     )
 
 
+_MIXED_CASE = re.compile(r"(?=.*[a-z])(?=.*[A-Z])[A-Za-z][A-Za-z0-9]{2,}")
+
+
+def _cd_and_protein(cd: tuple[str, Hit], other: tuple[str, Hit]) -> bool:
+    """Tell whether a CD name sits beside a protein's symbol in mixed case (``CD31-vWF``), one gene each.
+
+    Clones' codes are written in capitals (``UCHL1``, ``AK4``, ``SK3``); a protein's symbol in a panel's own case is no
+    clone.
+    """
+    (a, ha), (b, hb) = cd, other
+    return bool(
+        CD_DESIGNATION.match(a)
+        and _MIXED_CASE.fullmatch(b)
+        and len(ha[1]) == 1
+        and len(hb[1]) == 1
+        and hb[2].startswith(("HGNC approved symbol", "curated", "MGI symbol"))
+    )
+
+
 def _one_family(a: str, b: str) -> bool:
     """Tell whether two names share the letters before a number (``K8``, ``K18``) or three first letters (``TCRg``)."""
     ka, kb = (name_key(_MODIFIED.sub("", x)) for x in (a, b))
@@ -1058,8 +1077,11 @@ def _listed_pair(cleaned: str, hit: Hit | None, species: str, genes_present: Map
     if hit is not None and hit[0] == "curated" and (via is None or name_key(via[1]) not in halves_keys):
         return None  # a curated row of the whole name, or of more than one half of it, says what it binds ("Ly6A/E")
     for a, b in splits:
-        if CD_DESIGNATION.match(a) and not CD_DESIGNATION.match(b):
-            continue  # "CD137L_4_1BB": a CD name and its alias, read by _flat_alias; "CD11a CD18" two CD names
+        # "CD137L_4_1BB": a CD name and its alias, read by _flat_alias; "CD11a CD18" two CD names; "CD31-vWF" a CD
+        # name and a protein written in mixed case, as proteins are and clones' codes are not (UCHL1, AK4)
+        protein = _MIXED_CASE.fullmatch(b)
+        if CD_DESIGNATION.match(a) and not CD_DESIGNATION.match(b) and not protein:
+            continue
         if re.fullmatch(rf"{re.escape(a)}[-_. ]\d{{1,2}}", b, re.IGNORECASE):
             continue  # "cd28_cd28_2": the clone CD28.2 of CD28 (CD282 is TLR2); "Tox_Tox2" two genes
         token = _IN_HALVES.set(True)
@@ -1087,6 +1109,7 @@ def _listed_pair(cleaned: str, hit: Hit | None, species: str, genes_present: Map
             h[2].startswith("two antigens joined") or (_named(h) and len(h[1]) == 1 and len(name_key(x)) >= 4)
             for h, x in ((ha, a), (hb, b))
         )
+        curated = curated or _cd_and_protein((a, ha), (b, hb)) or _cd_and_protein((b, hb), (a, ha))
         if not (curated or _one_family(a, b)):
             continue
         return "rule", union, f"two antigens joined ('{a}' + '{b}'): {ha[2]}; {hb[2]}"
