@@ -181,6 +181,8 @@ def _pan_family(cands: list[str], cleaned: str) -> Hit | None:
     name HGNC does not know (``HSP70``) is ``ambiguous``, its members listed: antibodies called by a family's name
     are often specific to one member (``PARP`` is PARP1's, ``TGFB`` TGF-β1's), so no member is guessed. A name HGNC
     gives to one gene keeps that gene unless a curated row says otherwise (``Akt`` = AKT1-3, ``STAT5`` = A and B).
+    A family word written short (``PanK``, ``panTub``: :func:`pan_cut`) is that family; "pan" before one gene's name
+    (``pan-Neurofascin``) is that gene, every isoform.
     """
     hgnc = hgnc_index()
     pan = _PAN.match(cleaned)
@@ -782,7 +784,7 @@ def _mouse_combination(cleaned: str, strong: list[str]) -> tuple[Hit | None, boo
         return subs[0], False  # "cd21/cd35": one antigen in mouse (Cr2 makes both), whatever human says
     if kind == "synonyms" and not (members or named):  # "Ly-6C/Ly-6G": two antigens; "Ly-6A/Sca-1" one
         return None, False
-    if all(sub is not None and sub[0] != "ambiguous" for sub in subs):
+    if linked:
         genes = list(dict.fromkeys(g for sub in subs if sub is not None for g in sub[1]))
         return ("rule", genes, f"combination of {' + '.join(parts)}"), False
     return None, bool(unflatten(cleaned) or joined_by_plus(cleaned))
@@ -974,7 +976,6 @@ def _flat_slash_head(cleaned: str, hit: Hit | None, species: str, genes_present:
         return None  # "CD16_32_CD64": a third antigen; "cd11c_b_ly6": an Ly6 member, no alias of CD11c/b
     if alias is None and re.search(r"[-_.][a-z]$", head) and head.lower() == head:
         return None  # "cd11c_b_ly6": one lower-case letter may be a clone's (B-LY6); only an alias that agrees says
-
     read = f"{unflatten(head)} ({tail})"
     return found[0], found[1], f"read as '{read}' (an export wrote its slash and brackets as separators): {found[2]}"
 
@@ -1008,7 +1009,7 @@ def _slash_head(cleaned: str) -> str | None:
 # where a name of two antigens splits: a separator, or a run-together second name that repeats the first one's letters
 # ("K8K18", "CD3CD28"); a modification's letter before a name ("pMKK3", "c_PARP") is not its stem
 _SPLIT_RUN = re.compile(r"(?<=\d)(?=[A-Z])")
-_MODIFIED = re.compile(r"^(?:p|c|cl)[-_ .]?(?=[A-Z])")
+_MOD_PREFIX = re.compile(r"^(?:p|c|cl)[-_ .]?(?=[A-Z])")
 
 
 def _pair_splits(cleaned: str) -> list[tuple[str, str]]:
@@ -1055,7 +1056,7 @@ def _cd_and_protein(cd: tuple[str, Hit], other: tuple[str, Hit]) -> bool:
 
 def _one_family(a: str, b: str) -> bool:
     """Tell whether two names share the letters before a number (``K8``, ``K18``) or three first letters (``TCRg``)."""
-    ka, kb = (name_key(_MODIFIED.sub("", x)) for x in (a, b))
+    ka, kb = (name_key(_MOD_PREFIX.sub("", x)) for x in (a, b))
     stem_a, stem_b = (re.sub(r"[^A-Z].*$", "", k) for k in (ka, kb))
     return bool(stem_a) and (stem_a == stem_b or (ka[:3] == kb[:3] and ka[:3].isalpha()))
 
@@ -1066,10 +1067,13 @@ _IN_PAIR: ContextVar[bool] = ContextVar("_IN_PAIR", default=False)
 def _listed_pair(cleaned: str, hit: Hit | None, species: str, genes_present: Mapping[str, list[str]]) -> Hit | None:
     """Link both antigens of ``Tox-Tox2``, ``vWF_CD31``, ``c_PARP_c_Casp3``, ``K8K18``: two names an export joined.
 
-    A name links to both halves' genes when each half links on its own to genes the other does not, the name as
-    written linked only one half's genes (or nothing), and the halves are two antigens: both named by curated rows,
-    or both one family's names (one stem: ``Tox``/``Tox2``, ``TCRg``/``TCRd``, ``pMKK3``/``MKK6``). A clone after
-    an antigen (``CD45RO_UCHL1``: UCHL1 is also a gene) is neither, so it stays the antigen's. ``None`` otherwise.
+    A name links to both halves' genes when each half links on its own (by its strong candidates) to genes the other
+    does not, the name as written linked only one half's genes (or nothing), and the halves are two antigens: each a
+    curated row or HGNC's full approved name of one gene in four characters or more (``Vimentin_Desmin``), one
+    family's names (one stem: ``Tox``/``Tox2``, ``TCRg``/``TCRd``, ``pMKK3``/``MKK6``), or a CD name beside a
+    protein's symbol in mixed case (``CD31-vWF``). A second half of two names is read the same way once
+    (``ATP1A1_CD45_E-Cadherin``: three). A clone after an antigen (``CD45RO_UCHL1``: UCHL1 is also a gene), a CD
+    name's alias (``CD137L_4_1BB``) and a clone number (``cd28_cd28_2``) add nothing. ``None`` otherwise.
     """
     splits = _pair_splits(cleaned)
     via = re.search(r"\(via '([^']+)'\)", hit[2]) if hit is not None else None

@@ -993,10 +993,10 @@ _PAN_CUT = re.compile(r"^pan[-_ .]?(?P<word>[A-Za-z]+)(?P<rest>[-_ .].*)?$", re.
 def pan_cut(cleaned: str) -> str | None:
     """Return ``pan-<family word>`` for a pan name whose family word is cut short (``PanK`` → pan-keratin)."""
     m = _PAN_CUT.match(cleaned)
+    if not m:
+        return None
     hgnc = hgnc_index()
-    tables = (hgnc.approved, hgnc.alias, hgnc.previous)
-    symbol = cleaned.upper() == cleaned and any(name_key(cleaned) in t for t in tables)
-    if not m or symbol:
+    if cleaned.upper() == cleaned and any(name_key(cleaned) in t for t in (hgnc.approved, hgnc.alias, hgnc.previous)):
         return None  # "PANK", in a symbol's capitals, is PANK1's previous symbol; "PanK" the pan-keratin
     word = m["word"].lower()
     full = [w for w in _PAN_WORDS if w.startswith(word)]
