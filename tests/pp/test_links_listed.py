@@ -41,6 +41,7 @@ def test_mouse_slash_lists_read_by_mouse_names():
 
 # two antigens an export joined: one family's names, or two curated antigens of one gene each
 _PAIRS = {"Tox{s}Tox2": "TOX;TOX2", "CD11a{s}CD18": "ITGAL;ITGB2", "pMKK3{s}MKK6": "MAP2K3;MAP2K6"}
+_PAIRS |= {"IgD{s}IgM": "IGHD;IGHM", "IgM{s}IgD": "IGHM;IGHD"}  # two immunoglobulin classes (three letters each)
 _PAIRS |= {"c-PARP{s}c-Casp3": "PARP1;CASP3", "KRT8{s}KRT18": "KRT8;KRT18", "Vimentin{s}Desmin": "VIM;DES"}
 # an antigen and what follows it: a clone that is also a gene's symbol, an alias, a word of the antigen's own name
 _NOT_PAIRS = {"CD45RO{s}UCHL1": "PTPRC", "CD62P{s}AK4": "SELP", "CD4{s}SK3": "CD4", "CD14{s}Ab": "CD14"}
@@ -58,10 +59,16 @@ def test_two_antigens_joined_by_a_separator_link_both_and_a_clone_or_alias_adds_
     _assert_species_links(names, species)
 
 
-@pytest.mark.parametrize("separator", ["-", "_", "."])
+@pytest.mark.parametrize("separator", ["-", "_", ".", " "])
 def test_an_antigen_of_two_words_joined_to_another_keeps_its_space(separator):
-    """``Granzyme B_Perforin``: the space is the first antigen's own; the export's separator joins the two."""
-    _assert_species_links({f"Granzyme B{separator}Perforin": "GZMB;PRF1"}, "human")
+    """``Granzyme B_Perforin``: the space is the first antigen's own; the export's separator joins the two.
+
+    Spaces alone (``Granzyme B Perforin``) split where both halves are antigens in their own right; a phrase of one
+    antigen (``Estrogen Receptor alpha``, ``Mannose Receptor MMR``: an alias after its name) stays one.
+    """
+    names = {f"Granzyme B{separator}Perforin": "GZMB;PRF1", f"Perforin{separator}Granzyme B": "PRF1;GZMB"}
+    names |= {"Estrogen Receptor alpha": "ESR1", "Mannose Receptor MMR": "MRC1", "Progesterone Receptor A": "PGR"}
+    _assert_species_links(names, "human")
 
 
 @pytest.mark.parametrize("species", ["human", "mouse"])

@@ -1015,8 +1015,10 @@ _MOD_PREFIX = re.compile(r"^(?:p|c|cl)[-_ .]?(?=[A-Z])")
 def _pair_splits(cleaned: str) -> list[tuple[str, str]]:
     """Return the two halves a name of two antigens may split into (at most three separators, so a few lookups)."""
     spaces = cleaned.count(" ")
-    seps = [m.start() for m in re.finditer(r"[-_. ]" if spaces == 1 else r"[-_.]", cleaned)]
-    if len(seps) > 3 or spaces > 2:  # "CD11a CD18", "Granzyme B_Perforin"; no phrase ("Progesterone Receptor A/B")
+    # spaces split when they are the only separators ("CD11a CD18", "Granzyme B Perforin") or when there is one
+    spaced = spaces == 1 or (spaces == 2 and not re.search(r"[-_.]", cleaned))
+    seps = [m.start() for m in re.finditer(r"[-_. ]" if spaced else r"[-_.]", cleaned)]
+    if len(seps) > 3 or spaces > 2:  # "Granzyme B_Perforin"; no phrase ("Progesterone Receptor A/B")
         return []
     cuts = [(cleaned[:i], cleaned[i + 1 :]) for i in seps]
     runs = [(cleaned[: m.start()], cleaned[m.start() :]) for m in _SPLIT_RUN.finditer(cleaned)]
@@ -1054,9 +1056,14 @@ def _cd_and_protein(cd: tuple[str, Hit], other: tuple[str, Hit]) -> bool:
     )
 
 
+_IG_CLASS = re.compile(r"IG[ADEGM](?:[1-4][A-C]?)?")
+
+
 def _one_family(a: str, b: str) -> bool:
     """Tell whether two names share the letters before a number (``K8``, ``K18``) or three first letters (``TCRg``)."""
     ka, kb = (name_key(_MOD_PREFIX.sub("", x)) for x in (a, b))
+    if _IG_CLASS.fullmatch(ka) and _IG_CLASS.fullmatch(kb):  # "IgD_IgM": two immunoglobulin classes
+        return True
     stem_a, stem_b = (re.sub(r"[^A-Z].*$", "", k) for k in (ka, kb))
     return bool(stem_a) and (stem_a == stem_b or (ka[:3] == kb[:3] and ka[:3].isalpha()))
 
