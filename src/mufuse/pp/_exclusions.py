@@ -98,7 +98,11 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         "embedding coordinate / analysis output",
     ),
     (
-        re.compile(r"^(blank|empty|unused|none|na|n/a|bg|background|control|ctrl)([ ._-]*\d*)?$|blank|empty"),
+        # and a slot a panel's sheet left free ("not used", "Not_used", "free", "no antibody", "unassigned")
+        re.compile(
+            r"^(blank|empty|unused|not[ ._-]?used|none|na|n/a|bg|background|control|ctrl|free|spare|unassigned|"
+            r"no[ ._-]?(antibody|ab|stain|marker)|nothing|dummy|placeholder)([ ._-]*\d*)?$|blank|empty"
+        ),
         "blank / empty channel",
     ),
     (

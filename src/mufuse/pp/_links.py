@@ -60,6 +60,7 @@ from ._roles import (
     category_role,
     measure_only,
     paren_antigen,
+    reporter_channel,
     structure_role,
     table_roles,
     vocabulary_role,
@@ -1199,7 +1200,7 @@ def _link_one(
         row.update(status="excluded", source="rule", reason=human)
         return row
     if hit is None:
-        usable = included or antigen_like(cleaned)
+        usable = included or (antigen_like(cleaned) and not reporter_channel(name))  # "GFP_FICT": a reporter's
         lost = f"an export replaced a Greek letter of '{cleaned}' by '_' or '?', so the name no longer says which " + (
             "chain it is; " if lost_letter(cleaned) else ""
         )

@@ -169,6 +169,7 @@ def _strip_metal_prefix(s: str) -> str:
 
 _CYCLE = re.compile(r"[:|][ ]*cyc.*$|[ ._-]+cyc[ ._-]*\d+.*$", re.IGNORECASE)
 _PAREN = re.compile(r"^(?P<main>[^()]*?)\s*\((?P<alias>[^()]+)\)\s*$")
+_AKA = re.compile(r"[ ._-]+(?:aka|a[.]k[.]a[.]?|also[ ._-]known[ ._-]as)[ ._-]+", re.IGNORECASE)
 _CLONE_DUP = re.compile(r"[._-]\d$")
 # parentheses as R's make.names writes them: "CD274..B7.H1..PD.L1." for "CD274 (B7-H1, PD-L1)"
 _R_PAREN = re.compile(r"^(?P<main>[^\s_/()]+?)\.\.(?P<alias>[^\s_/().][^\s/()]*?)\.{0,2}$")  # "IL.2R_." too
@@ -204,6 +205,7 @@ _PLACE = r"(?:cell|cells|nucleus|nuclei|nuclear|cytoplasm|cyto|membrane|entire[ 
 _MEASURED = (
     re.compile(rf"^(?:roi:[^:]*:\s*)?{_PLACE}\s*:\s*(?P<m>.+?)\s*:\s*{_STAT}(?:\s+\S+)?$", re.I),  # QuPath
     re.compile(rf"^(?:roi:[^:]*:\s*)?{_PLACE}\s*:\s*(?P<m>[^:]+?)\s+{_STAT}$", re.I),  # QuPath 0.1 "Cell: CD3 mean"
+    re.compile(rf"^(?P<m>[^:]+?)\s*:\s*{_PLACE}\s*:\s*{_STAT}$", re.I),  # QuPath 0.3 on "CD3: Cytoplasm: Mean"
     re.compile(rf"^{_STAT}[.](?P<m>.+)$", re.I),  # CosMx
     re.compile(r"^(?:mean|median)_(?P<m>.+)$", re.I),  # Imaris/CytoMAP "Mean_CD301b"
     re.compile(
@@ -232,6 +234,8 @@ def strip_measurement(name: str) -> str:
     ('CD20', 'Ki67')
     >>> strip_measurement("Cell: CD3 mean"), strip_measurement("Smoothed: 50 µm: Nucleus: Ki67: Mean")
     ('CD3', 'Ki67')
+    >>> strip_measurement("B7-2: Cytoplasm: Mean")
+    'B7-2'
     """
     s = SMOOTHED.sub("", str(name).strip())  # QuPath's neighbourhood averages name the antigen after their radius
     for pattern in _MEASURED:
@@ -340,10 +344,21 @@ def _stain_of_channel(s: str) -> str:
     return flat["stain"] if flat and dye_or_channel(flat["channel"]) and not dye_or_channel(flat["stain"]) else s
 
 
+# punctuation a file name or URL wrote as hex: "CD16%2F32" (percent-encoding, RFC 3986), "CD21,2f,35" (BD FACSDiva's
+# file names); letters and digits never, so no antigen's own characters are read as a code
+_HEX_PUNCT = r"(?:2[0-9a-f]|3[a-f]|40|5[b-f]|60|7[b-e])"
+_HEX_ESCAPE = re.compile(rf"%(?P<a>{_HEX_PUNCT})|,(?P<b>{_HEX_PUNCT}),", re.IGNORECASE)
+
+
+def _unescape_hex(s: str) -> str:
+    """Decode punctuation written as hex (``CD16%2F32`` → ``CD16/32``, ``CD21,2f,35`` → ``CD21/35``)."""
+    return _HEX_ESCAPE.sub(lambda m: chr(int(m.group("a") or m.group("b"), 16)), s)
+
+
 def _clean(name: str) -> tuple[str, list[str]]:
     """Return the cleaned name and its aliases (parenthetical, or the gene field of a BD AbSeq name)."""
     # a vendor table's HTML entities ("TCR V&gamma;2", "Fc&epsilon;RI&alpha;"); a typeset dash is a dash ("CD8a–FITC")
-    s = DASHES.sub("-", html.unescape(str(name)).strip())
+    s = DASHES.sub("-", _unescape_hex(html.unescape(str(name))).strip())
     s = strip_measurement(strip_conjugate(_stain_of_channel(s)))
     s = _rewrite(s)
     undyed = _DYE_FIRST.sub("", s)
@@ -368,11 +383,19 @@ def _clean(name: str) -> tuple[str, list[str]]:
         s = _strip_metal_prefix(s)
     if _METAL_PREFIX.match(str(name).strip()) and re.search(r"\dDi$", s):  # "175Lu_PGP9_5Di": Fluidigm's Di, glued
         s = s[:-2]
-    s = _parenthesised(s)
+    unbracketed = _parenthesised(s)
+    if unbracketed != s:  # "CD4-AF488 (clone GK1.5)": the dye before the clone
+        unbracketed = unbracketed.rstrip(" ._-")
+        s = _FLUOROPHORE.sub("", unbracketed) or unbracketed
     s = _FLAT_HOST.sub("", s) if "(" not in s else s
+    aka = _AKA.split(s, maxsplit=1)  # "PD_1H_aka_VISTA_1" (InfinityFlow's LEGENDScreen names): the name, its alias
+    if len(aka) == 2 and name_key(aka[0]) and name_key(aka[1]):
+        s = aka[0]
+        aliases.append(aka[1])
     m = _PAREN.match(s) or _PAREN.match(_SUFFIX.sub("", s))  # "Folate_Receptor_b_(FR-b)_TotalA"
     if m and m.group("main"):
-        s = m.group("main")
+        main = m.group("main").rstrip(" ._-")  # "mF4/80-488 (BM8)", "CD4_PE_(RM4-5)": the dye before the clone
+        s = _FLUOROPHORE.sub("", main) or main
         # "CD3 (CD3E)": an approved symbol in parentheses is more specific than the name before it, unless that name
         # is an approved symbol itself ("KLRG1 (MAFA)": MAFA, an alias of KLRG1, is also another gene's symbol);
         # "IL-33Rα (IL1RL1; ST2)": several names in the parentheses

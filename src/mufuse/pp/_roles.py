@@ -20,6 +20,7 @@ The vocabularies are the column names the public tools write (MCMICRO ``quantifi
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left
 from functools import lru_cache
@@ -376,6 +377,25 @@ def _specific_words() -> list[str]:
     return sorted(w for w in counts if w not in _GENERIC)
 
 
+# fluorescent proteins of reporter mice and cells (FPbase names; "tdTom" as panels shorten it)
+_REPORTER = re.compile(
+    r"e?[gyrcb]fp|mcherry|td[ ._-]?tom(?:ato)?|zs[ ._-]?green|mneon[ ._-]?green|venus|citrine|mkate2?|mscarlet|"
+    r"mturquoise2?|dsred|tagrfp|mplum|morange",
+    re.IGNORECASE,
+)
+
+
+def reporter_channel(name: str) -> bool:
+    """Tell whether a name holds a fluorescent reporter's name as a word (``GFP_FICT``, ``tdTom-PE``).
+
+    Examples
+    --------
+    >>> reporter_channel("GFP_FICT"), reporter_channel("Foxp3-GFP"), reporter_channel("GFAP")
+    (True, True, False)
+    """
+    return any(_REPORTER.fullmatch(p) for p in re.split(r"[\s_:;,./()\[\]-]+", name) if p)
+
+
 def antigen_like(cleaned: str) -> bool:
     """Whether a name no rule and no gene lookup knows still reads like an antigen.
 
@@ -394,6 +414,8 @@ def antigen_like(cleaned: str) -> bool:
     nucleic = [p for p in parts if re.fullmatch(r"(?:ds|ss|ps|c|r|m)?[DR]NA", p, re.IGNORECASE)]
     if nucleic:  # "18s_RNA": a ribosomal RNA stain (10x Xenium's interior stain) names its RNA by its size
         parts = [p for p in parts if p not in nucleic and not re.fullmatch(r"\d{1,2}s", p, re.IGNORECASE)]
+    if reporter_channel(cleaned):  # "tdTom-PE": a reporter's channel, no antigen named
+        return False
     parts += [p[1:] for p in parts if re.fullmatch(r"p[A-Z]{2,}[A-Za-z0-9]*", p)]  # phospho-epitopes: "pAUR"
     if _GREEK.search(cleaned) or any(_SYMBOL_LIKE.match(p) and not p.isdigit() for p in parts):
         return True
@@ -452,8 +474,8 @@ _FLUOR_TOKEN = re.compile(
 )
 # detectors by laser and number (Cytek Aurora "B2", "UV7"; Attune "BL1"; FACSCalibur "FL3") and CosMx's channel
 # colours ("Mean.G"): only read as channels beside a detector suffix ("-A"), a "Comp-" prefix or a statistic, so that
-# "B7-H3" stays an antigen
-_DETECTOR = re.compile(r"^(?:b|v|r|g|u|yg|uv|bl|rl|vl|yl|fl)\d{0,2}$")  # never "y": "max_y" is a place
+# "B7-H3" stays an antigen; a detector's number is at most 32 (Aurora B1-B14, UV1-UV16; "B72" is B7-2, CD86)
+_DETECTOR = re.compile(r"^(?:b|v|r|g|u|yg|uv|bl|rl|vl|yl|fl)(?:[1-9]|[12]\d|3[0-2])?$")  # never "y": a place
 _NUCLEAR = {"dna", "dapi", "hoechst", "nuclear", "nuclei", "ir191", "ir193"}
 # stains that say nothing about one antigen: nuclear and H&E dyes, poly-T and rRNA probes, cell-boundary stains,
 # viability dyes (7-AAD, ViViD, Zombie, Ghost Dye, LIVE/DEAD Fixable, propidium iodide), also in a dump channel
@@ -588,7 +610,9 @@ def _channel_words(ws: list[str], fcs: bool) -> str | None:
     if set(left) <= _NUCLEAR and context:
         return "stain"
     strong = [w for w in left if w in _FLUOR or _FLUOR_TOKEN.match(w) or _INDEX_TOKEN.match(w)]
-    weak = [w for w in left if _DETECTOR.match(w) and w not in strong]
+    # a detector's word before a number of its own is an antigen's name ("B7-1", "B7.2_PE": CD80, CD86)
+    numbered = {w for w, after in itertools.pairwise(ws) if w[-1].isdigit() and after.isdigit() and len(after) <= 2}
+    weak = [w for w in left if _DETECTOR.match(w) and w not in strong and w not in numbered]
     if len(strong) + len(weak) == len(left) and (strong or (weak and context)):
         return "channel"
     return None
