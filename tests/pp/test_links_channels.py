@@ -50,7 +50,7 @@ def test_a_name_and_its_alias_joined_by_aka_link_the_antigen(species, aka):
 
 
 _SLOTS = ["not used", "Not_used", "notused", "NOT-USED", "free", "Free 2", "spare", "unassigned_2", "no antibody"]
-_SLOTS += ["No_Ab", "no stain", "nothing", "dummy", "placeholder"]
+_SLOTS += ["No_Ab", "no stain", "nothing", "dummy", "placeholder", "TBD", "open", "Open 3"]
 
 
 @pytest.mark.parametrize("species", _SPECIES)
@@ -65,7 +65,7 @@ def test_a_panels_free_slot_links_nothing_and_is_not_used(species):
 @pytest.mark.parametrize("species", _SPECIES)
 def test_a_reporter_beside_an_unknown_word_is_left_out_and_beside_its_gene_links_it(species):
     """``GFP_FICT`` (a misspelt FITC), ``tdTom-PE``: the reporter's signal, no antigen; ``Foxp3-GFP`` reports Foxp3."""
-    unknown = ["GFP_FICT", "tdTom-PE", "eGFP_xyzq", "mCherry-Q7"]
+    unknown = ["GFP_FICT", "tdTom-PE", "eGFP_xyzq", "mCherry-Q7", "ZsGreen1", "iRFP670", "mScarlet-I", "DsRed-Express2"]
     links = _links(unknown, species)
     rows = links.loc[unknown]
     used = rows[(rows["status"] == "linked") | ((rows["status"] == "not_found") & (rows["role"] == "marker"))]
@@ -99,3 +99,44 @@ def test_letters_and_digits_written_as_hex_are_not_decoded():
     links = _links(["CD4%34", "CD8%2E1"], "human")
     assert links.loc["CD4%34", "clean_name"] == "CD4%34" and links.loc["CD4%34", "genes"] != "CD44"
     assert links.loc["CD8%2E1", "clean_name"] == "CD8.1"
+
+
+@pytest.mark.parametrize("species", _SPECIES)
+def test_a_greek_letter_percent_encoded_as_utf8_is_read(species):
+    """``IFN-%CE%B3`` is IFN-γ, ``TCR%CE%B3%CE%B4`` TCR γδ (a URL's or a file name's percent-encoding of UTF-8)."""
+    if species == "human":
+        names = {"IFN-%CE%B3": "IFNG", "HIF-1%CE%B1": "HIF1A", "TCR%CE%B3%CE%B4": "TRDC;TRGC1;TRGC2"}
+    else:
+        names = {"IFN-%CE%B3": "Ifng", "HIF-1%CE%B1": "Hif1a", "CD8%CE%B2": "Cd8b1"}
+    links = _links(list(names), species)
+    assert {n: links.loc[n, "genes"] for n in names} == names
+
+
+def test_a_dye_then_a_clone_without_brackets_is_cut_and_a_rounds_dye_and_antigen_are_kept():
+    """``I-A/I-E_AF700_M5/114.15.2``, ``CD4_BV421_RM4-5``; a CyCIF ``R2.0.4_FITC_B220`` and a vendor's
+    ``anti-mouse PECy7 CD16-32`` keep their antigen after the dye."""
+    names = {"I-A/I-E_AF700_M5/114.15.2": "H2-Aa;H2-Ab1;H2-Eb1", "CD4_BV421_RM4-5": "Cd4", "CD45 APC 30-F11": "Ptprc"}
+    names |= {
+        "H-2Kb/H-2Db PE 28-8-6": "H2-K1;H2-D1",
+        "R2.0.4_FITC_B220": "Ptprc",
+        "anti-mouse PECy7 CD16-32": "Fcgr3;Fcgr2b",
+    }
+    names |= {"151Eu_PECy5-5 CD3e": "Cd3e", "Ly-6G FITC 1A8": "Ly6g"}
+    links = _links(list(names), "mouse")
+    assert {n: links.loc[n, "genes"] for n in names} == names
+
+
+def test_a_human_v_segment_named_without_its_receptor_links_as_with_it():
+    """``Va7.2`` and ``Vα7.2`` are TCR Vα7.2 (TRAV1-2, MAIT cells), as the curated ``TCR Va7.2``; ``VA2`` stays."""
+    links = _links(["Va7.2", "Vα7.2", "TCR Va7.2", "VA2"], "human")
+    assert set(links.loc[["Va7.2", "Vα7.2", "TCR Va7.2"], "genes"]) == {"TRAV1-2"}
+    assert links.loc["VA2", "genes"] != "TRAV1-2"
+
+
+def test_two_mouse_antigens_named_by_coded_synonyms_link_both_and_a_word_synonym_adds_nothing():
+    """``Ly65/Mac1``: MGI's Ly65 (Bst1) and Mac1 (Itgam), two antibodies in one channel; ``Erythroid`` (an MGI
+    synonym of Spta1) in ``TER-119/Erythroid Cells`` names cells, no antigen."""
+    names = {"Ly65/Mac1": "Bst1;Itgam", "Ly6G/Mac1": "Ly6g;Itgam", "Ly-6A/Sca-1": "Ly6a", "CD11b/Mac-1": "Itgam"}
+    links = _links([*names, "TER-119/Erythroid Cells"], "mouse")
+    assert {n: links.loc[n, "genes"] for n in names} == names
+    assert "Spta1" not in links.loc["TER-119/Erythroid Cells", "genes"]

@@ -758,7 +758,7 @@ def test_v_segments_as_vendors_transliterate_them_alone(species):
         "Vg9": "TRGV9",
         "TCR_Vgamma2": "TRGV2",
         "VD1": "",
-        "Vb13.1": "",  # Arden's numbers are not IMGT's: only the curated table knows them
+        "Vb13.1": "TRBV6-5",  # Arden's numbers are not IMGT's: the curated "TCR Vb13.1" row knows it (session 26)
         "TCR Vβ17": "",
     }
     _assert_links(_links(list(expected), "human"), expected)

@@ -101,6 +101,7 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         # and a slot a panel's sheet left free ("not used", "Not_used", "free", "no antibody", "unassigned")
         re.compile(
             r"^(blank|empty|unused|not[ ._-]?used|none|na|n/a|bg|background|control|ctrl|free|spare|unassigned|"
+            r"tbd|tba|open|"
             r"no[ ._-]?(antibody|ab|stain|marker)|nothing|dummy|placeholder)([ ._-]*\d*)?$|blank|empty"
         ),
         "blank / empty channel",
@@ -139,6 +140,10 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
             # reporters also written with a one-letter "a" for anti (CyCIF "AGFP", "a-mCherry")
             r"^(a[ ._-]?(gfp|egfp|yfp|rfp|cfp|bfp|mcherry|tdtomato|mneongreen|flag)|"
             r"gfp|egfp|yfp|rfp|cfp|bfp|mcherry|tdtomato|mneongreen|flag|ha([ ._-]*tag|\.11)?|myc[ ._-]*tag|"
+            # more fluorescent proteins of reporter lines (FPbase names; never a gene's symbol or alias)
+            r"zs[ ._-]?(green|yellow)1?|m?i?rfp[ ._-]?\d{3}|mscarlet([ ._-]?i)?|mturquoise2?|m?tag[bry]fp2?|dendra2?|"
+            r"meos\d(\.\d)?|mkate2?|mplum|mruby\d?|amcyan|dsred(\d|[ ._-]?express2?)?|ypet|mcitrine|cerulean|"
+            r"e[bc]fp2?|td[ ._-]?katushka2?|mko2?|e2[ ._-]?crimson|mcardinal|morange2?|mclover\d?|mvenus|"
             r"(6x)?his[ ._-]*tag|v5([ ._-]*tag)?|vsv[ ._-]?g|hsv([ ._-]*tag)?|ollas|t7[ ._-]*tag|strep[ ._-]*tag|"
             r"avi[ ._-]*tag|halo[ ._-]*tag|snap[ ._-]*tag|spot[ ._-]*tag|"
             # Pro-Code and commercial epitope tags (Wroblewska et al. 2018, Cell 175:1141; vendor tag lists): NWS is

@@ -66,7 +66,7 @@ from ._roles import (
     vocabulary_role,
     words,
 )
-from ._segments import chainless_segment, segment_not_chain, tcr_chain, tcr_v_human, tcr_v_mouse
+from ._segments import chainless_segment, segment_not_chain, segment_read, tcr_chain, tcr_v_human, tcr_v_mouse
 
 log = logging.getLogger("mufuse")
 
@@ -367,6 +367,15 @@ def _synonyms(parts: list[str], genes_present: Mapping[str, list[str]] | None) -
     return source, genes, f"synonym list, '{part}': {why}"
 
 
+def _coded_synonym(why: str) -> bool:
+    """Tell an MGI synonym written as a code with a number (``Mac1``, ``Ly65``: Itgam, Bst1), never a word.
+
+    The synonym "Erythroid" of Spta1 is a cell population's name.
+    """
+    m = re.match(r"MGI synonym(?: \(via '[^']*'\))?: '([^']+)'", why)
+    return bool(m and re.search(r"[A-Za-z].*\d", m[1]))
+
+
 def _distinct_antigens(hits: list[Hit]) -> bool:
     """Tell whether every hit names its antigen (a curated row, an approved symbol or name) and no two share a gene.
 
@@ -374,7 +383,7 @@ def _distinct_antigens(hits: list[Hit]) -> bool:
     (``TCF1`` of ``TCF1/TCF7`` is HNF1A's previous symbol).
     """
     named = ("curated", "HGNC approved", "MGI symbol", "as in human (curated", "as in human (HGNC approved")
-    if len(hits) < 2 or any(not h[2].startswith(named) for h in hits):
+    if len(hits) < 2 or any(not (h[2].startswith(named) or _coded_synonym(h[2])) for h in hits):
         return False
     genes = [g for h in hits for g in h[1]]
     return len(genes) == len(set(genes))
@@ -878,6 +887,9 @@ def _species_lookup(
         hit = rest[0], rest[1], f"'h' names the human antigen {cleaned[1:]}: {rest[2]}"
     if hit is None or (hit[0] != "ambiguous" and segment_not_chain(cleaned, hit[1])):
         hit = tcr_v_human(cleaned) or hit
+    if hit is None and segment_read(cleaned) and not re.match(r"tcr", cleaned, re.IGNORECASE):
+        tcr = f"TCR {cleaned}"  # "Va7.2", "Vα24": a V segment named without its receptor, as the curated rows are not
+        hit = _lookup(tcr, candidates(tcr)[1], genes_present)
     return hit
 
 

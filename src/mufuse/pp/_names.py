@@ -190,6 +190,32 @@ _FLUOROPHORE = re.compile(
     r"(?:[ ._-]*(?:cy[357](?:\.5)?|dazzle))?$",
     re.IGNORECASE,
 )
+# a fluorochrome between the antigen and its clone, no brackets ("I-A/I-E_AF700_M5/114.15.2", "H-2Kb/H-2Db PE 28-8-6"):
+# the clone is one word with a digit
+_DYE_THEN_CLONE = re.compile(
+    r"[ _]+(?:fitc|pe|apc|percp(?:[-.]?cy5[.-]?5)?|pe[-.]?cy[57](?:[.-]5)?|apc[-.]?(?:cy7|r700|h7|fire[ ._-]?750)|"
+    rf"pe[-.]?(?:cf594|dazzle[ ._-]?594)|(?:bv|buv|bb|af|ef)\d{{3}}|alexa[ ._-]?fluor[ ._-]?{_WAVELENGTH}|"
+    r"pacific[ ._-]?blue)"
+    r"[ _]+(?:clone[ ._:-]*)?[A-Za-z0-9./-]*\d[A-Za-z0-9./-]*$",
+    re.IGNORECASE,
+)
+_ROUND_BEFORE = re.compile(r"(?:^|[ ._-])(?:r|cycle|cyc)\d+(?:\.\d+)*$", re.IGNORECASE)
+
+
+def _cut_dye_and_clone(s: str) -> str:
+    """Cut a fluorochrome and the clone after it (``CD4_BV421_RM4-5``).
+
+    Never a CyCIF round's dye and antigen (``R2.0.4_FITC_B220``) or a dye before the antigen (``PE-Cy7 CD3``).
+    """
+    m = _DYE_THEN_CLONE.search(s)
+    if not m or _DYE_FIRST.sub("", s) != s or _ROUND_BEFORE.search(s[: m.start()]):
+        return s
+    head = s[: m.start()]
+    for _ in range(3):  # "anti-mouse PECy7 CD16-32": the vendor's words before the dye are no antigen
+        head = _PREFIX.sub("", _METAL_PREFIX.sub("", head + " ")).strip(" ._-")
+    return s[: m.start()] if head else s
+
+
 # CyCIF round/channel prefixes ("R3.0.4_CY7_TTF1", "R6.0.4_FITC_MHCII", "cycle2_A488_CD4")
 _ROUND_PREFIX = re.compile(
     rf"^(?:r|cycle|cyc)\d+(?:\.\d+)*[ ._-]+(?:(?:cy[357]|fitc|tritc|dapi|a?f?{_WAVELENGTH})[ ._-]+)?",
@@ -350,9 +376,45 @@ _HEX_PUNCT = r"(?:2[0-9a-f]|3[a-f]|40|5[b-f]|60|7[b-e])"
 _HEX_ESCAPE = re.compile(rf"%(?P<a>{_HEX_PUNCT})|,(?P<b>{_HEX_PUNCT}),", re.IGNORECASE)
 
 
+_UTF8_ESCAPE = re.compile(r"%[c-f][0-9a-f](?:%[89ab][0-9a-f]){1,3}", re.IGNORECASE)  # "TCR%CE%B3%CE%B4": TCRγδ
+
+
+def _utf8(m: re.Match) -> str:
+    try:
+        return bytes.fromhex(m.group(0).replace("%", "")).decode("utf-8")
+    except UnicodeDecodeError:
+        return m.group(0)
+
+
 def _unescape_hex(s: str) -> str:
-    """Decode punctuation written as hex (``CD16%2F32`` → ``CD16/32``, ``CD21,2f,35`` → ``CD21/35``)."""
+    """Decode punctuation and percent-encoded UTF-8 (``CD16%2F32``, ``CD21,2f,35``, ``IFN-%CE%B3`` → ``IFN-γ``)."""
+    s = _UTF8_ESCAPE.sub(_utf8, s)
     return _HEX_ESCAPE.sub(lambda m: chr(int(m.group("a") or m.group("b"), 16)), s)
+
+
+def _main_and_aliases(s: str, aliases: list[str]) -> str:
+    """Return the name before its alias ("aka", parentheses) and add the aliases to ``aliases``."""
+    aka = _AKA.split(s, maxsplit=1)  # "PD_1H_aka_VISTA_1" (InfinityFlow's LEGENDScreen names): the name, its alias
+    if len(aka) == 2 and name_key(aka[0]) and name_key(aka[1]):
+        s = aka[0]
+        aliases.append(aka[1])
+    m = _PAREN.match(s) or _PAREN.match(_SUFFIX.sub("", s))  # "Folate_Receptor_b_(FR-b)_TotalA"
+    if not (m and m.group("main")):
+        return s
+    main = m.group("main").rstrip(" ._-")  # "mF4/80-488 (BM8)", "CD4_PE_(RM4-5)": the dye before the clone
+    s = _FLUOROPHORE.sub("", main) or main
+    # "CD3 (CD3E)": an approved symbol in parentheses is more specific than the name before it, unless that name
+    # is an approved symbol itself ("KLRG1 (MAFA)": MAFA, an alias of KLRG1, is also another gene's symbol);
+    # "IL-33Rα (IL1RL1; ST2)": several names in the parentheses
+    approved = hgnc_index().approved
+    main_is_symbol = name_key(_PREFIX.sub("", s).strip(" ._-")) in approved
+    names = [a.strip() for a in re.split(r"[;,]", m.group("alias")) if a.strip()]
+    if len(names) == 1 and _SUBUNIT.fullmatch(names[0]) and not main_is_symbol:
+        s = f"{s}{names[0]}"  # "IL-12 (p40)" is IL-12's p40 subunit (IL12B) before any gene called p40
+    for alias in names:  # "CD270 (HVEM, TR2)": a list of other names, none more specific than the rest
+        first = name_key(alias) in approved and not main_is_symbol and len(names) == 1
+        aliases.insert(0, alias) if first else aliases.append(alias)
+    return s
 
 
 def _clean(name: str) -> tuple[str, list[str]]:
@@ -370,6 +432,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
     s = re.sub(r"^X(?=\d)", "", s) if "." in s or re.match(r"^X\d+[A-Z]", s) else s  # R's make.names: "X4.1BB"
     s = _FLUOROPHORE.sub("", s) or s  # "Nestin-AF488"
     s = _ROUND_PREFIX.sub("", s) or s  # "R3.0.4_CY7_TTF1"
+    s = _cut_dye_and_clone(s)  # "I-A/I-E_AF700_M5/114.15.2"
     aliases: list[str] = []
     bd = _BD_ABSEQ.match(s) or _BD_ABSEQ.match(_unflatten_abseq(s))  # "CD11b:M1_70|ITGAM|AHS0005|pAbO"
     if bd:
@@ -388,25 +451,7 @@ def _clean(name: str) -> tuple[str, list[str]]:
         unbracketed = unbracketed.rstrip(" ._-")
         s = _FLUOROPHORE.sub("", unbracketed) or unbracketed
     s = _FLAT_HOST.sub("", s) if "(" not in s else s
-    aka = _AKA.split(s, maxsplit=1)  # "PD_1H_aka_VISTA_1" (InfinityFlow's LEGENDScreen names): the name, its alias
-    if len(aka) == 2 and name_key(aka[0]) and name_key(aka[1]):
-        s = aka[0]
-        aliases.append(aka[1])
-    m = _PAREN.match(s) or _PAREN.match(_SUFFIX.sub("", s))  # "Folate_Receptor_b_(FR-b)_TotalA"
-    if m and m.group("main"):
-        main = m.group("main").rstrip(" ._-")  # "mF4/80-488 (BM8)", "CD4_PE_(RM4-5)": the dye before the clone
-        s = _FLUOROPHORE.sub("", main) or main
-        # "CD3 (CD3E)": an approved symbol in parentheses is more specific than the name before it, unless that name
-        # is an approved symbol itself ("KLRG1 (MAFA)": MAFA, an alias of KLRG1, is also another gene's symbol);
-        # "IL-33Rα (IL1RL1; ST2)": several names in the parentheses
-        approved = hgnc_index().approved
-        main_is_symbol = name_key(_PREFIX.sub("", s).strip(" ._-")) in approved
-        names = [a.strip() for a in re.split(r"[;,]", m.group("alias")) if a.strip()]
-        if len(names) == 1 and _SUBUNIT.fullmatch(names[0]) and not main_is_symbol:
-            s = f"{s}{names[0]}"  # "IL-12 (p40)" is IL-12's p40 subunit (IL12B) before any gene called p40
-        for alias in names:  # "CD270 (HVEM, TR2)": a list of other names, none more specific than the rest
-            first = name_key(alias) in approved and not main_is_symbol and len(names) == 1
-            aliases.insert(0, alias) if first else aliases.append(alias)
+    s = _main_and_aliases(s, aliases)
     # a trailing "_" or "?" after the name is a letter the export lost ("IL-2R_", "CD3_"): kept for lost_letter
     raw = str(name).strip()
     lost_tail = raw.count("_") + raw.count("?") == 1 and re.search(r"[A-Za-z0-9][_?]$", raw) is not None

@@ -379,8 +379,8 @@ def _specific_words() -> list[str]:
 
 # fluorescent proteins of reporter mice and cells (FPbase names; "tdTom" as panels shorten it)
 _REPORTER = re.compile(
-    r"e?[gyrcb]fp|mcherry|td[ ._-]?tom(?:ato)?|zs[ ._-]?green|mneon[ ._-]?green|venus|citrine|mkate2?|mscarlet|"
-    r"mturquoise2?|dsred|tagrfp|mplum|morange",
+    r"e?[gyrcb]fp|mcherry|td[ ._-]?tom(?:ato)?|zs[ ._-]?green1?|mneon[ ._-]?green|venus|citrine|mkate2?|mscarlet|"
+    r"mturquoise2?|dsred|tagrfp|mplum|morange|m?i?rfp\d{3}",
     re.IGNORECASE,
 )
 

@@ -88,6 +88,17 @@ def _segment(cleaned: str) -> tuple[str, list[str]] | None:
     return chains.pop(), re.findall(_NUMBER, m.group("numbers"))
 
 
+def segment_read(cleaned: str) -> bool:
+    """Tell whether a name reads as a TCR V segment (``Va7.2``, ``Vα24``, ``TCR Vb8.1``).
+
+    Examples
+    --------
+    >>> segment_read("Va7.2"), segment_read("VA2"), segment_read("CD4")
+    (True, False, False)
+    """
+    return _segment(cleaned) is not None
+
+
 def chainless_segment(cleaned: str) -> bool:
     """Tell whether a name is a TCR V-segment number without its chain (``TCR V2``, ``TCR-V2``): Vα, Vβ, Vγ or Vδ.
 
