@@ -140,3 +140,12 @@ def test_two_mouse_antigens_named_by_coded_synonyms_link_both_and_a_word_synonym
     links = _links([*names, "TER-119/Erythroid Cells"], "mouse")
     assert {n: links.loc[n, "genes"] for n in names} == names
     assert "Spta1" not in links.loc["TER-119/Erythroid Cells", "genes"]
+
+
+def test_an_mgi_symbol_written_with_its_hyphen_is_the_mouse_gene_never_the_human_symbol_of_its_letters():
+    """``I-A-I-E_H2-Ab1`` (a name with the vendor's gene field, as BD's flattened AbSeq names and Stereo-CITE-seq
+    maps write it) linked H2ab1, the mouse histone whose human ortholog H2AB1 its letters spell."""
+    names = {"I-A-I-E_H2-Ab1": "H2-Ab1", "I-A-I-E-H2-Ab1": "H2-Ab1", "mouse_I-A-I-E_H2-Ab1": "H2-Ab1"}
+    names |= {"I-A_I-E-H2-Aa": "H2-Aa", "H2-T23_Qa-1b": "H2-T23", "Mouse-CD31-Pecam": "Pecam1"}
+    links = _links(list(names), "mouse")
+    assert {n: links.loc[n, "genes"] for n in names} == names

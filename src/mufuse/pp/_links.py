@@ -673,6 +673,12 @@ def _to_mouse(hit: Hit, strong: list[str]) -> Hit | None:
     synonyms point to (CD161 → Klrb1c of the five Klrb1 genes), else all of them.
     """
     mgi = mgi_index()
+    via = re.search(r"\(via '([^']+)'\)", hit[2])
+    exact = via is not None and "-" in via[1] and mgi.approved.get(name_key(via[1])) == via[1]
+    if via and exact and hit[1] and via[1] not in mgi.orthologs.get(hit[1][0], ()):
+        # "I-A-I-E_H2-Ab1": a span written exactly as an MGI symbol with its hyphen is that mouse gene, never the
+        # human symbol its letters spell (H2AB1, a histone: its mouse ortholog H2ab1)
+        return "mgi", [via[1]], f"MGI symbol (via '{via[1]}'): {via[1]}"
     named = {s for c in strong for s in mgi_synonym_genes(c)}
     genes: list[str] = []
     lost: list[str] = []
