@@ -10,6 +10,7 @@ import re
 
 from .._genes import curated_index, hgnc_index, name_key
 from ._names import DASHES, ELEMENTS, isotope
+from ._roles import FLUORESCENT_PROTEINS
 
 # a background channel's abbreviations (CyCIF's "bk 488", "Bkgd647", "Bkgrd 488", "bkgnd_555"): the long forms
 # anywhere, the short ones beside a channel (a wavelength with or without its dye's letters, or a dye)
@@ -138,12 +139,8 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             # reporters also written with a one-letter "a" for anti (CyCIF "AGFP", "a-mCherry")
-            r"^(a[ ._-]?(gfp|egfp|yfp|rfp|cfp|bfp|mcherry|tdtomato|mneongreen|flag)|"
-            r"gfp|egfp|yfp|rfp|cfp|bfp|mcherry|tdtomato|mneongreen|flag|ha([ ._-]*tag|\.11)?|myc[ ._-]*tag|"
-            # more fluorescent proteins of reporter lines (FPbase names; never a gene's symbol or alias)
-            r"zs[ ._-]?(green|yellow)1?|m?i?rfp[ ._-]?\d{3}|mscarlet([ ._-]?i)?|mturquoise2?|m?tag[bry]fp2?|dendra2?|"
-            r"meos\d(\.\d)?|mkate2?|mplum|mruby\d?|amcyan|dsred(\d|[ ._-]?express2?)?|ypet|mcitrine|cerulean|"
-            r"e[bc]fp2?|td[ ._-]?katushka2?|mko2?|e2[ ._-]?crimson|mcardinal|morange2?|mclover\d?|mvenus|"
+            rf"^(a[ ._-]?({FLUORESCENT_PROTEINS}|flag)|{FLUORESCENT_PROTEINS}|"
+            r"flag|ha([ ._-]*tag|\.11)?|myc[ ._-]*tag|"
             r"(6x)?his[ ._-]*tag|v5([ ._-]*tag)?|vsv[ ._-]?g|hsv([ ._-]*tag)?|ollas|t7[ ._-]*tag|strep[ ._-]*tag|"
             r"avi[ ._-]*tag|halo[ ._-]*tag|snap[ ._-]*tag|spot[ ._-]*tag|"
             # Pro-Code and commercial epitope tags (Wroblewska et al. 2018, Cell 175:1141; vendor tag lists): NWS is

@@ -80,6 +80,12 @@ def _via(cand: str, cleaned: str) -> str:
     return "" if cand == cleaned else f" (via '{cand}')"
 
 
+def _via_span(why: str) -> str | None:
+    """Return the part of the name a hit was found by (what :func:`_via` wrote), or ``None``."""
+    m = re.search(r"\(via '([^']+)'\)", why)
+    return m[1] if m else None
+
+
 # a slash between two numbers keeps them apart: "CD4/8" (of "CD4/CD8") read without it is CD48
 _SLASHED_NUMBER = re.compile(r"\d\s*/\s*\d")
 
@@ -673,12 +679,12 @@ def _to_mouse(hit: Hit, strong: list[str]) -> Hit | None:
     synonyms point to (CD161 → Klrb1c of the five Klrb1 genes), else all of them.
     """
     mgi = mgi_index()
-    via = re.search(r"\(via '([^']+)'\)", hit[2])
-    exact = via is not None and "-" in via[1] and mgi.approved.get(name_key(via[1])) == via[1]
-    if via and exact and hit[1] and via[1] not in mgi.orthologs.get(hit[1][0], ()):
+    via = _via_span(hit[2])
+    exact = via is not None and "-" in via and mgi.approved.get(name_key(via)) == via
+    if via and exact and hit[1] and via not in mgi.orthologs.get(hit[1][0], ()):
         # "I-A-I-E_H2-Ab1": a span written exactly as an MGI symbol with its hyphen is that mouse gene, never the
         # human symbol its letters spell (H2AB1, a histone: its mouse ortholog H2ab1)
-        return "mgi", [via[1]], f"MGI symbol (via '{via[1]}'): {via[1]}"
+        return "mgi", [via], f"MGI symbol (via '{via}'): {via}"
     named = {s for c in strong for s in mgi_synonym_genes(c)}
     genes: list[str] = []
     lost: list[str] = []
@@ -1102,9 +1108,9 @@ def _listed_pair(cleaned: str, hit: Hit | None, species: str, genes_present: Map
     name's alias (``CD137L_4_1BB``) and a clone number (``cd28_cd28_2``) add nothing. ``None`` otherwise.
     """
     splits = _pair_splits(cleaned)
-    via = re.search(r"\(via '([^']+)'\)", hit[2]) if hit is not None else None
+    via = _via_span(hit[2]) if hit is not None else None
     halves_keys = {name_key(x) for pair in splits for x in pair}
-    if hit is not None and hit[0] == "curated" and (via is None or name_key(via[1]) not in halves_keys):
+    if hit is not None and hit[0] == "curated" and (via is None or name_key(via) not in halves_keys):
         return None  # a curated row of the whole name, or of more than one half of it, says what it binds ("Ly6A/E")
     for a, b in splits:
         # "CD137L_4_1BB": a CD name and its alias, read by _flat_alias; "CD11a CD18" two CD names; "CD31-vWF" a CD
@@ -1218,7 +1224,7 @@ def _link_one(
         row.update(status="excluded", source="rule", reason=human)
         return row
     if hit is None:
-        usable = included or (antigen_like(cleaned) and not reporter_channel(name))  # "GFP_FICT": a reporter's
+        usable = included or (antigen_like(cleaned) and not reporter_channel(name))  # "GFP_FICT": a reporter's channel
         lost = f"an export replaced a Greek letter of '{cleaned}' by '_' or '?', so the name no longer says which " + (
             "chain it is; " if lost_letter(cleaned) else ""
         )

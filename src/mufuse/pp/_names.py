@@ -374,12 +374,11 @@ def _stain_of_channel(s: str) -> str:
 # file names); letters and digits never, so no antigen's own characters are read as a code
 _HEX_PUNCT = r"(?:2[0-9a-f]|3[a-f]|40|5[b-f]|60|7[b-e])"
 _HEX_ESCAPE = re.compile(rf"%(?P<a>{_HEX_PUNCT})|,(?P<b>{_HEX_PUNCT}),", re.IGNORECASE)
-
-
 _UTF8_ESCAPE = re.compile(r"%[c-f][0-9a-f](?:%[89ab][0-9a-f]){1,3}", re.IGNORECASE)  # "TCR%CE%B3%CE%B4": TCRγδ
 
 
 def _utf8(m: re.Match) -> str:
+    """Decode one percent-encoded UTF-8 character; leave a sequence that is no UTF-8 as written."""
     try:
         return bytes.fromhex(m.group(0).replace("%", "")).decode("utf-8")
     except UnicodeDecodeError:

@@ -377,12 +377,15 @@ def _specific_words() -> list[str]:
     return sorted(w for w in counts if w not in _GENERIC)
 
 
-# fluorescent proteins of reporter mice and cells (FPbase names; "tdTom" as panels shorten it)
-_REPORTER = re.compile(
-    r"e?[gyrcb]fp|mcherry|td[ ._-]?tom(?:ato)?|zs[ ._-]?green1?|mneon[ ._-]?green|venus|citrine|mkate2?|mscarlet|"
-    r"mturquoise2?|dsred|tagrfp|mplum|morange|m?i?rfp\d{3}",
-    re.IGNORECASE,
+# fluorescent proteins of reporter mice and cells (FPbase names; "tdTom" as panels shorten it): never a gene's symbol
+# or alias; the exclusion rules and reporter_channel read the one list
+FLUORESCENT_PROTEINS = (
+    r"(?:e?[gyrcb]fp2?|mcherry|td[ ._-]?tom(?:ato)?|zs[ ._-]?(?:green|yellow)1?|mneon[ ._-]?green|m?venus|m?citrine|"
+    r"mkate2?|mscarlet(?:[ ._-]?i)?|mturquoise2?|dsred(?:\d|[ ._-]?express2?)?|m?tag[bry]fp2?|mplum|morange2?|"
+    r"m?i?rfp[ ._-]?\d{3}|dendra2?|meos\d(?:\.\d)?|mruby\d?|amcyan|ypet|cerulean|td[ ._-]?katushka2?|mko2?|"
+    r"e2[ ._-]?crimson|mcardinal|mclover\d?)"
 )
+_REPORTER = re.compile(FLUORESCENT_PROTEINS, re.IGNORECASE)
 
 
 def reporter_channel(name: str) -> bool:
