@@ -426,6 +426,35 @@ def name_words() -> tuple[dict[str, int], frozenset[tuple[str, str]]]:
     return counts, frozenset(pairs)
 
 
+@lru_cache(maxsize=1)
+def name_word_sets() -> dict[str, tuple[str, frozenset[str]]]:
+    """Return the words (3+ letters) of each protein-coding gene's HGNC approved name: ``{symbol: (name, words)}``.
+
+    Examples
+    --------
+    >>> name_word_sets()["ACTC1"][1] >= {"cardiac", "actin"}
+    True
+    """
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    with resources.files("mufuse.data").joinpath("hgnc_index.tsv.gz").open("rb") as raw:
+        lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
+    for line in [ln for ln in lines if not ln.startswith("#")][1:]:
+        cols = line.split("\t")
+        if cols[4] == "protein":
+            out[cols[0]] = (cols[3], frozenset(re.findall(r"[a-z]{3,}", cols[3].lower())))
+    return out
+
+
+@lru_cache(maxsize=1)
+def name_word_genes() -> dict[str, frozenset[str]]:
+    """Return, for each word of a protein-coding gene's HGNC approved name, the genes whose name holds it."""
+    out: dict[str, set[str]] = {}
+    for symbol, (_, words) in name_word_sets().items():
+        for word in words:
+            out.setdefault(word, set()).add(symbol)
+    return {word: frozenset(symbols) for word, symbols in out.items()}
+
+
 def looks_ensembl(names: Iterable[str]) -> bool:
     """Tell whether at least half of the names are Ensembl gene IDs.
 

@@ -395,3 +395,20 @@ def test_two_member_letters_run_together_link_both_members(species):
         names = {n: ";".join(g.capitalize() for g in genes.split(";")) for n, genes in names.items()}
         names |= {"Ly6GC_(Pr141Di)": "Ly6g;Ly6c1;Ly6c2", "Ly6CG": "Ly6c1;Ly6c2;Ly6g", "Ly6AE": "Ly6a"}
     _assert_links(_links(list(names), species), names)
+
+
+# a clone duplicate as Seurat's make.unique ("CD14.1"), scanpy's ("CD14-1") or a hand ("CD14_2") writes it, then a
+# whole panel case-folded by an export: "cd14.1" was CD141 (THBD), "cd3.1" CD31 (PECAM1), mouse "cd8-1" Cd81
+_DUPLICATED = {"CD2": "CD2", "CD3": "CD3D;CD3E;CD3G", "CD4": "CD4", "CD7": "CD7", "CD14": "CD14", "CD19": "CD19"}
+_DUPLICATED |= {"CD22": "CD22", "CD24": "CD24", "CD27": "CD27", "CD28": "CD28", "CD33": "CD33", "CD36": "CD36"}
+
+
+@pytest.mark.parametrize("case", [str.lower, str.upper, str.capitalize])
+@pytest.mark.parametrize("suffix", [".1", "-1", "_2", ".2"])
+@pytest.mark.parametrize("species", ["human", "mouse"])
+def test_a_clone_duplicate_in_any_case_is_its_cd_antigen(species, suffix, case):
+    names = {case(cd + suffix): genes for cd, genes in _DUPLICATED.items()}
+    if species == "mouse":  # mouse CD3 is the complex too; CD8 written "cd8-1" is CD8, never Cd81
+        names[case("CD8" + suffix)] = "CD8A"
+        names[case("CD24" + suffix)] = "CD24A"  # MGI's Cd24a
+    _assert_species_links(names, species)

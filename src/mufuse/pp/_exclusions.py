@@ -156,7 +156,11 @@ _EXCLUDE_RULES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^anti[ ._-]?(pe|apc|fitc|biotin|dextran|his|gfp|dig|digoxigenin|fluorescein|ova|tag)\b"),
         "anti-fluorochrome / tag detection reagent",
     ),
-    (re.compile(r"^annexin[ ._-]?(v|5)\b"), "phosphatidylserine stain (Annexin V)"),
+    # "Annexin" alone, with a gate's sign or a dye, is the Annexin V stain of flow panels; a member (A1, II) is not
+    (
+        re.compile(r"^(?:annexin[ ._-]?(v|5)\b|annexin(?![ ._-]*(?:a[ ._-]?\d|[ivx]+\b|\d|[a-z]\d)))"),
+        "phosphatidylserine stain (Annexin V)",
+    ),
     # label-free optical channels of intravital and multiphoton imaging: second/third harmonic generation (collagen,
     # membranes), bright field, phase contrast, reflectance
     (

@@ -33,6 +33,9 @@ from .._genes import (
     is_mouse_prefix,
     mgi_index,
     name_key,
+    name_word_genes,
+    name_word_sets,
+    name_words,
     parse_genes,
     scope,
     symbol_index,
@@ -40,6 +43,7 @@ from .._genes import (
 from ._exclusions import cross_reactive, excluded, other_species, own_immunoglobulin
 from ._names import (
     CD_DESIGNATION,
+    RELATIVE,
     SMOOTHED,
     candidates,
     clean_name,
@@ -49,6 +53,7 @@ from ._names import (
     joined_by_plus,
     listed_subunit,
     lost_letter,
+    metal_tagged,
     pan_cut,
     protein_family,
     strip_measurement,
@@ -172,7 +177,10 @@ def _family_word(cleaned: str) -> Hit | None:
         return None
     name, members = family
     shown = ", ".join(members[:6]) + (f", ... ({len(members)} genes)" if len(members) > 6 else "")
-    return "ambiguous", members, f"'{cleaned}' names the {name} family ({shown}), not one gene"
+    what = f"'{cleaned}' names the {name} family ({shown})"
+    if (_PAN.match(cleaned) or pan_cut(cleaned)) and len(members) <= PAN_MEMBERS:  # "pan-Actin": all six actins
+        return "rule", list(members), f"{what}; a pan antibody: linked to every member"
+    return "ambiguous", members, f"{what}, not one gene"
 
 
 PAN_MEMBERS = 8  # a "pan" name of a family with more members than this links to none of them (``ambiguous``)
@@ -450,6 +458,32 @@ def _first_word(cleaned: str) -> Hit | None:
     return ("rule", [pick], f"'{cleaned}' begins the approved name of {pick}") if pick else None
 
 
+NAME_WORDS_RARE = 20  # a word held by more approved names than this describes genes ("protein", "receptor")
+
+
+def _reordered_name(cleaned: str) -> Hit | None:
+    """Link a protein named by the words of its gene's approved name in another order: one gene, or its members.
+
+    ``Cardiac Actin`` is "actin alpha cardiac muscle 1" (ACTC1), ``Skeletal Muscle Actin`` "actin alpha 1, skeletal
+    muscle" (ACTA1): every word of the name (two or more, three letters or more, one of them held by at most
+    ``NAME_WORDS_RARE`` names) is a word of exactly one protein-coding gene's HGNC approved name; words held by
+    several genes' names list them (``Muscle Actin``: ACTA1, ACTA2, ACTC1, ACTG2; status ``ambiguous``).
+    """
+    words = set(re.findall(r"[a-z]{3,}", cleaned.lower())) - {"the", "and", "for", "with"}
+    if any(name_key(w) in hgnc_index().approved for w in re.split(r"[^A-Za-z0-9]+", cleaned) if w):
+        return None  # "EGFR signaling" is EGFR's, never EPS8 ("EGFR pathway substrate 8, signaling adaptor")
+    counts = name_words()[0]
+    if len(words) < 2 or re.search(r"\d", cleaned) or min(counts.get(w, 0) for w in words) > NAME_WORDS_RARE:
+        return None
+    index = name_word_genes()
+    syms = sorted(frozenset.intersection(*(index.get(w, frozenset()) for w in words)))
+    if len(syms) == 1:
+        return "rule", syms, f"the words of HGNC's approved name of {syms[0]} ('{name_word_sets()[syms[0]][0]}')"
+    if 1 < len(syms) <= 6:
+        return "ambiguous", syms, f"'{cleaned}' has the words of several genes' approved names ({', '.join(syms)})"
+    return None
+
+
 def _cd_designation(weak: list[str], cleaned: str) -> Hit | None:
     """Link a CD designation wherever it stands in the name (``Hu.CD138_MI15``): it is unambiguous."""
     for cand in weak:
@@ -503,14 +537,18 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     found = found or _cd_family(strong, cleaned) or _joined(cleaned, genes_present) or _first_word(cleaned)
     if found:
         return found
+    found = _complex_subunit(cleaned) or _in_curated(weak, cleaned)  # "AMPK beta" is PRKAB1/2, not the weak "AMPK"
+    # after a curated span ("Estrogen Receptor alpha" is ESR1's row, not ESRRA's "estrogen related receptor alpha")
+    reordered = None if found else _reordered_name(cleaned)  # "Skeletal Muscle Actin" is ACTA1
     return (
-        _complex_subunit(cleaned)  # "AMPK beta" is PRKAB1/2 before the weak "AMPK" (its α subunits)
-        or _in_curated(weak, cleaned)
+        found
+        or (reordered if reordered is not None and reordered[0] != "ambiguous" else None)
         or _symbol(weak, cleaned, genes_present)
         or _cd_designation(weak, cleaned)
         or _parts_agree(cleaned, genes_present)
         or _halves_agree(cleaned, genes_present)
         or ambiguous
+        or reordered
     )
 
 
@@ -960,6 +998,9 @@ def _flat_alias(cleaned: str, hit: Hit | None, species: str, genes_present: Mapp
     if not m or len(name_key(re.sub(r"[ ._-]*(?:chain|subunit)$", "", m["tail"], flags=re.I))) <= 2:
         return hit
     head_name, tail = m["head"], m["tail"]
+    relative = RELATIVE.match(cleaned)
+    if relative and relative["w"].lower() == "ligand":  # "CD40 Ligand", "CD30_ligand": CD40's ligand, never CD40
+        return hit
     chain = _CHAIN_FIRST.match(tail)
     if chain:  # "CD8_b_Ly-3": the chain letter belongs to the CD name (CD8b), its alias follows
         head_name, tail = f"{head_name} {chain['chain']}", chain["rest"]
@@ -1176,6 +1217,57 @@ def _after_h(cleaned: str, genes_present: Mapping[str, list[str]] | None) -> Hit
 INCLUDED = "included by the user"  # the words of a reason that say the user asked for a column (include=)
 
 
+_AND = re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE)
+
+
+def _mix_or_one_antibody(
+    role: tuple[str, str] | None, cleaned: str, species: str, genes_present: Mapping[str, list[str]]
+) -> tuple[tuple[str, str] | None, Hit | None]:
+    """Tell one antibody's targets joined by a word (``CD16 and CD32``: 2.4G2) from several antibodies in one channel.
+
+    A name the mix rule excludes (``CD45 and CD31``) is one antibody when its slash form is a curated multi-target
+    name or HGNC's full name (``CD16/CD32``, ``Ly6G/Ly6C``, ``I-A/I-E``): no role then, and that name's genes.
+    """
+    if role is None or not role[1].startswith("several antibodies") or not _AND.search(cleaned):
+        return role, None
+    slash = _AND.sub("/", cleaned)
+    hit = _species_lookup(slash, candidates(slash)[1], species, genes_present)
+    if hit is None or hit[0] == "ambiguous" or len(hit[1]) < 2 or not _named(hit):
+        return role, None
+    return None, (hit[0], hit[1], f"read as '{slash}' (one antibody's targets joined by a word): {hit[2]}")
+
+
+def _lookup_name(
+    cleaned: str, scored: list[tuple[str, bool]], species: str, genes_present: Mapping[str, list[str]]
+) -> Hit | None:
+    """Read a name by the tables: a soluble form, the species' lookup, a flattened alias, two listed names."""
+    hit = _soluble_form(cleaned, species, genes_present) or _species_lookup(cleaned, scored, species, genes_present)
+    hit = _flat_alias(cleaned, hit, species, genes_present)
+    hit = _listed_pair(cleaned, hit, species, genes_present) or hit
+    if hit is None and (family := fc_gamma_family(cleaned, species)):  # "FcYr": which Fc gamma receptor is not said
+        hit = "ambiguous", family, f"'{cleaned}' names the Fc gamma receptors ({', '.join(family)}), not one of them"
+    return hit
+
+
+_CADMIUM_LOOKALIKE = re.compile(r"Cd1(?:0[68]|1[0-46])")  # cadmium's isotopes that are CD numbers too
+# a mass cytometer's own parameters (Fluidigm/Standard BioTools FCS files)
+_MASS_TECHNICAL = re.compile(r"event[ ._]?length|center|offset|width|residual|gaussian|beaddist", re.IGNORECASE)
+
+
+def _cd_not_cadmium(names: list[str]) -> dict[str, tuple[str, str]]:
+    """``Cd110`` in a panel with no other metal channel is MGI's case of CD110 (MPL), not cadmium-110.
+
+    Cadmium's natural isotopes 106, 108, 110-114 and 116 are CD numbers too; only a mass cytometry panel (another
+    element's channel or a metal tag beside the antigens) makes them channels. Returns ``{name: ("antigen", why)}``.
+    """
+    lookalikes = [n for n in names if _CADMIUM_LOOKALIKE.fullmatch(n.strip())]
+    mass = [n for n in names if n not in lookalikes and (metal_tagged(n) or _MASS_TECHNICAL.fullmatch(n.strip()))]
+    if not lookalikes or mass:
+        return {}
+    why = "no other metal channel in the panel: a CD antigen in MGI's case, not a cadmium isotope"
+    return {n: ("antigen", why) for n in lookalikes}
+
+
 def _link_one(
     name: str,
     *,
@@ -1200,6 +1292,8 @@ def _link_one(
     # a fluorochrome alone beside scatter channels only where no rule does
     first = context and context[0] in ("hashtag", "position")
     role = context if first else (_rule_role(name, cleaned, species, flagged_isotype) or context)
+    role = None if context and context[0] == "antigen" else role  # "Cd110" in a panel of no metal channel
+    role, paired = _mix_or_one_antibody(role, cleaned, species, genes_present)
     if names & exclude:
         row.update(status="excluded", source=_store.SOURCE_USER, reason="excluded by the user (exclude=...)")
         row["role"] = role[0] if role else "marker"
@@ -1211,11 +1305,7 @@ def _link_one(
     if role and not included:
         row.update(status="excluded", source="rule", role=role[0], reason=role[1])
         return row
-    hit = _soluble_form(cleaned, species, genes_present) or _species_lookup(cleaned, scored, species, genes_present)
-    hit = _flat_alias(cleaned, hit, species, genes_present)
-    hit = _listed_pair(cleaned, hit, species, genes_present) or hit
-    if hit is None and (family := fc_gamma_family(cleaned, species)):  # "FcYr": which Fc gamma receptor is not said
-        hit = "ambiguous", family, f"'{cleaned}' names the Fc gamma receptors ({', '.join(family)}), not one of them"
+    hit = paired or _lookup_name(cleaned, scored, species, genes_present)
     segment = segment_not_chain(cleaned, hit[1]) if hit is not None and hit[0] != "ambiguous" else None
     if segment:  # "TCRb-V1.1" is one V segment, never the chain's constant region
         hit = None
@@ -1589,6 +1679,7 @@ def compute_links(
     flags = _isotype_flags(prot_ad)
     every = [antigens.get(n, n) for n in map(str, prot_ad.var_names)]
     context = {**table_roles(every), **{n: ("hashtag", why) for n, why in _plate_wells(every).items()}}
+    context |= _cd_not_cadmium(every)
     rows = {}
     for name in map(str, prot_ad.var_names):
         antigen = antigens.get(name, name)

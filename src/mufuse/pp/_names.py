@@ -149,6 +149,17 @@ def _strip_metal(s: str) -> str:
     return rest if name_key(rest) else s
 
 
+def metal_tagged(name: str) -> bool:
+    """Tell whether a name carries a metal tag (``141Pr_CD4``, ``CD8(Gd155)Di``), or is one (Ir191)."""
+    s = str(name).strip()
+    bare = re.fullmatch(rf"\(?(?:\d{{2,3}})?(?P<e>{ELEMENTS})(?P<m>\d{{2,3}})?(?:D[di])?\)?", s)
+    return (
+        _strip_metal(s) != s
+        or _strip_metal_prefix(s) != s
+        or bool(bare and bare["m"] and isotope(bare["e"], bare["m"]))
+    )
+
+
 def _strip_metal_prefix(s: str) -> str:
     """Remove a leading metal tag (``175Lu_PGP9``, ``Nd144Di_CD3``) unless nothing would be left of the name.
 
@@ -322,7 +333,7 @@ def _shared_subunit(s: str) -> str:
 
 
 _MHC_BEFORE_LOCUS = re.compile(
-    r"^MHC[ ._-]*(?:class[ ._-]*)?(?:II[ ._-]+)?(?=I[ ._-][AE](?![A-Za-z]{2}))", re.IGNORECASE
+    r"^MHC[ ._-]*(?:class[ ._-]*)?(?:(?:II|2)[ ._-]+)?(?=I[ ._-][AE](?![A-Za-z]{2}))", re.IGNORECASE
 )
 
 
@@ -529,7 +540,8 @@ _GREEK_FIRST = re.compile(
 # "pPLCγ2", "pSMAD2_3", "pP38 MAPK" and "pp38 MAPK" (phospho-p38 MAPK, never the p44/42 MAPK of its second word)
 _PHOSPHO_FIRST = re.compile(r"^(?:p|[pP][ _-])(?P<rest>(?:[A-Z]|p(?=\d))[\w/.-]+(?: [\w/.-]+)?|\d+[A-Za-z-][\w/.-]*)$")
 _MODIFIED = re.compile(
-    r"^(?:phospho|cleaved|cl)[ ._-]?(?P<rest>[A-Za-z0-9α-ω][A-Za-z0-9α-ω -]+)$"  # "Phospho-IκBα" too
+    # "Phospho-IκBα" too; "cl" glued only before a capital or digit ("clCasp3"): "Clever-1", "Clusterin" are words
+    r"^(?:phospho|cleaved|cl(?-i:(?=[ ._-]|[A-Z0-9])))[ ._-]?(?P<rest>[A-Za-z0-9α-ω][A-Za-z0-9α-ω -]+)$"
     r"|^c[ ._-]?(?P<c>[A-Z][A-Z0-9-]+[0-9]?(?:_\d+)?)$"
     r"|^(?P<rest2>[A-Za-z][A-Za-z0-9-]+?)[ ._-]p$",
     re.IGNORECASE,
@@ -610,7 +622,7 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
 _CYCLIN = re.compile(r"^cyc(?:lin)?[ ._-]?(?P<x>[A-Ka-k])(?P<n>\d?)$", re.I)
 # integrin chains and heterodimers, the Greek letter written out, as a symbol or as a Latin look-alike, before or after
 # the word: "integrin b7", "a6Integrin", "alpha6 integrin", "ITGa4b7", "Integrin αvβ3", "β1-integrin"
-_INTEGRIN_CHAIN = r"(?:alpha|α|a|beta|β|b)[ ._-]*(?:\d{1,2}|iib|[vlmxde](?![a-z]))"
+_INTEGRIN_CHAIN = r"(?:alpha|α|a|beta|β|b)[ ._-]*(?:\d{1,2}|iib|[vlmxde](?!(?!b[ ._-]*\d|beta)[a-z]))"  # "avb3" too
 _INTEGRIN = re.compile(
     rf"^(?:integrin|itg)[ ._-]*(?P<c1>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})$|"
     rf"^(?P<c2>(?:{_INTEGRIN_CHAIN}[ ._/-]*){{1,2}})[ ._-]*integrin$|"
@@ -1013,8 +1025,15 @@ def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[st
     # "cJUN", never "CD4" read as c-D4 nor "cgrp" (CGRP written lower-case) as c-GRP
     if mod and not (mod.group("c") and (cleaned[0] != "c" or cleaned[1:2].islower())):
         rest = mod.group("rest") or mod.group("c") or mod.group("rest2")
-        later.append((rest, True))
-        later += [(spelled, True) for spelled in _spelled(rest, [])]  # "Phospho-IκBα": IκBα spelled NFKBIA
+        # "CLEVER-1" (STAB1), "CLC3" (CLCN3) are no cleaved EVER-1, C3: "cl" glued to a name that is an HGNC symbol,
+        # alias or old symbol as written is that name; glued capitals "CL" only before an antigen's name or alias
+        hgnc, glued_cl = hgnc_index(), re.match(r"cl[A-Z0-9]", cleaned, re.IGNORECASE)
+        whole = name_key(cleaned)
+        known = whole in hgnc.approved or whole in hgnc.alias or whole in hgnc.previous
+        usable = not re.match(r"CL[A-Z]", cleaned) or _names_antigen(rest) or name_key(rest) in hgnc.alias
+        if not glued_cl or (not known and usable):
+            later.append((rest, True))
+            later += [(spelled, True) for spelled in _spelled(rest, [])]  # "Phospho-IκBα": IκBα spelled NFKBIA
     ph = _PHOSPHO.match(cleaned)
     if ph:  # phospho-epitopes name their protein: pS6, S6p, pmTOR, PATM
         later.append((ph.group("rest") or ph.group("rest2"), False))
@@ -1024,14 +1043,18 @@ def _modified_forms(cleaned: str) -> tuple[list[tuple[str, bool]], list[tuple[st
 def _initialism(cleaned: str) -> str | None:
     """Return the initials of a name spelled out in three to six words when a curated row has them, or ``None``.
 
-    ``Alpha smooth muscle actin`` → aSMA. Curated rows only: initials that are some approved symbol are chance
-    (``Francisella Tularensis, LPS`` is no FTL).
+    ``Alpha smooth muscle actin`` → aSMA. Curated rows only, and only a row whose words are the name's: initials that
+    are some approved symbol are chance (``Francisella Tularensis, LPS`` is no FTL), and ``Skeletal Muscle Actin``
+    is not the row of smooth muscle actin its initials spell.
     """
     words = [w for w in re.findall(r"[A-Za-z]+", cleaned) if w.lower() not in {"of", "and", "the"}]
     if len(words) < 3 or len(words) > 6 or any(len(w) < 2 for w in words) or len(cleaned) < 12:
         return None
     initials = "".join(w[0] for w in words).upper()
-    return initials if name_key(initials) in curated_index() else None
+    row = curated_index().get(name_key(initials))
+    # the row must spell the same words: "Skeletal Muscle Actin" (ACTA1) is no SMA, smooth muscle actin (ACTA2)
+    said = f"{row.marker} {row.evidence}".lower() if row else ""
+    return initials if row and all(w.lower() in said for w in words) else None
 
 
 # a Greek letter in parentheses qualifies the name before it ("Folate Receptor (beta)", R's "Folate.Receptor..beta.");
@@ -1098,13 +1121,20 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     cleaned, aliases = _clean(name)
     cands, aliases = _qualified(cleaned, aliases)
     approved = hgnc_index().approved
-    front = [a for a in aliases[:1] if name_key(a) in approved and name_key(cleaned) not in approved]
+    # an approved symbol in brackets first ("CD3 (CD3E)": the subunit), unless the name before it is a symbol or a
+    # curated name of other genes ("Mast Cell Function-associated Antigen (MAFA)" is KLRG1; MAFA is another gene)
+    whole, row = name_key(cleaned), curated_index().get(name_key(cleaned))
+    front = [
+        a
+        for a in aliases[:1]
+        if name_key(a) in approved and whole not in approved and (row is None or approved[name_key(a)] in row.genes)
+    ]
     cands += [(a, True) for a in front]
     cands.append((cleaned, True))
     cands += [(a, True) for a in aliases if a not in front]
     cands += [(spelled, True) for spelled in _spelled(cleaned, aliases)]
     base = _CLONE_DUP.sub("", cleaned)
-    if base != cleaned and re.match(r"^CD\d+[A-Za-z]*$", base):
+    if base != cleaned and re.match(r"^CD\d+[A-Za-z]*$", base, re.IGNORECASE):
         # Hao et al. 2021 style clone duplicates: "CD4-1", "CD4-2" are CD4 (panels write CD41 without a dash);
         # only CD names, so "PD-1", "LOX-1", "Notch-1" stay what they are
         cands.insert(0, (base, True))
@@ -1126,6 +1156,8 @@ def candidates(name: str) -> tuple[str, list[tuple[str, bool]]]:
     if mouse_m and _mouse_m(cleaned, mouse_m["rest"]):
         cands.insert(0, (mouse_m["rest"], True))  # "mPD_1" is mouse PD-1, not MYH7's previous symbol MPD1
     cands += [(variant, True) for variant in _typed_variants(cleaned)]
+    related = _named_by_relation(cleaned)  # "Ig alpha" first (CD79A, never IgA); "CD40 Ligand" as CD40L after the rest
+    cands = related + cands if _IG_GREEK.match(cleaned) else cands + related
     tr = _TRUNCATED.match(str(name).strip())
     if tr:  # complete a cut name when exactly one curated antigen starts with it
         stem = name_key(tr.group("word"))
@@ -1188,6 +1220,37 @@ _FLAT_TAIL = re.compile(
 _COMMA_TAILS = re.compile(r"^[^,\s]+(?:,[A-Za-z0-9]{1,2})+$")
 
 
+# a protein named as the ligand or receptor of another ("CD40 Ligand", "CD30-L", "G-CSF Receptor", "SCF_R"): the
+# other's name then "L" or "R" is how panels and HGNC aliases write it (CD40L, G-CSFR); the other is never the antigen
+RELATIVE = re.compile(
+    r"^(?P<x>[A-Za-z0-9][A-Za-z0-9-]*?)[ ._-]*(?P<w>ligand|receptor)(?P<t>(?:[ ._-]?(?:alpha|beta|gamma|[αβγ]|\d))?)$",
+    re.IGNORECASE,
+)
+
+
+def _named_by_relation(cleaned: str) -> list[tuple[str, bool]]:
+    """Return what a name says through another protein: a BCR chain by its letter, a ligand or receptor by its partner.
+
+    ``Ig alpha``/``Igα`` is CD79a (the BCR's Ig-α; ``IgA`` stays immunoglobulin A), ``Ig beta`` CD79b. ``CD40 Ligand``
+    is CD40L (CD40LG), ``SCF Receptor`` SCFR (KIT): never CD40 or SCF; only a code before the word (``CD40``, ``G-CSF``,
+    never ``Estrogen``), and where the tables know the whole name the "L"/"R" form is a guess (``TP receptor`` is MGI's
+    synonym of Tbxa2r, never the symbol TPR).
+    """
+    if ig := _IG_GREEK.match(cleaned):
+        return [("CD79A" if ig["g"].lower() in ("alpha", "α") else "CD79B", True)]
+    partner = RELATIVE.match(cleaned)
+    if not partner or len(name_key(partner["x"])) < 3 or re.search(r"[a-z]{4,}", partner["x"]):
+        return []
+    letter, strong = partner["w"][0].upper(), not _known_name(cleaned)
+    return [(f"{partner['x']}{letter}{partner['t']}", strong), (f"{partner['x']}-{letter}", strong)]
+
+
+def _known_name(name: str) -> bool:
+    """Tell whether HGNC (symbol, alias, old symbol, approved name) or MGI (symbol, synonym) has a name as written."""
+    k, hgnc, mgi = name_key(name), hgnc_index(), mgi_index()
+    return any(k in table for table in (hgnc.approved, hgnc.alias, hgnc.previous, hgnc.name, mgi.approved, mgi.synonym))
+
+
 def _typed_variants(cleaned: str) -> list[str]:
     """Return what a name typed with a look-alike stands for: ``NK1p1`` (NK1.1), ``IFN-y`` (IFN-g), ``E-Selectin``."""
     out = []
@@ -1243,13 +1306,19 @@ _FUSED_DYE = re.compile(
 )
 
 
+# the B-cell receptor's signalling chains by their Greek letter, spelled or written (Ig-α = CD79a, Ig-β = CD79b)
+_IG_GREEK = re.compile(r"^ig[ ._-]*(?P<g>alpha|beta|α|β)$", re.IGNORECASE)
+
+
 def _mouse_m(cleaned: str, rest: str) -> bool:
     """Tell whether an "m" before a name marks the mouse antigen (``mPD_1``, ``mPD_L1``).
 
-    The rest is a curated or approved antigen of one mouse gene; the whole is nothing, or another gene's old symbol.
+    The rest is a curated or approved antigen, or an MGI synonym of one gene (``mLy49C``: Klra3, ``mClm5``); the
+    whole is nothing, or another gene's old symbol (``mMac1``: not PTEN's MMAC1).
     """
     hgnc, mgi, k = hgnc_index(), mgi_index(), name_key(cleaned)
-    if not _names_antigen(rest) or _names_antigen(cleaned) or len(name_key(rest)) < 3 or rest.upper().startswith("HLA"):
+    antigen = _names_antigen(rest) or len(mgi.synonym.get(name_key(rest), ())) == 1
+    if not antigen or _names_antigen(cleaned) or len(name_key(rest)) < 3 or rest.upper().startswith("HLA"):
         return False
     weak = hgnc.previous.get(k) or hgnc.alias.get(k)  # "MPD1": MYH7's previous symbol
     unknown = not (weak or mgi.synonym.get(k))
@@ -1287,6 +1356,12 @@ def _one_gene(name: str) -> bool:
     return k in hgnc.approved or len(hgnc.alias.get(k, ())) == 1
 
 
+# Fc receptors II and III by their Roman numerals, the slash flattened: "FcgRIII-II", "Fc gamma RII_III", "FcyRIIb.III"
+_FLAT_FC_ROMAN = re.compile(
+    r"^(?P<a>(?i:fc)[ ._-]*(?i:gamma|γ|g|y)?[ ._-]*R?[ ._-]*(?:I{1,3}|IV)[ab]?)[-_. ](?P<b>(?:I{1,3}|IV)[ab]?)$"
+)
+
+
 def unflatten(cleaned: str, aliases: bool = False) -> str | None:
     """Return the slash name an export flattened (``CD16_32`` → ``CD16/32``), or ``None`` when it is not one."""
     four = _FLAT_CD.match(cleaned)
@@ -1317,7 +1392,7 @@ def unflatten(cleaned: str, aliases: bool = False) -> str | None:
             return f"{run['stem']}{a}/{b}"
     if _COMMA_TAILS.match(cleaned):
         return cleaned.replace(",", "/")
-    pair = _FLAT_PAIR.match(cleaned)
+    pair = _FLAT_PAIR.match(cleaned) or _FLAT_FC_ROMAN.match(cleaned)
     if pair:
         return f"{pair.group('a')}/{pair.group('b')}"
     m = _FLAT_SLASH.match(cleaned)

@@ -50,6 +50,7 @@ _CATEGORY_ROLE = {
     "segmentation channel": "stain",
     "viability / elemental channel": "stain",
     "viability dye": "stain",
+    "phosphatidylserine stain (Annexin V)": "stain",
     "Fc-receptor blocking reagent (no readout)": "technical",
     "label-free optical channel (no antibody)": "channel",
     "blank / empty channel": "technical",
@@ -252,6 +253,18 @@ _SPECTRAL = re.compile(
 )
 
 
+# scatter and detector parameters as other instruments write them: the statistic glued (``FSCa``, ``SSCH``),
+# numbered or violet/back scatter (``SSC1-A``, ``VSSC-A``, ``BSC-A``), Beckman Coulter's ``FS INT``, ``SS PEAK``,
+# ``FL3 LOG``, Guava's ``FSC-HLin``, ``GRN-B-HLog``; ``FS`` or ``SS`` alone stays a name
+_PARAMETER = r"(?:[ahw](?:lin|log)?|int|peak|tof|lin|log|area|height|width)"
+_SCATTER = re.compile(
+    rf"(?:comp[ ._-]?)?(?:(?:(?:v|violet[ ._-]?|b)?(?:fsc|ssc)\d?|bsc)[ ._-]?{_PARAMETER}"
+    rf"|(?:fs|ss|fl\d{{1,2}})[ ._-]?(?:int|peak|tof|lin|log)"
+    rf"|(?:grn|yel|red|nir|blu|org)[ ._-][a-z][ ._-][ahw](?:lin|log))",
+    re.IGNORECASE,
+)
+
+
 def _fcs_channel(name: str) -> bool:
     """Tell a flow/mass cytometry channel named by its detector (``FSC-A``, ``B515-A``, ``Comp-BV421-A``).
 
@@ -271,6 +284,7 @@ def _fcs_channel(name: str) -> bool:
             s,
             re.I,
         )
+        or _SCATTER.fullmatch(s)
         or _SPECTRAL.fullmatch(s)
         or (
             re.fullmatch(r"(?:comp[ ._-]?)?[A-Za-z0-9.]+(?:[ ._-][A-Za-z0-9.]+)*[ ._-][AHW]", s)
