@@ -446,6 +446,17 @@ def name_word_sets() -> dict[str, tuple[str, frozenset[str]]]:
 
 
 @lru_cache(maxsize=1)
+def name_first_words() -> dict[str, tuple[str, ...]]:
+    """Return, for the first word of protein-coding genes' HGNC approved names, the genes (``jagged``: JAG1, JAG2)."""
+    out: dict[str, list[str]] = {}
+    for symbol, (name, _) in name_word_sets().items():
+        first = re.findall(r"[a-z0-9]+", name.lower())
+        if first:
+            out.setdefault(first[0], []).append(symbol)
+    return {word: tuple(symbols) for word, symbols in out.items()}
+
+
+@lru_cache(maxsize=1)
 def name_word_genes() -> dict[str, frozenset[str]]:
     """Return, for each word of a protein-coding gene's HGNC approved name, the genes whose name holds it."""
     out: dict[str, set[str]] = {}

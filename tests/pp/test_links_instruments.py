@@ -207,3 +207,24 @@ def test_protein_names_in_the_words_of_hgnc_approved_names_in_another_order(spec
     names |= {"Estrogen Receptor alpha": "ESR1"}  # its curated row, not ESRRA's "estrogen related receptor alpha"
     names |= {"EGFR signaling": "EGFR"}  # a symbol among the words is that gene's (EPS8's name holds both words)
     _assert_species_links(names, species)
+
+
+def test_an_allele_with_its_class_word_before_or_after_is_that_locus_only():
+    """``MHC class I H-2Kb`` (an OMIP table's spelling) linked H2-K1 and H2-D1; ``H-2Kb MHC class I`` was read as a
+    peptide-MHC complex ("MHC" as a peptide's three letters). Each is the one locus its allele names."""
+    names = {"MHC class I H‐2Kb": "H2-K1", "MHC-I H-2Kb": "H2-K1", "MHC class I H-2Db": "H2-D1", "MHC I H-2Kd": "H2-K1"}
+    names |= {"H-2Kb MHC class I": "H2-K1", "H-2Db MHC-I": "H2-D1", "H-2Kb (MHC class I)": "H2-K1"}
+    links = _links([*names, "H-2Kb_OVA", "H2Db-GP33"], "mouse")
+    _assert_links(links, names)
+    assert (links.loc[["H-2Kb_OVA", "H2Db-GP33"], "status"] == "excluded").all()
+
+
+@pytest.mark.parametrize("species", _SPECIES)
+def test_a_protein_named_by_its_approved_names_first_words_and_number(species):
+    """``Jagged-1`` is "jagged canonical Notch ligand 1" (JAG1), ``Delta-like 4`` DLL4; ``Delta-like 1`` names DLL1
+    and DLK1 ("delta like non-canonical Notch ligand 1"): nothing. A lineage alone (``Erythroid``: MGI's synonym of
+    Spta1) is no antigen."""
+    names = {"Jagged-1": "JAG1", "Jagged 2": "JAG2", "Delta-like 4": "DLL4", "Delta-like ligand 4": "DLL4"}
+    _assert_species_links(names, species)
+    links = _links(["Delta like 1", "Erythroid", "Erythroid cells"], species)
+    assert (links["status"] != "linked").all(), links[["status", "genes"]]

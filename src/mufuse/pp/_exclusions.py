@@ -465,7 +465,8 @@ _DYE = r"(?:BUV|BV|BB|BYG|AF|Cy|DL|eF|SB|PE|APC|FITC|PerCP|ECD|V\d{3}|A\d{3})\d*
 # "H-2Kb C0456" a TotalSeq product ID
 _MASS_TAG = rf"\(?(?:(?:{ELEMENTS})\d{{2,3}}|\d{{2,3}}(?:{ELEMENTS}))(?:D[di])?\)?$"
 _SHORT_PEPTIDE = re.compile(
-    rf"^{_ALLELE}[-_ /.:]+(?!{_DYE})(?!{_MASS_TAG})(?![ABCD][01]\d{{3}}$)"  # nor a TotalSeq product ID
+    # nor a TotalSeq product ID, nor the allele's class after it ("H-2Kb MHC class I": "MHC" is no peptide's label)
+    rf"^{_ALLELE}[-_ /.:]+(?!{_DYE})(?!{_MASS_TAG})(?![ABCD][01]\d{{3}}$)(?!(?i:mhc|hla)(?![A-Za-z0-9]))"
     rf"(?:[ACDEFGHIKLMNPQRSTVWY]{{3}}|[A-Za-z]{{1,3}}-?\d{{2,4}}|(?i:pbs-?57|[aα]-?galcer|5-op-ru|ova))(?![A-Za-z0-9])"
 )
 

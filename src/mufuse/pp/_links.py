@@ -32,6 +32,7 @@ from .._genes import (
     hgnc_index,
     is_mouse_prefix,
     mgi_index,
+    name_first_words,
     name_key,
     name_word_genes,
     name_word_sets,
@@ -458,6 +459,33 @@ def _first_word(cleaned: str) -> Hit | None:
     return ("rule", [pick], f"'{cleaned}' begins the approved name of {pick}") if pick else None
 
 
+_HEAD_NUMBER = re.compile(r"(?P<words>[A-Za-z][A-Za-z]+(?:[ _-]+[A-Za-z]+)*)[ ._-]*(?P<n>\d{1,2})")
+
+
+def _head_and_number(cleaned: str) -> Hit | None:
+    """Link a protein named by its approved name's first words and its number (``Jagged-1``, ``Delta-like 4``).
+
+    ``Jagged-1`` is "jagged canonical Notch ligand 1" (JAG1), ``Delta-like 4`` "delta like canonical Notch ligand 4"
+    (DLL4). The name's words stand in the approved name in their order, the first one first, and the approved name
+    ends in the number; exactly one protein-coding gene (``Delta-like 1``: DLL1 and DLK1, none).
+    """
+    m = _HEAD_NUMBER.fullmatch(cleaned)
+    if m is None:
+        return None
+    words = [w.lower() for w in re.split(r"[ _-]+", m["words"])]
+    sets = name_word_sets()
+
+    def fits(symbol: str) -> bool:
+        said = re.findall(r"[a-z0-9]+", sets[symbol][0].lower().replace("-", " "))
+        rest = iter(said[1:])
+        return said[0] == words[0] and all(w in rest for w in words[1:]) and said[-1] == m["n"]
+
+    syms = [s_ for s_ in name_first_words().get(words[0], ()) if fits(s_)]
+    if len(syms) != 1:
+        return None
+    return "rule", syms, f"'{cleaned}' is the first words and number of HGNC's approved name of {syms[0]}"
+
+
 NAME_WORDS_RARE = 20  # a word held by more approved names than this describes genes ("protein", "receptor")
 
 
@@ -535,6 +563,7 @@ def _lookup(cleaned: str, scored: list[tuple[str, bool]], genes_present: Mapping
     ambiguous = ambiguous or pan
     found = found or _symbol_family(strong, cleaned)  # after HGNC's aliases: PSMA is FOLH1, not PSMA1
     found = found or _cd_family(strong, cleaned) or _joined(cleaned, genes_present) or _first_word(cleaned)
+    found = found or _head_and_number(cleaned)  # "Jagged-1" (JAG1), "Delta-like 4" (DLL4)
     if found:
         return found
     found = _complex_subunit(cleaned) or _in_curated(weak, cleaned)  # "AMPK beta" is PRKAB1/2, not the weak "AMPK"
@@ -1580,7 +1609,7 @@ def _link_arguments(
         dup = prot_ad.var_names[prot_ad.var_names.duplicated()].unique()
         raise LinkError(
             f"modality '{prot}' has duplicated marker names ({', '.join(map(str, dup[:5]))}); links are stored by "
-            f"name: run mdata['{prot}'].var_names_make_unique() first"
+            f"name: run mdata['{prot}'].var_names_make_unique() (then mdata.update()) first"
         )
     if multi_gene not in MULTI_GENE:
         raise MufuseError(f"multi_gene={multi_gene!r} is not one of {', '.join(MULTI_GENE)}")

@@ -313,6 +313,7 @@ def _rewrite(s: str) -> str:
     s = _CYCLE_AFTER.sub("", s) or s  # "CD45cyc2": CODEX's reference stain, repeated each cycle
     s = _GLUED_OR.sub(r"\g<a>/\g<b>", s)  # "CD55orDAF", "LY6A or LY6E": two names of one antibody, as a slash
     s = _shared_subunit(s)  # "IL-12/IL-23 p40" is the p40 chain the two cytokines share (IL12B)
+    s = _MHC_AFTER_LOCUS.sub(r"\g<locus>", s)  # "H-2Kb MHC class I": the locus its class follows
     return _MHC_BEFORE_LOCUS.sub("", s)  # "MHC I-A/I-E", "MHC class II I-A": the class II loci, never class I
 
 
@@ -332,8 +333,15 @@ def _shared_subunit(s: str) -> str:
     return s
 
 
+_MHC_AFTER_LOCUS = re.compile(
+    r"^(?P<locus>H-?2[ ._-]?[KDLQ][a-z]?|I[ ._-]?[AE](?:/I[ ._-]?[AE])?)[ ._-]+\(?"
+    r"(?:MHC[ ._-]*(?:class[ ._-]*)?(?:II|I|[12])?|class[ ._-]*(?:II|I|[12]))\)?$",
+    re.IGNORECASE,
+)
 _MHC_BEFORE_LOCUS = re.compile(
-    r"^MHC[ ._-]*(?:class[ ._-]*)?(?:(?:II|2)[ ._-]+)?(?=I[ ._-][AE](?![A-Za-z]{2}))", re.IGNORECASE
+    r"^MHC[ ._-]*(?:class[ ._-]*)?(?:(?:(?:II|2)[ ._-]+)?(?=I[ ._-][AE](?![A-Za-z]{2}))"
+    r"|(?:(?:I|1)[ ._-]+)?(?=H-?2[ ._-]?[KDLQ][a-z]?(?![A-Za-z])))",  # "MHC class I H-2Kb": that locus, not K and D
+    re.IGNORECASE,
 )
 
 

@@ -133,7 +133,8 @@ _ID |= {"recovered", "acquisition", "new", "old", "ab", "cells", "objects", "mas
 # compartments of a tissue that annotation columns are named after ("tumorCluster", "immuneGroup": MIBI TNBC cellData)
 _ID |= {"tumor", "tumour", "immune", "stroma", "stromal", "epithelial", "epithelium", "cancer", "normal", "nb", "nr"}
 _ID |= {"event", "islet", "islets", "closest", "vessel", "structure"}
-_ID_CORE |= {"myeloid", "lymphoid", "bloodvessels"}  # CytoMAP's summed surfaces ("Mean_Myeloid", "BloodVessels")
+# CytoMAP's summed surfaces ("Mean_Myeloid", "BloodVessels"); a lineage alone ("Erythroid": MGI's synonym of Spta1)
+_ID_CORE |= {"myeloid", "lymphoid", "erythroid", "bloodvessels"}
 _ID |= _ID_CORE | {"vessels", "blood"}  # "event_number"; Damond 2019 "islet_parent"
 # cytometry channels without an antigen (FCS $PnN names: scatter, time, detectors, fluorochromes, acquisition values)
 _CHANNEL_CORE = {
