@@ -397,6 +397,15 @@ def detect_species(symbols: Iterable[str]) -> str:
 
 
 @lru_cache(maxsize=1)
+def _hgnc_names() -> list[tuple[str, str, str]]:
+    """Read the shipped HGNC index's approved symbol, approved name and locus type of every gene (one read)."""
+    with resources.files("mufuse.data").joinpath("hgnc_index.tsv.gz").open("rb") as raw:
+        lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
+    rows = [ln.split("\t") for ln in lines if not ln.startswith("#")][1:]
+    return [(cols[0], cols[3], cols[4]) for cols in rows]
+
+
+@lru_cache(maxsize=1)
 def name_words() -> tuple[dict[str, int], frozenset[tuple[str, str]]]:
     """Words of HGNC approved gene names (lower case, letters only, 3+ letters) and the word pairs they hold.
 
@@ -414,11 +423,9 @@ def name_words() -> tuple[dict[str, int], frozenset[tuple[str, str]]]:
     """
     counts: dict[str, int] = {}
     pairs: set[tuple[str, str]] = set()
-    with resources.files("mufuse.data").joinpath("hgnc_index.tsv.gz").open("rb") as raw:
-        lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
-    for line in [ln for ln in lines if not ln.startswith("#")][1:]:
-        words = re.findall(r"[a-z]{3,}", line.split("\t")[3].lower())
-        if len(line.split("\t")[3].split()) == 1:
+    for _, name, _ in _hgnc_names():
+        words = re.findall(r"[a-z]{3,}", name.lower())
+        if len(name.split()) == 1:
             pairs.add((words[0] if words else "", ""))  # a one-word name ("vimentin"): a pair with nothing
         for word in set(words):
             counts[word] = counts.get(word, 0) + 1
@@ -435,14 +442,11 @@ def name_word_sets() -> dict[str, tuple[str, frozenset[str]]]:
     >>> name_word_sets()["ACTC1"][1] >= {"cardiac", "actin"}
     True
     """
-    out: dict[str, tuple[str, frozenset[str]]] = {}
-    with resources.files("mufuse.data").joinpath("hgnc_index.tsv.gz").open("rb") as raw:
-        lines = gzip.decompress(raw.read()).decode("utf-8").splitlines()
-    for line in [ln for ln in lines if not ln.startswith("#")][1:]:
-        cols = line.split("\t")
-        if cols[4] == "protein":
-            out[cols[0]] = (cols[3], frozenset(re.findall(r"[a-z]{3,}", cols[3].lower())))
-    return out
+    return {
+        symbol: (name, frozenset(re.findall(r"[a-z]{3,}", name.lower())))
+        for symbol, name, locus in _hgnc_names()
+        if locus == "protein"
+    }
 
 
 @lru_cache(maxsize=1)
