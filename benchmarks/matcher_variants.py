@@ -125,11 +125,11 @@ def _corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def transport_pairs(e1: np.ndarray, e2: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Each row of ``e2``'s heaviest row of ``e1`` under the transport, weighted by that mass (× cells, clipped)."""
+    """Each row of ``e2``'s heaviest row of ``e1`` under the transport, weighted by the share of its mass there."""
     plan = sinkhorn(e1.astype(np.float64) @ e2.T.astype(np.float64), eps)
     rows = np.argmax(plan, axis=0)
     cols = np.arange(plan.shape[1])
-    return np.column_stack([rows, cols]), np.clip(plan[rows, cols] * plan.size, 0.0, 1.0)
+    return np.column_stack([rows, cols]), plan[rows, cols] / plan.sum(axis=0)
 
 
 def ot_anchors(eps: float, beside: bool) -> Callable:
@@ -174,11 +174,11 @@ def self_learning(eps: float | None, rounds: int) -> Callable:
     return pick
 
 
-def uot_imputed(eps: float, tau: float, rounds: int, prot_active: Callable) -> Callable:
+def uot_imputed(eps: float, tau: float, rounds: int, prot_active: np.ndarray) -> Callable:
     def pick(info):
         base = 1.0 - _corr(*info["smooth"])
         plan = unbalanced(base, eps, tau)
-        y = np.asarray(prot_active(), dtype=np.float64)
+        y = np.asarray(prot_active, dtype=np.float64)
         for _ in range(rounds):
             imputed = (plan @ y) / np.maximum(plan.sum(1, keepdims=True), 1e-300)
             plan = unbalanced(0.5 * base + 0.5 * (1.0 - _corr(imputed, y)), eps, tau)
@@ -230,7 +230,6 @@ def bagging(d: dict, fits: int) -> Callable:
 
 
 def variants(d: dict) -> dict[str, tuple[dict, Callable]]:
-    prot = lambda: d["prot_active"]  # noqa: E731
     out: dict[str, tuple[dict, Callable]] = {"anchors (as shipped)": ({}, nearest), "quantile": ({}, quantile)}
     for eps in (0.02, 0.05, 0.1):
         out[f"ot final {eps}"] = ({}, ot_final(eps))
@@ -245,7 +244,7 @@ def variants(d: dict) -> dict[str, tuple[dict, Callable]]:
     for eps in (0.02, 0.05):
         for tau in (0.1, 1.0):
             for rounds in (0, 3):
-                out[f"uot imputed {eps} {tau} x{rounds}"] = ({}, uot_imputed(eps, tau, rounds, prot))
+                out[f"uot imputed {eps} {tau} x{rounds}"] = ({}, uot_imputed(eps, tau, rounds, d["prot_active"]))
     out["hubness: csls 10"] = ({}, csls(10))
     out["hubness: mutual rank"] = ({}, mutual_rank)
     for delta in (0.02, 0.05, 0.1, 1.0):
